@@ -1,0 +1,148 @@
+#include "app/commands.h"
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include "app/processor.h"
+#include "app/settings.h"
+#include "core/log.h"
+#include "crypto/crypto.h"
+
+namespace po = boost::program_options;
+
+namespace repay::app {
+namespace {
+
+// Parses args against desc; prints help or the error. Returns -1 to go on, else an exit status.
+int parse(const std::string& usage, po::options_description& desc, const Args& args,
+          po::variables_map& vm, po::positional_options_description* pos = nullptr) {
+  try {
+    po::command_line_parser p(args);
+    p.options(desc);
+    if (pos) p.positional(*pos);
+    po::store(p.run(), vm);
+    if (vm.count("help")) {
+      std::cout << usage << "\n" << desc;
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "repay: " << e.what() << "\n\n" << usage << "\n" << desc;
+    return 2;
+  }
+  return -1;
+}
+
+void print_errors(const std::vector<Error>& errors) {
+  for (const auto& e : errors) std::cerr << "repay: " << e.to_string() << "\n";
+}
+
+}  // namespace
+
+bool write_file_atomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!(out << text)) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+int cmd_serve(const Args& args) {
+  po::options_description desc("serve options");
+  std::string config, port_file;
+  desc.add_options()("help,h", "show this help")(
+      "config,c", po::value(&config)->required(), "settings file (docs/settings.md)")(
+      "port-file", po::value(&port_file), "write the API listener's port here once listening");
+  po::variables_map vm;
+  if (int rc = parse("usage: repay serve --config FILE [--port-file FILE]", desc, args, vm); rc >= 0)
+    return rc;
+
+  Settings settings;
+  auto errors = load_settings(config, &settings);
+  if (!errors.empty()) {
+    print_errors(errors);
+    return 1;
+  }
+  log::Level level;
+  if (log::parse_level(settings.processor.log_level, &level)) log::set_level(level);
+
+  // SIGTERM/SIGINT are taken synchronously by sigwait below, never by a handler mid-operation.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  SystemClock clock;
+  auto processor = Processor::create(settings, clock);
+  if (!processor) {
+    print_errors({processor.error()});
+    return 1;
+  }
+  if (auto st = (*processor)->start(); !st) {
+    print_errors({st.error()});
+    return 1;
+  }
+  if (!port_file.empty() &&
+      !write_file_atomically(port_file, std::to_string((*processor)->api_port()) + "\n")) {
+    std::cerr << "repay: cannot write port file " << port_file << "\n";
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&set, &sig);
+  log::info("processor.stopping", {{"signal", std::to_string(sig)}});
+  (*processor)->stop();
+  log::info("processor.stopped");
+  return 0;
+}
+
+int cmd_config(const Args& args) {
+  po::options_description desc("config check options");
+  std::string action, config;
+  desc.add_options()("help,h", "show this help")(
+      "action", po::value(&action)->required(), "check")(
+      "config,c", po::value(&config)->required(), "settings file (docs/settings.md)");
+  po::positional_options_description pos;
+  pos.add("action", 1);
+  po::variables_map vm;
+  if (int rc = parse("usage: repay config check --config FILE", desc, args, vm, &pos); rc >= 0)
+    return rc;
+  if (action != "check") {
+    std::cerr << "repay: unknown config action '" << action << "' (known: check)\n";
+    return 2;
+  }
+  Settings settings;
+  auto errors = load_settings(config, &settings);
+  if (!errors.empty()) {
+    print_errors(errors);
+    std::cerr << "repay: " << errors.size() << " problem(s) in " << config << "\n";
+    return 1;
+  }
+  std::cout << config << ": ok (" << settings.centers.size() << " card center(s), "
+            << settings.channels.size() << " channel(s))\n";
+  return 0;
+}
+
+int cmd_keygen(const Args& args) {
+  po::options_description desc("keygen options");
+  std::string out;
+  desc.add_options()("help,h", "show this help")(
+      "out,o", po::value(&out)->required(), "the key file to create (never overwritten)");
+  po::variables_map vm;
+  if (int rc = parse("usage: repay keygen --out FILE", desc, args, vm); rc >= 0) return rc;
+  auto st = crypto::FieldCipher::create_key_file(out);
+  if (!st) {
+    print_errors({st.error()});
+    return 1;
+  }
+  std::cout << "created " << out << " (mode 0600): keep it apart from the database\n";
+  return 0;
+}
+
+}  // namespace repay::app

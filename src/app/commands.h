@@ -1,0 +1,20 @@
+// The subcommands of the `repay` binary. Each parses its own options (--help on each) and returns
+// the process exit status.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace repay::app {
+
+using Args = std::vector<std::string>;  // the arguments after the subcommand's name
+
+int cmd_serve(const Args& args);
+int cmd_config(const Args& args);   // config check
+int cmd_keygen(const Args& args);
+int cmd_demo(const Args& args);
+
+// Writes `text` to `path` atomically (tmp + rename).
+bool write_file_atomically(const std::string& path, const std::string& text);
+
+}  // namespace repay::app

@@ -1,0 +1,115 @@
+#include "app/demo.h"
+
+#include <csignal>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+#include "app/commands.h"
+#include "app/http_get.h"
+
+namespace po = boost::program_options;
+
+namespace repay::app {
+
+Result<std::vector<BookEntry>> fetch_book(const std::string& banksim_url) {
+  auto text = http_simple(banksim_url + "/sim/book");
+  if (!text) return text.error();
+  std::vector<BookEntry> book;
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("D|", 0) != 0) continue;
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    std::string part;
+    while (std::getline(ls, part, '|')) f.push_back(part);
+    if (f.size() < 10) return make_error("IO", "book line with too few fields");
+    BookEntry e;
+    e.name = f[1];
+    e.id_type = f[2];
+    e.id_no = f[3];
+    e.debit_card = f[4];
+    e.mobile = f[5];
+    e.balance = std::stoll(f[6]);
+    e.limit = std::stoll(f[7]);
+    e.state = f[8];
+    e.credit_card = f[9];
+    book.push_back(std::move(e));
+  }
+  return book;
+}
+
+int cmd_demo(const Args& args) {
+  po::options_description desc("demo options");
+  std::string dir = "var/demo";
+  uint64_t seed = 7;
+  bool keep = false;
+  desc.add_options()("help,h", "show this help")(
+      "dir", po::value(&dir)->default_value(dir), "working folder (emptied first)")(
+      "seed", po::value(&seed)->default_value(seed), "seed of the simulator's book and faults")(
+      "keep-running", po::bool_switch(&keep), "keep the processor and simulator up until Ctrl-C");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: repay demo [--dir DIR] [--seed N] [--keep-running]\n\n" << desc;
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "repay: " << e.what() << "\n" << desc;
+    return 2;
+  }
+
+  StackOptions opt;
+  opt.dir = dir;
+  opt.repay_bin = self_dir() + "/repay";
+  opt.banksim_bin = self_dir() + "/repay-banksim";
+  opt.seed = seed;
+  std::cout << "Repay demo — working folder " << dir << ", seed " << seed << "\n";
+  auto stack = Stack::start(opt);
+  if (!stack) {
+    std::cerr << "repay: cannot start the stack: " << stack.error().to_string() << "\n";
+    return 1;
+  }
+  std::cout << "  bank simulator  " << (*stack)->banksim_url() << "  (log " << dir << "/banksim.log)\n"
+            << "  processor API   " << (*stack)->api_url() << "  (log " << dir << "/repay.log)\n\n";
+  auto book = fetch_book((*stack)->banksim_url());
+  if (!book) {
+    std::cerr << "repay: cannot read the simulator's book: " << book.error().to_string() << "\n";
+    return 1;
+  }
+  SystemClock clock;
+  Tally tally;
+  run_signing_demo(**stack, clock, *book, tally);
+
+  std::cout << "Signing — what happened\n";
+  for (const auto& n : tally.notes) std::cout << "  " << n << "\n";
+  std::cout << "\nSigning — answers by call, status and code\n";
+  std::cout << "  " << std::left << std::setw(15) << "call" << std::setw(10) << "status"
+            << std::setw(6) << "code" << "count\n";
+  for (const auto& [k, n] : tally.counts) {
+    std::cout << "  " << std::left << std::setw(15) << std::get<0>(k) << std::setw(10)
+              << std::get<1>(k) << std::setw(6) << std::get<2>(k) << n << "\n";
+  }
+  std::cout << "\n" << (tally.unexpected == 0 ? "All answers were as expected."
+                                              : std::to_string(tally.unexpected) +
+                                                    " answer(s) differed from what was expected.")
+            << "\n";
+  if (keep) {
+    std::cout << "\nRunning until Ctrl-C. Settings: " << (*stack)->settings_file() << "\n";
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    int sig = 0;
+    sigwait(&set, &sig);
+  }
+  return tally.unexpected == 0 ? 0 : 1;
+}
+
+}  // namespace repay::app

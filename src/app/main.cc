@@ -1,0 +1,41 @@
+// repay: the processor's one binary. main() only picks the subcommand.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+
+namespace {
+
+const char* kUsage = R"(repay — cross-bank credit-card repayment processor
+
+usage: repay <command> [options]     (repay <command> --help for its options)
+
+commands:
+  serve          run the processor: card-center API, channel notifications, scheduled jobs
+  config check   check a settings file; every problem is printed with its key
+  keygen         create the key file that encrypts card, ID and mobile numbers at rest
+  demo           the main job on embedded defaults: starts the bank simulator and the
+                 processor, and runs card centers' traffic against them
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  std::string cmd = argv[1];
+  repay::app::Args rest(argv + 2, argv + argc);
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (cmd == "serve") return repay::app::cmd_serve(rest);
+  if (cmd == "config") return repay::app::cmd_config(rest);
+  if (cmd == "keygen") return repay::app::cmd_keygen(rest);
+  if (cmd == "demo") return repay::app::cmd_demo(rest);
+  std::cerr << "repay: unknown command '" << cmd << "'\n\n" << kUsage;
+  return 2;
+}

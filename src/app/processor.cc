@@ -1,0 +1,171 @@
+#include "app/processor.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "api/center_api.h"
+#include "channel/channel_client.h"
+#include "core/channel_port.h"
+#include "core/log.h"
+#include "crypto/crypto.h"
+#include "server/http_server.h"
+#include "signing/signing_service.h"
+#include "store/sqlite_store.h"
+
+namespace repay::app {
+namespace {
+
+class ChannelClientPort final : public ChannelPort {
+ public:
+  explicit ChannelClientPort(channel::ChannelClient& c) : c_(c) {}
+  void submit(channel::ChannelCall call, std::function<void(channel::ChannelResult)> done) override {
+    c_.submit(std::move(call), std::move(done));
+  }
+
+ private:
+  channel::ChannelClient& c_;
+};
+
+Result<std::vector<std::string>> secrets_of(const SecretRef& current, const SecretRef& next,
+                                            const std::string& key) {
+  std::vector<std::string> out;
+  auto s = resolve_secret(current, key + ".secret");
+  if (!s) return s.error();
+  out.push_back(*s);
+  if (!next.file.empty() || !next.env.empty()) {
+    auto n = resolve_secret(next, key + ".next_secret");
+    if (!n) return n.error();
+    out.push_back(*n);
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Processor::Impl {
+  const Settings settings;
+  const Clock& clock;
+  std::unique_ptr<crypto::FieldCipher> cipher;
+  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<channel::ChannelClient> channels;
+  std::unique_ptr<ChannelClientPort> channel_port;
+  boost::asio::thread_pool workers{4};
+  std::unique_ptr<signing::SigningService> signing;
+  std::unique_ptr<api::CenterApi> api;
+  std::unique_ptr<server::HttpServer> http;
+
+  Impl(Settings s, const Clock& c) : settings(std::move(s)), clock(c) {}
+};
+
+Processor::Processor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Processor::~Processor() { stop(); }
+
+Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, const Clock& clock) {
+  auto impl = std::make_unique<Impl>(settings, clock);
+  auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
+  if (!cipher) return cipher.error();
+  impl->cipher = std::make_unique<crypto::FieldCipher>(std::move(*cipher));
+  auto store = store::SqliteStore::open(settings.processor.database, *impl->cipher);
+  if (!store) return store.error();
+  impl->store = std::move(*store);
+
+  std::vector<channel::ChannelEndpoint> endpoints;
+  for (const auto& [id, ch] : settings.channels) {
+    auto secrets = secrets_of(ch.secret, ch.next_secret, "channel." + id);
+    if (!secrets) return secrets.error();
+    channel::ChannelEndpoint e;
+    e.channel_id = id;
+    e.kind = ch.kind;
+    e.base_url = ch.base_url;
+    e.merchant_id = ch.merchant_id;
+    e.secrets = *secrets;
+    e.max_inflight = ch.max_inflight;
+    e.max_tps = ch.max_tps;
+    e.connect_timeout = ch.connect_timeout;
+    e.request_timeout = ch.request_timeout;
+    e.realtime_share = ch.realtime_share;
+    e.ca_file = settings.processor.ca_file;
+    endpoints.push_back(std::move(e));
+  }
+  impl->channels = std::make_unique<channel::ChannelClient>(std::move(endpoints), clock);
+  impl->channel_port = std::make_unique<ChannelClientPort>(*impl->channels);
+
+  Impl* raw = impl.get();
+  impl->signing = std::make_unique<signing::SigningService>(
+      *impl->store, *impl->channel_port, clock,
+      [raw](std::function<void()> task) { boost::asio::post(raw->workers, std::move(task)); });
+
+  std::vector<api::CenterEntry> centers;
+  for (const auto& [id, c] : settings.centers) {
+    auto secrets = secrets_of(c.secret, c.next_secret, "center." + id);
+    if (!secrets) return secrets.error();
+    api::CenterEntry e;
+    e.center_id = id;
+    e.active = c.active;
+    e.secrets = *secrets;
+    e.max_requests_per_second = c.max_requests_per_second;
+    e.signing = signing::SigningCenter{id, c.luhn_check, c.collect_channel, c.quick_channel};
+    centers.push_back(std::move(e));
+  }
+  impl->api = std::make_unique<api::CenterApi>(std::move(centers), *impl->store, clock,
+                                               settings.processor.id);
+  auto* sv = impl->signing.get();
+  impl->api->route("sign3", [sv](const api::CenterEntry& c, const auto& f, auto reply) {
+    sv->sign3(c.signing, f, std::move(reply));
+  });
+  impl->api->route("qsign/apply", [sv](const api::CenterEntry& c, const auto& f, auto reply) {
+    sv->qsign_apply(c.signing, f, std::move(reply));
+  });
+  impl->api->route("qsign/confirm", [sv](const api::CenterEntry& c, const auto& f, auto reply) {
+    sv->qsign_confirm(c.signing, f, std::move(reply));
+  });
+  impl->api->route("unsign", [sv](const api::CenterEntry& c, const auto& f, auto reply) {
+    sv->unsign(c.signing, f, std::move(reply));
+  });
+
+  server::HttpServerOptions opt;
+  opt.address = settings.processor.api.address;
+  opt.port = settings.processor.api.port;
+  opt.max_body_bytes = settings.processor.max_body_bytes;
+  opt.threads = settings.processor.api_threads;
+  if (!settings.processor.api.tls_cert_file.empty()) {
+    opt.tls = server::TlsFiles{settings.processor.api.tls_cert_file,
+                               settings.processor.api.tls_key_file};
+  }
+  auto* api = impl->api.get();
+  opt.too_large_response = [api] { return api->too_large(); };
+  opt.unavailable_response = [api] { return api->unavailable(); };
+  impl->http = std::make_unique<server::HttpServer>(
+      opt, [api](server::HttpRequest&& r, server::Respond respond) {
+        api->handle(std::move(r), std::move(respond));
+      });
+  return std::unique_ptr<Processor>(new Processor(std::move(impl)));
+}
+
+Status Processor::start() {
+  impl_->channels->start();
+  try {
+    impl_->http->start();
+  } catch (const std::exception& e) {
+    return make_error("CONFIG", e.what(), "processor.api_port",
+                      impl_->settings.processor.api.address + ":" +
+                          std::to_string(impl_->settings.processor.api.port));
+  }
+  // Nonces older than the replay window are never needed again.
+  (void)impl_->store->purge_nonces(impl_->clock.now(), 600);
+  impl_->api->set_ready(true);
+  log::info("processor.started", {{"api_port", std::to_string(api_port())}});
+  return ok_status();
+}
+
+uint16_t Processor::api_port() const { return impl_->http->port(); }
+
+void Processor::stop() {
+  if (!impl_) return;
+  if (impl_->api) impl_->api->set_ready(false);
+  if (impl_->http) impl_->http->stop(std::chrono::milliseconds(5000));
+  if (impl_->channels) impl_->channels->stop();
+  impl_->workers.join();
+}
+
+}  // namespace repay::app

@@ -1,0 +1,128 @@
+#include "app/stack.h"
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "app/commands.h"
+#include "crypto/crypto.h"
+
+namespace fs = std::filesystem;
+
+namespace repay::app {
+namespace {
+
+// Secrets of the stack: deterministic per name so a demo run can be repeated; they never leave
+// the stack's folder.
+std::string secret_for(const std::string& name) {
+  return crypto::sha256_hex("repay-demo-secret:" + name).substr(0, 48);
+}
+
+Status write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  if (!(out << text)) return make_error("IO", "cannot write file", "", path);
+  return ok_status();
+}
+
+}  // namespace
+
+std::string self_dir() {
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : p.parent_path().string();
+}
+
+Result<std::unique_ptr<Stack>> Stack::start(const StackOptions& options) {
+  std::unique_ptr<Stack> s(new Stack(options));
+  std::error_code ec;
+  fs::remove_all(s->opt_.dir, ec);
+  fs::create_directories(s->opt_.dir + "/secrets", ec);
+  if (ec) return make_error("IO", "cannot create folder: " + ec.message(), "", s->opt_.dir);
+  for (const auto& c : s->opt_.centers) {
+    REPAY_TRY(write_text(s->opt_.dir + "/secrets/" + c.id, secret_for(c.id) + "\n"));
+    fs::create_directories(s->opt_.dir + "/centers/" + c.id + "/inbox", ec);
+    fs::create_directories(s->opt_.dir + "/centers/" + c.id + "/outbox", ec);
+  }
+  for (const char* ch : {kCollectChannel, kQuickChannel}) {
+    REPAY_TRY(write_text(s->opt_.dir + "/secrets/" + ch, secret_for(ch) + "\n"));
+  }
+  REPAY_TRY(crypto::FieldCipher::create_key_file(s->key_file()));
+
+  std::vector<std::string> argv = {
+      s->opt_.banksim_bin, "--listen", "127.0.0.1:0", "--port-file", s->opt_.dir + "/banksim.port",
+      "--seed", std::to_string(s->opt_.seed), "--book-size", std::to_string(s->opt_.book_size),
+      "--channel", std::string(kCollectChannel) + ",COLLECT,M100001," + s->opt_.dir + "/secrets/" + kCollectChannel,
+      "--channel", std::string(kQuickChannel) + ",QUICK,M100002," + s->opt_.dir + "/secrets/" + kQuickChannel};
+  for (const auto& a : s->opt_.banksim_args) argv.push_back(a);
+  auto sim = Subprocess::spawn(argv, s->opt_.dir + "/banksim.log");
+  if (!sim) return sim.error();
+  s->banksim_ = std::move(*sim);
+  auto port = wait_for_port_file(s->opt_.dir + "/banksim.port", std::chrono::seconds(20), &s->banksim_);
+  if (!port) return port.error();
+  s->banksim_port_ = *port;
+  REPAY_TRY(s->write_settings());
+  REPAY_TRY(s->start_processor());
+  return s;
+}
+
+Stack::~Stack() {
+  stop_processor(SIGTERM);
+  banksim_.stop(SIGTERM);
+}
+
+Status Stack::write_settings() {
+  const std::string d = opt_.dir;
+  std::string ini;
+  ini += "# Generated for a local stack on loopback: bank simulator + processor.\n";
+  ini += "[processor]\nid = PROCESSOR\ndatabase = " + database() + "\nkey_file = " + key_file() +
+         "\napi_address = 127.0.0.1\napi_port = 0\nadmin_address = 127.0.0.1\nadmin_port = 0\n" +
+         opt_.processor_extra + "\n";
+  for (const auto& c : opt_.centers) {
+    ini += "[center." + c.id + "]\nname = Card center " + c.id + "\nsecret_file = " + d +
+           "/secrets/" + c.id + "\nencoding = " + c.encoding + "\nluhn_check = " +
+           (c.luhn_check ? "true" : "false") + "\ntransport = local\nlocal_inbox = " + d +
+           "/centers/" + c.id + "/inbox\nlocal_outbox = " + d + "/centers/" + c.id + "/outbox\n";
+    if (c.collect) ini += std::string("collect_channel = ") + kCollectChannel + "\n";
+    if (c.quick) ini += std::string("quick_channel = ") + kQuickChannel + "\n";
+    ini += c.extra + "\n";
+  }
+  const std::string sim = banksim_url();
+  for (auto [id, kind, merchant] : {std::tuple{kCollectChannel, "COLLECT", "M100001"},
+                                    std::tuple{kQuickChannel, "QUICK", "M100002"}}) {
+    ini += std::string("[channel.") + id + "]\nkind = " + kind + "\nbase_url = " + sim + "/" + id +
+           "\nmerchant_id = " + merchant + "\nsecret_file = " + d + "/secrets/" + id + "\n" +
+           opt_.channel_extra + "\n";
+  }
+  return write_text(settings_file(), ini);
+}
+
+Status Stack::start_processor() {
+  const std::string port_file = opt_.dir + "/repay.port";
+  std::error_code ec;
+  fs::remove(port_file, ec);
+  auto p = Subprocess::spawn({opt_.repay_bin, "serve", "--config", settings_file(), "--port-file",
+                              port_file},
+                             opt_.dir + "/repay.log");
+  if (!p) return p.error();
+  processor_ = std::move(*p);
+  auto port = wait_for_port_file(port_file, std::chrono::seconds(20), &processor_);
+  if (!port) return port.error();
+  api_port_ = *port;
+  return ok_status();
+}
+
+void Stack::stop_processor(int signal) { processor_.stop(signal); }
+
+Status Stack::restart_processor(int signal) {
+  stop_processor(signal);
+  return start_processor();
+}
+
+std::string Stack::api_url() const { return "http://127.0.0.1:" + std::to_string(api_port_); }
+std::string Stack::banksim_url() const {
+  return "http://127.0.0.1:" + std::to_string(banksim_port_);
+}
+std::string Stack::center_secret(const std::string& center_id) const { return secret_for(center_id); }
+
+}  // namespace repay::app

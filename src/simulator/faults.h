@@ -1,0 +1,72 @@
+// The simulator's misbehaviour (lessons.md: TigerBeetle, seedable misbehaviour). All knobs are off
+// by default; each is a probability or a duration. Dice come from std::mt19937_64 seeded at start,
+// so a run with the same seed and the same sequence of requests misbehaves the same way.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace repay::sim {
+
+struct Faults {
+  int latency_ms = 0;          // mean delay before answering
+  int latency_jitter_ms = 0;   // the delay is uniform in [mean - jitter, mean + jitter], >= 0
+  double p_busy = 0;           // RetCode 9001, not registered
+  double p_429 = 0;            // HTTP 429, not registered
+  double p_5xx = 0;            // HTTP 500, not executed
+  double p_no_answer = 0;      // connection dropped, not executed
+  double p_lost_answer = 0;    // executed, then the connection is dropped
+  double p_processing = 0;     // DEBIT/REFUND answered 2000, final result after late_result_ms
+  int late_result_ms = 3000;
+  double p_notify_drop = 0;    // notification never sent
+  double p_notify_dup = 0;     // sent twice
+  double p_notify_reorder = 0; // held back behind the next notification
+  double p_notify_early = 0;   // sent before the answer
+};
+
+// Applies "key=value" lines (names of the CLI options without the dashes; blank lines and lines
+// starting with '#' ignored; "reset" restores the defaults). Errors: code "FAULTS" naming the line;
+// on error nothing is changed.
+Status apply_fault_lines(Faults& faults, std::string_view text);
+// Every knob as "key=value\n", in the order of the struct.
+std::string format_faults(const Faults& faults);
+// The keys, for --help and the docs.
+const char* const* fault_keys();
+
+enum class Refusal { kNone, kNoAnswer, kHttp429, kHttp500, kBusy };
+
+struct GatewayRoll {
+  Refusal refusal = Refusal::kNone;  // before execution
+  bool processing = false;
+  bool lost_answer = false;          // after execution
+  bool notify_early = false;
+  int delay_ms = 0;
+};
+
+struct NotifyRoll {
+  bool drop = false;
+  bool dup = false;
+  bool reorder = false;
+};
+
+// Thread-safe. Every roll draws the same number of values whatever the knobs are, so turning one
+// knob on does not shift the dice of the others.
+class FaultDice {
+ public:
+  explicit FaultDice(uint64_t seed) : rng_(seed) {}
+  GatewayRoll roll_gateway(const Faults& f);
+  NotifyRoll roll_notify(const Faults& f);
+  void reseed(uint64_t seed);
+
+ private:
+  double unit();  // [0, 1)
+  std::mutex mu_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace repay::sim

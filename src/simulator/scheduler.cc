@@ -1,0 +1,49 @@
+#include "simulator/scheduler.h"
+
+namespace repay::sim {
+
+Scheduler::Scheduler() : thread_([this] { run(); }) {}
+
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::after(std::chrono::milliseconds delay, std::function<void()> fn) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    queue_.emplace(Key{std::chrono::steady_clock::now() + delay, seq_++}, std::move(fn));
+  }
+  cv_.notify_one();
+}
+
+void Scheduler::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Scheduler::run() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    if (queue_.empty()) {
+      if (stopping_) return;
+      cv_.wait(lock);
+      continue;
+    }
+    auto first = queue_.begin();
+    auto now = std::chrono::steady_clock::now();
+    if (first->first.first > now && !stopping_) {
+      cv_.wait_until(lock, first->first.first);
+      continue;
+    }
+    auto fn = std::move(first->second);
+    queue_.erase(first);
+    lock.unlock();
+    fn();
+    lock.lock();
+  }
+}
+
+}  // namespace repay::sim

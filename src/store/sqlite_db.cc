@@ -1,0 +1,150 @@
+#include "store/sqlite_db.h"
+
+#include <sqlite3.h>
+
+namespace repay::store {
+
+Stmt::~Stmt() {
+  if (s_) sqlite3_finalize(s_);
+}
+
+Stmt& Stmt::bind(int i, std::string_view text) {
+  sqlite3_bind_text(s_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Stmt& Stmt::bind_blob(int i, std::string_view bytes) {
+  sqlite3_bind_blob(s_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Stmt& Stmt::bind(int i, int64_t v) {
+  sqlite3_bind_int64(s_, i, v);
+  return *this;
+}
+
+Stmt& Stmt::bind_null(int i) {
+  sqlite3_bind_null(s_, i);
+  return *this;
+}
+
+Stmt& Stmt::bind_opt(int i, std::string_view text) {
+  return text.empty() ? bind_null(i) : bind(i, text);
+}
+
+Result<bool> Stmt::step() {
+  int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  const char* code = (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? "BUSY" : "DB";
+  return make_error(code, std::string("sqlite step: ") + sqlite3_errmsg(db_));
+}
+
+Status Stmt::run() {
+  for (;;) {
+    auto r = step();
+    if (!r) return r.error();
+    if (!*r) return ok_status();
+  }
+}
+
+std::string Stmt::text(int col) const {
+  auto* p = sqlite3_column_text(s_, col);
+  if (!p) return {};
+  return std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, col));
+}
+
+std::string Stmt::blob(int col) const {
+  const void* p = sqlite3_column_blob(s_, col);
+  if (!p) return {};
+  return std::string(static_cast<const char*>(p), sqlite3_column_bytes(s_, col));
+}
+
+int64_t Stmt::integer(int col) const { return sqlite3_column_int64(s_, col); }
+bool Stmt::is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    if (db) sqlite3_close(db);
+    return make_error("DB", "cannot open database: " + msg, "database", path);
+  }
+  std::unique_ptr<Connection> c(new Connection(db));
+  sqlite3_busy_timeout(db, 10000);
+  // WAL: readers never block the writer. synchronous=FULL: a committed repayment survives a
+  // power loss, not only a crash of the process.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                             "PRAGMA foreign_keys=ON"}) {
+    auto st = c->exec(pragma);
+    if (!st) return st.error();
+  }
+  return c;
+}
+
+Connection::~Connection() { sqlite3_close_v2(db_); }
+
+Status Connection::exec(std::string_view sql) {
+  char* err = nullptr;
+  std::string s(sql);
+  int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errmsg(db_);
+    sqlite3_free(err);
+    return make_error(rc == SQLITE_BUSY ? "BUSY" : "DB", "sqlite: " + msg);
+  }
+  return ok_status();
+}
+
+Result<Stmt> Connection::prepare(std::string_view sql) {
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &s, nullptr);
+  if (rc != SQLITE_OK) return error("prepare");
+  return Stmt(db_, s);
+}
+
+int64_t Connection::changes() const { return sqlite3_changes64(db_); }
+int64_t Connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+
+Error Connection::error(std::string_view what) const {
+  return make_error("DB", std::string("sqlite ") + std::string(what) + ": " + sqlite3_errmsg(db_));
+}
+
+Status WriteTx::commit() {
+  auto st = c_.exec("COMMIT");
+  if (st) open_ = false;
+  return st;
+}
+
+WriteTx::~WriteTx() {
+  if (open_) (void)c_.exec("ROLLBACK");
+}
+
+Result<std::unique_ptr<Pool>> Pool::open(const std::string& path, int size) {
+  auto pool = std::make_unique<Pool>();
+  for (int i = 0; i < size; ++i) {
+    auto c = Connection::open(path);
+    if (!c) return c.error();
+    pool->free_.push_back(std::move(*c));
+  }
+  return pool;
+}
+
+Pool::Lease Pool::acquire() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return !free_.empty(); });
+  auto c = std::move(free_.back());
+  free_.pop_back();
+  return Lease(*this, std::move(c));
+}
+
+Pool::Lease::~Lease() {
+  if (!c_) return;
+  std::lock_guard<std::mutex> lock(p_.mu_);
+  p_.free_.push_back(std::move(c_));
+  p_.cv_.notify_one();
+}
+
+}  // namespace repay::store

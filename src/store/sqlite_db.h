@@ -1,0 +1,105 @@
+// A thin RAII layer over the SQLite C API: connections, prepared statements, transactions.
+// SQLite's error codes become Errors here (code "DB", or "BUSY" when the lock wait timed out).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace repay::store {
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
+  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_) { o.s_ = nullptr; }
+  Stmt(const Stmt&) = delete;
+  ~Stmt();
+
+  Stmt& bind(int i, std::string_view text);   // 1-based
+  Stmt& bind_blob(int i, std::string_view bytes);
+  Stmt& bind(int i, int64_t v);
+  Stmt& bind_null(int i);
+  // Binds "" as NULL: for optional columns.
+  Stmt& bind_opt(int i, std::string_view text);
+
+  // Result<bool>: true when a row is available, false when done.
+  Result<bool> step();
+  // Runs to completion (for statements without rows).
+  Status run();
+
+  std::string text(int col) const;  // "" for NULL
+  std::string blob(int col) const;
+  int64_t integer(int col) const;
+  bool is_null(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_;
+};
+
+class Connection {
+ public:
+  // Opens (creating) the file in WAL mode with a busy timeout; foreign keys on.
+  static Result<std::unique_ptr<Connection>> open(const std::string& path);
+  ~Connection();
+
+  Status exec(std::string_view sql);
+  Result<Stmt> prepare(std::string_view sql);
+  int64_t changes() const;
+  int64_t last_insert_rowid() const;
+  Error error(std::string_view what) const;
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+// A write transaction (BEGIN IMMEDIATE): rolled back unless commit() succeeded.
+class WriteTx {
+ public:
+  explicit WriteTx(Connection& c) : c_(c) {}
+  Status begin() { return c_.exec("BEGIN IMMEDIATE"); }
+  Status commit();
+  ~WriteTx();
+
+ private:
+  Connection& c_;
+  bool open_ = true;
+};
+
+// A few connections shared by threads; each operation borrows one.
+class Pool {
+ public:
+  static Result<std::unique_ptr<Pool>> open(const std::string& path, int size);
+
+  class Lease {
+   public:
+    Lease(Pool& p, std::unique_ptr<Connection> c) : p_(p), c_(std::move(c)) {}
+    Lease(Lease&&) = default;
+    ~Lease();
+    Connection& operator*() { return *c_; }
+    Connection* operator->() { return c_.get(); }
+
+   private:
+    Pool& p_;
+    std::unique_ptr<Connection> c_;
+  };
+  Lease acquire();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> free_;
+};
+
+}  // namespace repay::store

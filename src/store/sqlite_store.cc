@@ -1,0 +1,120 @@
+#include "store/sqlite_store.h"
+
+#include <chrono>
+
+#include "store/migrations.h"
+
+namespace repay::store {
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
+                                                       const crypto::FieldCipher& cipher,
+                                                       int connections) {
+  {
+    // Migrate on one connection before the pool opens the others.
+    auto c = Connection::open(path);
+    if (!c) return c.error();
+    auto v = migrate(**c);
+    if (!v) {
+      Error e = v.error();
+      e.where = path;
+      return e;
+    }
+  }
+  auto pool = Pool::open(path, connections);
+  if (!pool) return pool.error();
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*pool), cipher));
+}
+
+Status append_audit(Connection& c, const AuditRow& row) {
+  auto s = c.prepare(
+      "INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  if (!s) return s.error();
+  return s->bind(1, to_unix_ms(row.at))
+      .bind(2, row.actor)
+      .bind(3, row.entity)
+      .bind(4, row.entity_id)
+      .bind_opt(5, row.old_state)
+      .bind(6, row.new_state)
+      .bind(7, row.reason)
+      .run();
+}
+
+Result<std::vector<AuditRow>> SqliteStore::audit_of(const std::string& entity,
+                                                    const std::string& entity_id) {
+  auto c = pool_->acquire();
+  auto s = c->prepare(
+      "SELECT id, at, actor, entity, entity_id, old_state, new_state, reason FROM audit "
+      "WHERE entity = ? AND entity_id = ? ORDER BY id");
+  if (!s) return s.error();
+  s->bind(1, entity).bind(2, entity_id);
+  std::vector<AuditRow> rows;
+  for (;;) {
+    auto r = s->step();
+    if (!r) return r.error();
+    if (!*r) break;
+    rows.push_back(AuditRow{s->integer(0), from_unix_ms(s->integer(1)), s->text(2), s->text(3),
+                            s->text(4), s->text(5), s->text(6), s->text(7)});
+  }
+  return rows;
+}
+
+Result<bool> SqliteStore::remember_nonce(const std::string& sender, const std::string& nonce,
+                                         Instant now, int memory_seconds) {
+  // One statement: a new nonce inserts; a nonce seen longer ago than the window is taken anew;
+  // a nonce seen within the window changes nothing — a replay.
+  auto c = pool_->acquire();
+  auto s = c->prepare(
+      "INSERT INTO nonces(sender, nonce, seen_at) VALUES (?, ?, ?) "
+      "ON CONFLICT(sender, nonce) DO UPDATE SET seen_at = excluded.seen_at "
+      "WHERE nonces.seen_at < ?");
+  if (!s) return s.error();
+  const int64_t now_ms = to_unix_ms(now);
+  REPAY_TRY(s->bind(1, sender).bind(2, nonce).bind(3, now_ms)
+                .bind(4, now_ms - int64_t{memory_seconds} * 1000).run());
+  return c->changes() == 1;
+}
+
+Status SqliteStore::purge_nonces(Instant now, int memory_seconds) {
+  auto c = pool_->acquire();
+  auto s = c->prepare("DELETE FROM nonces WHERE seen_at < ?");
+  if (!s) return s.error();
+  return s->bind(1, to_unix_ms(now) - int64_t{memory_seconds} * 1000).run();
+}
+
+Result<int64_t> SqliteStore::reserve_sequence(const std::string& name, int64_t count) {
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  {
+    auto ins = c->prepare("INSERT INTO sequences(name, next_value) VALUES (?, 1) "
+                          "ON CONFLICT(name) DO NOTHING");
+    if (!ins) return ins.error();
+    REPAY_TRY(ins->bind(1, name).run());
+  }
+  int64_t first = 0;
+  {
+    auto up = c->prepare(
+        "UPDATE sequences SET next_value = next_value + ? WHERE name = ? RETURNING next_value");
+    if (!up) return up.error();
+    up->bind(1, count).bind(2, name);
+    auto row = up->step();
+    if (!row) return row.error();
+    if (!*row) return make_error("DB", "sequence " + name + " vanished");
+    first = up->integer(0) - count;
+    REPAY_TRY(up->run());
+  }
+  REPAY_TRY(tx.commit());
+  return first;
+}
+
+Result<int64_t> SqliteStore::count_rows(const std::string& table) {
+  auto c = pool_->acquire();
+  auto s = c->prepare("SELECT COUNT(*) FROM " + table);  // table names come from code, not input
+  if (!s) return s.error();
+  auto r = s->step();
+  if (!r) return r.error();
+  return s->integer(0);
+}
+
+}  // namespace repay::store

@@ -1,0 +1,72 @@
+// The SQLite implementation of the store's ports. Sensitive numbers are encrypted with the
+// FieldCipher before they reach SQL and decrypted after; the domain sees plain values only.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "crypto/crypto.h"
+#include "signing/ports.h"
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace repay::store {
+
+class SqliteStore final : public signing::SigningStore, public NonceStore, public AuditLog {
+ public:
+  // Opens the database file (creating it), applies migrations. Errors name the path.
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
+                                                   const crypto::FieldCipher& cipher,
+                                                   int connections = 4);
+
+  // signing::SigningStore
+  Result<signing::Claim> claim(const std::string& center, const std::string& req_no,
+                               const std::string& tx_code, const std::string& canonical,
+                               Instant now, std::chrono::milliseconds stale_after) override;
+  Status release(const std::string& center, const std::string& req_no,
+                 const std::string& token) override;
+  Result<signing::SigningRecord> finish(const signing::SigningOutcome& o) override;
+  Result<std::optional<signing::Agreement>> active_agreement(const std::string& center,
+                                                             const std::string& credit_card,
+                                                             const std::string& debit_card,
+                                                             const std::string& kind) override;
+  Result<std::optional<signing::Agreement>> agreement(const std::string& agreement_no) override;
+  Result<std::optional<signing::QuickApplication>> application(
+      const std::string& center, const std::string& apply_req_no) override;
+  Result<int> take_sms_try(const std::string& center, const std::string& apply_req_no,
+                           int max_tries) override;
+  Status give_back_sms_try(const std::string& center, const std::string& apply_req_no) override;
+  Result<std::string> next_req_sn() override;
+  Result<std::string> next_agreement_no(Instant now) override;
+
+  // NonceStore
+  Result<bool> remember_nonce(const std::string& sender, const std::string& nonce, Instant now,
+                              int memory_seconds) override;
+  Status purge_nonces(Instant now, int memory_seconds) override;
+
+  // AuditLog
+  Result<std::vector<AuditRow>> audit_of(const std::string& entity,
+                                         const std::string& entity_id) override;
+
+  // Reserves `count` consecutive values of a named sequence; returns the first.
+  Result<int64_t> reserve_sequence(const std::string& name, int64_t count);
+  // Counts of rows, for tests proving that a rejected request stored nothing.
+  Result<int64_t> count_rows(const std::string& table);
+
+  Pool& pool() { return *pool_; }
+  const crypto::FieldCipher& cipher() const { return cipher_; }
+
+ private:
+  SqliteStore(std::unique_ptr<Pool> pool, const crypto::FieldCipher& cipher)
+      : pool_(std::move(pool)), cipher_(cipher) {}
+  Result<std::optional<signing::Agreement>> read_agreement(Connection& c, std::string_view where,
+                                                           const std::vector<std::string>& args);
+
+  std::unique_ptr<Pool> pool_;
+  const crypto::FieldCipher& cipher_;
+};
+
+// Appends one audit row inside the caller's transaction.
+Status append_audit(Connection& c, const AuditRow& row);
+
+}  // namespace repay::store
