@@ -1,5 +1,9 @@
 #include "app/processor.h"
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -53,6 +57,21 @@ struct Processor::Impl {
   std::unique_ptr<signing::SigningService> signing;
   std::unique_ptr<api::CenterApi> api;
   std::unique_ptr<server::HttpServer> http;
+
+  // Housekeeping: forgets nonces past the replay window.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread housekeeper;
+  void housekeeping() {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!cv.wait_for(lock, std::chrono::seconds(60), [this] { return stopping; })) {
+      lock.unlock();
+      auto st = store->purge_nonces(clock.now(), 600);
+      if (!st) log::warn("housekeeping.purge_nonces", {{"error", st.error().to_string()}});
+      lock.lock();
+    }
+  }
 
   Impl(Settings s, const Clock& c) : settings(std::move(s)), clock(c) {}
 };
@@ -153,6 +172,7 @@ Status Processor::start() {
   }
   // Nonces older than the replay window are never needed again.
   (void)impl_->store->purge_nonces(impl_->clock.now(), 600);
+  impl_->housekeeper = std::thread([impl = impl_.get()] { impl->housekeeping(); });
   impl_->api->set_ready(true);
   log::info("processor.started", {{"api_port", std::to_string(api_port())}});
   return ok_status();
@@ -166,6 +186,12 @@ void Processor::stop() {
   if (impl_->http) impl_->http->stop(std::chrono::milliseconds(5000));
   if (impl_->channels) impl_->channels->stop();
   impl_->workers.join();
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  if (impl_->housekeeper.joinable()) impl_->housekeeper.join();
 }
 
 }  // namespace repay::app

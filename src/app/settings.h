@@ -98,7 +98,10 @@ struct CenterSettings {
   // Notifications.
   std::string default_notify_url;
   std::vector<std::string> notify_url_prefixes;  // allowed prefixes of NotifyUrl
-  std::vector<std::chrono::seconds> notify_retries;  // default 15s 1m 5m 15m 1h 2h 6h 15h
+  std::vector<std::chrono::seconds> notify_retries = {
+      std::chrono::seconds(15),   std::chrono::minutes(1), std::chrono::minutes(5),
+      std::chrono::minutes(15),   std::chrono::hours(1),   std::chrono::hours(2),
+      std::chrono::hours(6),      std::chrono::hours(15)};  // center-api.md: Notifications
 };
 
 struct ChannelSettings {

@@ -2,8 +2,12 @@
 // in-flight handlers answer, close, join). Connections live in session.cc.
 #include "server/http_server.h"
 
+#include <algorithm>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>

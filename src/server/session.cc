@@ -132,7 +132,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // Clients such as libcurl wait for "100 Continue" before sending a body; a body over the
   // limit with a Content-Length has already failed in read_header, so it is never invited.
   void after_header() {
-    if (parser_->is_done() || !expects_continue(parser_->get())) return read_body();
+    if (parser_->is_done()) return on_request();  // no body
+    if (!expects_continue(parser_->get())) return read_body();
     net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
                        if (ec) return self->close_now();

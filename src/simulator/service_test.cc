@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "simulator/config.h"
+#include "core/log.h"
 #include "wire/signature.h"
 #include "wire/xml.h"
 
@@ -103,6 +103,7 @@ struct Sim {
   int sn = 0;
 
   Sim() {
+    log::set_level(log::Level::kWarn);
     for (auto& c : book) {
       c.state = CardState::kNormal;
       c.balance = 1'000'000;
@@ -245,6 +246,22 @@ TEST_CASE("service: statement is 404 until ready, then signed; SMS endpoints") {
   CHECK(s.body.rfind("H|COL1|" + date + "|1|700|0\nD|", 0) == 0);
   CHECK(http("GET", sim.base + target, "", sim.sign("GET " + target, "", "x")).status == 403);
   CHECK(http("GET", sim.base + "/sim/sms?mobile=13000000000").status == 404);
+}
+
+TEST_CASE("service: a duplicated early notification arrives before the answer") {
+  Sim sim;
+  REQUIRE(http("POST", sim.base + "/sim/faults", "p-notify-dup=1\np-notify-early=1\n").status ==
+          200);
+  Reply r = sim.gateway(sim.debit_body("E1", 300));
+  {
+    // The first attempt is over before the answer is sent, so it is already stored.
+    std::lock_guard lock(sim.processor.mu);
+    CHECK(sim.processor.got.size() >= 1);
+  }
+  CHECK(sim.answer(r).get("RetCode") == "0000");
+  REQUIRE(sim.processor.wait_for(2));
+  std::lock_guard lock(sim.processor.mu);
+  CHECK(sim.processor.got[0].body == sim.processor.got[1].body);
 }
 
 }  // namespace repay::sim

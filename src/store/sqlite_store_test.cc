@@ -1,0 +1,676 @@
+// SqliteStore against real SQLite files in a temporary directory and a real FieldCipher.
+#include "store/sqlite_store.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "store/migrations.h"
+
+namespace repay::store {
+namespace {
+
+using namespace std::chrono_literals;
+using signing::Agreement;
+using signing::ApplicationUpdate;
+using signing::Claim;
+using signing::QuickApplication;
+using signing::SigningOutcome;
+using signing::SigningRecord;
+
+const std::string kKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+const std::string kOtherKey = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+
+// Test data: Luhn-valid cards, the GB 11643 example ID, a mobile number.
+const std::string kCredit = "6200000000000005";
+const std::string kDebit = "4111111111111111";
+const std::string kIdNo = "11010519491231002X";
+const std::string kMobile = "13800138000";
+const std::string kName = "ZhangSanHolder";
+
+const Instant kT0 = from_unix_ms(1'700'000'000'000);
+
+crypto::FieldCipher make_cipher(const std::string& hex) {
+  auto c = crypto::FieldCipher::from_hex_key(hex);
+  REQUIRE(c.ok());
+  return *c;
+}
+
+// A fresh temporary directory, removed with its files at the end of the test.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/repay_store_test_XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
+};
+
+std::unique_ptr<SqliteStore> open_store(const std::string& path, const crypto::FieldCipher& c) {
+  auto s = SqliteStore::open(path, c);
+  REQUIRE_MESSAGE(s.ok(), s.error().to_string());
+  return std::move(*s);
+}
+
+// One database file and one store on it. The cipher outlives the store (the store keeps a
+// reference to it).
+struct Db {
+  TempDir dir;
+  std::string path = dir.path + "/repay.db";
+  crypto::FieldCipher cipher = make_cipher(kKey);
+  std::unique_ptr<SqliteStore> store = open_store(path, cipher);
+};
+
+int64_t scalar(SqliteStore& s, const std::string& sql) {
+  auto c = s.pool().acquire();
+  auto q = c->prepare(sql);
+  REQUIRE(q.ok());
+  auto row = q->step();
+  REQUIRE(row.ok());
+  REQUIRE(*row);
+  return q->integer(0);
+}
+
+signing::CardHolder holder() { return signing::CardHolder{kCredit, kDebit, kName, "01", kIdNo}; }
+
+Agreement agreement_of(const std::string& no, const std::string& kind = signing::kCollect) {
+  Agreement a;
+  a.agreement_no = no;
+  a.center_id = "C1";
+  a.kind = kind;
+  a.channel_id = kind == signing::kQuick ? "QP1" : "CB1";
+  a.state = signing::kActive;
+  a.holder = holder();
+  if (kind == signing::kQuick) {
+    a.mobile = kMobile;
+    a.protocol_no = "PROT-" + no;
+  }
+  return a;
+}
+
+QuickApplication application_of(const std::string& apply_req_no) {
+  QuickApplication a;
+  a.center_id = "C1";
+  a.apply_req_no = apply_req_no;
+  a.channel_id = "QP1";
+  a.req_sn = "RS-" + apply_req_no;
+  a.state = signing::kSmsSent;
+  a.holder = holder();
+  a.mobile = kMobile;
+  return a;
+}
+
+SigningRecord rec(const char* tx, const char* status, const char* code) {
+  SigningRecord r;
+  r.tx_code = tx;
+  r.status = status;
+  r.resp_code = code;
+  r.resp_msg = "msg " + std::string(code);
+  return r;
+}
+
+// Claims (C1, req_no) and returns the outcome skeleton carrying the token.
+SigningOutcome claimed(SqliteStore& s, const std::string& req_no, const char* tx,
+                       Instant now = kT0) {
+  auto cl = s.claim("C1", req_no, tx, "canonical " + req_no, now, 120s);
+  REQUIRE(cl.ok());
+  REQUIRE(cl->kind == Claim::Kind::kClaimed);
+  SigningOutcome o;
+  o.center_id = "C1";
+  o.req_no = req_no;
+  o.token = cl->token;
+  o.actor = "api:C1:" + req_no;
+  o.now = now;
+  return o;
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Migrations
+
+TEST_CASE("migrations: a fresh database gets the latest version; reopening is a no-op") {
+  Db db;
+  CHECK(scalar(*db.store, "SELECT MAX(version) FROM schema_version") == latest_schema_version());
+  CHECK(scalar(*db.store, "SELECT COUNT(*) FROM schema_version") == latest_schema_version());
+  db.store.reset();
+
+  auto again = open_store(db.path, db.cipher);
+  CHECK(scalar(*again, "SELECT MAX(version) FROM schema_version") == latest_schema_version());
+  CHECK(scalar(*again, "SELECT COUNT(*) FROM schema_version") == latest_schema_version());
+  {
+    auto c = again->pool().acquire();
+    auto v = migrate(*c);
+    REQUIRE(v.ok());
+    CHECK(*v == latest_schema_version());
+  }
+  CHECK(scalar(*again, "SELECT COUNT(*) FROM schema_version") == latest_schema_version());
+}
+
+TEST_CASE("migrations: a database newer than this binary is refused") {
+  Db db;
+  {
+    auto c = db.store->pool().acquire();
+    auto ins = c->prepare("INSERT INTO schema_version(version, applied_at) VALUES (?, 0)");
+    REQUIRE(ins.ok());
+    REQUIRE(ins->bind(1, int64_t{latest_schema_version() + 1}).run().ok());
+  }
+  db.store.reset();
+  auto s = SqliteStore::open(db.path, db.cipher);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().code == "DB");
+  CHECK(s.error().where == db.path);
+  CHECK(s.error().message.find("newer") != std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit
+
+TEST_CASE("audit is append-only: UPDATE and DELETE fail through the triggers") {
+  Db db;
+  {
+    auto c = db.store->pool().acquire();
+    REQUIRE(append_audit(*c, AuditRow{0, kT0, "staff:x", "agreement", "AG1", "", "ACTIVE", "t"})
+                .ok());
+  }
+  auto c = db.store->pool().acquire();
+  auto up = c->exec("UPDATE audit SET reason = 'changed'");
+  REQUIRE_FALSE(up.ok());
+  CHECK(up.error().message.find("append-only") != std::string::npos);
+  auto del = c->exec("DELETE FROM audit");
+  REQUIRE_FALSE(del.ok());
+  CHECK(del.error().message.find("append-only") != std::string::npos);
+
+  auto rows = db.store->audit_of("agreement", "AG1");
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  CHECK((*rows)[0].reason == "t");
+  CHECK((*rows)[0].old_state.empty());
+  CHECK((*rows)[0].at == kT0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nonces
+
+TEST_CASE("nonces: replays within the window are refused, the window and the sender count") {
+  Db db;
+  auto& s = *db.store;
+  auto remember = [&](const std::string& sender, const std::string& nonce, Instant at) {
+    auto r = s.remember_nonce(sender, nonce, at, 600);
+    REQUIRE(r.ok());
+    return *r;
+  };
+  CHECK(remember("C1", "nonce0000000001", kT0));
+  CHECK_FALSE(remember("C1", "nonce0000000001", kT0));
+  CHECK_FALSE(remember("C1", "nonce0000000001", kT0 + 599s));
+  CHECK(remember("C2", "nonce0000000001", kT0 + 10s));  // another sender
+  CHECK(remember("C1", "nonce0000000001", kT0 + 601s));  // after the window
+  CHECK_FALSE(remember("C1", "nonce0000000001", kT0 + 700s));  // the window restarted at 601 s
+
+  SUBCASE("purge removes only the old ones") {
+    CHECK(remember("C1", "nonce0000000002", kT0));
+    REQUIRE(s.count_rows("nonces").ok());
+    CHECK(*s.count_rows("nonces") == 3);
+    REQUIRE(s.purge_nonces(kT0 + 700s, 600).ok());  // forgets what was seen before kT0 + 100 s
+    CHECK(*s.count_rows("nonces") == 1);              // C1 nonce0000000001 seen at 601 s
+    CHECK_FALSE(remember("C1", "nonce0000000001", kT0 + 700s));
+    CHECK(remember("C1", "nonce0000000002", kT0 + 700s));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sequences
+
+TEST_CASE("sequences: consecutive distinct values across two stores on one file") {
+  Db db;
+  auto other = open_store(db.path, db.cipher);
+  std::vector<int64_t> got;
+  for (int i = 0; i < 6; ++i) {
+    auto v = (i % 2 ? *other : *db.store).reserve_sequence("s", 1);
+    REQUIRE(v.ok());
+    got.push_back(*v);
+  }
+  CHECK(got == std::vector<int64_t>{1, 2, 3, 4, 5, 6});
+  auto block = other->reserve_sequence("s", 10);
+  REQUIRE(block.ok());
+  CHECK(*block == 7);
+  auto after = db.store->reserve_sequence("s", 1);
+  REQUIRE(after.ok());
+  CHECK(*after == 17);
+  auto fresh = db.store->reserve_sequence("another", 1);
+  REQUIRE(fresh.ok());
+  CHECK(*fresh == 1);
+
+  auto sn1 = db.store->next_req_sn();
+  auto sn2 = other->next_req_sn();
+  REQUIRE(sn1.ok());
+  REQUIRE(sn2.ok());
+  CHECK(*sn1 != *sn2);
+  auto ag = db.store->next_agreement_no(kT0);
+  REQUIRE(ag.ok());
+  CHECK(ag->starts_with("AG20231115"));  // 2023-11-14 22:13 UTC is the 15th in CST
+}
+
+TEST_CASE("sequences: 4 threads x 200 reservations over two stores give no duplicate") {
+  Db db;
+  auto other = open_store(db.path, db.cipher);
+  constexpr int kThreads = 4;
+  constexpr int kEach = 200;
+  std::vector<std::vector<int64_t>> got(kThreads);
+  std::vector<int> errors(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      SqliteStore& s = t % 2 ? *other : *db.store;
+      for (int i = 0; i < kEach; ++i) {
+        auto v = s.reserve_sequence("req_sn", 1);
+        if (v) got[t].push_back(*v);
+        else ++errors[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<int64_t> all;
+  for (int t = 0; t < kThreads; ++t) {
+    CHECK(errors[t] == 0);
+    all.insert(got[t].begin(), got[t].end());
+    // Each thread sees increasing values.
+    for (size_t i = 1; i < got[t].size(); ++i) CHECK(got[t][i] > got[t][i - 1]);
+  }
+  CHECK(all.size() == size_t{kThreads * kEach});
+  CHECK(*all.begin() == 1);
+  CHECK(*all.rbegin() == kThreads * kEach);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing claims
+
+TEST_CASE("claims: claimed, in progress, conflict, release, done") {
+  Db db;
+  auto& s = *db.store;
+  auto claim = [&](const std::string& tx, const std::string& canon, Instant at = kT0) {
+    auto c = s.claim("C1", "R1", tx, canon, at, 120s);
+    REQUIRE_MESSAGE(c.ok(), c.error().to_string());
+    return *c;
+  };
+  Claim first = claim("sign3", "fields A");
+  REQUIRE(first.kind == Claim::Kind::kClaimed);
+  CHECK_FALSE(first.token.empty());
+
+  CHECK(claim("sign3", "fields A").kind == Claim::Kind::kInProgress);
+  CHECK(claim("sign3", "fields B").kind == Claim::Kind::kConflict);
+  CHECK(claim("qsign/apply", "fields A").kind == Claim::Kind::kConflict);
+  // The same ReqNo of another center is another key.
+  auto other_center = s.claim("C2", "R1", "sign3", "fields A", kT0, 120s);
+  REQUIRE(other_center.ok());
+  CHECK(other_center->kind == Claim::Kind::kClaimed);
+
+  SUBCASE("release with a wrong token keeps the claim") {
+    REQUIRE(s.release("C1", "R1", "not-the-token").ok());
+    CHECK(claim("sign3", "fields A").kind == Claim::Kind::kInProgress);
+  }
+  SUBCASE("release frees the ReqNo") {
+    REQUIRE(s.release("C1", "R1", first.token).ok());
+    CHECK(*s.count_rows("signing_requests") == 1);  // C2's only
+    Claim again = claim("sign3", "fields B");  // any fields: nothing was stored
+    CHECK(again.kind == Claim::Kind::kClaimed);
+    CHECK(again.token != first.token);
+  }
+  SUBCASE("finish, then a claim answers kDone with the stored record") {
+    SigningOutcome o;
+    o.center_id = "C1";
+    o.req_no = "R1";
+    o.token = first.token;
+    o.record = rec("sign3", "FAILED", "2003");
+    o.now = kT0 + 1s;
+    auto done = s.finish(o);
+    REQUIRE_MESSAGE(done.ok(), done.error().to_string());
+    CHECK(done->center_id == "C1");
+    CHECK(done->req_no == "R1");
+
+    Claim later = claim("sign3", "fields A", kT0 + 1h);
+    REQUIRE(later.kind == Claim::Kind::kDone);
+    CHECK(later.token.empty());
+    CHECK(later.record.center_id == "C1");
+    CHECK(later.record.req_no == "R1");
+    CHECK(later.record.tx_code == "sign3");
+    CHECK(later.record.status == "FAILED");
+    CHECK(later.record.resp_code == "2003");
+    CHECK(later.record.resp_msg == "msg 2003");
+    CHECK(later.record.agreement_no.empty());
+    CHECK(claim("sign3", "fields B", kT0 + 1h).kind == Claim::Kind::kConflict);
+
+    // Finishing twice is refused: the claim is gone.
+    auto twice = s.finish(o);
+    REQUIRE_FALSE(twice.ok());
+    CHECK(twice.error().code == "STALE");
+    // Releasing a finished request does not free it.
+    REQUIRE(s.release("C1", "R1", first.token).ok());
+    CHECK(claim("sign3", "fields A").kind == Claim::Kind::kDone);
+  }
+}
+
+TEST_CASE("claims: a stale claim is taken over; the old holder's finish is STALE") {
+  Db db;
+  auto& s = *db.store;
+  auto first = s.claim("C1", "R1", "sign3", "fields", kT0, 120s);
+  REQUIRE(first.ok());
+  REQUIRE(first->kind == Claim::Kind::kClaimed);
+  // Not stale yet at 119 s.
+  auto young = s.claim("C1", "R1", "sign3", "fields", kT0 + 119s, 120s);
+  REQUIRE(young.ok());
+  CHECK(young->kind == Claim::Kind::kInProgress);
+
+  auto taken = s.claim("C1", "R1", "sign3", "fields", kT0 + 24h, 1s);
+  REQUIRE(taken.ok());
+  REQUIRE(taken->kind == Claim::Kind::kClaimed);
+  CHECK(taken->token != first->token);
+  // A stale claim with other fields is still a conflict, not a take-over.
+  auto other = s.claim("C1", "R1", "sign3", "other fields", kT0 + 48h, 1s);
+  REQUIRE(other.ok());
+  CHECK(other->kind == Claim::Kind::kConflict);
+
+  SigningOutcome o;
+  o.center_id = "C1";
+  o.req_no = "R1";
+  o.token = first->token;
+  o.record = rec("sign3", "SIGNED", "0000");
+  o.create_agreement = agreement_of("AG1");
+  o.now = kT0 + 24h;
+  auto old = s.finish(o);
+  REQUIRE_FALSE(old.ok());
+  CHECK(old.error().code == "STALE");
+  CHECK(*s.count_rows("agreements") == 0);  // the refused finish changed nothing
+  CHECK(*s.count_rows("audit") == 0);
+
+  o.token = taken->token;
+  auto now_ours = s.finish(o);
+  REQUIRE_MESSAGE(now_ours.ok(), now_ours.error().to_string());
+  CHECK(now_ours->agreement_no == "AG1");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agreements
+
+TEST_CASE("agreements: creation audits, decrypts, and a second creation reuses the first") {
+  Db db;
+  auto& s = *db.store;
+  SigningOutcome o = claimed(s, "R1", "sign3");
+  o.record = rec("sign3", "SIGNED", "0000");
+  o.create_agreement = agreement_of("AG1");
+  o.reason = "three elements verified";
+  auto r1 = s.finish(o);
+  REQUIRE_MESSAGE(r1.ok(), r1.error().to_string());
+  CHECK(r1->agreement_no == "AG1");
+
+  auto audit = s.audit_of("agreement", "AG1");
+  REQUIRE(audit.ok());
+  REQUIRE(audit->size() == 1);
+  CHECK((*audit)[0].old_state.empty());
+  CHECK((*audit)[0].new_state == "ACTIVE");
+  CHECK((*audit)[0].actor == "api:C1:R1");
+  CHECK((*audit)[0].reason == "three elements verified");
+  CHECK((*audit)[0].at == kT0);
+
+  auto ag = s.agreement("AG1");
+  REQUIRE(ag.ok());
+  REQUIRE(ag->has_value());
+  const Agreement& a = **ag;
+  CHECK(a.center_id == "C1");
+  CHECK(a.kind == "COLLECT");
+  CHECK(a.channel_id == "CB1");
+  CHECK(a.state == "ACTIVE");
+  CHECK(a.holder.credit_card == kCredit);
+  CHECK(a.holder.debit_card == kDebit);
+  CHECK(a.holder.id_no == kIdNo);
+  CHECK(a.holder.name == kName);
+  CHECK(a.holder.id_type == "01");
+  CHECK(a.mobile.empty());
+  CHECK(a.protocol_no.empty());
+  CHECK(a.created_at == kT0);
+
+  auto active = s.active_agreement("C1", kCredit, kDebit, "COLLECT");
+  REQUIRE(active.ok());
+  REQUIRE(active->has_value());
+  CHECK((*active)->agreement_no == "AG1");
+  CHECK_FALSE(s.active_agreement("C1", kCredit, kDebit, "QUICK")->has_value());
+  CHECK_FALSE(s.active_agreement("C2", kCredit, kDebit, "COLLECT")->has_value());
+  CHECK_FALSE(s.active_agreement("C1", kDebit, kCredit, "COLLECT")->has_value());
+  CHECK_FALSE(s.agreement("AG404")->has_value());
+
+  // A concurrent signing of the same cards: the second outcome reuses AG1.
+  SigningOutcome o2 = claimed(s, "R2", "sign3");
+  o2.record = rec("sign3", "SIGNED", "0000");
+  o2.create_agreement = agreement_of("AG2");
+  auto r2 = s.finish(o2);
+  REQUIRE_MESSAGE(r2.ok(), r2.error().to_string());
+  CHECK(r2->agreement_no == "AG1");
+  CHECK(*s.count_rows("agreements") == 1);
+  CHECK(s.audit_of("agreement", "AG2")->empty());
+  auto repeat = s.claim("C1", "R2", "sign3", "canonical R2", kT0, 120s);
+  REQUIRE(repeat.ok());
+  REQUIRE(repeat->kind == Claim::Kind::kDone);
+  CHECK(repeat->record.agreement_no == "AG1");
+
+  // The unique partial index holds even for a write that bypasses the check.
+  {
+    auto c = s.pool().acquire();
+    auto dup = c->exec(
+        "INSERT INTO agreements SELECT 'AG3', center_id, kind, channel_id, state, credit_card_enc, "
+        "credit_card_hash, credit_card_masked, debit_card_enc, debit_card_hash, debit_card_masked, "
+        "holder_name, id_type, id_no_enc, id_no_hash, id_no_masked, mobile_enc, mobile_masked, "
+        "protocol_no, created_at, updated_at FROM agreements WHERE agreement_no = 'AG1'");
+    CHECK_FALSE(dup.ok());
+  }
+
+  // A quick agreement of the same cards is another kind: a row of its own.
+  SigningOutcome o3 = claimed(s, "R3", "qsign/confirm");
+  o3.record = rec("qsign/confirm", "SIGNED", "0000");
+  o3.create_agreement = agreement_of("AGQ", signing::kQuick);
+  auto r3 = s.finish(o3);
+  REQUIRE(r3.ok());
+  CHECK(r3->agreement_no == "AGQ");
+  auto q = s.agreement("AGQ");
+  REQUIRE(q.ok());
+  REQUIRE(q->has_value());
+  CHECK((*q)->mobile == kMobile);
+  CHECK((*q)->protocol_no == "PROT-AGQ");
+  CHECK((*q)->kind == "QUICK");
+}
+
+TEST_CASE("agreements: revoke audits ACTIVE -> REVOKED once; the cards may sign again") {
+  Db db;
+  auto& s = *db.store;
+  SigningOutcome o = claimed(s, "R1", "sign3");
+  o.record = rec("sign3", "SIGNED", "0000");
+  o.create_agreement = agreement_of("AG1");
+  REQUIRE(s.finish(o).ok());
+
+  for (const char* req : {"U1", "U2"}) {
+    SigningOutcome u = claimed(s, req, "unsign", kT0 + 1h);
+    u.record = rec("unsign", "REVOKED", "0000");
+    u.revoke_agreement = "AG1";
+    u.reason = "revoked by the card center";
+    auto r = s.finish(u);
+    REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+  }
+  auto audit = s.audit_of("agreement", "AG1");
+  REQUIRE(audit.ok());
+  REQUIRE(audit->size() == 2);
+  CHECK((*audit)[1].old_state == "ACTIVE");
+  CHECK((*audit)[1].new_state == "REVOKED");
+  CHECK((*audit)[1].actor == "api:C1:U1");
+  CHECK((*audit)[1].at == kT0 + 1h);
+  auto ag = s.agreement("AG1");
+  REQUIRE(ag.ok());
+  CHECK((*ag)->state == "REVOKED");
+  CHECK((*ag)->updated_at == kT0 + 1h);
+  CHECK_FALSE(s.active_agreement("C1", kCredit, kDebit, "COLLECT")->has_value());
+
+  SigningOutcome again = claimed(s, "R2", "sign3");
+  again.record = rec("sign3", "SIGNED", "0000");
+  again.create_agreement = agreement_of("AG2");
+  auto r = s.finish(again);
+  REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+  CHECK(r->agreement_no == "AG2");
+  CHECK(*s.count_rows("agreements") == 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quick-pay applications
+
+TEST_CASE("applications: create, SMS tries up to max, give back, update only from SMS_SENT") {
+  Db db;
+  auto& s = *db.store;
+  SigningOutcome o = claimed(s, "A1", "qsign/apply");
+  o.record = rec("qsign/apply", "SMS_SENT", "0000");
+  o.create_application = application_of("A1");
+  REQUIRE(s.finish(o).ok());
+  CHECK(s.audit_of("quick_application", "C1:A1")->size() == 1);
+
+  auto app = s.application("C1", "A1");
+  REQUIRE(app.ok());
+  REQUIRE(app->has_value());
+  CHECK((*app)->state == "SMS_SENT");
+  CHECK((*app)->tries == 0);
+  CHECK((*app)->req_sn == "RS-A1");
+  CHECK((*app)->channel_id == "QP1");
+  CHECK((*app)->holder.credit_card == kCredit);
+  CHECK((*app)->holder.debit_card == kDebit);
+  CHECK((*app)->holder.id_no == kIdNo);
+  CHECK((*app)->mobile == kMobile);
+  CHECK_FALSE(s.application("C2", "A1")->has_value());
+  CHECK_FALSE(s.application("C1", "A2")->has_value());
+
+  for (int i = 1; i <= 5; ++i) {
+    auto t = s.take_sms_try("C1", "A1", 5);
+    REQUIRE(t.ok());
+    CHECK(*t == i);
+  }
+  auto none = s.take_sms_try("C1", "A1", 5);
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.error().code == "1007");
+  REQUIRE(s.give_back_sms_try("C1", "A1").ok());
+  CHECK((*s.application("C1", "A1"))->tries == 4);
+  auto last = s.take_sms_try("C1", "A1", 5);
+  REQUIRE(last.ok());
+  CHECK(*last == 5);
+  CHECK(s.take_sms_try("C1", "A404", 5).error().code == "1007");
+
+  // Signed: the application takes the agreement of the outcome.
+  SigningOutcome c = claimed(s, "K1", "qsign/confirm");
+  c.record = rec("qsign/confirm", "SIGNED", "0000");
+  c.create_agreement = agreement_of("AGQ", signing::kQuick);
+  c.application_update = ApplicationUpdate{"A1", signing::kSigned, "0000"};
+  REQUIRE(s.finish(c).ok());
+  app = s.application("C1", "A1");
+  REQUIRE(app.ok());
+  CHECK((*app)->state == "SIGNED");
+  CHECK((*app)->agreement_no == "AGQ");
+  CHECK(s.take_sms_try("C1", "A1", 5).error().code == "1007");
+  REQUIRE(s.give_back_sms_try("C1", "A1").ok());
+  CHECK((*s.application("C1", "A1"))->tries == 5);  // only an SMS_SENT application gives back
+
+  // A later FAILED update does not apply to a SIGNED application.
+  SigningOutcome f = claimed(s, "K2", "qsign/confirm");
+  f.record = rec("qsign/confirm", "FAILED", "1007");
+  f.application_update = ApplicationUpdate{"A1", signing::kFailed, "1007"};
+  REQUIRE(s.finish(f).ok());
+  app = s.application("C1", "A1");
+  CHECK((*app)->state == "SIGNED");
+  CHECK((*app)->resp_code == "0000");
+  auto trail = s.audit_of("quick_application", "C1:A1");
+  REQUIRE(trail.ok());
+  REQUIRE(trail->size() == 2);
+  CHECK((*trail)[1].old_state == "SMS_SENT");
+  CHECK((*trail)[1].new_state == "SIGNED");
+}
+
+TEST_CASE("applications: FAILED keeps its code and counts no more tries") {
+  Db db;
+  auto& s = *db.store;
+  SigningOutcome o = claimed(s, "A1", "qsign/apply");
+  o.record = rec("qsign/apply", "SMS_SENT", "0000");
+  o.create_application = application_of("A1");
+  REQUIRE(s.finish(o).ok());
+  SigningOutcome f = claimed(s, "K1", "qsign/confirm");
+  f.record = rec("qsign/confirm", "FAILED", "1007");
+  f.application_update = ApplicationUpdate{"A1", signing::kFailed, "1007"};
+  REQUIRE(s.finish(f).ok());
+  auto app = s.application("C1", "A1");
+  REQUIRE(app.ok());
+  CHECK((*app)->state == "FAILED");
+  CHECK((*app)->resp_code == "1007");
+  CHECK((*app)->agreement_no.empty());
+  CHECK(s.take_sms_try("C1", "A1", 5).error().code == "1007");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encryption at rest
+
+TEST_CASE("card, ID and mobile numbers are not in clear in the files; another key gives CRYPTO") {
+  Db db;
+  auto& s = *db.store;
+  SigningOutcome o = claimed(s, "A1", "qsign/apply");
+  o.record = rec("qsign/apply", "SMS_SENT", "0000");
+  o.create_application = application_of("A1");
+  REQUIRE(s.finish(o).ok());
+  SigningOutcome c = claimed(s, "K1", "qsign/confirm");
+  c.record = rec("qsign/confirm", "SIGNED", "0000");
+  c.create_agreement = agreement_of("AGQ", signing::kQuick);
+  c.application_update = ApplicationUpdate{"A1", signing::kSigned, "0000"};
+  REQUIRE(s.finish(c).ok());
+
+  auto check_files = [&](const char* when) {
+    INFO(when);
+    std::string bytes = file_bytes(db.path) + file_bytes(db.path + "-wal");
+    REQUIRE(bytes.find(kName) != std::string::npos);  // the search does find clear text
+    CHECK(bytes.find(kCredit) == std::string::npos);
+    CHECK(bytes.find(kDebit) == std::string::npos);
+    CHECK(bytes.find(kIdNo) == std::string::npos);
+    CHECK(bytes.find(kMobile) == std::string::npos);
+  };
+  check_files("before a checkpoint");
+  {
+    auto conn = s.pool().acquire();
+    REQUIRE(conn->exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
+  }
+  check_files("after a checkpoint");
+
+  // The store decrypts for the domain.
+  auto ag = s.agreement("AGQ");
+  REQUIRE(ag.ok());
+  REQUIRE(ag->has_value());
+  CHECK((*ag)->holder.credit_card == kCredit);
+  CHECK((*ag)->holder.id_no == kIdNo);
+  CHECK((*ag)->mobile == kMobile);
+
+  // Another key: an error, never garbage.
+  const crypto::FieldCipher other_cipher = make_cipher(kOtherKey);
+  auto other = open_store(db.path, other_cipher);
+  auto bad = other->agreement("AGQ");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == "CRYPTO");
+  auto bad_app = other->application("C1", "A1");
+  REQUIRE_FALSE(bad_app.ok());
+  CHECK(bad_app.error().code == "CRYPTO");
+  // Look-ups by keyed hash find nothing under another key.
+  auto none = other->active_agreement("C1", kCredit, kDebit, "QUICK");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+}
+
+}  // namespace
+}  // namespace repay::store
