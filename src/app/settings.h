@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/fee.h"
 #include "core/money.h"
 #include "core/result.h"
 
@@ -40,14 +41,7 @@ struct SecretRef {
   std::string env;    // or from this environment variable
 };
 
-struct FeeRule {
-  std::string kind = "NONE";      // NONE, FIXED (fen per item), PERCENT (basis points)
-  Fen fixed = 0;
-  int64_t basis_points = 0;
-  Fen min = 0;                    // PERCENT only: bounds after rounding
-  Fen max = 0;                    // 0: no maximum
-  std::string payer = "CENTER";   // CENTER or CARDHOLDER (added to the debit)
-};
+using FeeRule = repay::FeeRule;  // core/fee.h
 
 struct CenterSettings {
   std::string id;                 // centerId

@@ -3,7 +3,6 @@
 // queues (real-time first) and a pool of easy handles; the multi handle keeps the connections.
 #include "channel/channel_client.h"
 
-#include <cstdio>
 #include <algorithm>
 #include <atomic>
 #include <deque>
@@ -271,7 +270,6 @@ int ChannelClient::Impl::collect() {
     inflight.erase(it);
     curl_multi_remove_handle(multi, easy);
 
-    { long nc = 0; curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &nc); fprintf(stderr, "DBG new_connects=%ld\n", nc); }
     ChannelState& ch = *t->channel;
     std::string why = finish_exchange(easy, rc, t->exchange);
     ChannelResult r;

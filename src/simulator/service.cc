@@ -81,11 +81,14 @@ void BankService::start() {
   server_->start();
 }
 
-uint16_t BankService::port() const { return server_ ? server_->port() : 0; }
+uint16_t BankService::port() const { return server_ ? server_->port() : 0; }  // 0 once stopped
 
 void BankService::stop() {
   scheduler_.stop();  // delayed answers go out now
-  if (server_) server_->stop();
+  if (server_) {
+    server_->stop();
+    server_.reset();
+  }
   notifier_.stop();
 }
 

@@ -1,0 +1,90 @@
+#include "batch/item.h"
+
+#include "core/codes.h"
+
+namespace repay::batch {
+
+namespace {
+
+Transition apply(const char* state, std::string code, std::string why) {
+  Transition t;
+  t.kind = Transition::Kind::kApply;
+  t.state = state;
+  t.resp_code = std::move(code);
+  t.why = std::move(why);
+  return t;
+}
+
+Transition exception(std::string why) {
+  Transition t;
+  t.kind = Transition::Kind::kException;
+  t.why = std::move(why);
+  return t;
+}
+
+bool amount_differs(const ItemView& item, const BankFact& f) {
+  return f.amount >= 0 && f.amount != item.debit_amount;
+}
+
+}  // namespace
+
+Transition next(const ItemView& item, const BankFact& f, bool before_force_fail) {
+  using K = BankFact::Kind;
+  if (f.kind == K::kSuccess && amount_differs(item, f)) {
+    // channel-api.md: an amount that differs from what we sent is never silently accepted.
+    return exception("bank reports a debit of " + std::to_string(f.amount) + " fen, we sent " +
+                     std::to_string(item.debit_amount));
+  }
+  if (item.forced) {
+    // files.md: a force-failed item stays failed for the card center; only what the bank did
+    // is recorded, and a debit is refunded after review.
+    if (item.late_state != kLateUnresolved) {
+      if (f.kind == K::kSuccess && item.late_state == kLateNotDebited) {
+        return exception("bank reports a debit of a force-failed item already resolved as not debited");
+      }
+      return {};
+    }
+    Transition t;
+    t.kind = Transition::Kind::kLate;
+    switch (f.kind) {
+      case K::kSuccess:
+        t.late_state = kLateDebited;
+        t.propose_refund = true;
+        t.why = "debited after the force-fail time";
+        return t;
+      case K::kFailed:
+      case K::kNotFound:
+        t.late_state = kLateNotDebited;
+        t.why = f.kind == K::kFailed ? "declined after the force-fail time" : "never registered by the bank";
+        return t;
+      default:
+        return {};
+    }
+  }
+  const std::string& s = item.state;
+  if (s == kSuccess || s == kFailed || s == kRejected) {
+    if (f.kind == K::kSuccess && s != kSuccess) return exception("bank reports a debit of an item we hold " + s);
+    if (f.kind == K::kFailed && s == kSuccess) return exception("bank reports a decline of an item we hold SUCCESS");
+    return {};  // a repeat of what is stored, or nothing final
+  }
+  switch (f.kind) {
+    case K::kSuccess:
+      return apply(kSuccess, codes::kSuccess, "debited");
+    case K::kFailed:
+      return apply(kFailed, f.code, "declined by the bank");
+    case K::kUnknown:
+      if (s == kSending) return apply(kUnknown, "", "outcome unknown: " + f.detail);
+      return {};
+    case K::kBusy:
+      if (s == kSending) return apply(kPending, "", "channel busy: " + f.detail);
+      return {};
+    case K::kNotFound:
+      // channel-api.md: resend (same ReqSn) only after QUERY answered NOT_FOUND, and never after
+      // the force-fail time.
+      if (s == kUnknown && before_force_fail) return apply(kPending, "", "bank never registered it");
+      return {};
+  }
+  return {};
+}
+
+}  // namespace repay::batch

@@ -1,0 +1,76 @@
+// A batch item's life (files.md; channel-api.md "What the processor does"):
+//
+//   REJECTED                    failed an item check at intake; final F, never sent
+//   PENDING  -> SENDING         claimed; its ReqSn (and TxnNo) stored before the DEBIT call
+//   SENDING  -> SUCCESS|FAILED  the bank answered finally
+//   SENDING  -> UNKNOWN         no usable answer, or "processing": resolved by QUERY/notification
+//   SENDING  -> PENDING         busy (not registered): sent again later with the same ReqSn
+//   UNKNOWN  -> PENDING         QUERY said NOT_FOUND (before the force-fail time only)
+//   PENDING|SENDING|UNKNOWN -> FAILED (forced)  at the force-fail time: 3002 never sent, 3001 sent
+//
+// A forced item stays FAILED for the card center for good; what the bank did is still resolved
+// (late_state UNRESOLVED -> DEBITED or NOT_DEBITED) and a late debit becomes a refund proposal.
+#pragma once
+
+#include <string>
+
+#include "core/clock.h"
+#include "core/money.h"
+
+namespace repay::batch {
+
+inline constexpr const char* kRejected = "REJECTED";
+inline constexpr const char* kPending = "PENDING";
+inline constexpr const char* kSending = "SENDING";
+inline constexpr const char* kUnknown = "UNKNOWN";
+inline constexpr const char* kSuccess = "SUCCESS";
+inline constexpr const char* kFailed = "FAILED";
+
+inline constexpr const char* kLateUnresolved = "UNRESOLVED";
+inline constexpr const char* kLateDebited = "DEBITED";
+inline constexpr const char* kLateNotDebited = "NOT_DEBITED";
+
+// What the bank says about a DEBIT, from its answer, a QUERY or a notification.
+struct BankFact {
+  enum class Kind {
+    kSuccess,   // debited
+    kFailed,    // declined, final: `code` is ours
+    kUnknown,   // no usable answer, or processing
+    kBusy,      // not registered: send again later, same ReqSn
+    kNotFound,  // QUERY: the bank never registered this ReqSn
+  };
+  Kind kind = Kind::kUnknown;
+  std::string code;            // ours, for kFailed
+  std::string channel_txn_no;  // for kSuccess
+  std::string settle_date;     // for kSuccess
+  Fen amount = -1;             // the bank's amount when it said one (QUERY, notification)
+  std::string detail;          // for logs
+};
+
+// An item as the state machine sees it.
+struct ItemView {
+  std::string state;
+  bool forced = false;
+  std::string late_state;  // "" unless forced after sending
+  Fen debit_amount = 0;
+};
+
+struct Transition {
+  enum class Kind {
+    kNone,        // nothing to change (e.g. a repeat of what is stored)
+    kApply,       // move to `state`
+    kLate,        // forced item: record what the bank did (late_state), maybe propose a refund
+    kException,   // contradicts a stored final state or the amount we sent: staff must look
+  };
+  Kind kind = Kind::kNone;
+  std::string state;       // for kApply
+  std::string resp_code;   // for kApply to a final state
+  std::string late_state;  // for kLate
+  bool propose_refund = false;  // kLate DEBITED: the cardholder was debited for a failed item
+  std::string why;         // for audit and exceptions
+};
+
+// Pure: what a fact does to an item. `before_force_fail` is whether now < the force-fail time.
+Transition next(const ItemView& item, const BankFact& fact, bool before_force_fail);
+
+}  // namespace repay::batch

@@ -1,0 +1,203 @@
+// What batches need from the store. Every change is a conditional update (on the item's state and
+// version, or on a claim), so several Repay nodes on one server database can share the work.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "batch/item.h"
+#include "core/clock.h"
+#include "core/money.h"
+#include "core/result.h"
+
+namespace repay::batch {
+
+// A file seen in an inbox, accepted or rejected (files.md: handled once by name and SHA-256).
+struct FileRecord {
+  std::string center_id;
+  std::string file_name;
+  std::string sha256;
+  uint64_t size = 0;
+  Instant received_at{};
+  std::string status;        // "00" accepted, F1..F6 rejected
+  std::string batch_no;      // from the name or header, "" when unreadable
+  std::string batch_date;
+  int64_t header_count = 0;  // as received (0 when unreadable)
+  Fen header_amount = 0;
+  std::string error;         // the rejection, masked: code, line, field, value
+  std::string return_file;   // the return file to publish for it
+};
+
+struct NewBatch {
+  std::string center_id;
+  std::string batch_no;
+  std::string batch_date;
+  std::string file_name;
+  std::string sha256;
+  int64_t total_count = 0;
+  Fen total_amount = 0;
+  Instant received_at{};
+  Instant send_from_at{};
+  Instant force_fail_at{};
+  std::string encoding;      // of the card center, for its return file
+};
+
+// What an item check needs of an agreement: keyed hashes, never clear numbers.
+struct AgreementDigest {
+  std::string agreement_no;
+  std::string center_id;
+  std::string kind;
+  std::string channel_id;
+  std::string state;
+  std::string credit_card_hash;
+  std::string debit_card_hash;
+  std::string holder_name;
+  std::string id_type;
+  std::string id_no_hash;
+};
+
+struct NewItem {
+  int64_t seq = 0;
+  std::string item_id;
+  std::string agreement_no;  // as given on the line
+  std::string channel_id;    // "" for a rejected item
+  Fen amount = 0;
+  Fen fee = 0;               // the item's fee, whoever pays
+  Fen cardholder_fee = 0;    // added to the debit
+  Fen debit_amount = 0;
+  std::string fee_rule;      // FeeRule::to_string() in force
+  std::string memo;
+  std::string reject_code;   // non-empty: REJECTED with this code, final at intake
+};
+
+// A write session for one batch's items, committed in chunks; the batch is not sendable until
+// finish_loading() (files.md: the whole batch stored durably before any debit).
+class ItemLoader {
+ public:
+  virtual ~ItemLoader() = default;
+  // Marks the itemId used by this center; false when it already was (2006).
+  virtual Result<bool> use_item_id(const std::string& item_id, int64_t seq) = 0;
+  virtual Result<std::optional<AgreementDigest>> agreement(const std::string& agreement_no) = 0;
+  virtual Status add(const NewItem& item) = 0;
+  // Stores the file record and opens the batch (or closes it at once when no item is sendable).
+  virtual Status finish(const FileRecord& file) = 0;
+};
+
+struct DebitTask {
+  std::string center_id;
+  std::string batch_no;
+  int64_t seq = 0;
+  int64_t version = 0;       // of the item row after the claim
+  std::string txn_no;
+  std::string req_sn;
+  std::string channel_id;
+  std::string agreement_no;
+  Fen debit_amount = 0;
+  Instant force_fail_at{};
+};
+
+struct ItemKey {
+  std::string center_id;
+  std::string batch_no;
+  int64_t seq = 0;
+};
+
+struct BatchSummary {
+  std::string center_id;
+  std::string batch_no;
+  std::string batch_date;
+  std::string state;          // LOADING, OPEN, CLOSED, RETURNED
+  Instant received_at{};
+  Instant send_from_at{};
+  Instant force_fail_at{};
+  int64_t total = 0;
+  int64_t success = 0;
+  int64_t failed = 0;         // incl. rejected and forced
+  int64_t open = 0;           // not final yet
+  int64_t forced = 0;
+  std::string return_file;
+  Instant returned_at{};
+};
+
+// One item as its return line needs it (files.md, Return file).
+struct ReturnRow {
+  int64_t seq = 0;
+  std::string item_id;
+  Fen amount = 0;
+  Fen cardholder_fee = 0;
+  Fen debit_amount = 0;
+  std::string state;        // SUCCESS or FAILED / REJECTED
+  std::string resp_code;
+  std::string txn_no;
+  Instant finished_at{};
+
+class BatchStore {
+ public:
+  virtual ~BatchStore() = default;
+
+  // --- intake ---
+  virtual Result<std::optional<FileRecord>> find_file(const std::string& center,
+                                                      const std::string& file_name,
+                                                      const std::string& sha256) = 0;
+  // The SHA-256 of the accepted file that used this batchNo, if any (F3).
+  virtual Result<std::optional<std::string>> accepted_batch_sha(const std::string& center,
+                                                                const std::string& batch_no) = 0;
+  // Stores a rejected file; returns its REJ number (1, 2, ... per batchNo).
+  virtual Result<int> record_rejection(FileRecord file) = 0;
+  // Removes a batch left LOADING by a crash (its items and itemIds), so the file loads afresh.
+  virtual Status discard_loading(const std::string& center, const std::string& batch_no) = 0;
+  virtual Result<std::unique_ptr<ItemLoader>> start_loading(const NewBatch& batch) = 0;
+
+  // --- pipeline ---
+  // Claims up to `max` PENDING items for `channel`: batches OPEN, send_from_at <= now <
+  // force_fail_at, next try due; the batch whose force-fail time comes first goes first. Assigns
+  // TxnNo and ReqSn when the item has none, moves it to SENDING with `node` — all committed
+  // before any call is made.
+  virtual Result<std::vector<DebitTask>> claim_debits(const std::string& channel, int max,
+                                                      Instant now, const std::string& node) = 0;
+  // Items whose outcome is unknown (UNKNOWN, or forced and unresolved) with a query due; their
+  // next query time is pushed to now + lease so no other worker queries them at once.
+  virtual Result<std::vector<DebitTask>> claim_queries(const std::string& channel, int max,
+                                                       Instant now,
+                                                       std::chrono::milliseconds lease) = 0;
+  // Applies a fact about an item's DEBIT (answer, QUERY or notification): reads the item, asks
+  // batch::next(), writes the transition conditionally on the version read (re-reading on a
+  // race). Busy and not-found set the next try; unknown the next query (`retry_at`).
+  virtual Result<Transition> apply_fact(const ItemKey& key, const BankFact& fact, Instant now,
+                                        Instant retry_at, const std::string& actor) = 0;
+  // Finds an item by the ReqSn sent to a channel (channel notifications).
+  virtual Result<std::optional<ItemKey>> item_by_req_sn(const std::string& channel,
+                                                        const std::string& req_sn) = 0;
+  // After a crash: items left SENDING by this node are UNKNOWN now — queried before any resend.
+  virtual Result<int64_t> recover_claims(const std::string& node, Instant now) = 0;
+
+  // --- deadlines and return files ---
+  // OPEN batches whose force-fail time has come: force-fails their open items (3002 never sent,
+  // 3001 sent) and closes them. Returns the batches closed.
+  virtual Result<std::vector<ItemKey>> force_fail_due(Instant now, const std::string& actor) = 0;
+  // CLOSED batches (every item final) without a published return file, and rejected files whose
+  // rejection file is not published yet.
+  virtual Result<std::vector<BatchSummary>> returns_due() = 0;
+  virtual Result<std::vector<FileRecord>> rejections_due() = 0;
+  // Streams a batch's return lines in seq order.
+  virtual Status for_each_return_line(const std::string& center, const std::string& batch_no,
+                                      const std::function<Status(const ReturnRow&)>& f) = 0;
+  virtual Status mark_returned(const std::string& center, const std::string& batch_no,
+                               const std::string& file_name, Instant now) = 0;
+  virtual Status mark_rejection_returned(const std::string& center, const std::string& file_name,
+                                         const std::string& sha256, Instant now) = 0;
+
+  // --- status ---
+  virtual Result<std::vector<BatchSummary>> batches(const std::string& center, bool open_only) = 0;
+  virtual Result<std::optional<BatchSummary>> batch(const std::string& center,
+                                                    const std::string& batch_no) = 0;
+};
+
+};
+
+}  // namespace repay::batch

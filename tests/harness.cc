@@ -1,0 +1,219 @@
+#include "harness.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include "app/http_get.h"
+
+namespace repay::e2e {
+
+std::ostream& operator<<(std::ostream& out, const RowCounts& c) {
+  return out << "{signing_requests " << c.signing_requests << ", agreements " << c.agreements
+             << ", quick_applications " << c.quick_applications << "}";
+}
+
+TestStack::TestStack(const std::function<void(app::StackOptions&)>& tweak) {
+  char tmpl[] = "/tmp/repay-e2e-XXXXXX";
+  const char* made = ::mkdtemp(tmpl);
+  REQUIRE_MESSAGE(made != nullptr, "cannot create a temporary folder");
+  dir_ = made;
+  app::StackOptions o;
+  o.dir = dir_;
+  o.repay_bin = REPAY_BIN;
+  o.banksim_bin = BANKSIM_BIN;
+  if (tweak) tweak(o);
+  auto s = app::Stack::start(o);
+  REQUIRE_MESSAGE(s.ok(), "stack did not start in " << dir_ << ": "
+                                                    << (s.ok() ? "" : s.error().to_string()));
+  stack_ = std::move(*s);
+  auto b = app::fetch_book(stack_->banksim_url());
+  REQUIRE_MESSAGE(b.ok(), "cannot read the simulator's book: " << (b.ok() ? "" : b.error().to_string()));
+  book_ = std::move(*b);
+  REQUIRE(!book_.empty());
+}
+
+TestStack::~TestStack() {
+  clients_.clear();
+  stack_.reset();  // stops the processor and the simulator
+  if (std::getenv("REPAY_E2E_KEEP") == nullptr) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+}
+
+centerclient::CenterClient& TestStack::client(const std::string& center) {
+  auto& c = clients_[center];
+  if (!c) {
+    centerclient::CenterClientOptions o;
+    o.base_url = stack_->api_url();
+    o.center_id = center;
+    o.secret = stack_->center_secret(center);
+    c = std::make_unique<centerclient::CenterClient>(o, clock_);
+  }
+  return *c;
+}
+
+CenterAnswer TestStack::call(const std::string& center, const std::string& tx, const Fields& fields) {
+  auto a = client(center).call(tx, fields);
+  if (!a) {
+    CenterAnswer none;
+    none.fields["RespCode"] = "IO";
+    none.fields["RespMsg"] = a.error().message;
+    return none;
+  }
+  return *a;
+}
+
+void TestStack::restart_processor(int signal) {
+  clients_.clear();  // the new processor listens on another port
+  auto st = stack_->restart_processor(signal);
+  REQUIRE_MESSAGE(st.ok(), "processor did not restart: " << (st.ok() ? "" : st.error().to_string()));
+}
+
+std::string TestStack::req_no() { return "E2E" + std::to_string(++seq_); }
+
+const BookEntry& TestStack::holder(const std::string& state) {
+  for (size_t i = 0; i < book_.size(); ++i) {
+    // Resident IDs only: the ID tests change their check character and birth date.
+    if (used_.count(i) || book_[i].state != state || book_[i].id_type != "01") continue;
+    used_.insert(i);
+    return book_[i];
+  }
+  FAIL("the simulator's book has no more " << state << " cardholders");
+  throw std::logic_error("unreachable");
+}
+
+std::string TestStack::sms_code(const std::string& mobile) {
+  auto code = app::http_simple(stack_->banksim_url() + "/sim/sms?mobile=" + mobile);
+  return code ? *code : std::string();
+}
+
+bool TestStack::expire_sms(const std::string& mobile) {
+  std::string none;
+  return app::http_simple(stack_->banksim_url() + "/sim/sms/expire?mobile=" + mobile, &none).ok();
+}
+
+void TestStack::faults(const std::string& lines) {
+  auto r = app::http_simple(stack_->banksim_url() + "/sim/faults", &lines);
+  REQUIRE_MESSAGE(r.ok(), "POST /sim/faults " << lines << ": " << (r.ok() ? "" : r.error().to_string()));
+}
+
+std::string TestStack::ledger() {
+  auto r = app::http_simple(stack_->banksim_url() + "/sim/ledger");
+  REQUIRE_MESSAGE(r.ok(), "GET /sim/ledger failed");
+  return *r;
+}
+
+int TestStack::ledger_count(const std::string& tx_code, const std::string& status) {
+  // channel|reqSn|txCode|status|amount|channelTxnNo|settleDate|card|executed
+  std::istringstream in(ledger());
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    std::string part;
+    while (std::getline(ls, part, '|')) f.push_back(part);
+    if (f.size() < 4 || f[2] != tx_code) continue;
+    if (!status.empty() && f[3] != status) continue;
+    ++n;
+  }
+  return n;
+}
+
+int64_t TestStack::count_rows(const std::string& table) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(stack_->database().c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    FAIL("cannot open " << stack_->database() << " read-only: " << why);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  const std::string sql = "SELECT COUNT(*) FROM " + table;
+  sqlite3_stmt* st = nullptr;
+  int64_t n = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    n = sqlite3_column_int64(st, 0);
+  }
+  std::string why = sqlite3_errmsg(db);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  REQUIRE_MESSAGE(n >= 0, "cannot count " << table << ": " << why);
+  return n;
+}
+
+RowCounts TestStack::counts() {
+  return {count_rows("signing_requests"), count_rows("agreements"),
+          count_rows("quick_applications")};
+}
+
+Fields holder_fields(const std::string& req_no, const BookEntry& e) {
+  return {{"ReqNo", req_no},     {"CreditCardNo", e.credit_card}, {"Name", e.name},
+          {"IdType", e.id_type}, {"IdNo", e.id_no},               {"DebitCardNo", e.debit_card}};
+}
+
+Fields with_mobile(Fields f, const std::string& mobile) { return with(std::move(f), "Mobile", mobile); }
+
+Fields with(Fields f, const std::string& name, const std::string& value) {
+  for (auto& [k, v] : f) {
+    if (k == name) {
+      v = value;
+      return f;
+    }
+  }
+  f.emplace_back(name, value);
+  return f;
+}
+
+Fields without(Fields f, const std::string& name) {
+  std::erase_if(f, [&](const auto& kv) { return kv.first == name; });
+  return f;
+}
+
+std::string break_luhn(const std::string& card) {
+  std::string c = card;
+  c.back() = c.back() == '9' ? '0' : static_cast<char>(c.back() + 1);
+  return c;
+}
+
+char id_check_char(const std::string& first17) {
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  static constexpr char kChars[] = "10X98765432";
+  int sum = 0;
+  for (size_t i = 0; i < 17; ++i) sum += (first17.at(i) - '0') * kWeights[i];
+  return kChars[sum % 11];
+}
+
+std::string wrong_check_char(const std::string& id) {
+  std::string s = id;
+  char right = id_check_char(id.substr(0, 17));
+  s[17] = right == '0' ? '1' : '0';
+  return s;
+}
+
+std::string id_with_birth_date(const std::string& id, const std::string& yyyymmdd) {
+  std::string s = id.substr(0, 6) + yyyymmdd + id.substr(14, 3);
+  return s + id_check_char(s);
+}
+
+std::string other_mobile(const std::string& mobile) {
+  std::string m = mobile;
+  m[5] = m[5] == '0' ? '1' : '0';
+  return m;
+}
+
+std::string read_file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace repay::e2e
