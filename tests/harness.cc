@@ -104,24 +104,16 @@ void TestStack::faults(const std::string& lines) {
   REQUIRE_MESSAGE(r.ok(), "POST /sim/faults " << lines << ": " << (r.ok() ? "" : r.error().to_string()));
 }
 
-std::string TestStack::ledger() {
-  auto r = app::http_simple(stack_->banksim_url() + "/sim/ledger");
-  REQUIRE_MESSAGE(r.ok(), "GET /sim/ledger failed");
-  return *r;
-}
-
-int TestStack::ledger_count(const std::string& tx_code, const std::string& status) {
-  // channel|reqSn|txCode|status|amount|channelTxnNo|settleDate|card|executed
-  std::istringstream in(ledger());
+int TestStack::bank_calls(const std::string& tx_code, const std::string& ret) {
+  std::istringstream in(read_file_bytes(dir_ + "/banksim.log"));
+  const std::string tx = "\"tx\":\"" + tx_code + "\"";
+  const std::string rc = "\"ret\":\"" + ret + "\"";
   std::string line;
   int n = 0;
   while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::stringstream ls(line);
-    std::string part;
-    while (std::getline(ls, part, '|')) f.push_back(part);
-    if (f.size() < 4 || f[2] != tx_code) continue;
-    if (!status.empty() && f[3] != status) continue;
+    if (line.find("\"event\":\"sim_gateway\"") == std::string::npos) continue;
+    if (line.find(tx) == std::string::npos) continue;
+    if (!ret.empty() && line.find(rc) == std::string::npos) continue;
     ++n;
   }
   return n;

@@ -65,9 +65,10 @@ class TestStack {
   std::string sms_code(const std::string& mobile);  // "" when the bank has none
   bool expire_sms(const std::string& mobile);
   void faults(const std::string& lines);  // POST /sim/faults; REQUIREs 200
-  std::string ledger();
-  // Ledger lines of one TxCode (optionally only with that status, e.g. "SUCCESS").
-  int ledger_count(const std::string& tx_code, const std::string& status = "");
+  // Gateway calls the simulator handled (its log, "sim_gateway" lines, written before it answers)
+  // of one TxCode, optionally only those with that outcome ("0000", "3006", "0000 LOST",
+  // "NO_ANSWER", "9001", "HTTP500"). The ledger (/sim/ledger) only lists DEBIT and REFUND.
+  int bank_calls(const std::string& tx_code, const std::string& ret = "");
 
   // Read-only SQLite looks at the processor's database.
   int64_t count_rows(const std::string& table);

@@ -54,6 +54,7 @@ Transition next(const ItemView& item, const BankFact& f, bool before_force_fail)
         return t;
       case K::kFailed:
       case K::kNotFound:
+      case K::kNotSent:
         t.late_state = kLateNotDebited;
         t.why = f.kind == K::kFailed ? "declined after the force-fail time" : "never registered by the bank";
         return t;
@@ -76,7 +77,8 @@ Transition next(const ItemView& item, const BankFact& f, bool before_force_fail)
       if (s == kSending) return apply(kUnknown, "", "outcome unknown: " + f.detail);
       return {};
     case K::kBusy:
-      if (s == kSending) return apply(kPending, "", "channel busy: " + f.detail);
+    case K::kNotSent:
+      if (s == kSending) return apply(kPending, "", "not registered: " + f.detail);
       return {};
     case K::kNotFound:
       // channel-api.md: resend (same ReqSn) only after QUERY answered NOT_FOUND, and never after

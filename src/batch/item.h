@@ -38,6 +38,7 @@ struct BankFact {
     kUnknown,   // no usable answer, or processing
     kBusy,      // not registered: send again later, same ReqSn
     kNotFound,  // QUERY: the bank never registered this ReqSn
+    kNotSent,   // the call never left us (its time ran out in the queue)
   };
   Kind kind = Kind::kUnknown;
   std::string code;            // ours, for kFailed

@@ -99,6 +99,14 @@ struct DebitTask {
   std::string agreement_no;
   Fen debit_amount = 0;
   Instant force_fail_at{};
+  int query_count = 0;       // QUERYs made so far (claim_queries)
+  // What the DEBIT carries (channel-api.md), from the agreement, decrypted by the store.
+  std::string kind;          // COLLECT or QUICK
+  std::string protocol_no;   // QUICK
+  std::string card_no;       // COLLECT: CardNo, Name, IdType, IdNo
+  std::string name;
+  std::string id_type;
+  std::string id_no;
 };
 
 struct ItemKey {
@@ -115,7 +123,11 @@ struct BatchSummary {
   Instant received_at{};
   Instant send_from_at{};
   Instant force_fail_at{};
+  std::string encoding;       // of the return file
   int64_t total = 0;
+  Fen total_amount = 0;
+  Fen success_amount = 0;
+  Fen fail_amount = 0;
   int64_t success = 0;
   int64_t failed = 0;         // incl. rejected and forced
   int64_t open = 0;           // not final yet
@@ -135,6 +147,7 @@ struct ReturnRow {
   std::string resp_code;
   std::string txn_no;
   Instant finished_at{};
+};
 
 class BatchStore {
  public:
@@ -168,8 +181,14 @@ class BatchStore {
   // Applies a fact about an item's DEBIT (answer, QUERY or notification): reads the item, asks
   // batch::next(), writes the transition conditionally on the version read (re-reading on a
   // race). Busy and not-found set the next try; unknown the next query (`retry_at`).
-  virtual Result<Transition> apply_fact(const ItemKey& key, const BankFact& fact, Instant now,
-                                        Instant retry_at, const std::string& actor) = 0;
+  struct Fact {
+    ItemKey key;
+    BankFact fact;
+    Instant retry_at{};  // next send (busy, not found) or next query (unknown)
+  };
+  // Applies many facts in one transaction (group commit); returns each one's transition.
+  virtual Result<std::vector<Transition>> apply_facts(const std::vector<Fact>& facts, Instant now,
+                                                     const std::string& actor) = 0;
   // Finds an item by the ReqSn sent to a channel (channel notifications).
   virtual Result<std::optional<ItemKey>> item_by_req_sn(const std::string& channel,
                                                         const std::string& req_sn) = 0;
@@ -196,8 +215,6 @@ class BatchStore {
   virtual Result<std::vector<BatchSummary>> batches(const std::string& center, bool open_only) = 0;
   virtual Result<std::optional<BatchSummary>> batch(const std::string& center,
                                                     const std::string& batch_no) = 0;
-};
-
 };
 
 }  // namespace repay::batch

@@ -225,6 +225,17 @@ void ChannelClient::Impl::dispatch() {
 void ChannelClient::Impl::start_transfer(ChannelState& ch, Priority p, Pending pending) {
   auto t = std::make_unique<Transfer>(&ch, std::move(pending));
   std::string why;
+  if (t->pending.call.not_after != Instant{} && clock.now() >= t->pending.call.not_after) {
+    {
+      std::lock_guard lk(mu);
+      ch.gate.finished(p);
+    }
+    ChannelResult r;
+    r.outcome = Outcome::kNotSent;
+    r.detail = "not sent: its time ran out while queued";
+    complete(t->pending, std::move(r));
+    return;
+  }
   if (ch.endpoint.secrets.empty()) {
     why = "no secret configured for the channel";
   } else {

@@ -41,6 +41,9 @@ struct ChannelCall {
   std::string req_sn;   // stored by the caller before the call when it matters (DEBIT, REFUND)
   std::vector<std::pair<std::string, std::string>> fields;  // MerchantId, ReqTime added here
   Priority priority = Priority::kRealtime;
+  // When set: a call still queued at this time is never sent; it completes with kNotSent
+  // (a batch item must not be sent after its force-fail time, files.md).
+  Instant not_after{};
 };
 
 // codes.md / channel-api.md. RetCode 9999 is kAnswered with mapping.cls kUnknown: the channel did
@@ -50,6 +53,7 @@ struct ChannelCall {
 enum class Outcome {
   kAnswered,  // a signed, well-formed ChannelResponse for this TxCode and ReqSn, with a listed RetCode
   kBusy,      // RetCode 9001 or HTTP 429: not registered by the channel, send again later
+  kNotSent,   // never sent: the call's not_after passed while it was queued
   kUnknown,   // anything else: timeout, reset, other HTTP status, unsigned/unparseable, unlisted code
 };
 

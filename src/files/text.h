@@ -25,9 +25,14 @@ class LineReader {
   static Result<std::unique_ptr<LineReader>> open(const std::string& path, Encoding enc);
   virtual ~LineReader() = default;
   // Next line, decoded to UTF-8, without its terminator. Returns false at the end of the file.
-  // Errors: "F4" (not valid in the encoding, with the line number), "F1" (BOM, empty line).
+  // Errors: "F4" (not valid in the encoding, with the line number), "F1" (BOM, empty line, a line
+  // over 1 MiB), "IO". Error.where is "line N". After an F1, next() may be called again and goes
+  // on with the following line (the BOM's: line 1 without it), so a caller can look for an F4
+  // further on; after F4 or IO it returns that error again. The lines before an F4 are returned
+  // first.
   virtual Result<bool> next(std::string* line) = 0;
-  virtual int64_t line_no() const = 0;  // 1-based number of the line last returned
+  // 1-based number of the line last returned, or of the line an error is about.
+  virtual int64_t line_no() const = 0;
   virtual uint64_t bytes_read() const = 0;
 };
 

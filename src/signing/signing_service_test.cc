@@ -754,6 +754,12 @@ TEST_CASE("qsign/apply: an existing QUICK agreement answers SIGNED with no SMS")
   CHECK(h.channel.calls.empty());
   CHECK(h.store.applications.empty());
 
+  SUBCASE("a confirm of that apply: no SMS was sent, FAILED 2009") {
+    auto c = h.confirm(confirm_fields("K1", "A1"));
+    CHECK(c.resp_code == "2009");
+    CHECK(field(c, "Status") == "FAILED");
+    CHECK(h.channel.calls.empty());
+  }
   SUBCASE("a COLLECT agreement of the same cards does not count") {
     h.store.agreements.clear();
     h.store.add_agreement("AG-C", kCollect);

@@ -106,7 +106,8 @@ TEST_CASE("SIGNAPPLY and SIGNCONFIRM: right code, stable ProtocolNo, wrong mobil
       "QP", f.msg("DEBIT", {{"ProtocolNo", c1.field("ProtocolNo")}, {"Amount", "500"}}), f.now);
   CHECK(d.ret_code == "0000");
   CHECK(f.balance(0) == 10'000'000 - 500);
-  for (const char* no : {c1.field("ProtocolNo").c_str(), c1.field("ProtocolNo").c_str(), "X1"}) {
+  const std::string pn = c1.field("ProtocolNo");
+  for (const std::string& no : {pn, pn, std::string("X1")}) {
     CHECK(f.bank.handle("QP", f.msg("UNSIGN", {{"ProtocolNo", no}}), f.now).ret_code == "0000");
   }
   auto d2 = f.bank.handle(

@@ -108,6 +108,130 @@ CREATE TABLE quick_applications (
   PRIMARY KEY (center_id, apply_req_no)
 );
 )SQL",
+      // 2: batches — files received, batches, items, used itemIds, refund proposals, exceptions.
+      R"SQL(
+CREATE TABLE batch_files (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  center_id TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  batch_no TEXT NOT NULL,
+  batch_date TEXT NOT NULL,
+  header_count INTEGER NOT NULL DEFAULT 0,
+  header_amount INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  rejection_no INTEGER,
+  return_file TEXT,
+  returned_at INTEGER,
+  UNIQUE (center_id, file_name, sha256)
+);
+CREATE INDEX batch_files_rejections ON batch_files(center_id, batch_no) WHERE status <> '00';
+
+CREATE TABLE batches (
+  center_id TEXT NOT NULL,
+  batch_no TEXT NOT NULL,
+  batch_date TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  total_count INTEGER NOT NULL,
+  total_amount INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  send_from_at INTEGER NOT NULL,
+  force_fail_at INTEGER NOT NULL,
+  encoding TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('LOADING', 'OPEN', 'CLOSED', 'RETURNED')),
+  open_items INTEGER NOT NULL DEFAULT 0,
+  closed_at INTEGER,
+  return_file TEXT,
+  returned_at INTEGER,
+  PRIMARY KEY (center_id, batch_no)
+);
+CREATE INDEX batches_open ON batches(state, force_fail_at);
+
+-- One row per D line. States: batch/item.h.
+CREATE TABLE batch_items (
+  center_id TEXT NOT NULL,
+  batch_no TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  item_id TEXT NOT NULL,
+  agreement_no TEXT NOT NULL,
+  channel_id TEXT,
+  amount INTEGER NOT NULL,
+  fee INTEGER NOT NULL DEFAULT 0,
+  cardholder_fee INTEGER NOT NULL DEFAULT 0,
+  debit_amount INTEGER NOT NULL DEFAULT 0,
+  fee_rule TEXT,
+  memo TEXT,
+  state TEXT NOT NULL CHECK (state IN ('REJECTED', 'PENDING', 'SENDING', 'UNKNOWN', 'SUCCESS', 'FAILED')),
+  resp_code TEXT,
+  txn_no TEXT,
+  req_sn TEXT,
+  channel_txn_no TEXT,
+  settle_date TEXT,
+  forced INTEGER NOT NULL DEFAULT 0,
+  late_state TEXT CHECK (late_state IN ('UNRESOLVED', 'DEBITED', 'NOT_DEBITED')),
+  next_at INTEGER NOT NULL DEFAULT 0,
+  query_count INTEGER NOT NULL DEFAULT 0,
+  claim_node TEXT,
+  version INTEGER NOT NULL DEFAULT 0,
+  send_from_at INTEGER NOT NULL,
+  force_fail_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (center_id, batch_no, seq)
+);
+CREATE INDEX batch_items_pending ON batch_items(channel_id, force_fail_at, center_id, batch_no, seq)
+  WHERE state = 'PENDING';
+CREATE INDEX batch_items_to_query ON batch_items(channel_id, next_at)
+  WHERE state = 'UNKNOWN' OR late_state = 'UNRESOLVED';
+CREATE INDEX batch_items_sending ON batch_items(claim_node) WHERE state = 'SENDING';
+CREATE UNIQUE INDEX batch_items_req_sn ON batch_items(channel_id, req_sn) WHERE req_sn IS NOT NULL;
+CREATE UNIQUE INDEX batch_items_txn_no ON batch_items(txn_no) WHERE txn_no IS NOT NULL;
+
+-- files.md: every itemId of an accepted file is used, whatever its result.
+CREATE TABLE item_ids (
+  center_id TEXT NOT NULL,
+  item_id TEXT NOT NULL,
+  batch_no TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (center_id, item_id)
+) WITHOUT ROWID;
+
+-- Refunds we propose (settlement staff review them): one per discrepancy, never two.
+CREATE TABLE refund_proposals (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  center_id TEXT NOT NULL,
+  reason TEXT NOT NULL CHECK (reason IN ('LATE_SUCCESS', 'ONE_SIDED', 'OTHER')),
+  txn_no TEXT NOT NULL,
+  source TEXT NOT NULL,
+  batch_no TEXT,
+  ref TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  orig_req_sn TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  fee INTEGER NOT NULL,
+  debit_amount INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  UNIQUE (reason, txn_no)
+);
+
+-- Discrepancies for staff: never applied silently.
+CREATE TABLE exceptions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  center_id TEXT,
+  channel_id TEXT,
+  ref TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'OPEN',
+  created_at INTEGER NOT NULL
+);
+)SQL",
   };
   return m;
 }

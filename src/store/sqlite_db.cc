@@ -8,6 +8,12 @@ Stmt::~Stmt() {
   if (s_) sqlite3_finalize(s_);
 }
 
+Stmt& Stmt::reset() {
+  sqlite3_reset(s_);
+  sqlite3_clear_bindings(s_);
+  return *this;
+}
+
 Stmt& Stmt::bind(int i, std::string_view text) {
   sqlite3_bind_text(s_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   return *this;

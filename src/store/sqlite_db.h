@@ -25,6 +25,8 @@ class Stmt {
   Stmt(const Stmt&) = delete;
   ~Stmt();
 
+  // Clears the previous run and bindings, for reuse.
+  Stmt& reset();
   Stmt& bind(int i, std::string_view text);   // 1-based
   Stmt& bind_blob(int i, std::string_view bytes);
   Stmt& bind(int i, int64_t v);

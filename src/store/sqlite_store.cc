@@ -82,30 +82,33 @@ Status SqliteStore::purge_nonces(Instant now, int memory_seconds) {
   return s->bind(1, to_unix_ms(now) - int64_t{memory_seconds} * 1000).run();
 }
 
-Result<int64_t> SqliteStore::reserve_sequence(const std::string& name, int64_t count) {
-  auto c = pool_->acquire();
-  WriteTx tx(*c);
-  REPAY_TRY(tx.begin());
+Result<int64_t> reserve_in(Connection& c, const std::string& name, int64_t count) {
   {
-    auto ins = c->prepare("INSERT INTO sequences(name, next_value) VALUES (?, 1) "
+    auto ins = c.prepare("INSERT INTO sequences(name, next_value) VALUES (?, 1) "
                           "ON CONFLICT(name) DO NOTHING");
     if (!ins) return ins.error();
     REPAY_TRY(ins->bind(1, name).run());
   }
-  int64_t first = 0;
-  {
-    auto up = c->prepare(
-        "UPDATE sequences SET next_value = next_value + ? WHERE name = ? RETURNING next_value");
-    if (!up) return up.error();
-    up->bind(1, count).bind(2, name);
-    auto row = up->step();
-    if (!row) return row.error();
-    if (!*row) return make_error("DB", "sequence " + name + " vanished");
-    first = up->integer(0) - count;
-    REPAY_TRY(up->run());
-  }
-  REPAY_TRY(tx.commit());
+  auto up = c.prepare(
+      "UPDATE sequences SET next_value = next_value + ? WHERE name = ? RETURNING next_value");
+  if (!up) return up.error();
+  up->bind(1, count).bind(2, name);
+  auto row = up->step();
+  if (!row) return row.error();
+  if (!*row) return make_error("DB", "sequence " + name + " vanished");
+  int64_t first = up->integer(0) - count;
+  REPAY_TRY(up->run());
   return first;
+}
+
+Result<int64_t> SqliteStore::reserve_sequence(const std::string& name, int64_t count) {
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  auto first = reserve_in(*c, name, count);
+  if (!first) return first.error();
+  REPAY_TRY(tx.commit());
+  return *first;
 }
 
 Result<int64_t> SqliteStore::count_rows(const std::string& table) {

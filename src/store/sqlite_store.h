@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "batch/ports.h"
 #include "crypto/crypto.h"
 #include "signing/ports.h"
 #include "store/sqlite_db.h"
@@ -12,7 +13,10 @@
 
 namespace repay::store {
 
-class SqliteStore final : public signing::SigningStore, public NonceStore, public AuditLog {
+class SqliteStore final : public signing::SigningStore,
+                          public batch::BatchStore,
+                          public NonceStore,
+                          public AuditLog {
  public:
   // Opens the database file (creating it), applies migrations. Errors name the path.
   static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
@@ -48,6 +52,39 @@ class SqliteStore final : public signing::SigningStore, public NonceStore, publi
   Result<std::vector<AuditRow>> audit_of(const std::string& entity,
                                          const std::string& entity_id) override;
 
+  // batch::BatchStore
+  Result<std::optional<batch::FileRecord>> find_file(const std::string& center,
+                                                     const std::string& file_name,
+                                                     const std::string& sha256) override;
+  Result<std::optional<std::string>> accepted_batch_sha(const std::string& center,
+                                                        const std::string& batch_no) override;
+  Result<int> record_rejection(batch::FileRecord file) override;
+  Status discard_loading(const std::string& center, const std::string& batch_no) override;
+  Result<std::unique_ptr<batch::ItemLoader>> start_loading(const batch::NewBatch& batch) override;
+  Result<std::vector<batch::DebitTask>> claim_debits(const std::string& channel, int max,
+                                                     Instant now, const std::string& node) override;
+  Result<std::vector<batch::DebitTask>> claim_queries(const std::string& channel, int max,
+                                                      Instant now,
+                                                      std::chrono::milliseconds lease) override;
+  Result<std::vector<batch::Transition>> apply_facts(const std::vector<Fact>& facts, Instant now,
+                                                    const std::string& actor) override;
+  Result<std::optional<batch::ItemKey>> item_by_req_sn(const std::string& channel,
+                                                       const std::string& req_sn) override;
+  Result<int64_t> recover_claims(const std::string& node, Instant now) override;
+  Result<std::vector<batch::ItemKey>> force_fail_due(Instant now, const std::string& actor) override;
+  Result<std::vector<batch::BatchSummary>> returns_due() override;
+  Result<std::vector<batch::FileRecord>> rejections_due() override;
+  Status for_each_return_line(const std::string& center, const std::string& batch_no,
+                              const std::function<Status(const batch::ReturnRow&)>& f) override;
+  Status mark_returned(const std::string& center, const std::string& batch_no,
+                       const std::string& file_name, Instant now) override;
+  Status mark_rejection_returned(const std::string& center, const std::string& file_name,
+                                 const std::string& sha256, Instant now) override;
+  Result<std::vector<batch::BatchSummary>> batches(const std::string& center,
+                                                   bool open_only) override;
+  Result<std::optional<batch::BatchSummary>> batch(const std::string& center,
+                                                   const std::string& batch_no) override;
+
   // Reserves `count` consecutive values of a named sequence; returns the first.
   Result<int64_t> reserve_sequence(const std::string& name, int64_t count);
   // Counts of rows, for tests proving that a rejected request stored nothing.
@@ -59,6 +96,8 @@ class SqliteStore final : public signing::SigningStore, public NonceStore, publi
  private:
   SqliteStore(std::unique_ptr<Pool> pool, const crypto::FieldCipher& cipher)
       : pool_(std::move(pool)), cipher_(cipher) {}
+  Result<std::vector<batch::BatchSummary>> summaries(Connection& c, std::string_view where,
+                                                     const std::vector<std::string>& args);
   Result<std::optional<signing::Agreement>> read_agreement(Connection& c, std::string_view where,
                                                            const std::vector<std::string>& args);
 
@@ -68,5 +107,7 @@ class SqliteStore final : public signing::SigningStore, public NonceStore, publi
 
 // Appends one audit row inside the caller's transaction.
 Status append_audit(Connection& c, const AuditRow& row);
+// Reserves `count` values of a sequence inside the caller's write transaction; returns the first.
+Result<int64_t> reserve_in(Connection& c, const std::string& name, int64_t count);
 
 }  // namespace repay::store

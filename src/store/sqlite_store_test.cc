@@ -401,6 +401,35 @@ TEST_CASE("claims: a stale claim is taken over; the old holder's finish is STALE
   CHECK(now_ours->agreement_no == "AG1");
 }
 
+TEST_CASE("claims: 4 threads over two stores claiming one ReqNo: exactly one wins") {
+  Db db;
+  auto other = open_store(db.path, db.cipher);
+  for (int round = 0; round < 20; ++round) {
+    const std::string req_no = "R" + std::to_string(round);
+    std::vector<Claim::Kind> kinds(4, Claim::Kind::kConflict);
+    std::vector<int> errors(4, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        SqliteStore& s = t % 2 ? *other : *db.store;
+        auto c = s.claim("C1", req_no, "sign3", "fields", kT0, 120s);
+        if (c) kinds[t] = c->kind;
+        else ++errors[t];
+      });
+    }
+    for (auto& th : threads) th.join();
+    int claimed = 0;
+    int in_progress = 0;
+    for (int t = 0; t < 4; ++t) {
+      CHECK(errors[t] == 0);
+      if (kinds[t] == Claim::Kind::kClaimed) ++claimed;
+      if (kinds[t] == Claim::Kind::kInProgress) ++in_progress;
+    }
+    CHECK(claimed == 1);
+    CHECK(in_progress == 3);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Agreements
 

@@ -1,0 +1,243 @@
+// SqliteStore: batch intake (batch/ports.h).
+#include "batch/return_file.h"
+#include "store/sqlite_store.h"
+
+namespace repay::store {
+
+using batch::AgreementDigest;
+using batch::FileRecord;
+using batch::NewBatch;
+using batch::NewItem;
+
+namespace {
+
+// Items are committed in chunks so a large batch does not hold the write lock for long; the batch
+// stays LOADING (never sent) until finish().
+constexpr int64_t kChunk = 20000;
+
+class SqliteItemLoader final : public batch::ItemLoader {
+ public:
+  SqliteItemLoader(Pool::Lease lease, NewBatch b) : c_(std::move(lease)), b_(std::move(b)) {}
+  ~SqliteItemLoader() override {
+    if (in_tx_) (void)c_->exec("ROLLBACK");
+  }
+
+  Status begin() {
+    REPAY_TRY(c_->exec("BEGIN IMMEDIATE"));
+    in_tx_ = true;
+    auto ins = c_->prepare(
+        "INSERT INTO batch_items(center_id, batch_no, seq, item_id, agreement_no, channel_id, amount, "
+        "fee, cardholder_fee, debit_amount, fee_rule, memo, state, resp_code, send_from_at, "
+        "force_fail_at, finished_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?)");
+    if (!ins) return ins.error();
+    ins_item_.emplace(std::move(*ins));
+    auto use = c_->prepare(
+        "INSERT INTO item_ids(center_id, item_id, batch_no, seq) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(center_id, item_id) DO NOTHING");
+    if (!use) return use.error();
+    use_id_.emplace(std::move(*use));
+    auto ag = c_->prepare(
+        "SELECT agreement_no, center_id, kind, channel_id, state, credit_card_hash, "
+        "debit_card_hash, holder_name, id_type, id_no_hash FROM agreements WHERE agreement_no = ?");
+    if (!ag) return ag.error();
+    agreement_.emplace(std::move(*ag));
+    return ok_status();
+  }
+
+  Result<bool> use_item_id(const std::string& item_id, int64_t seq) override {
+    REPAY_TRY(use_id_->reset().bind(1, b_.center_id).bind(2, item_id).bind(3, b_.batch_no)
+                  .bind(4, seq).run());
+    return c_->changes() == 1;
+  }
+
+  Result<std::optional<AgreementDigest>> agreement(const std::string& agreement_no) override {
+    auto& s = agreement_->reset().bind(1, agreement_no);
+    auto row = s.step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<AgreementDigest>();
+    AgreementDigest a{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4),
+                      s.text(5), s.text(6), s.text(7), s.text(8), s.text(9)};
+    return std::optional<AgreementDigest>(std::move(a));
+  }
+
+  Status add(const NewItem& i) override {
+    const bool rejected = !i.reject_code.empty();
+    auto& s = ins_item_->reset();
+    s.bind(1, b_.center_id).bind(2, b_.batch_no).bind(3, i.seq).bind(4, i.item_id)
+        .bind(5, i.agreement_no).bind_opt(6, i.channel_id).bind(7, i.amount).bind(8, i.fee)
+        .bind(9, i.cardholder_fee).bind(10, i.debit_amount).bind_opt(11, i.fee_rule)
+        .bind_opt(12, i.memo).bind(13, rejected ? "REJECTED" : "PENDING")
+        .bind_opt(14, i.reject_code).bind(15, to_unix_ms(b_.send_from_at))
+        .bind(16, to_unix_ms(b_.force_fail_at));
+    if (rejected) s.bind(17, to_unix_ms(b_.received_at));
+    else s.bind_null(17);
+    s.bind(18, to_unix_ms(b_.received_at));
+    REPAY_TRY(s.run());
+    if (!rejected) ++open_;
+    if (++in_chunk_ >= kChunk) {
+      in_chunk_ = 0;
+      REPAY_TRY(c_->exec("COMMIT"));
+      REPAY_TRY(c_->exec("BEGIN IMMEDIATE"));
+    }
+    return ok_status();
+  }
+
+  Status finish(const FileRecord& f) override {
+    {
+      auto ins = c_->prepare(
+          "INSERT INTO batch_files(center_id, file_name, sha256, size, received_at, status, batch_no, "
+          "batch_date, header_count, header_amount) VALUES (?, ?, ?, ?, ?, '00', ?, ?, ?, ?)");
+      if (!ins) return ins.error();
+      REPAY_TRY(ins->bind(1, f.center_id).bind(2, f.file_name).bind(3, f.sha256)
+                    .bind(4, static_cast<int64_t>(f.size)).bind(5, to_unix_ms(f.received_at))
+                    .bind(6, f.batch_no).bind(7, f.batch_date).bind(8, f.header_count)
+                    .bind(9, f.header_amount).run());
+    }
+    const char* state = open_ > 0 ? "OPEN" : "CLOSED";
+    {
+      auto up = c_->prepare(
+          "UPDATE batches SET state = ?, open_items = ?, closed_at = ? WHERE center_id = ? AND "
+          "batch_no = ? AND state = 'LOADING'");
+      if (!up) return up.error();
+      up->bind(1, state).bind(2, open_);
+      if (open_ > 0) up->bind_null(3);
+      else up->bind(3, to_unix_ms(b_.received_at));
+      REPAY_TRY(up->bind(4, b_.center_id).bind(5, b_.batch_no).run());
+      if (c_->changes() != 1) return make_error("STALE", "batch is no longer loading", "batchNo", b_.batch_no);
+    }
+    REPAY_TRY(append_audit(*c_, AuditRow{0, b_.received_at, "job:intake", "batch",
+                                        b_.center_id + ":" + b_.batch_no, "LOADING", state,
+                                        "file " + f.file_name + " accepted with " +
+                                            std::to_string(b_.total_count) + " items"}));
+    REPAY_TRY(c_->exec("COMMIT"));
+    in_tx_ = false;
+    return ok_status();
+  }
+
+ private:
+  Pool::Lease c_;
+  NewBatch b_;
+  bool in_tx_ = false;
+  int64_t in_chunk_ = 0;
+  int64_t open_ = 0;
+  std::optional<Stmt> ins_item_;
+  std::optional<Stmt> use_id_;
+  std::optional<Stmt> agreement_;
+};
+
+}  // namespace
+
+Result<std::optional<FileRecord>> SqliteStore::find_file(const std::string& center,
+                                                         const std::string& file_name,
+                                                         const std::string& sha256) {
+  auto c = pool_->acquire();
+  auto s = c->prepare(
+      "SELECT size, received_at, status, batch_no, batch_date, header_count, header_amount, error, "
+      "return_file FROM batch_files WHERE center_id = ? AND file_name = ? AND sha256 = ?");
+  if (!s) return s.error();
+  s->bind(1, center).bind(2, file_name).bind(3, sha256);
+  auto row = s->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<FileRecord>();
+  FileRecord f;
+  f.center_id = center;
+  f.file_name = file_name;
+  f.sha256 = sha256;
+  f.size = static_cast<uint64_t>(s->integer(0));
+  f.received_at = from_unix_ms(s->integer(1));
+  f.status = s->text(2);
+  f.batch_no = s->text(3);
+  f.batch_date = s->text(4);
+  f.header_count = s->integer(5);
+  f.header_amount = s->integer(6);
+  f.error = s->text(7);
+  f.return_file = s->text(8);
+  return std::optional<FileRecord>(f);
+}
+
+Result<std::optional<std::string>> SqliteStore::accepted_batch_sha(const std::string& center,
+                                                                   const std::string& batch_no) {
+  auto c = pool_->acquire();
+  auto s = c->prepare(
+      "SELECT sha256 FROM batches WHERE center_id = ? AND batch_no = ? AND state <> 'LOADING'");
+  if (!s) return s.error();
+  s->bind(1, center).bind(2, batch_no);
+  auto row = s->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(s->text(0));
+}
+
+Result<int> SqliteStore::record_rejection(FileRecord f) {
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  int n = 1;
+  {
+    auto q = c->prepare(
+        "SELECT COUNT(*) FROM batch_files WHERE center_id = ? AND batch_no = ? AND status <> '00'");
+    if (!q) return q.error();
+    q->bind(1, f.center_id).bind(2, f.batch_no);
+    auto row = q->step();
+    if (!row) return row.error();
+    n = static_cast<int>(q->integer(0)) + 1;
+  }
+  f.return_file = batch::return_file_name(f.center_id, f.batch_date, f.batch_no, n);
+  auto ins = c->prepare(
+      "INSERT INTO batch_files(center_id, file_name, sha256, size, received_at, status, batch_no, "
+      "batch_date, header_count, header_amount, error, rejection_no, return_file) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT(center_id, file_name, sha256) DO NOTHING");
+  if (!ins) return ins.error();
+  REPAY_TRY(ins->bind(1, f.center_id).bind(2, f.file_name).bind(3, f.sha256)
+                .bind(4, static_cast<int64_t>(f.size)).bind(5, to_unix_ms(f.received_at))
+                .bind(6, f.status).bind(7, f.batch_no).bind(8, f.batch_date).bind(9, f.header_count)
+                .bind(10, f.header_amount).bind(11, f.error).bind(12, int64_t{n})
+                .bind(13, f.return_file).run());
+  REPAY_TRY(tx.commit());
+  return n;
+}
+
+Status SqliteStore::discard_loading(const std::string& center, const std::string& batch_no) {
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  {
+    auto q = c->prepare("SELECT 1 FROM batches WHERE center_id = ? AND batch_no = ? AND state = 'LOADING'");
+    if (!q) return q.error();
+    q->bind(1, center).bind(2, batch_no);
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) return ok_status();
+  }
+  for (const char* sql : {"DELETE FROM item_ids WHERE center_id = ? AND batch_no = ?",
+                          "DELETE FROM batch_items WHERE center_id = ? AND batch_no = ?",
+                          "DELETE FROM batches WHERE center_id = ? AND batch_no = ? AND state = 'LOADING'"}) {
+    auto d = c->prepare(sql);
+    if (!d) return d.error();
+    REPAY_TRY(d->bind(1, center).bind(2, batch_no).run());
+  }
+  return tx.commit();
+}
+
+Result<std::unique_ptr<batch::ItemLoader>> SqliteStore::start_loading(const NewBatch& b) {
+  {
+    auto c = pool_->acquire();
+    auto ins = c->prepare(
+        "INSERT INTO batches(center_id, batch_no, batch_date, file_name, sha256, total_count, "
+        "total_amount, received_at, send_from_at, force_fail_at, encoding, state) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'LOADING')");
+    if (!ins) return ins.error();
+    REPAY_TRY(ins->bind(1, b.center_id).bind(2, b.batch_no).bind(3, b.batch_date)
+                  .bind(4, b.file_name).bind(5, b.sha256).bind(6, b.total_count)
+                  .bind(7, b.total_amount).bind(8, to_unix_ms(b.received_at))
+                  .bind(9, to_unix_ms(b.send_from_at)).bind(10, to_unix_ms(b.force_fail_at))
+                  .bind(11, b.encoding).run());
+  }
+  auto loader = std::make_unique<SqliteItemLoader>(pool_->acquire(), b);
+  REPAY_TRY(loader->begin());
+  return std::unique_ptr<batch::ItemLoader>(std::move(loader));
+}
+
+}  // namespace repay::store

@@ -1,0 +1,331 @@
+// SqliteStore: the debit pipeline (batch/ports.h). Every change is conditional on the state or
+// version read, so that a server database shared by several nodes can run the same statements.
+#include <cstdio>
+
+#include "store/sqlite_store.h"
+
+namespace repay::store {
+
+using batch::BankFact;
+using batch::DebitTask;
+using batch::ItemKey;
+using batch::Transition;
+
+namespace {
+
+std::string item_ref(const std::string& center, const std::string& batch_no, int64_t seq) {
+  return center + ":" + batch_no + ":" + std::to_string(seq);
+}
+
+std::string format_seq(const char* prefix, const std::string& date, int64_t v) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s%s%010lld", prefix, date.c_str(), static_cast<long long>(v));
+  return buf;
+}
+
+bool is_final(const std::string& s) { return s == batch::kSuccess || s == batch::kFailed; }
+
+}  // namespace
+
+Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& channel, int max,
+                                                        Instant now, const std::string& node) {
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  const int64_t now_ms = to_unix_ms(now);
+  std::vector<DebitTask> tasks;
+  std::vector<std::pair<std::string, std::string>> existing;  // txn_no, req_sn already set
+  {
+    // files.md: across batches, items of the batch whose force-fail time comes first go first.
+    auto q = c->prepare(
+        "SELECT i.center_id, i.batch_no, i.seq, i.txn_no, i.req_sn, i.agreement_no, "
+        "i.debit_amount, i.force_fail_at, i.version FROM batch_items i "
+        "JOIN batches b ON b.center_id = i.center_id AND b.batch_no = i.batch_no "
+        "WHERE i.channel_id = ? AND i.state = 'PENDING' AND i.send_from_at <= ? "
+        "AND i.force_fail_at > ? AND i.next_at <= ? AND b.state = 'OPEN' "
+        "ORDER BY i.force_fail_at, i.center_id, i.batch_no, i.seq LIMIT ?");
+    if (!q) return q.error();
+    q->bind(1, channel).bind(2, now_ms).bind(3, now_ms).bind(4, now_ms).bind(5, int64_t{max});
+    for (;;) {
+      auto row = q->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      DebitTask t;
+      t.center_id = q->text(0);
+      t.batch_no = q->text(1);
+      t.seq = q->integer(2);
+      t.txn_no = q->text(3);
+      t.req_sn = q->text(4);
+      t.agreement_no = q->text(5);
+      t.debit_amount = q->integer(6);
+      t.force_fail_at = from_unix_ms(q->integer(7));
+      t.version = q->integer(8);
+      t.channel_id = channel;
+      tasks.push_back(std::move(t));
+    }
+  }
+  if (tasks.empty()) return tasks;
+  int64_t fresh = 0;
+  for (const auto& t : tasks) fresh += t.txn_no.empty() ? 1 : 0;
+  int64_t txn_seq = 0, sn_seq = 0;
+  if (fresh > 0) {
+    auto a = reserve_in(*c, "txn_no", fresh);
+    if (!a) return a.error();
+    txn_seq = *a;
+    auto b = reserve_in(*c, "req_sn", fresh);
+    if (!b) return b.error();
+    sn_seq = *b;
+  }
+  const std::string today = format_date(cst_date(now));
+  auto up = c->prepare(
+      "UPDATE batch_items SET state = 'SENDING', txn_no = ?, req_sn = ?, claim_node = ?, "
+      "version = version + 1, updated_at = ? WHERE center_id = ? AND batch_no = ? AND seq = ? "
+      "AND state = 'PENDING' AND version = ?");
+  if (!up) return up.error();
+  auto ag = c->prepare(
+      "SELECT kind, protocol_no, debit_card_enc, holder_name, id_type, id_no_enc FROM agreements "
+      "WHERE agreement_no = ?");
+  if (!ag) return ag.error();
+  std::vector<DebitTask> claimed;
+  for (auto& t : tasks) {
+    if (t.txn_no.empty()) {
+      // common.md: TxnNo is assigned when a batch item is first sent; the ReqSn is stored with it
+      // before the call, and every resend reuses it.
+      t.txn_no = format_seq("T", today, txn_seq++);
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "RS%014lld", static_cast<long long>(sn_seq++));
+      t.req_sn = buf;
+    }
+    REPAY_TRY(up->reset().bind(1, t.txn_no).bind(2, t.req_sn).bind(3, node).bind(4, to_unix_ms(now))
+                  .bind(5, t.center_id).bind(6, t.batch_no).bind(7, t.seq).bind(8, t.version).run());
+    if (c->changes() != 1) continue;  // taken by another node meanwhile
+    t.version += 1;
+    ag->reset().bind(1, t.agreement_no);
+    auto row = ag->step();
+    if (!row) return row.error();
+    if (!*row) return make_error("DB", "agreement of a sendable item vanished", "agreementNo", t.agreement_no);
+    t.kind = ag->text(0);
+    t.protocol_no = ag->text(1);
+    auto card = cipher_.decrypt(ag->blob(2));
+    auto id_no = cipher_.decrypt(ag->blob(5));
+    if (!card || !id_no) return make_error("CRYPTO", "agreement cannot be decrypted", "agreementNo", t.agreement_no);
+    t.card_no = *card;
+    t.name = ag->text(3);
+    t.id_type = ag->text(4);
+    t.id_no = *id_no;
+    claimed.push_back(std::move(t));
+  }
+  REPAY_TRY(tx.commit());
+  return claimed;
+}
+
+Result<std::vector<DebitTask>> SqliteStore::claim_queries(const std::string& channel, int max,
+                                                         Instant now,
+                                                         std::chrono::milliseconds lease) {
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  const int64_t now_ms = to_unix_ms(now);
+  std::vector<DebitTask> tasks;
+  {
+    auto q = c->prepare(
+        "SELECT center_id, batch_no, seq, txn_no, req_sn, debit_amount, force_fail_at, version, "
+        "query_count FROM batch_items WHERE channel_id = ? AND (state = 'UNKNOWN' OR "
+        "late_state = 'UNRESOLVED') AND next_at <= ? ORDER BY next_at LIMIT ?");
+    if (!q) return q.error();
+    q->bind(1, channel).bind(2, now_ms).bind(3, int64_t{max});
+    for (;;) {
+      auto row = q->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      DebitTask t;
+      t.center_id = q->text(0);
+      t.batch_no = q->text(1);
+      t.seq = q->integer(2);
+      t.txn_no = q->text(3);
+      t.req_sn = q->text(4);
+      t.debit_amount = q->integer(5);
+      t.force_fail_at = from_unix_ms(q->integer(6));
+      t.version = q->integer(7);
+      t.query_count = static_cast<int>(q->integer(8));
+      t.channel_id = channel;
+      tasks.push_back(std::move(t));
+    }
+  }
+  auto up = c->prepare(
+      "UPDATE batch_items SET next_at = ?, query_count = query_count + 1 WHERE center_id = ? AND "
+      "batch_no = ? AND seq = ? AND next_at <= ?");
+  if (!up) return up.error();
+  std::vector<DebitTask> leased;
+  for (auto& t : tasks) {
+    REPAY_TRY(up->reset().bind(1, now_ms + lease.count()).bind(2, t.center_id).bind(3, t.batch_no)
+                  .bind(4, t.seq).bind(5, now_ms).run());
+    if (c->changes() == 1) leased.push_back(std::move(t));
+  }
+  REPAY_TRY(tx.commit());
+  return leased;
+}
+
+Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>& facts,
+                                                         Instant now, const std::string& actor) {
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  const int64_t now_ms = to_unix_ms(now);
+  auto sel = c->prepare(
+      "SELECT state, forced, late_state, debit_amount, version, txn_no, channel_id, req_sn, "
+      "amount, cardholder_fee FROM batch_items WHERE center_id = ? AND batch_no = ? AND seq = ?");
+  if (!sel) return sel.error();
+  auto move = c->prepare(
+      "UPDATE batch_items SET state = ?, resp_code = COALESCE(?, resp_code), "
+      "channel_txn_no = COALESCE(?, channel_txn_no), settle_date = COALESCE(?, settle_date), "
+      "finished_at = ?, next_at = ?, claim_node = NULL, version = version + 1, updated_at = ? "
+      "WHERE center_id = ? AND batch_no = ? AND seq = ? AND version = ?");
+  if (!move) return move.error();
+  auto late = c->prepare(
+      "UPDATE batch_items SET late_state = ?, channel_txn_no = COALESCE(?, channel_txn_no), "
+      "settle_date = COALESCE(?, settle_date), version = version + 1, updated_at = ? "
+      "WHERE center_id = ? AND batch_no = ? AND seq = ? AND version = ?");
+  if (!late) return late.error();
+  auto requery = c->prepare(
+      "UPDATE batch_items SET next_at = ? WHERE center_id = ? AND batch_no = ? AND seq = ? "
+      "AND version = ?");
+  if (!requery) return requery.error();
+  auto close = c->prepare(
+      "UPDATE batches SET open_items = open_items - 1, state = CASE WHEN open_items = 1 AND "
+      "state = 'OPEN' THEN 'CLOSED' ELSE state END, closed_at = CASE WHEN open_items = 1 AND "
+      "state = 'OPEN' THEN ? ELSE closed_at END WHERE center_id = ? AND batch_no = ?");
+  if (!close) return close.error();
+  auto propose = c->prepare(
+      "INSERT INTO refund_proposals(center_id, reason, txn_no, source, batch_no, ref, channel_id, "
+      "orig_req_sn, amount, fee, debit_amount, state, created_at, created_by) VALUES (?, "
+      "'LATE_SUCCESS', ?, 'B', ?, ?, ?, ?, ?, ?, ?, 'PENDING_REVIEW', ?, ?) "
+      "ON CONFLICT(reason, txn_no) DO NOTHING");
+  if (!propose) return propose.error();
+  auto except = c->prepare(
+      "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) "
+      "VALUES ('BANK_CONTRADICTS', ?, ?, ?, ?, ?)");
+  if (!except) return except.error();
+
+  std::vector<Transition> out;
+  out.reserve(facts.size());
+  for (const auto& f : facts) {
+    const ItemKey& k = f.key;
+    sel->reset().bind(1, k.center_id).bind(2, k.batch_no).bind(3, k.seq);
+    auto row = sel->step();
+    if (!row) return row.error();
+    if (!*row) {
+      out.emplace_back();
+      continue;
+    }
+    batch::ItemView v;
+    v.state = sel->text(0);
+    v.forced = sel->integer(1) != 0;
+    v.late_state = sel->text(2);
+    v.debit_amount = sel->integer(3);
+    const int64_t version = sel->integer(4);
+    const std::string txn_no = sel->text(5), channel = sel->text(6), req_sn = sel->text(7);
+    const Fen amount = sel->integer(8), cardholder_fee = sel->integer(9);
+    Instant force_fail_at{};
+    {
+      // The item's force-fail time decides whether a NOT_FOUND may still be resent.
+      auto ff = c->prepare("SELECT force_fail_at FROM batch_items WHERE center_id = ? AND batch_no = ? AND seq = ?");
+      if (!ff) return ff.error();
+      ff->bind(1, k.center_id).bind(2, k.batch_no).bind(3, k.seq);
+      auto r2 = ff->step();
+      if (!r2) return r2.error();
+      force_fail_at = from_unix_ms(ff->integer(0));
+    }
+    Transition t = batch::next(v, f.fact, now < force_fail_at);
+    const std::string ref = item_ref(k.center_id, k.batch_no, k.seq);
+    switch (t.kind) {
+      case Transition::Kind::kApply: {
+        const bool final_now = is_final(t.state);
+        move->reset().bind(1, t.state).bind_opt(2, t.resp_code).bind_opt(3, f.fact.channel_txn_no)
+            .bind_opt(4, f.fact.settle_date);
+        if (final_now) move->bind(5, now_ms);
+        else move->bind_null(5);
+        move->bind(6, to_unix_ms(f.retry_at)).bind(7, now_ms).bind(8, k.center_id)
+            .bind(9, k.batch_no).bind(10, k.seq).bind(11, version);
+        REPAY_TRY(move->run());
+        if (c->changes() != 1) break;
+        if (final_now) REPAY_TRY(close->reset().bind(1, now_ms).bind(2, k.center_id).bind(3, k.batch_no).run());
+        REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "batch_item", ref, v.state, t.state, t.why}));
+        break;
+      }
+      case Transition::Kind::kLate: {
+        late->reset().bind(1, t.late_state).bind_opt(2, f.fact.channel_txn_no)
+            .bind_opt(3, f.fact.settle_date).bind(4, now_ms).bind(5, k.center_id)
+            .bind(6, k.batch_no).bind(7, k.seq).bind(8, version);
+        REPAY_TRY(late->run());
+        if (c->changes() != 1) break;
+        REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "batch_item", ref,
+                                            "FAILED/" + v.late_state, "FAILED/" + t.late_state, t.why}));
+        if (t.propose_refund) {
+          // files.md: a force-failed item's debit is refunded after review (LATE_SUCCESS).
+          REPAY_TRY(propose->reset().bind(1, k.center_id).bind(2, txn_no).bind(3, k.batch_no)
+                        .bind(4, ref).bind(5, channel).bind(6, req_sn).bind(7, amount)
+                        .bind(8, cardholder_fee).bind(9, v.debit_amount).bind(10, now_ms)
+                        .bind(11, actor).run());
+          if (c->changes() == 1) {
+            REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund_proposal", "LATE_SUCCESS:" + txn_no,
+                                                "", "PENDING_REVIEW", t.why}));
+          }
+        }
+        break;
+      }
+      case Transition::Kind::kException:
+        REPAY_TRY(except->reset().bind(1, k.center_id).bind(2, channel).bind(3, ref).bind(4, t.why)
+                      .bind(5, now_ms).run());
+        break;
+      case Transition::Kind::kNone:
+        if (v.state == batch::kUnknown || v.late_state == batch::kLateUnresolved) {
+          REPAY_TRY(requery->reset().bind(1, to_unix_ms(f.retry_at)).bind(2, k.center_id)
+                        .bind(3, k.batch_no).bind(4, k.seq).bind(5, version).run());
+        }
+        break;
+    }
+    out.push_back(t);
+  }
+  REPAY_TRY(tx.commit());
+  return out;
+}
+
+Result<std::optional<ItemKey>> SqliteStore::item_by_req_sn(const std::string& channel,
+                                                           const std::string& req_sn) {
+  auto c = pool_->acquire();
+  auto s = c->prepare("SELECT center_id, batch_no, seq FROM batch_items WHERE channel_id = ? AND req_sn = ?");
+  if (!s) return s.error();
+  s->bind(1, channel).bind(2, req_sn);
+  auto row = s->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<ItemKey>();
+  return std::optional<ItemKey>(ItemKey{s->text(0), s->text(1), s->integer(2)});
+}
+
+Result<int64_t> SqliteStore::recover_claims(const std::string& node, Instant now) {
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  const int64_t now_ms = to_unix_ms(now);
+  {
+    // lessons.md: after a crash every claimed item is queried before anything is sent again.
+    auto a = c->prepare(
+        "INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason) "
+        "SELECT ?, 'job:recovery', 'batch_item', center_id || ':' || batch_no || ':' || seq, "
+        "'SENDING', 'UNKNOWN', 'claimed by a process that stopped: query before any resend' "
+        "FROM batch_items WHERE state = 'SENDING' AND claim_node = ?");
+    if (!a) return a.error();
+    REPAY_TRY(a->bind(1, now_ms).bind(2, node).run());
+  }
+  auto up = c->prepare(
+      "UPDATE batch_items SET state = 'UNKNOWN', next_at = ?, claim_node = NULL, "
+      "version = version + 1, updated_at = ? WHERE state = 'SENDING' AND claim_node = ?");
+  if (!up) return up.error();
+  REPAY_TRY(up->bind(1, now_ms).bind(2, now_ms).bind(3, node).run());
+  int64_t n = c->changes();
+  REPAY_TRY(tx.commit());
+  return n;
+}
+
+}  // namespace repay::store

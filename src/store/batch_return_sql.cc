@@ -1,0 +1,234 @@
+// SqliteStore: deadlines, return files and batch status (batch/ports.h).
+#include "store/sqlite_store.h"
+
+namespace repay::store {
+
+using batch::BatchSummary;
+using batch::FileRecord;
+using batch::ItemKey;
+
+Result<std::vector<ItemKey>> SqliteStore::force_fail_due(Instant now, const std::string& actor) {
+  std::vector<ItemKey> due;
+  {
+    auto c = pool_->acquire();
+    auto q = c->prepare("SELECT center_id, batch_no FROM batches WHERE state = 'OPEN' AND force_fail_at <= ?");
+    if (!q) return q.error();
+    q->bind(1, to_unix_ms(now));
+    for (;;) {
+      auto row = q->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      due.push_back(ItemKey{q->text(0), q->text(1), 0});
+    }
+  }
+  std::vector<ItemKey> closed;
+  for (const auto& b : due) {
+    auto c = pool_->acquire();
+    WriteTx tx(*c);
+    REPAY_TRY(tx.begin());
+    int64_t ff = 0;
+    {
+      auto q = c->prepare("SELECT force_fail_at FROM batches WHERE center_id = ? AND batch_no = ? AND state = 'OPEN'");
+      if (!q) return q.error();
+      q->bind(1, b.center_id).bind(2, b.batch_no);
+      auto row = q->step();
+      if (!row) return row.error();
+      if (!*row) continue;  // closed meanwhile (every item final, or another node)
+      ff = q->integer(0);
+    }
+    const int64_t now_ms = to_unix_ms(now);
+    {
+      auto a = c->prepare(
+          "INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason) "
+          "SELECT ?, ?, 'batch_item', center_id || ':' || batch_no || ':' || seq, state, 'FAILED', "
+          "CASE state WHEN 'PENDING' THEN 'force-failed: not sent before the force-fail time (3002)' "
+          "ELSE 'force-failed: sent, result unknown (3001)' END FROM batch_items "
+          "WHERE center_id = ? AND batch_no = ? AND state IN ('PENDING', 'SENDING', 'UNKNOWN')");
+      if (!a) return a.error();
+      REPAY_TRY(a->bind(1, now_ms).bind(2, actor).bind(3, b.center_id).bind(4, b.batch_no).run());
+    }
+    {
+      // files.md: items not final at the force-fail time are F with 3001 (sent, result unknown)
+      // or 3002 (never sent); finishTime is the force-fail time. What the bank did with a sent
+      // one is still resolved (late_state).
+      auto up = c->prepare(
+          "UPDATE batch_items SET resp_code = CASE state WHEN 'PENDING' THEN '3002' ELSE '3001' END, "
+          "late_state = CASE state WHEN 'PENDING' THEN NULL ELSE 'UNRESOLVED' END, "
+          "next_at = CASE state WHEN 'SENDING' THEN ? ELSE next_at END, "
+          "state = 'FAILED', forced = 1, finished_at = ?, claim_node = NULL, "
+          "version = version + 1, updated_at = ? "
+          "WHERE center_id = ? AND batch_no = ? AND state IN ('PENDING', 'SENDING', 'UNKNOWN')");
+      if (!up) return up.error();
+      REPAY_TRY(up->bind(1, now_ms).bind(2, ff).bind(3, now_ms).bind(4, b.center_id)
+                    .bind(5, b.batch_no).run());
+    }
+    {
+      auto up = c->prepare(
+          "UPDATE batches SET state = 'CLOSED', open_items = 0, closed_at = ? WHERE center_id = ? "
+          "AND batch_no = ? AND state = 'OPEN'");
+      if (!up) return up.error();
+      REPAY_TRY(up->bind(1, now_ms).bind(2, b.center_id).bind(3, b.batch_no).run());
+    }
+    REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "batch", b.center_id + ":" + b.batch_no,
+                                        "OPEN", "CLOSED", "force-fail time reached"}));
+    REPAY_TRY(tx.commit());
+    closed.push_back(b);
+  }
+  return closed;
+}
+
+Result<std::vector<BatchSummary>> SqliteStore::summaries(Connection& c, std::string_view where,
+                                                         const std::vector<std::string>& args) {
+  auto q = c.prepare(
+      "SELECT b.center_id, b.batch_no, b.batch_date, b.state, b.received_at, b.send_from_at, "
+      "b.force_fail_at, b.encoding, b.return_file, COALESCE(b.returned_at, 0), "
+      "(SELECT COUNT(*) FROM batch_items i WHERE i.center_id = b.center_id AND i.batch_no = b.batch_no), "
+      "(SELECT COALESCE(SUM(amount), 0) FROM batch_items i WHERE i.center_id = b.center_id AND i.batch_no = b.batch_no), "
+      "(SELECT COUNT(*) FROM batch_items i WHERE i.center_id = b.center_id AND i.batch_no = b.batch_no AND i.state = 'SUCCESS'), "
+      "(SELECT COALESCE(SUM(amount), 0) FROM batch_items i WHERE i.center_id = b.center_id AND i.batch_no = b.batch_no AND i.state = 'SUCCESS'), "
+      "(SELECT COUNT(*) FROM batch_items i WHERE i.center_id = b.center_id AND i.batch_no = b.batch_no AND i.state IN ('FAILED', 'REJECTED')), "
+      "(SELECT COALESCE(SUM(amount), 0) FROM batch_items i WHERE i.center_id = b.center_id AND i.batch_no = b.batch_no AND i.state IN ('FAILED', 'REJECTED')), "
+      "(SELECT COUNT(*) FROM batch_items i WHERE i.center_id = b.center_id AND i.batch_no = b.batch_no AND i.forced = 1) "
+      "FROM batches b WHERE " + std::string(where) + " ORDER BY b.force_fail_at, b.center_id, b.batch_no");
+  if (!q) return q.error();
+  for (size_t i = 0; i < args.size(); ++i) q->bind(static_cast<int>(i + 1), args[i]);
+  std::vector<BatchSummary> out;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    BatchSummary s;
+    s.center_id = q->text(0);
+    s.batch_no = q->text(1);
+    s.batch_date = q->text(2);
+    s.state = q->text(3);
+    s.received_at = from_unix_ms(q->integer(4));
+    s.send_from_at = from_unix_ms(q->integer(5));
+    s.force_fail_at = from_unix_ms(q->integer(6));
+    s.encoding = q->text(7);
+    s.return_file = q->text(8);
+    s.returned_at = from_unix_ms(q->integer(9));
+    s.total = q->integer(10);
+    s.total_amount = q->integer(11);
+    s.success = q->integer(12);
+    s.success_amount = q->integer(13);
+    s.failed = q->integer(14);
+    s.fail_amount = q->integer(15);
+    s.forced = q->integer(16);
+    s.open = s.total - s.success - s.failed;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<std::vector<BatchSummary>> SqliteStore::returns_due() {
+  auto c = pool_->acquire();
+  return summaries(*c, "b.state = 'CLOSED'", {});
+}
+
+Result<std::vector<BatchSummary>> SqliteStore::batches(const std::string& center, bool open_only) {
+  auto c = pool_->acquire();
+  std::string where = open_only ? "b.state IN ('OPEN', 'CLOSED')" : "1 = 1";
+  if (center.empty()) return summaries(*c, where, {});
+  return summaries(*c, where + " AND b.center_id = ?", {center});
+}
+
+Result<std::optional<BatchSummary>> SqliteStore::batch(const std::string& center,
+                                                       const std::string& batch_no) {
+  auto c = pool_->acquire();
+  auto r = summaries(*c, "b.center_id = ? AND b.batch_no = ?", {center, batch_no});
+  if (!r) return r.error();
+  if (r->empty()) return std::optional<BatchSummary>();
+  return std::optional<BatchSummary>(r->front());
+}
+
+Result<std::vector<FileRecord>> SqliteStore::rejections_due() {
+  auto c = pool_->acquire();
+  auto q = c->prepare(
+      "SELECT center_id, file_name, sha256, size, received_at, status, batch_no, batch_date, "
+      "header_count, header_amount, error, return_file FROM batch_files "
+      "WHERE status <> '00' AND returned_at IS NULL ORDER BY id");
+  if (!q) return q.error();
+  std::vector<FileRecord> out;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    FileRecord f;
+    f.center_id = q->text(0);
+    f.file_name = q->text(1);
+    f.sha256 = q->text(2);
+    f.size = static_cast<uint64_t>(q->integer(3));
+    f.received_at = from_unix_ms(q->integer(4));
+    f.status = q->text(5);
+    f.batch_no = q->text(6);
+    f.batch_date = q->text(7);
+    f.header_count = q->integer(8);
+    f.header_amount = q->integer(9);
+    f.error = q->text(10);
+    f.return_file = q->text(11);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+Status SqliteStore::for_each_return_line(const std::string& center, const std::string& batch_no,
+                                         const std::function<Status(const batch::ReturnRow&)>& f) {
+  auto c = pool_->acquire();
+  auto q = c->prepare(
+      "SELECT seq, item_id, amount, cardholder_fee, debit_amount, state, resp_code, "
+      "COALESCE(txn_no, ''), COALESCE(finished_at, 0) FROM batch_items WHERE center_id = ? AND "
+      "batch_no = ? ORDER BY seq");
+  if (!q) return q.error();
+  q->bind(1, center).bind(2, batch_no);
+  for (;;) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    batch::ReturnRow r;
+    r.seq = q->integer(0);
+    r.item_id = q->text(1);
+    r.amount = q->integer(2);
+    r.cardholder_fee = q->integer(3);
+    r.debit_amount = q->integer(4);
+    r.state = q->text(5);
+    r.resp_code = q->text(6);
+    r.txn_no = q->text(7);
+    r.finished_at = from_unix_ms(q->integer(8));
+    if (r.state != batch::kSuccess && r.state != batch::kFailed && r.state != batch::kRejected) {
+      return make_error("RETURN", "item " + std::to_string(r.seq) + " is not final (" + r.state + ")",
+                        "seq", std::to_string(r.seq));
+    }
+    REPAY_TRY(f(r));
+  }
+  return ok_status();
+}
+
+Status SqliteStore::mark_returned(const std::string& center, const std::string& batch_no,
+                                  const std::string& file_name, Instant now) {
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  auto up = c->prepare(
+      "UPDATE batches SET state = 'RETURNED', return_file = ?, returned_at = ? WHERE center_id = ? "
+      "AND batch_no = ? AND state = 'CLOSED'");
+  if (!up) return up.error();
+  REPAY_TRY(up->bind(1, file_name).bind(2, to_unix_ms(now)).bind(3, center).bind(4, batch_no).run());
+  if (c->changes() == 1) {
+    REPAY_TRY(append_audit(*c, AuditRow{0, now, "job:return", "batch", center + ":" + batch_no,
+                                        "CLOSED", "RETURNED", "return file " + file_name + " published"}));
+  }
+  return tx.commit();
+}
+
+Status SqliteStore::mark_rejection_returned(const std::string& center, const std::string& file_name,
+                                            const std::string& sha256, Instant now) {
+  auto c = pool_->acquire();
+  auto up = c->prepare(
+      "UPDATE batch_files SET returned_at = ? WHERE center_id = ? AND file_name = ? AND sha256 = ? "
+      "AND returned_at IS NULL");
+  if (!up) return up.error();
+  return up->bind(1, to_unix_ms(now)).bind(2, center).bind(3, file_name).bind(4, sha256).run();
+}
+
+}  // namespace repay::store

@@ -1,0 +1,95 @@
+#include "transport/durable_files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+namespace repay::transport {
+namespace {
+
+Error io_error(const std::string& what, const std::string& path, int err) {
+  return make_error("IO", what + ": " + std::strerror(err), "path", path);
+}
+
+// Closes a descriptor on every path out of a function.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() { int fd = fd_; fd_ = -1; return fd; }
+
+ private:
+  int fd_;
+};
+
+Status sync_and_close(Fd& fd, const std::string& path) {
+  if (::fsync(fd.get()) != 0) return io_error("fsync failed", path, errno);
+  if (::close(fd.release()) != 0) return io_error("close failed", path, errno);
+  return ok_status();
+}
+
+}  // namespace
+
+Status copy_and_sync(const std::string& from, const std::string& to) {
+  Fd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) return io_error("cannot open", from, errno);
+  Fd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (out.get() < 0) return io_error("cannot create", to, errno);
+  std::vector<char> buf(1 << 16);
+  for (;;) {
+    ssize_t n = ::read(in.get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error("read failed", from, errno);
+    if (n == 0) break;
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = ::write(out.get(), buf.data() + done, static_cast<size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return io_error("write failed", to, errno);
+      done += w;
+    }
+  }
+  return sync_and_close(out, to);
+}
+
+Status create_empty_and_sync(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  if (fd.get() < 0) return io_error("cannot create", path, errno);
+  return sync_and_close(fd, path);
+}
+
+Status sync_folder(const std::string& folder) {
+  Fd fd(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return io_error("cannot open folder", folder, errno);
+  return sync_and_close(fd, folder);
+}
+
+Result<bool> rename_no_replace(const std::string& from, const std::string& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
+  if (errno == EEXIST) return false;
+  if (errno != EINVAL && errno != ENOSYS) return io_error("rename to " + to + " failed", from, errno);
+  // The file system does not know RENAME_NOREPLACE: link() also refuses an existing target.
+  if (::link(from.c_str(), to.c_str()) == 0) {
+    if (::unlink(from.c_str()) != 0) return io_error("unlink after link failed", from, errno);
+    return true;
+  }
+  if (errno == EEXIST) return false;
+  // No hard links either (some network or FAT file systems): check, then rename.
+  struct stat st;
+  if (::lstat(to.c_str(), &st) == 0) return false;
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return io_error("rename to " + to + " failed", from, errno);
+  }
+  return true;
+}
+
+}  // namespace repay::transport

@@ -1,0 +1,21 @@
+// POSIX file steps the local transport needs and std::filesystem does not give: data forced to
+// disk (fsync of the file and of its folder) and a rename that never replaces its target.
+#pragma once
+
+#include <string>
+
+#include "core/result.h"
+
+namespace repay::transport {
+
+// Copies `from` into `to` (created or truncated, mode 0644) and fsyncs it. Error "IO".
+Status copy_and_sync(const std::string& from, const std::string& to);
+// Creates `path` empty if it is missing (an existing one is kept as is) and fsyncs it.
+Status create_empty_and_sync(const std::string& path);
+// fsyncs a folder, so that names created or renamed in it survive a crash.
+Status sync_folder(const std::string& folder);
+// Renames `from` to `to` unless `to` exists (atomically where the file system allows). True when
+// renamed, false when `to` already existed (nothing changed). Error "IO" otherwise.
+Result<bool> rename_no_replace(const std::string& from, const std::string& to);
+
+}  // namespace repay::transport
