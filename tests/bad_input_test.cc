@@ -42,7 +42,11 @@ void check_rejected(const CenterAnswer& a, int http, const std::string& code, bo
 }  // namespace
 
 TEST_CASE("bad input: rejected with the right status and code, nothing stored, ReqNo still free") {
-  TestStack ts;
+  TestStack ts([](app::StackOptions& o) {
+    app::StackCenter inactive("CC04");
+    inactive.extra = "active = false";
+    o.centers.push_back(inactive);
+  });
   const std::string path = "/api/sign3";
 
   // A signature with one hex character changed: 401 4001; the same ReqNo then signs.
@@ -83,6 +87,14 @@ TEST_CASE("bad input: rejected with the right status and code, nothing stored, R
     auto a = ts.client("CC01").raw_post(path, body, h);
     REQUIRE(a.ok());
     check_rejected(*a, 401, "4001", true);
+    CHECK(ts.counts() == before);
+    // 301 s ahead is as bad.
+    sh.timestamp = format_cst_timestamp(SystemClock().now() + std::chrono::seconds(301));
+    sh.signature = wire::signature_of(ts.stack().center_secret("CC01"), sh, "POST " + path, body);
+    h = set_header(set_header(h, wire::kHeaderTimestamp, sh.timestamp), wire::kHeaderSignature, sh.signature);
+    auto ahead = ts.client("CC01").raw_post(path, body, h);
+    REQUIRE(ahead.ok());
+    check_rejected(*ahead, 401, "4001", true);
     CHECK(ts.counts() == before);
     // The same headers with a fresh timestamp are accepted (the stale one was the only fault).
     sh.timestamp = format_cst_timestamp(SystemClock().now());
@@ -179,6 +191,22 @@ TEST_CASE("bad input: rejected with the right status and code, nothing stored, R
     REQUIRE(a.ok());
     check_rejected(*a, 401, "4002", false);
     CHECK(a->raw_body.find("<Response>") != std::string::npos);
+  }
+
+  // An inactive card center, correctly signed: 401 4002.
+  {
+    const std::string body = sign3_body(holder_fields(free_rn, e));
+    wire::SignedHeaders sh =
+        wire::sign_message(ts.stack().center_secret("CC04"), "CC04", SystemClock(), "POST " + path, body);
+    Headers h = {{wire::kHeaderSender, sh.sender_id},
+                 {wire::kHeaderTimestamp, sh.timestamp},
+                 {wire::kHeaderNonce, sh.nonce},
+                 {wire::kHeaderSignature, sh.signature}};
+    auto a = ts.client("CC01").raw_post(path, body, h);
+    REQUIRE(a.ok());
+    INFO("body: " << a->raw_body);
+    CHECK(a->http_status == 401);
+    CHECK(a->field("RespCode") == "4002");
   }
 
   // Unknown txCode: 404 2007, signed.

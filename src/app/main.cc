@@ -14,6 +14,9 @@ usage: repay <command> [options]     (repay <command> --help for its options)
 commands:
   serve          run the processor: card-center API, channel notifications, scheduled jobs
   config check   check a settings file; every problem is printed with its key
+  batch pull     pick up complete batch files from the card centers' inboxes
+  batch status   open batches with their deadline outlook
+  batch return   force-fail what is due and publish every return file due
   keygen         create the key file that encrypts card, ID and mobile numbers at rest
   demo           the main job on embedded defaults: starts the bank simulator and the
                  processor, and runs card centers' traffic against them
@@ -36,6 +39,7 @@ int main(int argc, char** argv) {
   if (cmd == "config") return repay::app::cmd_config(rest);
   if (cmd == "keygen") return repay::app::cmd_keygen(rest);
   if (cmd == "demo") return repay::app::cmd_demo(rest);
+  if (cmd == "batch") return repay::app::cmd_batch(rest);
   std::cerr << "repay: unknown command '" << cmd << "'\n\n" << kUsage;
   return 2;
 }

@@ -8,6 +8,8 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "api/center_api.h"
+#include "app/batch_jobs.h"
+#include "channel/channel_notify.h"
 #include "channel/channel_client.h"
 #include "core/channel_port.h"
 #include "core/log.h"
@@ -57,6 +59,52 @@ struct Processor::Impl {
   std::unique_ptr<signing::SigningService> signing;
   std::unique_ptr<api::CenterApi> api;
   std::unique_ptr<server::HttpServer> http;
+  std::unique_ptr<BatchJobs> batches;
+  std::map<std::string, std::vector<std::string>> channel_secrets;
+
+  // POST /channel/notify/<channelId> (channel-api.md, Notifications): verified, applied, then
+  // answered SUCCESS once stored.
+  void channel_notify(server::HttpRequest&& req, server::Respond respond) {
+    const std::string prefix = "/channel/notify/";
+    const std::string channel_id = req.path().substr(prefix.size());
+    server::HttpResponse r;
+    auto secrets = channel_secrets.find(channel_id);
+    if (req.method != "POST" || secrets == channel_secrets.end()) {
+      r.status = 404;
+      r.body = "unknown channel";
+      return respond(std::move(r));
+    }
+    auto n = channel::parse_channel_notify(channel_id, req.headers, "POST " + req.target, req.body,
+                                           secrets->second, clock);
+    if (!n) {
+      r.status = n.error().code == "4001" ? 401 : 400;
+      r.body = n.error().message;
+      return respond(std::move(r));
+    }
+    auto fresh = store->remember_nonce(channel_id, n->nonce, clock.now(), 600);
+    if (!fresh || !*fresh) {
+      r.status = fresh ? 401 : 503;
+      r.body = fresh ? "nonce replayed" : "store unavailable";
+      return respond(std::move(r));
+    }
+    auto tx = n->fields.find("TxCode");
+    bool known = false;
+    if (tx != n->fields.end() && tx->second == "DEBIT") {
+      auto applied = batches->on_debit_notify(channel_id, n->fields);
+      if (!applied) {
+        r.status = 503;
+        r.body = "not stored";
+        return respond(std::move(r));
+      }
+      known = *applied;
+    }
+    if (!known) {
+      log::warn("channel.notify_unmatched", {{"channel", channel_id},
+                                              {"txCode", tx == n->fields.end() ? "" : tx->second}});
+    }
+    r.body = "SUCCESS";
+    respond(std::move(r));
+  }
 
   // Housekeeping: forgets nonces past the replay window.
   std::mutex mu;
@@ -104,6 +152,7 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
     e.request_timeout = ch.request_timeout;
     e.realtime_share = ch.realtime_share;
     e.ca_file = settings.processor.ca_file;
+    impl->channel_secrets[id] = *secrets;
     endpoints.push_back(std::move(e));
   }
   impl->channels = std::make_unique<channel::ChannelClient>(std::move(endpoints), clock);
@@ -128,6 +177,11 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
   }
   impl->api = std::make_unique<api::CenterApi>(std::move(centers), *impl->store, clock,
                                                settings.processor.id);
+  impl->batches = std::make_unique<BatchJobs>(impl->settings, *impl->store, *impl->cipher,
+                                              impl->channel_port.get(), impl->channels.get(), clock);
+  impl->api->route_prefix("/channel/notify/", [raw](server::HttpRequest&& r, server::Respond respond) {
+    raw->channel_notify(std::move(r), std::move(respond));
+  });
   auto* sv = impl->signing.get();
   impl->api->route("sign3", [sv](const api::CenterEntry& c, const auto& f, auto reply) {
     sv->sign3(c.signing, f, std::move(reply));
@@ -162,6 +216,10 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
 }
 
 Status Processor::start() {
+  // lessons.md: after a crash every claimed item is queried before anything is sent again.
+  auto recovered = impl_->batches->recover();
+  if (!recovered) return recovered.error();
+  if (*recovered > 0) log::warn("batch.recovered_claims", {{"items", std::to_string(*recovered)}});
   impl_->channels->start();
   try {
     impl_->http->start();
@@ -173,6 +231,7 @@ Status Processor::start() {
   // Nonces older than the replay window are never needed again.
   (void)impl_->store->purge_nonces(impl_->clock.now(), 600);
   impl_->housekeeper = std::thread([impl = impl_.get()] { impl->housekeeping(); });
+  impl_->batches->start();
   impl_->api->set_ready(true);
   log::info("processor.started", {{"api_port", std::to_string(api_port())}});
   return ok_status();
@@ -184,6 +243,7 @@ void Processor::stop() {
   if (!impl_) return;
   if (impl_->api) impl_->api->set_ready(false);
   if (impl_->http) impl_->http->stop(std::chrono::milliseconds(5000));
+  if (impl_->batches) impl_->batches->stop();
   if (impl_->channels) impl_->channels->stop();
   impl_->workers.join();
   {

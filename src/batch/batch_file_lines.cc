@@ -88,12 +88,12 @@ std::string shown(std::string_view value, Kind kind) {
 std::optional<Problem> parse_header(std::string_view line, BatchHeader* h) {
   std::array<std::string_view, kHeaderFields> f;
   size_t n = split(line, f);
+  if (f[0] != "H") return problem("header.recordType", f[0], Kind::kPlain, "the first line must be the header H");
   if (n != kHeaderFields) return field_count("header", n, kHeaderFields);
   std::optional<Problem> first;
   auto fail = [&](const char* field, std::string_view v, const char* msg) {
     if (!first) first = problem(field, v, Kind::kPlain, msg);
   };
-  if (f[0] != "H") fail("header.recordType", f[0], "the first line must be the header H");
   if (is_party_id(f[1])) {
     h->center_id = f[1];
   } else {

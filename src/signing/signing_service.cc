@@ -333,7 +333,7 @@ void SigningService::unsign(const SigningCenter& center, const Fields& fields, R
   }
   const Agreement a = **ag;
   if (a.state == kRevoked) {
-    // Revoking a revoked agreement ends where the caller wants it: REVOKED (docs/signing.md).
+    // Revoking a revoked agreement ends where the caller wants it: REVOKED (docs/decisions.md).
     o.record = record(kTxUnsign, kRevokedStatus, codes::kSuccess);
     return finish(c, std::move(o));
   }

@@ -231,4 +231,16 @@ Status SqliteStore::mark_rejection_returned(const std::string& center, const std
   return up->bind(1, to_unix_ms(now)).bind(2, center).bind(3, file_name).bind(4, sha256).run();
 }
 
+Result<int64_t> SqliteStore::finished_since(const std::string& center, const std::string& batch_no,
+                                            Instant since) {
+  auto c = pool_->acquire();
+  auto q = c->prepare(
+      "SELECT COUNT(*) FROM batch_items WHERE center_id = ? AND batch_no = ? AND finished_at >= ?");
+  if (!q) return q.error();
+  q->bind(1, center).bind(2, batch_no).bind(3, to_unix_ms(since));
+  auto row = q->step();
+  if (!row) return row.error();
+  return q->integer(0);
+}
+
 }  // namespace repay::store

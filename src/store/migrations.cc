@@ -188,6 +188,7 @@ CREATE INDEX batch_items_pending ON batch_items(channel_id, force_fail_at, cente
 CREATE INDEX batch_items_to_query ON batch_items(channel_id, next_at)
   WHERE state = 'UNKNOWN' OR late_state = 'UNRESOLVED';
 CREATE INDEX batch_items_sending ON batch_items(claim_node) WHERE state = 'SENDING';
+CREATE INDEX batch_items_finished ON batch_items(channel_id, finished_at);
 CREATE UNIQUE INDEX batch_items_req_sn ON batch_items(channel_id, req_sn) WHERE req_sn IS NOT NULL;
 CREATE UNIQUE INDEX batch_items_txn_no ON batch_items(txn_no) WHERE txn_no IS NOT NULL;
 

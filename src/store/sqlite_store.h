@@ -85,6 +85,9 @@ class SqliteStore final : public signing::SigningStore,
   Result<std::optional<batch::BatchSummary>> batch(const std::string& center,
                                                    const std::string& batch_no) override;
 
+  // Items of a batch that became final since `since` (deadline outlook).
+  Result<int64_t> finished_since(const std::string& center, const std::string& batch_no, Instant since);
+
   // Reserves `count` consecutive values of a named sequence; returns the first.
   Result<int64_t> reserve_sequence(const std::string& name, int64_t count);
   // Counts of rows, for tests proving that a rejected request stored nothing.

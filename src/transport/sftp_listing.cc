@@ -1,5 +1,6 @@
 #include "transport/sftp_listing.h"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 #include <optional>
@@ -24,13 +25,20 @@ std::vector<std::string_view> lines_of(std::string_view text) {
 struct LongLine {
   char type = '?';
   std::optional<uint64_t> size;
-  std::string_view name;  // by fields; empty when the line has fewer than nine fields
+  std::string_view name;  // by fields; empty unless the line has OpenSSH's layout
 };
+
+bool is_month(std::string_view s) {
+  return s.size() == 3 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+         });
+}
 
 LongLine read_long_line(std::string_view line) {
   LongLine out;
   out.type = line.front();
   size_t pos = 0;
+  bool month = false;
   for (int field = 0; field < 8; ++field) {
     size_t begin = line.find_first_not_of(' ', pos);
     if (begin == std::string_view::npos) return out;
@@ -41,9 +49,11 @@ LongLine read_long_line(std::string_view line) {
       auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), size);
       if (ec == std::errc() && p == digits.data() + digits.size()) out.size = size;
     }
+    if (field == 5) month = is_month(line.substr(begin, end - begin));
     if (end == std::string_view::npos) return out;
     pos = end;
   }
+  if (!month) return out;
   // OpenSSH puts exactly one space before the name; a symbolic link's line ends " -> target".
   out.name = line.substr(pos + 1);
   if (out.type == 'l') {

@@ -1,0 +1,396 @@
+#include "app/batch_jobs.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "batch/return_file.h"
+#include "batch/returns.h"
+#include "core/log.h"
+
+namespace fs = std::filesystem;
+
+namespace repay::app {
+
+struct BatchJobs::CenterRuntime {
+  const CenterSettings* settings = nullptr;
+  batch::BatchCenter batch;
+  std::unique_ptr<transport::FileTransport> transport;
+  Instant next_poll{};
+};
+
+namespace {
+
+constexpr auto kStableWait = std::chrono::milliseconds(1000);
+
+batch::BatchCenter batch_center_of(const CenterSettings& c) {
+  batch::BatchCenter b;
+  b.center_id = c.id;
+  files::parse_encoding(c.encoding, &b.encoding);
+  b.luhn_check = c.luhn_check;
+  b.per_item_limit = c.per_item_limit;
+  b.limits.max_items = c.max_batch_items;
+  b.limits.max_bytes = c.max_batch_bytes;
+  b.timing.send_from_minutes = c.send_from_minutes;
+  b.timing.return_deadline_minutes = c.return_deadline_minutes;
+  b.timing.force_fail_lead_minutes = c.force_fail_lead_minutes;
+  b.fee_collect = c.fee_collect;
+  b.fee_quick = c.fee_quick;
+  return b;
+}
+
+std::unique_ptr<transport::FileTransport> transport_of(const CenterSettings& c) {
+  if (c.transport == "sftp") {
+    transport::SftpOptions o;
+    o.host = c.sftp_host;
+    o.port = c.sftp_port;
+    o.user = c.sftp_user;
+    if (!c.sftp_password.file.empty() || !c.sftp_password.env.empty()) {
+      auto pw = resolve_secret(c.sftp_password, "center." + c.id + ".sftp_password");
+      if (pw) o.password = *pw;
+    }
+    o.private_key_file = c.sftp_private_key_file;
+    o.public_key_file = c.sftp_public_key_file;
+    o.known_hosts_file = c.sftp_known_hosts_file;
+    o.inbox = c.sftp_inbox;
+    o.outbox = c.sftp_outbox;
+    return transport::make_sftp_transport(o);
+  }
+  return transport::make_local_transport({c.local_inbox, c.local_outbox});
+}
+
+int minutes_of_day_cst(Instant t) {
+  auto since = std::chrono::duration_cast<std::chrono::minutes>(t - cst_day_start(cst_date(t)));
+  return static_cast<int>(since.count());
+}
+
+}  // namespace
+
+Status archive_encrypted(const crypto::FieldCipher& cipher, const std::string& from,
+                         const std::string& to) {
+  std::ifstream in(from, std::ios::binary);
+  if (!in) return make_error("IO", "cannot read file to archive", "", from);
+  std::string tmp = to + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return make_error("IO", "cannot write archive", "", tmp);
+    std::string chunk(1 << 20, '\0');
+    while (in) {
+      in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      auto n = in.gcount();
+      if (n <= 0) break;
+      std::string blob = cipher.encrypt(std::string_view(chunk.data(), static_cast<size_t>(n)));
+      uint32_t len = static_cast<uint32_t>(blob.size());
+      char hdr[4] = {static_cast<char>(len >> 24), static_cast<char>(len >> 16),
+                     static_cast<char>(len >> 8), static_cast<char>(len)};
+      out.write(hdr, 4);
+      out.write(blob.data(), static_cast<std::streamsize>(blob.size()));
+    }
+    if (!out.flush()) return make_error("IO", "cannot write archive", "", tmp);
+  }
+  std::error_code ec;
+  fs::rename(tmp, to, ec);
+  if (ec) return make_error("IO", "cannot rename archive: " + ec.message(), "", to);
+  return ok_status();
+}
+
+BatchJobs::BatchJobs(const Settings& settings, store::SqliteStore& store,
+                     const crypto::FieldCipher& cipher, ChannelPort* channels,
+                     channel::ChannelClient* client, const Clock& clock)
+    : settings_(settings), store_(store), cipher_(cipher), channels_(channels), client_(client),
+      clock_(clock) {
+  fs::path db = fs::absolute(settings.processor.database).parent_path();
+  work_dir_ = (db / "work").string();
+  archive_dir_ = (db / "archive").string();
+  for (const auto& [id, c] : settings.centers) {
+    auto rt = std::make_unique<CenterRuntime>();
+    rt->settings = &c;
+    rt->batch = batch_center_of(c);
+    rt->transport = transport_of(c);
+    centers_.emplace(id, std::move(rt));
+  }
+  if (channels_) {
+    batch::PipelineOptions po;
+    po.node = settings.processor.id;
+    pipeline_ = std::make_unique<batch::DebitPipeline>(store_, *channels_, clock_, po);
+  }
+}
+
+BatchJobs::~BatchJobs() { stop(); }
+
+Result<int64_t> BatchJobs::recover() { return store_.recover_claims(settings_.processor.id, clock_.now()); }
+
+PullReport BatchJobs::pull(const std::string& center) {
+  PullReport report;
+  for (auto& [id, c] : centers_) {
+    if (!center.empty() && id != center) continue;
+    if (!c->settings->active) continue;
+    pull_one(*c, report);
+  }
+  return report;
+}
+
+void BatchJobs::pull_one(CenterRuntime& c, PullReport& report) {
+  const std::string& center = c.batch.center_id;
+  auto listed = c.transport->list_complete();
+  if (!listed) {
+    log::warn("batch.pull_failed", {{"center", center}, {"transport", c.transport->describe()},
+                                    {"error", listed.error().to_string()}});
+    ++report.errors;
+    return;
+  }
+  if (listed->empty()) return;
+  const Instant received_at = clock_.now();  // files.md: received when picked up complete
+  // Size-stable check: a file still growing under its final name is left for the next pull.
+  std::this_thread::sleep_for(kStableWait);
+  std::error_code ec;
+  fs::create_directories(work_dir_ + "/in/" + center, ec);
+  fs::create_directories(archive_dir_ + "/" + center, ec);
+  for (const auto& f : *listed) {
+    ++report.seen;
+    auto size = c.transport->size_of(f.name);
+    if (!size || *size != f.size) {
+      report.lines.push_back(center + " " + f.name + ": still changing, left for the next pull");
+      continue;
+    }
+    const std::string local = work_dir_ + "/in/" + center + "/" + f.name;
+    auto got = c.transport->fetch(f.name, local);
+    if (!got) {
+      log::warn("batch.fetch_failed", {{"center", center}, {"file", f.name}, {"error", got.error().to_string()}});
+      ++report.errors;
+      continue;
+    }
+    if (auto digest = files::file_sha256(local)) {
+      // lessons.md: a failing side job alerts and never blocks the batch.
+      auto st = archive_encrypted(cipher_, local, archive_dir_ + "/" + center + "/" + f.name + "." +
+                                                      digest->first.substr(0, 16) + ".enc");
+      if (!st) log::alert("batch.archive_failed", {{"center", center}, {"file", f.name}, {"error", st.error().to_string()}});
+    }
+    auto hasher = [this](const std::string& v) { return cipher_.lookup_hash(v); };
+    auto r = batch::intake_file(store_, c.batch, hasher, local, f.name, received_at);
+    fs::remove(local, ec);
+    if (!r) {
+      if (r.error().code == "NAME") {
+        report.lines.push_back(center + " " + f.name + ": not a batch file name, left in the inbox");
+        log::warn("batch.not_a_batch_file", {{"center", center}, {"file", f.name}});
+      } else {
+        log::error("batch.intake_failed", {{"center", center}, {"file", f.name}, {"error", r.error().to_string()}});
+        ++report.errors;
+      }
+      continue;
+    }
+    switch (r->kind) {
+      case batch::IntakeResult::Kind::kAccepted:
+        ++report.accepted;
+        report.lines.push_back(center + " " + f.name + ": accepted, " + std::to_string(r->items) +
+                               " items (" + std::to_string(r->rejected_items) + " failed their checks)");
+        break;
+      case batch::IntakeResult::Kind::kRejected:
+        ++report.rejected;
+        report.lines.push_back(center + " " + f.name + ": rejected " + r->status + " — " + r->error.to_string());
+        log::warn("batch.rejected", {{"center", center}, {"file", f.name}, {"status", r->status},
+                                     {"error", r->error.to_string()}});
+        break;
+      case batch::IntakeResult::Kind::kSkipped:
+        ++report.skipped;
+        report.lines.push_back(center + " " + f.name + ": already handled, skipped");
+        break;
+    }
+    // files.md: moved to inbox/done/ only after the batch (or its rejection) is stored.
+    auto done = c.transport->mark_done(f.name);
+    if (!done) log::warn("batch.mark_done_failed", {{"center", center}, {"file", f.name}, {"error", done.error().to_string()}});
+  }
+}
+
+Status BatchJobs::publish(CenterRuntime& c, const std::string& local_path, const std::string& name) {
+  auto st = c.transport->publish(local_path, name);
+  if (!st) {
+    log::alert("batch.publish_failed", {{"center", c.batch.center_id}, {"file", name},
+                                        {"error", st.error().to_string()}});
+  }
+  return st;
+}
+
+Result<int> BatchJobs::publish_due() {
+  std::lock_guard<std::mutex> lock(publish_mu_);
+  int published = 0;
+  std::error_code ec;
+  auto rejections = store_.rejections_due();
+  if (!rejections) return rejections.error();
+  for (const auto& f : *rejections) {
+    auto it = centers_.find(f.center_id);
+    if (it == centers_.end()) continue;
+    fs::create_directories(work_dir_ + "/out/" + f.center_id, ec);
+    const std::string path = work_dir_ + "/out/" + f.center_id + "/" + f.return_file;
+    auto w = batch::write_rejection_file(f, it->second->batch.encoding, path);
+    if (!w) return w.error();
+    if (!publish(*it->second, path, f.return_file)) continue;
+    REPAY_TRY(store_.mark_rejection_returned(f.center_id, f.file_name, f.sha256, clock_.now()));
+    fs::remove(path, ec);
+    ++published;
+  }
+  auto returns = store_.returns_due();
+  if (!returns) return returns.error();
+  for (const auto& b : *returns) {
+    auto it = centers_.find(b.center_id);
+    if (it == centers_.end()) continue;
+    fs::create_directories(work_dir_ + "/out/" + b.center_id, ec);
+    const std::string name = batch::return_file_name(b.center_id, b.batch_date, b.batch_no);
+    const std::string path = work_dir_ + "/out/" + b.center_id + "/" + name;
+    auto w = batch::write_return_file(store_, b, path);
+    if (!w) {
+      log::alert("batch.return_build_failed", {{"center", b.center_id}, {"batchNo", b.batch_no},
+                                               {"error", w.error().to_string()}});
+      continue;
+    }
+    if (!publish(*it->second, path, name)) continue;
+    REPAY_TRY(store_.mark_returned(b.center_id, b.batch_no, name, clock_.now()));
+    fs::remove(path, ec);
+    log::info("batch.returned", {{"center", b.center_id}, {"batchNo", b.batch_no}, {"file", name},
+                                 {"success", std::to_string(b.success)}, {"failed", std::to_string(b.failed)},
+                                 {"forced", std::to_string(b.forced)}});
+    ++published;
+  }
+  return published;
+}
+
+Result<int> BatchJobs::deadlines_and_returns() {
+  auto closed = store_.force_fail_due(clock_.now(), "job:force-fail");
+  if (!closed) return closed.error();
+  for (const auto& b : *closed) {
+    log::warn("batch.force_failed", {{"center", b.center_id}, {"batchNo", b.batch_no}});
+  }
+  return publish_due();
+}
+
+int BatchJobs::batch_capacity(const std::string& channel) const {
+  auto it = settings_.channels.find(channel);
+  if (it == settings_.channels.end() || !pipeline_) return 0;
+  const auto& ch = it->second;
+  int limit = std::max(1, static_cast<int>(std::floor((1.0 - ch.realtime_share) * ch.max_inflight)));
+  // Keep about one limit's worth queued in the client beyond what is in flight, so the channel
+  // never idles between pipeline rounds; the client's gate enforces the real limits.
+  return 2 * limit - pipeline_->outstanding(channel);
+}
+
+int BatchJobs::pump() {
+  if (!pipeline_) return 0;
+  int work = 0;
+  for (const auto& [id, ch] : settings_.channels) {
+    int cap = batch_capacity(id);
+    if (cap <= 0) continue;
+    auto sent = pipeline_->dispatch(id, cap);
+    if (!sent) {
+      log::error("batch.dispatch_failed", {{"channel", id}, {"error", sent.error().to_string()}});
+      continue;
+    }
+    work += *sent;
+    auto queried = pipeline_->resolve(id, std::min(64, cap - *sent));
+    if (queried) work += *queried;
+  }
+  auto flushed = pipeline_->flush();
+  if (flushed) work += *flushed;
+  return work;
+}
+
+Result<bool> BatchJobs::on_debit_notify(const std::string& channel,
+                                        const std::map<std::string, std::string>& f) {
+  auto it = f.find("ReqSn");
+  if (it == f.end()) return false;
+  auto key = store_.item_by_req_sn(channel, it->second);
+  if (!key) return key.error();
+  if (!key->has_value()) return false;
+  batch::BankFact fact = batch::fact_from_notify(f);
+  std::vector<batch::BatchStore::Fact> facts{{**key, fact, clock_.now() + std::chrono::seconds(2)}};
+  auto r = store_.apply_facts(facts, clock_.now(), "channel:" + channel + ":notify");
+  if (!r) return r.error();
+  return true;
+}
+
+std::vector<Outlook> BatchJobs::outlook(const std::string& center) {
+  std::vector<Outlook> out;
+  auto open = store_.batches(center, true);
+  if (!open) return out;
+  const Instant now = clock_.now();
+  for (const auto& b : *open) {
+    Outlook o;
+    o.batch = b;
+    if (b.state == "OPEN" && b.open > 0) {
+      auto done = store_.finished_since(b.center_id, b.batch_no, now - std::chrono::seconds(60));
+      o.items_per_second = done ? static_cast<double>(*done) / 60.0 : 0.0;
+      if (o.items_per_second > 0) {
+        auto secs = static_cast<int64_t>(std::ceil(static_cast<double>(b.open) / o.items_per_second));
+        Instant start = std::max(now, b.send_from_at);
+        o.projected_finish = start + std::chrono::seconds(secs);
+        o.at_risk = o.projected_finish > b.force_fail_at;
+      } else {
+        o.at_risk = now >= b.send_from_at;  // sending time and nothing finishing
+      }
+    }
+    out.push_back(o);
+  }
+  return out;
+}
+
+void BatchJobs::start() {
+  if (running_.exchange(true)) return;
+  threads_.emplace_back([this] { poll_loop(); });
+  threads_.emplace_back([this] { deadline_loop(); });
+  if (pipeline_) threads_.emplace_back([this] { pump_loop(); });
+}
+
+void BatchJobs::stop() {
+  if (!running_.exchange(false)) return;
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  if (pipeline_) (void)pipeline_->flush();
+}
+
+void BatchJobs::poll_loop() {
+  while (running_.load()) {
+    const Instant now = clock_.now();
+    for (auto& [id, c] : centers_) {
+      const CenterSettings& s = *c->settings;
+      if (!s.active || now < c->next_poll) continue;
+      const int minute = minutes_of_day_cst(now);
+      if (minute < s.poll_window_start_minutes || minute >= s.poll_window_end_minutes) continue;
+      c->next_poll = now + s.poll_interval;
+      PullReport r;
+      pull_one(*c, r);
+      for (const auto& l : r.lines) log::info("batch.pull", {{"center", id}, {"what", l}});
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+void BatchJobs::deadline_loop() {
+  Instant last_outlook{};
+  while (running_.load()) {
+    auto r = deadlines_and_returns();
+    if (!r) log::error("batch.deadlines_failed", {{"error", r.error().to_string()}});
+    const Instant now = clock_.now();
+    if (now - last_outlook >= std::chrono::seconds(30)) {
+      last_outlook = now;
+      for (const auto& o : outlook("")) {
+        if (o.at_risk) {
+          log::warn("batch.deadline_at_risk",
+                    {{"center", o.batch.center_id}, {"batchNo", o.batch.batch_no},
+                     {"open", std::to_string(o.batch.open)},
+                     {"forceFailAt", format_cst_timestamp(o.batch.force_fail_at)},
+                     {"projectedFinish", o.projected_finish == Instant{} ? "unknown" : format_cst_timestamp(o.projected_finish)}});
+        }
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+void BatchJobs::pump_loop() {
+  while (running_.load()) {
+    if (pump() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace repay::app

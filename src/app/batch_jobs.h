@@ -1,0 +1,97 @@
+// The batch jobs of `repay serve` and of `repay batch pull|status|return`: pull complete files
+// from each card center's inbox, run the debit pipeline, force-fail at the deadlines and publish
+// return files. Every step is safe to run twice and safe to run after a crash.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/settings.h"
+#include "batch/intake.h"
+#include "batch/pipeline.h"
+#include "channel/channel_client.h"
+#include "core/channel_port.h"
+#include "crypto/crypto.h"
+#include "store/sqlite_store.h"
+#include "transport/transport.h"
+
+namespace repay::app {
+
+struct PullReport {
+  int seen = 0;
+  int accepted = 0;
+  int rejected = 0;
+  int skipped = 0;
+  int errors = 0;
+  std::vector<std::string> lines;  // one per file, for people
+};
+
+struct Outlook {
+  batch::BatchSummary batch;
+  double items_per_second = 0;  // observed on its channels over the last minute
+  Instant projected_finish{};   // now + open / throughput (epoch when unknown)
+  bool at_risk = false;         // projected after the force-fail time
+};
+
+class BatchJobs {
+ public:
+  // `channels` and `client` may be null for CLI steps that send nothing (pull, return).
+  BatchJobs(const Settings& settings, store::SqliteStore& store, const crypto::FieldCipher& cipher,
+            ChannelPort* channels, channel::ChannelClient* client, const Clock& clock);
+  ~BatchJobs();
+
+  // Pulls every complete file of a center's inbox ("" = all centers).
+  PullReport pull(const std::string& center);
+  // Force-fails the batches whose time has come, then publishes every return file due.
+  // Returns how many files were published.
+  Result<int> deadlines_and_returns();
+  // One pipeline round over every channel: dispatch, resolve, store results. Returns the work done.
+  int pump();
+  // Items left SENDING by an earlier run of this node become UNKNOWN (queried before any resend).
+  Result<int64_t> recover();
+  // Applies a channel's notification about a DEBIT. False when the ReqSn is not a batch item's.
+  Result<bool> on_debit_notify(const std::string& channel, const std::map<std::string, std::string>& f);
+
+  std::vector<Outlook> outlook(const std::string& center);
+
+  // Background loops for `repay serve`: polling, pipeline, deadlines.
+  void start();
+  void stop();
+
+ private:
+  struct CenterRuntime;
+  Status publish(CenterRuntime& c, const std::string& local_path, const std::string& name);
+  Result<int> publish_due();
+  void pull_one(CenterRuntime& c, PullReport& report);
+  void poll_loop();
+  void pump_loop();
+  void deadline_loop();
+  int batch_capacity(const std::string& channel) const;
+
+  const Settings& settings_;
+  store::SqliteStore& store_;
+  const crypto::FieldCipher& cipher_;
+  ChannelPort* channels_;
+  channel::ChannelClient* client_;
+  const Clock& clock_;
+  std::string work_dir_;
+  std::string archive_dir_;
+  std::map<std::string, std::unique_ptr<CenterRuntime>> centers_;
+  std::unique_ptr<batch::DebitPipeline> pipeline_;
+  std::mutex publish_mu_;
+
+  std::atomic<bool> running_{false};
+  std::vector<std::thread> threads_;
+};
+
+// Encrypts a received file for the audit archive: 4-byte big-endian length, then a FieldCipher
+// blob, per 1 MiB chunk.
+Status archive_encrypted(const crypto::FieldCipher& cipher, const std::string& from,
+                         const std::string& to);
+
+}  // namespace repay::app

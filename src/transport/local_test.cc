@@ -1,0 +1,150 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "transport/sshd_test_util.h"
+#include "transport/transport.h"
+
+namespace fs = std::filesystem;
+using repay::transport::InboxFile;
+using repay::transport::LocalOptions;
+using repay::transport::make_local_transport;
+using repay::transport::testing::make_temp_dir;
+using repay::transport::testing::read_text;
+using repay::transport::testing::write_text;
+
+namespace {
+
+struct LocalFolders {
+  LocalFolders() : dir(make_temp_dir("repay-local-")) {
+    fs::create_directories(inbox());
+    fs::create_directories(outbox());
+    transport = make_local_transport(LocalOptions{inbox(), outbox()});
+  }
+  ~LocalFolders() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  std::string inbox() const { return dir + "/inbox"; }
+  std::string outbox() const { return dir + "/outbox"; }
+  std::string done() const { return dir + "/inbox/done"; }
+  void arrive(const std::string& name, const std::string& text) const {
+    write_text(inbox() + "/" + name, text);
+    write_text(inbox() + "/" + name + ".ok", "");
+  }
+
+  std::string dir;
+  std::unique_ptr<repay::transport::FileTransport> transport;
+};
+
+std::vector<std::string> names_of(const std::vector<InboxFile>& files) {
+  std::vector<std::string> out;
+  for (const auto& f : files) out.push_back(f.name);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(LocalFolders, "local: only data files with their flag are listed") {
+  arrive("REPAY_CC01_20261122_B001.txt", "H|x\n");
+  write_text(inbox() + "/no_flag.txt", "data");               // data without its flag
+  write_text(inbox() + "/flag_only.txt.ok", "");               // flag without its data
+  write_text(inbox() + "/upload.tmp", "partial");              // temporary names
+  write_text(inbox() + "/upload.tmp.ok", "");
+  fs::create_directories(inbox() + "/folder");                 // folders, even with a flag
+  write_text(inbox() + "/folder.ok", "");
+  fs::create_directories(done());
+  arrive("A.txt", "12345");
+
+  auto files = transport->list_complete();
+  REQUIRE(files.ok());
+  CHECK(names_of(*files) == std::vector<std::string>{"A.txt", "REPAY_CC01_20261122_B001.txt"});
+  CHECK((*files)[0].size == 5);
+  CHECK((*files)[1].size == 4);
+
+  auto size = transport->size_of("A.txt");
+  REQUIRE(size.ok());
+  CHECK(*size == 5);
+  CHECK(transport->size_of("missing.txt").error().code == "IO");
+}
+
+TEST_CASE_FIXTURE(LocalFolders, "local: fetch copies and overwrites the local file") {
+  arrive("A.txt", "content");
+  std::string local = dir + "/copy.txt";
+  write_text(local, "older and longer content");
+  REQUIRE(transport->fetch("A.txt", local).ok());
+  CHECK(read_text(local) == "content");
+  CHECK(transport->fetch("missing.txt", local).error().code == "IO");
+  CHECK(transport->fetch("../outbox/x", local).error().code == "IO");  // not a plain name
+}
+
+TEST_CASE_FIXTURE(LocalFolders, "local: mark_done moves the pair into done/, created when missing") {
+  arrive("A.txt", "a");
+  REQUIRE(transport->mark_done("A.txt").ok());
+  CHECK(read_text(done() + "/A.txt") == "a");
+  CHECK(fs::exists(done() + "/A.txt.ok"));
+  CHECK_FALSE(fs::exists(inbox() + "/A.txt"));
+  CHECK_FALSE(fs::exists(inbox() + "/A.txt.ok"));
+  CHECK(transport->list_complete()->empty());
+  CHECK(transport->mark_done("A.txt").error().code == "IO");  // nothing left to move
+}
+
+TEST_CASE_FIXTURE(LocalFolders, "local: mark_done never overwrites in done/, it adds .1, .2") {
+  for (const char* text : {"first", "second", "third"}) {
+    arrive("A.txt", text);
+    REQUIRE(transport->mark_done("A.txt").ok());
+  }
+  CHECK(read_text(done() + "/A.txt") == "first");
+  CHECK(read_text(done() + "/A.txt.1") == "second");
+  CHECK(read_text(done() + "/A.txt.2") == "third");
+  CHECK(fs::exists(done() + "/A.txt.ok"));
+  CHECK(fs::exists(done() + "/A.txt.ok.1"));
+  CHECK(fs::exists(done() + "/A.txt.ok.2"));
+}
+
+TEST_CASE_FIXTURE(LocalFolders, "local: publish writes NAME then an empty NAME.ok, no .tmp left") {
+  std::string local = dir + "/RET.txt";
+  write_text(local, "H|CC01|B001\n");
+  auto before = transport->published("RET_CC01.txt");
+  REQUIRE(before.ok());
+  CHECK_FALSE(*before);
+
+  REQUIRE(transport->publish(local, "RET_CC01.txt").ok());
+  CHECK(read_text(outbox() + "/RET_CC01.txt") == "H|CC01|B001\n");
+  CHECK(fs::exists(outbox() + "/RET_CC01.txt.ok"));
+  CHECK(fs::file_size(outbox() + "/RET_CC01.txt.ok") == 0);
+  CHECK_FALSE(fs::exists(outbox() + "/RET_CC01.txt.tmp"));
+  CHECK(*transport->published("RET_CC01.txt"));
+
+  // Again, even with other content: nothing changes (files.md: never overwritten).
+  write_text(local, "different\n");
+  REQUIRE(transport->publish(local, "RET_CC01.txt").ok());
+  CHECK(read_text(outbox() + "/RET_CC01.txt") == "H|CC01|B001\n");
+  CHECK_FALSE(fs::exists(outbox() + "/RET_CC01.txt.tmp"));
+}
+
+TEST_CASE_FIXTURE(LocalFolders, "local: publish after a crash past the rename only adds NAME.ok") {
+  write_text(outbox() + "/RET.txt", "as renamed before the crash");
+  std::string local = dir + "/RET.txt";
+  write_text(local, "regenerated");
+  REQUIRE(transport->publish(local, "RET.txt").ok());
+  CHECK(read_text(outbox() + "/RET.txt") == "as renamed before the crash");
+  CHECK(fs::exists(outbox() + "/RET.txt.ok"));
+  CHECK_FALSE(fs::exists(outbox() + "/RET.txt.tmp"));
+}
+
+TEST_CASE_FIXTURE(LocalFolders, "local: publish after a crash before the rename replaces NAME.tmp") {
+  write_text(outbox() + "/RET.txt.tmp", "half writ");
+  std::string local = dir + "/RET.txt";
+  write_text(local, "whole file");
+  REQUIRE(transport->publish(local, "RET.txt").ok());
+  CHECK(read_text(outbox() + "/RET.txt") == "whole file");
+  CHECK_FALSE(fs::exists(outbox() + "/RET.txt.tmp"));
+}
+
+TEST_CASE("local: a missing folder is an IO error, the description names the inbox") {
+  auto t = make_local_transport(LocalOptions{"/nonexistent/repay/inbox", "/nonexistent/repay/out"});
+  CHECK(t->list_complete().error().code == "IO");
+  CHECK(t->publish("/etc/hostname", "X.txt").error().code == "IO");
+  CHECK(t->describe() == "local:/nonexistent/repay/inbox");
+}
