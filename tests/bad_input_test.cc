@@ -1,9 +1,9 @@
 // Requests that must not be executed (center-api.md: HTTP status, "answers that did nothing";
 // common.md: Signatures): each answered with its HTTP status and RespCode, nothing stored, and —
 // for the rejected signatures — the ReqNo still free.
-#include <csignal>
-
 #include <doctest/doctest.h>
+
+#include <csignal>
 
 #include "app/http_get.h"
 #include "harness.h"
@@ -91,7 +91,8 @@ TEST_CASE("bad input: rejected with the right status and code, nothing stored, R
     // 301 s ahead is as bad.
     sh.timestamp = format_cst_timestamp(SystemClock().now() + std::chrono::seconds(301));
     sh.signature = wire::signature_of(ts.stack().center_secret("CC01"), sh, "POST " + path, body);
-    h = set_header(set_header(h, wire::kHeaderTimestamp, sh.timestamp), wire::kHeaderSignature, sh.signature);
+    h = set_header(set_header(h, wire::kHeaderTimestamp, sh.timestamp), wire::kHeaderSignature,
+                   sh.signature);
     auto ahead = ts.client("CC01").raw_post(path, body, h);
     REQUIRE(ahead.ok());
     check_rejected(*ahead, 401, "4001", true);
@@ -99,7 +100,8 @@ TEST_CASE("bad input: rejected with the right status and code, nothing stored, R
     // The same headers with a fresh timestamp are accepted (the stale one was the only fault).
     sh.timestamp = format_cst_timestamp(SystemClock().now());
     sh.signature = wire::signature_of(ts.stack().center_secret("CC01"), sh, "POST " + path, body);
-    h = set_header(set_header(h, wire::kHeaderTimestamp, sh.timestamp), wire::kHeaderSignature, sh.signature);
+    h = set_header(set_header(h, wire::kHeaderTimestamp, sh.timestamp), wire::kHeaderSignature,
+                   sh.signature);
     auto ok = ts.client("CC01").raw_post(path, body, h);
     REQUIRE(ok.ok());
     CHECK(ok->http_status == 200);
@@ -147,14 +149,15 @@ TEST_CASE("bad input: rejected with the right status and code, nothing stored, R
   }
   {
     INFO("DOCTYPE");
-    check_rejected(post_signed(path, "<?xml version=\"1.0\"?><!DOCTYPE Request [<!ENTITY x \"y\">]>"
-                                     "<Request><ReqNo>&x;</ReqNo></Request>"),
+    check_rejected(post_signed(path,
+                               "<?xml version=\"1.0\"?><!DOCTYPE Request [<!ENTITY x \"y\">]>"
+                               "<Request><ReqNo>&x;</ReqNo></Request>"),
                    400, "2007", true);
   }
   {
     INFO("root not Request");
-    check_rejected(post_signed(path, wire::build_xml_message("Req", holder_fields(ts.req_no(), e))), 400,
-                   "2007", true);
+    check_rejected(post_signed(path, wire::build_xml_message("Req", holder_fields(ts.req_no(), e))),
+                   400, "2007", true);
   }
   CHECK(ts.counts() == before);
 
@@ -170,11 +173,13 @@ TEST_CASE("bad input: rejected with the right status and code, nothing stored, R
   check_field("sign3", with(holder_fields(free_rn, e), "DebitCardNo", ""), "DebitCardNo");
   check_field("sign3", with(holder_fields(free_rn, e), "IdType", "05"), "IdType");
   check_field("sign3", with(holder_fields(free_rn, e), "Name", "Zhang|San"), "Name");
-  check_field("sign3", with(holder_fields(free_rn, e), "CreditCardNo", "62220212345"), "CreditCardNo");
+  check_field("sign3", with(holder_fields(free_rn, e), "CreditCardNo", "62220212345"),
+              "CreditCardNo");
   check_field("sign3", holder_fields(std::string(33, 'R'), e), "ReqNo");
   check_field("qsign/apply", with_mobile(holder_fields(free_rn, e), "2123"), "Mobile");
   check_field("qsign/apply", holder_fields(free_rn, e), "Mobile");
-  check_field("qsign/confirm", {{"ReqNo", free_rn}, {"OrigReqNo", "X1"}, {"SmsCode", "12a4"}}, "SmsCode");
+  check_field("qsign/confirm", {{"ReqNo", free_rn}, {"OrigReqNo", "X1"}, {"SmsCode", "12a4"}},
+              "SmsCode");
   check_field("qsign/confirm", {{"ReqNo", free_rn}, {"SmsCode", "1234"}}, "OrigReqNo");
   check_field("unsign", {{"ReqNo", free_rn}}, "AgreementNo");
   CHECK(ts.counts() == before);
@@ -182,7 +187,8 @@ TEST_CASE("bad input: rejected with the right status and code, nothing stored, R
   // Unknown card center: 401 4002, not signed.
   {
     const std::string body = sign3_body(holder_fields(free_rn, e));
-    wire::SignedHeaders sh = wire::sign_message("some secret", "CC99", SystemClock(), "POST " + path, body);
+    wire::SignedHeaders sh =
+        wire::sign_message("some secret", "CC99", SystemClock(), "POST " + path, body);
     Headers h = {{wire::kHeaderSender, sh.sender_id},
                  {wire::kHeaderTimestamp, sh.timestamp},
                  {wire::kHeaderNonce, sh.nonce},
@@ -196,8 +202,8 @@ TEST_CASE("bad input: rejected with the right status and code, nothing stored, R
   // An inactive card center, correctly signed: 401 4002.
   {
     const std::string body = sign3_body(holder_fields(free_rn, e));
-    wire::SignedHeaders sh =
-        wire::sign_message(ts.stack().center_secret("CC04"), "CC04", SystemClock(), "POST " + path, body);
+    wire::SignedHeaders sh = wire::sign_message(ts.stack().center_secret("CC04"), "CC04",
+                                                SystemClock(), "POST " + path, body);
     Headers h = {{wire::kHeaderSender, sh.sender_id},
                  {wire::kHeaderTimestamp, sh.timestamp},
                  {wire::kHeaderNonce, sh.nonce},
@@ -210,13 +216,15 @@ TEST_CASE("bad input: rejected with the right status and code, nothing stored, R
   }
 
   // Unknown txCode: 404 2007, signed.
-  check_rejected(post_signed("/api/nope", sign3_body(holder_fields(free_rn, e))), 404, "2007", true);
+  check_rejected(post_signed("/api/nope", sign3_body(holder_fields(free_rn, e))), 404, "2007",
+                 true);
 
   // Over 64 KiB: 413 2007.
   {
     Fields f = holder_fields(free_rn, e);
     f.emplace_back("Padding", std::string(65 * 1024, 'p'));
-    auto a = ts.client("CC01").raw_post(path, sign3_body(f), ts.client("CC01").signed_headers(path, sign3_body(f)));
+    auto a = ts.client("CC01").raw_post(path, sign3_body(f),
+                                        ts.client("CC01").signed_headers(path, sign3_body(f)));
     REQUIRE_MESSAGE(a.ok(), "no HTTP answer: " << (a.ok() ? "" : a.error().message));
     INFO("body: " << a->raw_body);
     CHECK(a->http_status == 413);

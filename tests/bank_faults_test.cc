@@ -26,7 +26,8 @@ void check_answer(const CenterAnswer& a, const std::string& status, const std::s
 
 }  // namespace
 
-TEST_CASE("bank faults: signing calls the bank did not answer are not executed and can be retried") {
+TEST_CASE(
+    "bank faults: signing calls the bank did not answer are not executed and can be retried") {
   TestStack ts([](app::StackOptions& o) { o.channel_extra = "request_timeout = 1s"; });
 
   // sign3 with the bank dropping the connection, busy (9001), failing (HTTP 500) or too slow:
@@ -62,12 +63,14 @@ TEST_CASE("bank faults: signing calls the bank did not answer are not executed a
     CHECK(!lost_code.empty());
     CHECK(ts.counts() == before);
     ts.faults("reset\n");
-    check_answer(ts.call("CC01", "qsign/apply", with_mobile(holder_fields(ap, e), e.mobile)), "SMS_SENT", "0000");
+    check_answer(ts.call("CC01", "qsign/apply", with_mobile(holder_fields(ap, e), e.mobile)),
+                 "SMS_SENT", "0000");
     CHECK(ts.bank_calls("SIGNAPPLY", "0000") == applies + 1);  // a new SMS
     CHECK(ts.count_rows("quick_applications") == before.quick_applications + 1);
     const std::string code = ts.sms_code(e.mobile);
     REQUIRE(!code.empty());
-    auto signed_ = ts.call("CC01", "qsign/confirm", {{"ReqNo", ts.req_no()}, {"OrigReqNo", ap}, {"SmsCode", code}});
+    auto signed_ = ts.call("CC01", "qsign/confirm",
+                           {{"ReqNo", ts.req_no()}, {"OrigReqNo", ap}, {"SmsCode", code}});
     check_answer(signed_, "SIGNED", "0000");
     CHECK(!signed_.field("ProtocolNo").empty());
   }
@@ -77,7 +80,8 @@ TEST_CASE("bank faults: signing calls the bank did not answer are not executed a
   {
     const BookEntry& e = ts.holder("NORMAL");
     const std::string ap = ts.req_no();
-    check_answer(ts.call("CC01", "qsign/apply", with_mobile(holder_fields(ap, e), e.mobile)), "SMS_SENT", "0000");
+    check_answer(ts.call("CC01", "qsign/apply", with_mobile(holder_fields(ap, e), e.mobile)),
+                 "SMS_SENT", "0000");
     const std::string code = ts.sms_code(e.mobile);
     REQUIRE(!code.empty());
     RowCounts before = ts.counts();
@@ -87,12 +91,14 @@ TEST_CASE("bank faults: signing calls the bank did not answer are not executed a
       CAPTURE(t);
       confirms.push_back(ts.req_no());
       check_not_executed(
-          ts.call("CC01", "qsign/confirm", {{"ReqNo", confirms.back()}, {"OrigReqNo", ap}, {"SmsCode", code}}));
+          ts.call("CC01", "qsign/confirm",
+                  {{"ReqNo", confirms.back()}, {"OrigReqNo", ap}, {"SmsCode", code}}));
     }
     CHECK(ts.counts() == before);
     CHECK(ts.bank_calls("SIGNCONFIRM", "NO_ANSWER") == 6);
     ts.faults("reset\n");
-    auto signed_ = ts.call("CC01", "qsign/confirm", {{"ReqNo", confirms.front()}, {"OrigReqNo", ap}, {"SmsCode", code}});
+    auto signed_ = ts.call("CC01", "qsign/confirm",
+                           {{"ReqNo", confirms.front()}, {"OrigReqNo", ap}, {"SmsCode", code}});
     check_answer(signed_, "SIGNED", "0000");
     CHECK(!signed_.field("ProtocolNo").empty());
     CHECK(ts.count_rows("agreements") == before.agreements + 1);
@@ -103,9 +109,11 @@ TEST_CASE("bank faults: signing calls the bank did not answer are not executed a
   {
     const BookEntry& e = ts.holder("NORMAL");
     const std::string ap = ts.req_no();
-    check_answer(ts.call("CC01", "qsign/apply", with_mobile(holder_fields(ap, e), e.mobile)), "SMS_SENT", "0000");
-    auto signed_ = ts.call("CC01", "qsign/confirm",
-                           {{"ReqNo", ts.req_no()}, {"OrigReqNo", ap}, {"SmsCode", ts.sms_code(e.mobile)}});
+    check_answer(ts.call("CC01", "qsign/apply", with_mobile(holder_fields(ap, e), e.mobile)),
+                 "SMS_SENT", "0000");
+    auto signed_ =
+        ts.call("CC01", "qsign/confirm",
+                {{"ReqNo", ts.req_no()}, {"OrigReqNo", ap}, {"SmsCode", ts.sms_code(e.mobile)}});
     check_answer(signed_, "SIGNED", "0000");
     const std::string agreement = signed_.field("AgreementNo");
     const std::string un = ts.req_no();
@@ -114,10 +122,12 @@ TEST_CASE("bank faults: signing calls the bank did not answer are not executed a
     check_not_executed(ts.call("CC01", "unsign", {{"ReqNo", un}, {"AgreementNo", agreement}}));
     CHECK(ts.counts() == before);
     ts.faults("reset\n");
-    auto active = ts.call("CC01", "qsign/apply", with_mobile(holder_fields(ts.req_no(), e), e.mobile));
+    auto active =
+        ts.call("CC01", "qsign/apply", with_mobile(holder_fields(ts.req_no(), e), e.mobile));
     check_answer(active, "SIGNED", "0000");
     CHECK(active.field("AgreementNo") == agreement);
-    check_answer(ts.call("CC01", "unsign", {{"ReqNo", un}, {"AgreementNo", agreement}}), "REVOKED", "0000");
+    check_answer(ts.call("CC01", "unsign", {{"ReqNo", un}, {"AgreementNo", agreement}}), "REVOKED",
+                 "0000");
   }
 }
 

@@ -1,13 +1,13 @@
 #include "harness.h"
 
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
-
-#include <doctest/doctest.h>
-#include <sqlite3.h>
 
 #include "app/http_get.h"
 
@@ -29,11 +29,12 @@ TestStack::TestStack(const std::function<void(app::StackOptions&)>& tweak) {
   o.banksim_bin = BANKSIM_BIN;
   if (tweak) tweak(o);
   auto s = app::Stack::start(o);
-  REQUIRE_MESSAGE(s.ok(), "stack did not start in " << dir_ << ": "
-                                                    << (s.ok() ? "" : s.error().to_string()));
+  REQUIRE_MESSAGE(
+      s.ok(), "stack did not start in " << dir_ << ": " << (s.ok() ? "" : s.error().to_string()));
   stack_ = std::move(*s);
   auto b = app::fetch_book(stack_->banksim_url());
-  REQUIRE_MESSAGE(b.ok(), "cannot read the simulator's book: " << (b.ok() ? "" : b.error().to_string()));
+  REQUIRE_MESSAGE(b.ok(),
+                  "cannot read the simulator's book: " << (b.ok() ? "" : b.error().to_string()));
   book_ = std::move(*b);
   REQUIRE(!book_.empty());
 }
@@ -59,7 +60,8 @@ centerclient::CenterClient& TestStack::client(const std::string& center) {
   return *c;
 }
 
-CenterAnswer TestStack::call(const std::string& center, const std::string& tx, const Fields& fields) {
+CenterAnswer TestStack::call(const std::string& center, const std::string& tx,
+                             const Fields& fields) {
   auto a = client(center).call(tx, fields);
   if (!a) {
     CenterAnswer none;
@@ -73,7 +75,8 @@ CenterAnswer TestStack::call(const std::string& center, const std::string& tx, c
 void TestStack::restart_processor(int signal) {
   clients_.clear();  // the new processor listens on another port
   auto st = stack_->restart_processor(signal);
-  REQUIRE_MESSAGE(st.ok(), "processor did not restart: " << (st.ok() ? "" : st.error().to_string()));
+  REQUIRE_MESSAGE(st.ok(),
+                  "processor did not restart: " << (st.ok() ? "" : st.error().to_string()));
 }
 
 std::string TestStack::req_no() { return "E2E" + std::to_string(++seq_); }
@@ -101,7 +104,8 @@ bool TestStack::expire_sms(const std::string& mobile) {
 
 void TestStack::faults(const std::string& lines) {
   auto r = app::http_simple(stack_->banksim_url() + "/sim/faults", &lines);
-  REQUIRE_MESSAGE(r.ok(), "POST /sim/faults " << lines << ": " << (r.ok() ? "" : r.error().to_string()));
+  REQUIRE_MESSAGE(r.ok(),
+                  "POST /sim/faults " << lines << ": " << (r.ok() ? "" : r.error().to_string()));
 }
 
 int TestStack::bank_calls(const std::string& tx_code, const std::string& ret) {
@@ -148,11 +152,14 @@ RowCounts TestStack::counts() {
 }
 
 Fields holder_fields(const std::string& req_no, const BookEntry& e) {
-  return {{"ReqNo", req_no},     {"CreditCardNo", e.credit_card}, {"Name", e.name},
-          {"IdType", e.id_type}, {"IdNo", e.id_no},               {"DebitCardNo", e.debit_card}};
+  return {{"ReqNo", req_no}, {"CreditCardNo", e.credit_card},
+          {"Name", e.name},  {"IdType", e.id_type},
+          {"IdNo", e.id_no}, {"DebitCardNo", e.debit_card}};
 }
 
-Fields with_mobile(Fields f, const std::string& mobile) { return with(std::move(f), "Mobile", mobile); }
+Fields with_mobile(Fields f, const std::string& mobile) {
+  return with(std::move(f), "Mobile", mobile);
+}
 
 Fields with(Fields f, const std::string& name, const std::string& value) {
   for (auto& [k, v] : f) {

@@ -1,9 +1,9 @@
 // A crash in the middle: agreements survive a SIGKILL of the processor, and card, ID and mobile
 // numbers are never in the database file in clear (common.md: Sensitive data, "stored encrypted
 // at rest").
-#include <csignal>
-
 #include <doctest/doctest.h>
+
+#include <csignal>
 
 #include "harness.h"
 
@@ -13,10 +13,11 @@ namespace {
 // The sensitive numbers of `e` that appear in `bytes`, named (masked) for the failure message.
 std::vector<std::string> clear_numbers_in(const std::string& bytes, const BookEntry& e) {
   std::vector<std::string> found;
-  for (const auto& [what, number] : {std::pair<std::string, std::string>{"debit card", e.debit_card},
-                                     {"credit card", e.credit_card},
-                                     {"ID", e.id_no},
-                                     {"mobile", e.mobile}}) {
+  for (const auto& [what, number] :
+       {std::pair<std::string, std::string>{"debit card", e.debit_card},
+        {"credit card", e.credit_card},
+        {"ID", e.id_no},
+        {"mobile", e.mobile}}) {
     if (bytes.find(number) != std::string::npos) {
       found.push_back(what + " " + number.substr(0, 3) + "..." + number.substr(number.size() - 2));
     }
@@ -29,7 +30,8 @@ void check_no_clear_numbers(TestStack& ts, const std::vector<const BookEntry*>& 
   for (const char* suffix : {"", "-wal"}) {
     const std::string file = ts.stack().database() + suffix;
     const std::string bytes = read_file_bytes(file);
-    if (std::string(suffix).empty()) REQUIRE_MESSAGE(!bytes.empty(), "empty database file " << file);
+    if (std::string(suffix).empty())
+      REQUIRE_MESSAGE(!bytes.empty(), "empty database file " << file);
     for (const BookEntry* e : holders) {
       std::string found;
       for (const auto& f : clear_numbers_in(bytes, *e)) found += " [" + f + "]";
@@ -57,7 +59,9 @@ TEST_CASE("restart: agreements survive a SIGKILL; numbers are not stored in clea
     const std::string ap = ts.req_no();
     auto s = ts.call("CC01", "qsign/apply", with_mobile(holder_fields(ap, e), e.mobile));
     CHECK(s.field("Status") == "SMS_SENT");
-    auto a = ts.call("CC01", "qsign/confirm", {{"ReqNo", ts.req_no()}, {"OrigReqNo", ap}, {"SmsCode", ts.sms_code(e.mobile)}});
+    auto a =
+        ts.call("CC01", "qsign/confirm",
+                {{"ReqNo", ts.req_no()}, {"OrigReqNo", ap}, {"SmsCode", ts.sms_code(e.mobile)}});
     CHECK(a.field("Status") == "SIGNED");
     quick.push_back(a.field("AgreementNo"));
   }
@@ -65,7 +69,8 @@ TEST_CASE("restart: agreements survive a SIGKILL; numbers are not stored in clea
   const BookEntry& waiting = ts.holder("NORMAL");
   holders.push_back(&waiting);
   const std::string waiting_apply = ts.req_no();
-  CHECK(ts.call("CC01", "qsign/apply", with_mobile(holder_fields(waiting_apply, waiting), waiting.mobile))
+  CHECK(ts.call("CC01", "qsign/apply",
+                with_mobile(holder_fields(waiting_apply, waiting), waiting.mobile))
             .field("Status") == "SMS_SENT");
   const RowCounts before = ts.counts();
 
@@ -93,7 +98,9 @@ TEST_CASE("restart: agreements survive a SIGKILL; numbers are not stored in clea
   CHECK(ts.bank_calls("SIGNAPPLY") == applies);
   // The apply sent before the crash is confirmed after it.
   auto late = ts.call("CC01", "qsign/confirm",
-                      {{"ReqNo", ts.req_no()}, {"OrigReqNo", waiting_apply}, {"SmsCode", ts.sms_code(waiting.mobile)}});
+                      {{"ReqNo", ts.req_no()},
+                       {"OrigReqNo", waiting_apply},
+                       {"SmsCode", ts.sms_code(waiting.mobile)}});
   CHECK(late.field("Status") == "SIGNED");
   CHECK(!late.field("ProtocolNo").empty());
 

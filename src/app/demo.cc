@@ -1,6 +1,7 @@
 #include "app/demo.h"
 
 #include <csignal>
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -64,8 +65,24 @@ int cmd_demo(const Args& args) {
     return 2;
   }
 
+  SystemClock clock;
+  // CC02's deadline is a few minutes from now so the demo sees a force-fail; CC01's is far away.
+  const Instant now = clock.now();
+  const int minute = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::minutes>(now - cst_day_start(cst_date(now))).count());
+  const int deadline = minute + 3;
+  char hhmm[16];
+  std::snprintf(hhmm, sizeof hhmm, "%02d:%02d", deadline / 60, deadline % 60);
+  const Instant cc02_force_fail = cst_time_on(cst_date(now), deadline - 1);
+
   StackOptions opt;
   opt.dir = dir;
+  opt.centers[0].extra = "send_from = 00:00\npoll_interval = 1s\nreturn_deadline = 47:59\n";
+  opt.centers[1].extra = std::string("send_from = 00:00\npoll_interval = 1s\nreturn_deadline = ") +
+                         hhmm + "\nforce_fail_lead = 1m\n";
+  // The quick-pay channel is throttled so that CC02's batch cannot all be sent in time.
+  opt.quick_channel_extra = "max_tps = 4";
+  opt.channel_extra = "request_timeout = 2s";
   opt.repay_bin = self_dir() + "/repay";
   opt.banksim_bin = self_dir() + "/repay-banksim";
   opt.seed = seed;
@@ -82,9 +99,9 @@ int cmd_demo(const Args& args) {
     std::cerr << "repay: cannot read the simulator's book: " << book.error().to_string() << "\n";
     return 1;
   }
-  SystemClock clock;
   Tally tally;
-  run_signing_demo(**stack, clock, *book, tally);
+  Picker pick(*book);
+  run_signing_demo(**stack, clock, pick, tally);
 
   std::cout << "Signing — what happened\n";
   for (const auto& n : tally.notes) std::cout << "  " << n << "\n";
@@ -95,9 +112,23 @@ int cmd_demo(const Args& args) {
     std::cout << "  " << std::left << std::setw(15) << std::get<0>(k) << std::setw(10)
               << std::get<1>(k) << std::setw(6) << std::get<2>(k) << n << "\n";
   }
-  std::cout << "\n" << (tally.unexpected == 0 ? "All answers were as expected."
+  std::cout << "\n" << (tally.unexpected == 0 ? "All signing answers were as expected."
                                               : std::to_string(tally.unexpected) +
-                                                    " answer(s) differed from what was expected.")
+                                                    " signing answer(s) differed from what was expected.")
+            << "\n\n";
+
+  // The bank misbehaves from here on: latency, busy answers, lost answers, late results.
+  std::string faults =
+      "latency-ms=30\nlatency-jitter-ms=20\np-busy=0.03\np-lost-answer=0.02\np-5xx=0.02\n"
+      "p-processing=0.05\nlate-result-ms=20000\np-notify-dup=0.2\n";
+  (void)http_simple((*stack)->banksim_url() + "/sim/faults", &faults);
+  std::cout << "Auto-repayment batches (simulator: 30 ms latency, busy, lost answers, 5xx, late results)\n";
+  auto batches = run_batch_demo(**stack, clock, pick, cc02_force_fail);
+  for (const auto& l : batches.lines) std::cout << "  " << l << "\n";
+  tally.unexpected += batches.unexpected;
+  std::cout << "\n" << (tally.unexpected == 0 ? "Everything went as expected."
+                                              : std::to_string(tally.unexpected) +
+                                                    " thing(s) differed from what was expected.")
             << "\n";
   if (keep) {
     std::cout << "\nRunning until Ctrl-C. Settings: " << (*stack)->settings_file() << "\n";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,17 @@ struct BookEntry {
 };
 Result<std::vector<BookEntry>> fetch_book(const std::string& banksim_url);
 
+// Picks book entries in order by state, each at most once across the demo.
+class Picker {
+ public:
+  explicit Picker(const std::vector<BookEntry>& b) : book_(b) {}
+  const BookEntry* next(const std::string& state, long long min_balance = 0);
+
+ private:
+  const std::vector<BookEntry>& book_;
+  std::vector<bool> used_ = std::vector<bool>(book_.size(), false);
+};
+
 // What the demo saw, grouped for the summary: (call, Status, RespCode) -> count.
 struct Tally {
   std::map<std::tuple<std::string, std::string, std::string>, int> counts;
@@ -26,7 +38,16 @@ struct Tally {
 };
 
 // Runs the signing scenarios of the demo against a started stack.
-void run_signing_demo(const Stack& stack, const Clock& clock, const std::vector<BookEntry>& book,
-                      Tally& tally);
+void run_signing_demo(const Stack& stack, const Clock& clock, Picker& pick, Tally& tally);
+
+// The repayment day's batches: signs cardholders for them, drops batch files (bad items, a bad
+// file, a GBK file) into the inboxes, lets the processor debit them against the misbehaving
+// simulator until a deadline force-fails what is left, and summarises the return files.
+struct BatchDemoReport {
+  std::vector<std::string> lines;
+  int unexpected = 0;
+};
+BatchDemoReport run_batch_demo(const Stack& stack, const Clock& clock, Picker& pick,
+                               Instant cc02_force_fail_at);
 
 }  // namespace repay::app

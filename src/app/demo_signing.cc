@@ -79,23 +79,6 @@ std::string sms_code(const Stack& s, const std::string& mobile) {
 
 std::string wrong_code(const std::string& right) { return right == "000000" ? "111111" : "000000"; }
 
-// Picks book entries in order by state.
-class Picker {
- public:
-  explicit Picker(const std::vector<BookEntry>& b) : book_(b) {}
-  const BookEntry* next(const std::string& state) {
-    for (size_t i = 0; i < book_.size(); ++i) {
-      if (used_.count(i) || book_[i].state != state) continue;
-      used_.insert(i);
-      return &book_[i];
-    }
-    return nullptr;
-  }
-
- private:
-  const std::vector<BookEntry>& book_;
-  std::set<size_t> used_;
-};
 
 void sign3_scenarios(const Stack& stack, Caller& c, Picker& pick, int good) {
   (void)stack;
@@ -213,9 +196,16 @@ void qsign_scenarios(const Stack& stack, Caller& c, Picker& pick, int good) {
 
 }  // namespace
 
-void run_signing_demo(const Stack& stack, const Clock& clock, const std::vector<BookEntry>& book,
-                      Tally& tally) {
-  Picker pick(book);
+const BookEntry* Picker::next(const std::string& state, long long min_balance) {
+  for (size_t i = 0; i < book_.size(); ++i) {
+    if (used_[i] || book_[i].state != state || book_[i].balance < min_balance) continue;
+    used_[i] = true;
+    return &book_[i];
+  }
+  return nullptr;
+}
+
+void run_signing_demo(const Stack& stack, const Clock& clock, Picker& pick, Tally& tally) {
   Caller cc01(stack, clock, "CC01", tally);
   Caller cc02(stack, clock, "CC02", tally);
   sign3_scenarios(stack, cc01, pick, 10);

@@ -1,8 +1,11 @@
 #include "app/stack.h"
 
 #include <csignal>
+#include <arpa/inet.h>
 #include <filesystem>
 #include <fstream>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "app/commands.h"
@@ -27,6 +30,23 @@ Status write_text(const std::string& path, const std::string& text) {
 
 }  // namespace
 
+Result<uint16_t> free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return make_error("IO", "socket failed");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof a;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    close(fd);
+    return make_error("IO", "cannot find a free port");
+  }
+  close(fd);
+  return static_cast<uint16_t>(ntohs(a.sin_port));
+}
+
 std::string self_dir() {
   std::error_code ec;
   auto p = fs::read_symlink("/proc/self/exe", ec);
@@ -48,12 +68,18 @@ Result<std::unique_ptr<Stack>> Stack::start(const StackOptions& options) {
     REPAY_TRY(write_text(s->opt_.dir + "/secrets/" + ch, secret_for(ch) + "\n"));
   }
   REPAY_TRY(crypto::FieldCipher::create_key_file(s->key_file()));
+  // The processor's port is fixed before the simulator starts, so that the simulator's
+  // notifications reach it, across restarts too.
+  auto api_port = free_port();
+  if (!api_port) return api_port.error();
+  s->api_port_ = *api_port;
 
   std::vector<std::string> argv = {
       s->opt_.banksim_bin, "--listen", "127.0.0.1:0", "--port-file", s->opt_.dir + "/banksim.port",
       "--seed", std::to_string(s->opt_.seed), "--book-size", std::to_string(s->opt_.book_size),
       "--channel", std::string(kCollectChannel) + ",COLLECT,M100001," + s->opt_.dir + "/secrets/" + kCollectChannel,
-      "--channel", std::string(kQuickChannel) + ",QUICK,M100002," + s->opt_.dir + "/secrets/" + kQuickChannel};
+      "--channel", std::string(kQuickChannel) + ",QUICK,M100002," + s->opt_.dir + "/secrets/" + kQuickChannel,
+      "--notify-base", "http://127.0.0.1:" + std::to_string(s->api_port_)};
   for (const auto& a : s->opt_.banksim_args) argv.push_back(a);
   auto sim = Subprocess::spawn(argv, s->opt_.dir + "/banksim.log");
   if (!sim) return sim.error();
@@ -76,7 +102,7 @@ Status Stack::write_settings() {
   std::string ini;
   ini += "# Generated for a local stack on loopback: bank simulator + processor.\n";
   ini += "[processor]\nid = PROCESSOR\ndatabase = " + database() + "\nkey_file = " + key_file() +
-         "\napi_address = 127.0.0.1\napi_port = 0\nadmin_address = 127.0.0.1\nadmin_port = 0\n" +
+         "\napi_address = 127.0.0.1\napi_port = " + std::to_string(api_port_) + "\nadmin_address = 127.0.0.1\nadmin_port = 0\n" +
          opt_.processor_extra + "\n";
   for (const auto& c : opt_.centers) {
     ini += "[center." + c.id + "]\nname = Card center " + c.id + "\nsecret_file = " + d +
@@ -92,7 +118,8 @@ Status Stack::write_settings() {
                                     std::tuple{kQuickChannel, "QUICK", "M100002"}}) {
     ini += std::string("[channel.") + id + "]\nkind = " + kind + "\nbase_url = " + sim + "/" + id +
            "\nmerchant_id = " + merchant + "\nsecret_file = " + d + "/secrets/" + id + "\n" +
-           opt_.channel_extra + "\n";
+           opt_.channel_extra + "\n" +
+           (std::string(id) == kQuickChannel ? opt_.quick_channel_extra + "\n" : std::string());
   }
   return write_text(settings_file(), ini);
 }
@@ -108,7 +135,7 @@ Status Stack::start_processor() {
   processor_ = std::move(*p);
   auto port = wait_for_port_file(port_file, std::chrono::seconds(20), &processor_);
   if (!port) return port.error();
-  api_port_ = *port;
+  if (*port != api_port_) return make_error("IO", "processor listens on another port than configured");
   return ok_status();
 }
 

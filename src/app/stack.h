@@ -34,6 +34,7 @@ struct StackOptions {
   std::vector<StackCenter> centers = {StackCenter("CC01"), StackCenter("CC02", "GBK")};
   std::string processor_extra;         // more lines for [processor]
   std::string channel_extra;           // more lines for every [channel.*]
+  std::string quick_channel_extra;     // more lines for [channel.QUICK01] only
 };
 
 class Stack {
@@ -65,10 +66,12 @@ class Stack {
   Subprocess banksim_;
   Subprocess processor_;
   uint16_t banksim_port_ = 0;
-  uint16_t api_port_ = 0;
+  uint16_t api_port_ = 0;  // chosen before anything starts: the simulator notifies it
 };
 
 // The folder of the running executable (to find the sibling binaries).
 std::string self_dir();
+// A TCP port on 127.0.0.1 that was free a moment ago.
+Result<uint16_t> free_port();
 
 }  // namespace repay::app

@@ -1,5 +1,7 @@
 // Pass 1 (check_batch_file) and pass 2 (read_batch_lines) over a batch file (files.md, "Batch
 // file"): streamed line by line, so memory stays bounded whatever the file's size.
+#include "batch/batch_file.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,7 +9,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "batch/batch_file.h"
 #include "batch/batch_file_lines.h"
 
 namespace repay::batch {
@@ -57,7 +58,8 @@ Result<bool> more_lines_than(const std::string& path, int64_t limit) {
 
 class Checker {
  public:
-  Checker(const std::string& file_name, const std::string& expected_center, const BatchLimits& limits)
+  Checker(const std::string& file_name, const std::string& expected_center,
+          const BatchLimits& limits)
       : file_(file_name), center_(expected_center), limits_(limits) {}
 
   BatchCheck run(const std::string& path, files::Encoding enc) {
@@ -122,7 +124,8 @@ class Checker {
     if (name_ && name_->center_id != h.center_id) {
       mismatch("header.centerId", h.center_id, "differs from the file name's " + name_->center_id);
     } else if (name_ && name_->batch_date != h.batch_date) {
-      mismatch("header.batchDate", h.batch_date, "differs from the file name's " + name_->batch_date);
+      mismatch("header.batchDate", h.batch_date,
+               "differs from the file name's " + name_->batch_date);
     } else if (name_ && name_->batch_no != h.batch_no) {
       mismatch("header.batchNo", h.batch_no, "differs from the file name's " + name_->batch_no);
     } else if (h.center_id != center_) {
@@ -147,15 +150,17 @@ class Checker {
     const BatchHeader& h = r_.header;
     std::string where = where_line(file_, 1);
     if (h.total_count != r_.detail_count) {
-      return fail("F2", make_error("F2", "the header says " + std::to_string(h.total_count) +
-                                             " items, the file has " + std::to_string(r_.detail_count),
+      return fail("F2", make_error("F2",
+                                   "the header says " + std::to_string(h.total_count) +
+                                       " items, the file has " + std::to_string(r_.detail_count),
                                    "header.totalCount", std::to_string(h.total_count), where));
     }
     if (sum_overflow_ || h.total_amount != r_.detail_amount) {
       std::string sum = sum_overflow_ ? "more than int64 holds" : format_amount(r_.detail_amount);
       if (sum_overflow_) r_.detail_amount = 0;
-      return fail("F2", make_error("F2", "the header says " + format_amount(h.total_amount) +
-                                             " fen, the items add up to " + sum,
+      return fail("F2", make_error("F2",
+                                   "the header says " + format_amount(h.total_amount) +
+                                       " fen, the items add up to " + sum,
                                    "header.totalAmount", format_amount(h.total_amount), where));
     }
     r_.status = "00";
@@ -164,21 +169,23 @@ class Checker {
 
   // files.md: F5 comes before F4, so an invalid file may still be too long.
   BatchCheck encoding_error(const std::string& path, uint64_t size, Error e) {
-    int64_t limit = limits_.max_items + 1;  // the header and max_items details
+    int64_t limit = limits_.max_items + 1;      // the header and max_items details
     if (size > static_cast<uint64_t>(limit)) {  // else it cannot hold more lines than that
       auto more = more_lines_than(path, limit);
       if (!more) return fail("IO", more.error());
       if (*more) {
-        return fail("F5", make_error("F5", "more than " + std::to_string(limits_.max_items) + " items",
-                                     "", "", file_));
+        return fail(
+            "F5", make_error("F5", "more than " + std::to_string(limits_.max_items) + " items", "",
+                             "", file_));
       }
     }
     return fail("F4", std::move(e));
   }
 
   BatchCheck too_many_bytes(uint64_t size) {
-    return fail("F5", make_error("F5", std::to_string(size) + " bytes, more than the limit " +
-                                           std::to_string(limits_.max_bytes),
+    return fail("F5", make_error("F5",
+                                 std::to_string(size) + " bytes, more than the limit " +
+                                     std::to_string(limits_.max_bytes),
                                  "", std::to_string(size), file_));
   }
 

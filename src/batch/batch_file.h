@@ -52,10 +52,13 @@ struct BatchLimits {
 };
 
 struct BatchCheck {
-  std::string status = "00";  // "00" (passes F5/F4/F1/F2) or "F5", "F4", "F1", "F2"
+  // "00" (passes F5/F4/F1/F2) or "F5", "F4", "F1", "F2"; "IO" when the file could not be read
+  // (not a rejection: try again later).
+  std::string status = "00";
   Error error;                 // when not "00": code = status, where = "<file> line N", field, value (masked)
   bool header_readable = false;
-  BatchHeader header;          // as read (valid when header_readable)
+  BatchHeader header;          // as read (valid when header_readable; when not, the fields
+                               // that were well formed are still filled, the others empty/0)
   int64_t detail_count = 0;    // D lines seen
   Fen detail_amount = 0;       // their sum (when all amounts were readable)
 };

@@ -76,7 +76,8 @@ BatchCheck check(const Case& c) {
   BatchLimits limits;
   limits.max_items = c.max_items;
   limits.max_bytes = c.max_bytes;
-  return check_batch_file((kFixtures / "batch" / c.fixture).string(), c.file_name, "CC01", c.enc, limits);
+  return check_batch_file((kFixtures / "batch" / c.fixture).string(), c.file_name, "CC01", c.enc,
+                          limits);
 }
 
 bool has_long_digit_run(const std::string& s) {
@@ -100,7 +101,7 @@ TEST_CASE("every batch fixture gets its status, line and field") {
     std::string where = c.file_name + (c.line ? " line " + std::to_string(c.line) : "");
     CHECK(r.error.where == where);
     CHECK(r.error.field == c.field);
-    if (c.status == "F2") continue;  // totals, 18 digits allowed
+    if (c.status == "F2") continue;                  // totals, 18 digits allowed
     CHECK_FALSE(has_long_digit_run(r.error.value));  // common.md: Sensitive data
     CHECK_FALSE(has_long_digit_run(r.error.message));
   }
@@ -161,10 +162,11 @@ TEST_CASE("a file that cannot be read is IO, not a rejection") {
 
 std::vector<BatchLine> read_lines(const char* fixture, Encoding enc) {
   std::vector<BatchLine> out;
-  auto st = read_batch_lines((kFixtures / "batch" / fixture).string(), enc, [&](const BatchLine& l) {
-    out.push_back(l);
-    return ok_status();
-  });
+  auto st =
+      read_batch_lines((kFixtures / "batch" / fixture).string(), enc, [&](const BatchLine& l) {
+        out.push_back(l);
+        return ok_status();
+      });
   REQUIRE(st.ok());
   return out;
 }
@@ -220,9 +222,10 @@ TEST_CASE("batch file names") {
   n = parse_batch_name("REPAY_CC01_20261121_B_0-1.txt");  // batchNo may hold '_'
   REQUIRE(n);
   CHECK(n->batch_no == "B_0-1");
-  for (const char* bad : {"REPAY_CC01_20261121_B001", "REPAY_CC01_20261121_.txt", "REPAY_cc01_20261121_B001.txt",
-                          "REPAY_CC01_20261131_B001.txt", "REPAY_CC01_2026112_B001.txt", "RET_CC01_20261121_B001.txt",
-                          "REPAY_CC01_20261121_B 1.txt", "REPAY_CC01.txt", "REPAY__20261121_B001.txt", ""}) {
+  for (const char* bad :
+       {"REPAY_CC01_20261121_B001", "REPAY_CC01_20261121_.txt", "REPAY_cc01_20261121_B001.txt",
+        "REPAY_CC01_20261131_B001.txt", "REPAY_CC01_2026112_B001.txt", "RET_CC01_20261121_B001.txt",
+        "REPAY_CC01_20261121_B 1.txt", "REPAY_CC01.txt", "REPAY__20261121_B001.txt", ""}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_batch_name(bad));
   }
@@ -239,7 +242,8 @@ TEST_CASE("every file in fixtures/crashers is checked without a crash") {
     for (Encoding enc : {U, G}) {
       BatchCheck r = check_batch_file(e.path().string(), kName, "CC01", enc, {});
       CHECK_FALSE(r.status.empty());
-      auto st = read_batch_lines(e.path().string(), enc, [](const BatchLine&) { return ok_status(); });
+      auto st =
+          read_batch_lines(e.path().string(), enc, [](const BatchLine&) { return ok_status(); });
       (void)st;
     }
     ++n;

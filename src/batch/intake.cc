@@ -68,6 +68,7 @@ Result<IntakeResult> intake_file(BatchStore& store, const BatchCenter& center, c
     file.header_count = check.header.total_count;
     file.header_amount = check.header.total_amount;
   }
+  if (check.status == "IO") return check.error;  // could not read: try again, reject nothing
   if (check.status != "00") {
     file.status = check.status;
     auto r = rejection(store, file, check.error, &n);

@@ -19,8 +19,8 @@ std::string format_return_header(const ReturnHeader& h) {
   s += h.batch_date;
   s += '|';
   s += h.file_status;
-  for (int64_t v : {h.total_count, h.total_amount, h.success_count, h.success_amount,
-                    h.fail_count, h.fail_amount}) {
+  for (int64_t v : {h.total_count, h.total_amount, h.success_count, h.success_amount, h.fail_count,
+                    h.fail_amount}) {
     s += '|';
     s += format_amount(v);  // counts and amounts alike: plain decimal
   }

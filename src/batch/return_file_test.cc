@@ -29,8 +29,10 @@ TEST_CASE("detail lines: S with its fee, F with zeros and maybe no txnNo") {
 
 TEST_CASE("respMsg from a bank is fitted: no '|' or controls, 64 characters, GBK-safe") {
   ReturnLine l{3, "ITEM003", 1, 0, 0, 'F', "1001", "余额|不足\r\n😀", "T3", "20261121120000"};
-  CHECK(format_return_line(l, Encoding::kUtf8) == "D|3|ITEM003|1|0|0|F|1001|余额 不足  😀|T3|20261121120000");
-  CHECK(format_return_line(l, Encoding::kGbk) == "D|3|ITEM003|1|0|0|F|1001|余额 不足  ?|T3|20261121120000");
+  CHECK(format_return_line(l, Encoding::kUtf8) ==
+        "D|3|ITEM003|1|0|0|F|1001|余额 不足  😀|T3|20261121120000");
+  CHECK(format_return_line(l, Encoding::kGbk) ==
+        "D|3|ITEM003|1|0|0|F|1001|余额 不足  ?|T3|20261121120000");
   l.resp_msg = std::string(100, 'x');
   CHECK(format_return_line(l, Encoding::kUtf8) ==
         "D|3|ITEM003|1|0|0|F|1001|" + std::string(64, 'x') + "|T3|20261121120000");

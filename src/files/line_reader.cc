@@ -137,7 +137,8 @@ class FileLineReader final : public LineReader {
       bom_ = true;  // U+FEFF first, in either encoding
       text_.erase(old, kBom.size());
     }
-    decoded_newlines_ += std::count(text_.begin() + static_cast<std::ptrdiff_t>(old), text_.end(), '\n');
+    decoded_newlines_ +=
+        std::count(text_.begin() + static_cast<std::ptrdiff_t>(old), text_.end(), '\n');
     size_t rest = in.size() - used;
     if (invalid || (eof_ && rest > 0)) {
       set_fatal("F4", enc_ == Encoding::kUtf8 ? "not valid UTF-8" : "not valid GBK/GB18030",
@@ -152,9 +153,9 @@ class FileLineReader final : public LineReader {
   int fd_;
   std::unique_ptr<Decoder> dec_;
   Encoding enc_;
-  std::string raw_;    // the raw block; its first carry_ bytes are kept from the last block
+  std::string raw_;  // the raw block; its first carry_ bytes are kept from the last block
   size_t carry_ = 0;
-  std::string text_;   // decoded text not yet returned, from pos_
+  std::string text_;  // decoded text not yet returned, from pos_
   size_t pos_ = 0;
   bool started_ = false;
   bool eof_ = false;

@@ -1,12 +1,11 @@
 // LineWriter and file_sha256: buffered writes, SHA-256 of the bytes as written, fsync at the end.
 #include <fcntl.h>
 #include <iconv.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <openssl/evp.h>
 
 #include "files/decoder.h"
 #include "files/text.h"
@@ -77,7 +76,8 @@ class FileLineWriter final : public LineWriter {
     bool incomplete = false;
     if (utf8.empty() || utf8.find_first_of("\r\n") != std::string_view::npos ||
         utf8_valid_prefix(utf8, &incomplete) != utf8.size()) {
-      return make_error("ENCODING", "line is empty, holds a line end or is not UTF-8", "", "", path_);
+      return make_error("ENCODING", "line is empty, holds a line end or is not UTF-8", "", "",
+                        path_);
     }
     if (enc_ == Encoding::kUtf8) {
       buf_.append(utf8);
@@ -126,7 +126,8 @@ class FileLineWriter final : public LineWriter {
 
   Status flush() {
     if (buf_.empty()) return ok_status();
-    if (!write_all(fd_, buf_.data(), buf_.size())) return make_error("IO", io_error("write", path_));
+    if (!write_all(fd_, buf_.data(), buf_.size()))
+      return make_error("IO", io_error("write", path_));
     sha_.update(buf_.data(), buf_.size());
     size_ += buf_.size();
     buf_.clear();
@@ -148,7 +149,8 @@ Result<std::unique_ptr<LineWriter>> LineWriter::create(const std::string& path, 
   iconv_t cd = reinterpret_cast<iconv_t>(-1);
   if (enc == Encoding::kGbk) {
     cd = iconv_open("GB18030", "UTF-8");
-    if (cd == reinterpret_cast<iconv_t>(-1)) return make_error("IO", "iconv has no GB18030 converter");
+    if (cd == reinterpret_cast<iconv_t>(-1))
+      return make_error("IO", "iconv has no GB18030 converter");
   }
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) {

@@ -1,7 +1,7 @@
 // Encodings by name and '|' splitting (common.md, "Files: text and lines").
-#include <cstring>
-
 #include "files/text.h"
+
+#include <cstring>
 
 namespace repay::files {
 

@@ -22,7 +22,8 @@ class TempDir {
   ~TempDir() { std::filesystem::remove_all(path_); }
   std::string file(const std::string& name, std::string_view bytes) const {
     std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(p, std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     return p;
   }
   std::string path(const std::string& name) const { return path_ + "/" + name; }
@@ -111,8 +112,8 @@ TEST_CASE("UTF-8 that is not strict is F4 with the line number") {
       "\xF4\x90\x80\x80",  // above U+10FFFF
       "\xF5\x80\x80\x80",  // no such lead byte
       "\xFF",
-      "\x80",              // a continuation byte alone
-      "\xE4\xB8",          // cut short by the line end
+      "\x80",      // a continuation byte alone
+      "\xE4\xB8",  // cut short by the line end
   };
   for (const char* b : bad) {
     CAPTURE(b);
@@ -143,8 +144,8 @@ TEST_CASE("GBK is decoded before it is split: a second byte 0x7C is no '|'") {
   CHECK(read_all("A|\x83\x7C|B\r\n\x95\x32\x82\x36\n", Encoding::kGbk) ==
         Lines{"A|\xE5\x84\x84|B", "\xF0\xA0\x80\x80"});
   CHECK(read_all("a\n\xFF\xFF\n", Encoding::kGbk) == Lines{"a", "!F4@2"});
-  CHECK(read_all("a\n\x83", Encoding::kGbk) == Lines{"a", "!F4@2"});       // cut short by the end
-  CHECK(read_all("a\n\x83\nb", Encoding::kGbk) == Lines{"a", "!F4@2"});    // cut short by \n
+  CHECK(read_all("a\n\x83", Encoding::kGbk) == Lines{"a", "!F4@2"});     // cut short by the end
+  CHECK(read_all("a\n\x83\nb", Encoding::kGbk) == Lines{"a", "!F4@2"});  // cut short by \n
   CHECK(read_all("\x80\n", Encoding::kGbk) == Lines{"!F4@1"});
 }
 
@@ -212,7 +213,9 @@ TEST_CASE("open: a missing file is IO; bytes_read counts raw bytes") {
 }
 
 TEST_CASE("fit_text: '|' and controls become spaces, 64 characters at most") {
-  CHECK(fit_text("a|b\tc\r\nd\x7F" "e", Encoding::kUtf8) == "a b c  d e");
+  CHECK(fit_text("a|b\tc\r\nd\x7F"
+                 "e",
+                 Encoding::kUtf8) == "a b c  d e");
   CHECK(fit_text("\xC2\x85x", Encoding::kUtf8) == " x");  // C1 control NEL
   std::string long_text;
   for (int i = 0; i < 70; ++i) long_text += "\xE4\xB8\xAD";  // 中
@@ -226,7 +229,9 @@ TEST_CASE("fit_text: characters GBK cannot hold become '?' in a GBK file only") 
   const std::string text = "余额不足\xF0\x9F\x98\x80!";  // 余额不足😀!
   CHECK(fit_text(text, Encoding::kGbk) == "余额不足?!");
   CHECK(fit_text(text, Encoding::kUtf8) == text);
-  CHECK(fit_text("a\xFF" "b\xE4\xB8", Encoding::kUtf8) == "a?b??");  // not UTF-8 at all
+  CHECK(fit_text("a\xFF"
+                 "b\xE4\xB8",
+                 Encoding::kUtf8) == "a?b??");  // not UTF-8 at all
 }
 
 TEST_CASE("LineWriter UTF-8: lines, SHA-256 of what was written, size") {

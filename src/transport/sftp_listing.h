@@ -24,8 +24,8 @@ std::vector<std::string> parse_name_listing(std::string_view text);
 // lines give the type (first character '-' is a regular file) and the size (the fifth field).
 // A long line is matched to its name by its fields when it has OpenSSH's layout (a month name as
 // sixth field; the name follows the eighth field after one space), else by ending in " NAME"
-// (the longest such name wins). Names with no readable line are
-// returned in `unreadable` and are not entries.
+// (the longest such name wins). Names with no readable line are returned in `unreadable` and are
+// not entries.
 SftpListing parse_listing(std::string_view names_text, std::string_view long_text);
 
 }  // namespace repay::transport
