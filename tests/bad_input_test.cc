@@ -69,6 +69,19 @@ TEST_CASE("bad input: rejected with the right status and code, nothing stored, R
     CHECK(ts.count_rows("agreements") == before.agreements + 1);
   }
 
+  // A request signed for another target (sign3's body and headers signed for /api/unsign):
+  // 401 4001.
+  {
+    const BookEntry& e = ts.holder("NORMAL");
+    const std::string body = sign3_body(holder_fields(ts.req_no(), e));
+    RowCounts before = ts.counts();
+    auto a = ts.client("CC01").raw_post(path, body,
+                                        ts.client("CC01").signed_headers("/api/unsign", body));
+    REQUIRE(a.ok());
+    check_rejected(*a, 401, "4001", true);
+    CHECK(ts.counts() == before);
+  }
+
   // A timestamp 301 s old, correctly signed: 401 4001; the same ReqNo then signs.
   {
     const BookEntry& e = ts.holder("NORMAL");

@@ -75,6 +75,30 @@ TEST_CASE(
     CHECK(!signed_.field("ProtocolNo").empty());
   }
 
+  // qsign/confirm whose answer is lost after the bank confirmed: 9999, nothing stored; the retry
+  // (same ReqNo, same code) gets the bank's confirmation again and signs.
+  {
+    const BookEntry& e = ts.holder("NORMAL");
+    const std::string ap = ts.req_no();
+    check_answer(ts.call("CC01", "qsign/apply", with_mobile(holder_fields(ap, e), e.mobile)),
+                 "SMS_SENT", "0000");
+    const std::string code = ts.sms_code(e.mobile);
+    REQUIRE(!code.empty());
+    const std::string rn = ts.req_no();
+    RowCounts before = ts.counts();
+    ts.faults("reset\np-lost-answer=1\n");
+    check_not_executed(
+        ts.call("CC01", "qsign/confirm", {{"ReqNo", rn}, {"OrigReqNo", ap}, {"SmsCode", code}}));
+    CHECK(ts.bank_calls("SIGNCONFIRM", "0000 LOST") == 1);
+    CHECK(ts.counts() == before);
+    ts.faults("reset\n");
+    auto signed_ =
+        ts.call("CC01", "qsign/confirm", {{"ReqNo", rn}, {"OrigReqNo", ap}, {"SmsCode", code}});
+    check_answer(signed_, "SIGNED", "0000");
+    CHECK(!signed_.field("ProtocolNo").empty());
+    CHECK(ts.count_rows("agreements") == before.agreements + 1);
+  }
+
   // qsign/confirm the bank never answers, six times: tries not executed are not counted, so the
   // right code afterwards (with the first confirm's ReqNo, which is still free) signs.
   {

@@ -57,8 +57,17 @@ TEST_CASE("sign3: three elements verified, idempotent by ReqNo, declines by the 
   CHECK_ANSWER(original, "SIGNED", "0000");
   CHECK(original.field("AgreementNo") == agreement);
 
-  // The same cards, a new ReqNo: the active agreement as it is, without a new bank call.
-  auto rebind = ts.call("CC01", "sign3", holder_fields(ts.req_no(), e));
+  // The signing calls share one ReqNo space: the sign3's ReqNo on another signing call is 2006.
+  CHECK_ANSWER(ts.call("CC01", "qsign/apply", with_mobile(holder_fields(rn, e), e.mobile)),
+               "FAILED", "2006");
+  CHECK_ANSWER(ts.call("CC01", "unsign", {{"ReqNo", rn}, {"AgreementNo", agreement}}), "FAILED",
+               "2006");
+  CHECK(ts.counts() == after_first);
+
+  // The same cards, a new ReqNo (of the longest form, 32 characters, with an unknown element,
+  // which is ignored): the active agreement as it is, without a new bank call.
+  const std::string long_rn = "L" + std::string(30, '0') + "_";
+  auto rebind = ts.call("CC01", "sign3", with(holder_fields(long_rn, e), "Unknown", "ignored"));
   CHECK_ANSWER(rebind, "SIGNED", "0000");
   CHECK(rebind.field("AgreementNo") == agreement);
   CHECK(ts.count_rows("agreements") == after_first.agreements);

@@ -4,7 +4,10 @@
 #include <mutex>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "api/center_api.h"
@@ -15,6 +18,7 @@
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "server/http_server.h"
+#include "realtime/service.h"
 #include "signing/signing_service.h"
 #include "store/sqlite_store.h"
 
@@ -60,6 +64,28 @@ struct Processor::Impl {
   std::unique_ptr<api::CenterApi> api;
   std::unique_ptr<server::HttpServer> http;
   std::unique_ptr<BatchJobs> batches;
+  std::unique_ptr<realtime::RealtimeService> realtime;
+  std::map<std::string, realtime::RealtimeCenter> realtime_centers;
+  // Timers (real-time answer deadlines) run on their own io_context; their work goes to workers.
+  boost::asio::io_context timer_io;
+  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> timer_guard;
+  std::thread timer_thread;
+  std::thread resolver;
+
+  void post_after(std::chrono::milliseconds d, std::function<void()> fn) {
+    auto t = std::make_shared<boost::asio::steady_timer>(timer_io, d);
+    t->async_wait([this, t, fn = std::move(fn)](const boost::system::error_code&) mutable {
+      boost::asio::post(workers, std::move(fn));
+    });
+  }
+  void resolve_loop() {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!cv.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping; })) {
+      lock.unlock();
+      realtime->resolve_once();
+      lock.lock();
+    }
+  }
   std::map<std::string, std::vector<std::string>> channel_secrets;
 
   // POST /channel/notify/<channelId> (channel-api.md, Notifications): verified, applied, then
@@ -89,8 +115,11 @@ struct Processor::Impl {
     }
     auto tx = n->fields.find("TxCode");
     bool known = false;
-    if (tx != n->fields.end() && tx->second == "DEBIT") {
-      auto applied = batches->on_debit_notify(channel_id, n->fields);
+    if (tx != n->fields.end() && (tx->second == "DEBIT" || tx->second == "REFUND")) {
+      auto applied = realtime->on_notify(channel_id, n->fields);
+      if (applied && !*applied && tx->second == "DEBIT") {
+        applied = batches->on_debit_notify(channel_id, n->fields);
+      }
       if (!applied) {
         r.status = 503;
         r.body = "not stored";
@@ -179,6 +208,39 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
                                                settings.processor.id);
   impl->batches = std::make_unique<BatchJobs>(impl->settings, *impl->store, *impl->cipher,
                                               impl->channel_port.get(), impl->channels.get(), clock);
+  realtime::RealtimeOptions ro;
+  ro.node = settings.processor.id;
+  impl->realtime = std::make_unique<realtime::RealtimeService>(
+      *impl->store,
+      [raw](const std::string& no) { return raw->store->agreement(no); }, *impl->channel_port, clock,
+      [raw](std::function<void()> task) { boost::asio::post(raw->workers, std::move(task)); },
+      [raw](std::chrono::milliseconds d, std::function<void()> fn) { raw->post_after(d, std::move(fn)); },
+      ro);
+  for (const auto& [id, c] : settings.centers) {
+    realtime::RealtimeCenter rc;
+    rc.center_id = id;
+    rc.luhn_check = c.luhn_check;
+    rc.per_item_limit = c.per_item_limit;
+    rc.fee_collect = c.fee_collect;
+    rc.fee_quick = c.fee_quick;
+    rc.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.realtime_timeout);
+    rc.default_notify_url = c.default_notify_url;
+    rc.notify_url_prefixes = c.notify_url_prefixes;
+    impl->realtime_centers[id] = rc;
+  }
+  auto* rt = impl->realtime.get();
+  auto rt_center = [raw](const api::CenterEntry& c) -> const realtime::RealtimeCenter& {
+    return raw->realtime_centers.at(c.center_id);
+  };
+  impl->api->route("repay", [rt, rt_center](const api::CenterEntry& c, const auto& f, auto reply) {
+    rt->repay(rt_center(c), f, std::move(reply));
+  });
+  impl->api->route("refund", [rt, rt_center](const api::CenterEntry& c, const auto& f, auto reply) {
+    rt->refund(rt_center(c), f, std::move(reply));
+  });
+  impl->api->route("query", [rt, rt_center](const api::CenterEntry& c, const auto& f, auto reply) {
+    rt->query(rt_center(c), f, std::move(reply));
+  });
   impl->api->route_prefix("/channel/notify/", [raw](server::HttpRequest&& r, server::Respond respond) {
     raw->channel_notify(std::move(r), std::move(respond));
   });
@@ -220,6 +282,13 @@ Status Processor::start() {
   auto recovered = impl_->batches->recover();
   if (!recovered) return recovered.error();
   if (*recovered > 0) log::warn("batch.recovered_claims", {{"items", std::to_string(*recovered)}});
+  auto recovered_rt = impl_->store->recover_realtime(impl_->settings.processor.id, impl_->clock.now());
+  if (!recovered_rt) return recovered_rt.error();
+  if (*recovered_rt > 0) log::warn("realtime.recovered_claims", {{"calls", std::to_string(*recovered_rt)}});
+  impl_->timer_guard = std::make_unique<
+      boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+      impl_->timer_io.get_executor());
+  impl_->timer_thread = std::thread([impl = impl_.get()] { impl->timer_io.run(); });
   impl_->channels->start();
   try {
     impl_->http->start();
@@ -232,6 +301,7 @@ Status Processor::start() {
   (void)impl_->store->purge_nonces(impl_->clock.now(), 600);
   impl_->housekeeper = std::thread([impl = impl_.get()] { impl->housekeeping(); });
   impl_->batches->start();
+  impl_->resolver = std::thread([impl = impl_.get()] { impl->resolve_loop(); });
   impl_->api->set_ready(true);
   log::info("processor.started", {{"api_port", std::to_string(api_port())}});
   return ok_status();
@@ -244,14 +314,18 @@ void Processor::stop() {
   if (impl_->api) impl_->api->set_ready(false);
   if (impl_->http) impl_->http->stop(std::chrono::milliseconds(5000));
   if (impl_->batches) impl_->batches->stop();
-  if (impl_->channels) impl_->channels->stop();
-  impl_->workers.join();
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     impl_->stopping = true;
   }
   impl_->cv.notify_all();
   if (impl_->housekeeper.joinable()) impl_->housekeeper.join();
+  if (impl_->resolver.joinable()) impl_->resolver.join();
+  if (impl_->channels) impl_->channels->stop();
+  impl_->timer_guard.reset();
+  impl_->timer_io.stop();
+  if (impl_->timer_thread.joinable()) impl_->timer_thread.join();
+  impl_->workers.join();
 }
 
 }  // namespace repay::app

@@ -107,8 +107,13 @@ Status Stack::write_settings() {
   for (const auto& c : opt_.centers) {
     ini += "[center." + c.id + "]\nname = Card center " + c.id + "\nsecret_file = " + d +
            "/secrets/" + c.id + "\nencoding = " + c.encoding + "\nluhn_check = " +
-           (c.luhn_check ? "true" : "false") + "\ntransport = local\nlocal_inbox = " + d +
-           "/centers/" + c.id + "/inbox\nlocal_outbox = " + d + "/centers/" + c.id + "/outbox\n";
+           (c.luhn_check ? "true" : "false") + "\n";
+    if (c.transport.empty()) {
+      ini += "transport = local\nlocal_inbox = " + d + "/centers/" + c.id + "/inbox\nlocal_outbox = " +
+             d + "/centers/" + c.id + "/outbox\n";
+    } else {
+      ini += c.transport + "\n";
+    }
     if (c.collect) ini += std::string("collect_channel = ") + kCollectChannel + "\n";
     if (c.quick) ini += std::string("quick_channel = ") + kQuickChannel + "\n";
     ini += c.extra + "\n";
@@ -119,7 +124,8 @@ Status Stack::write_settings() {
     ini += std::string("[channel.") + id + "]\nkind = " + kind + "\nbase_url = " + sim + "/" + id +
            "\nmerchant_id = " + merchant + "\nsecret_file = " + d + "/secrets/" + id + "\n" +
            opt_.channel_extra + "\n" +
-           (std::string(id) == kQuickChannel ? opt_.quick_channel_extra + "\n" : std::string());
+           (std::string(id) == kQuickChannel ? opt_.quick_channel_extra + "\n" : std::string()) +
+           (std::string(id) == kCollectChannel ? opt_.collect_channel_extra + "\n" : std::string());
   }
   return write_text(settings_file(), ini);
 }

@@ -22,6 +22,9 @@ struct StackCenter {
   bool collect = true;         // uses the COLLECT channel
   bool quick = true;           // uses the QUICK channel
   std::string extra;           // more "key = value" lines for its section
+  // Lines that replace the local-folder exchange (`transport = local`, `local_inbox`,
+  // `local_outbox` under the stack's folder), e.g. `transport = sftp` and its keys. Empty: local.
+  std::string transport;
 };
 
 struct StackOptions {
@@ -35,6 +38,7 @@ struct StackOptions {
   std::string processor_extra;         // more lines for [processor]
   std::string channel_extra;           // more lines for every [channel.*]
   std::string quick_channel_extra;     // more lines for [channel.QUICK01] only
+  std::string collect_channel_extra;   // more lines for [channel.COLL01] only
 };
 
 class Stack {

@@ -38,12 +38,16 @@ Transition next(const ItemView& item, const BankFact& f, bool before_force_fail)
   if (item.forced) {
     // files.md: a force-failed item stays failed for the card center; only what the bank did
     // is recorded, and a debit is refunded after review.
-    if (item.late_state != kLateUnresolved) {
-      if (f.kind == K::kSuccess && item.late_state == kLateNotDebited) {
-        return exception("bank reports a debit of a force-failed item already resolved as not debited");
-      }
-      return {};
+    if (f.kind == K::kSuccess && item.late_state == kLateNotDebited) {
+      return exception("bank reports a debit of a force-failed item already resolved as not debited");
     }
+    if (f.kind == K::kFailed && item.late_state == kLateDebited) {
+      return exception("bank reports a decline of a force-failed item already resolved as debited");
+    }
+    // late_state "" (3002): the item was PENDING at the force-fail time, but it may have been
+    // sent before (busy, or NOT_FOUND then a delayed request): a debit of it is still refunded.
+    const bool unsent_debited = item.late_state.empty() && f.kind == K::kSuccess;
+    if (item.late_state != kLateUnresolved && !unsent_debited) return {};
     Transition t;
     t.kind = Transition::Kind::kLate;
     switch (f.kind) {

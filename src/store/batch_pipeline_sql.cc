@@ -17,12 +17,6 @@ std::string item_ref(const std::string& center, const std::string& batch_no, int
   return center + ":" + batch_no + ":" + std::to_string(seq);
 }
 
-std::string format_seq(const char* prefix, const std::string& date, int64_t v) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%s%s%010lld", prefix, date.c_str(), static_cast<long long>(v));
-  return buf;
-}
-
 bool is_final(const std::string& s) { return s == batch::kSuccess || s == batch::kFailed; }
 
 }  // namespace
@@ -76,7 +70,6 @@ Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& chan
     if (!b) return b.error();
     sn_seq = *b;
   }
-  const std::string today = format_date(cst_date(now));
   auto up = c->prepare(
       "UPDATE batch_items SET state = 'SENDING', txn_no = ?, req_sn = ?, claim_node = ?, "
       "version = version + 1, updated_at = ? WHERE center_id = ? AND batch_no = ? AND seq = ? "
@@ -91,10 +84,8 @@ Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& chan
     if (t.txn_no.empty()) {
       // common.md: TxnNo is assigned when a batch item is first sent; the ReqSn is stored with it
       // before the call, and every resend reuses it.
-      t.txn_no = format_seq("T", today, txn_seq++);
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "RS%014lld", static_cast<long long>(sn_seq++));
-      t.req_sn = buf;
+      t.txn_no = format_serial("T", now, txn_seq++);
+      t.req_sn = format_req_sn(sn_seq++);
     }
     REPAY_TRY(up->reset().bind(1, t.txn_no).bind(2, t.req_sn).bind(3, node).bind(4, to_unix_ms(now))
                   .bind(5, t.center_id).bind(6, t.batch_no).bind(7, t.seq).bind(8, t.version).run());
@@ -197,10 +188,10 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
       "state = 'OPEN' THEN ? ELSE closed_at END WHERE center_id = ? AND batch_no = ?");
   if (!close) return close.error();
   auto propose = c->prepare(
-      "INSERT INTO refund_proposals(center_id, reason, txn_no, source, batch_no, ref, channel_id, "
-      "orig_req_sn, amount, fee, debit_amount, state, created_at, created_by) VALUES (?, "
-      "'LATE_SUCCESS', ?, 'B', ?, ?, ?, ?, ?, ?, ?, 'PENDING_REVIEW', ?, ?) "
-      "ON CONFLICT(reason, txn_no) DO NOTHING");
+      "INSERT INTO refunds(refund_no, center_id, origin, reason, orig_txn_no, orig_source, "
+      "orig_batch_no, orig_ref, channel_id, orig_req_sn, amount, fee, cardholder_fee, debit_amount, "
+      "state, created_at, created_by, updated_at) VALUES (?, ?, 'US', 'LATE_SUCCESS', ?, 'B', ?, ?, "
+      "?, ?, ?, ?9, ?, 'PENDING_REVIEW', ?, ?, ?) ON CONFLICT DO NOTHING");
   if (!propose) return propose.error();
   auto except = c->prepare(
       "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) "
@@ -263,13 +254,18 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
                                             "FAILED/" + v.late_state, "FAILED/" + t.late_state, t.why}));
         if (t.propose_refund) {
           // files.md: a force-failed item's debit is refunded after review (LATE_SUCCESS).
-          REPAY_TRY(propose->reset().bind(1, k.center_id).bind(2, txn_no).bind(3, k.batch_no)
-                        .bind(4, ref).bind(5, channel).bind(6, req_sn).bind(7, amount)
-                        .bind(8, cardholder_fee).bind(9, v.debit_amount).bind(10, now_ms)
-                        .bind(11, actor).run());
+          // files.md: the whole debit goes back; neither it nor its refund enters the card
+          // center's settlement. One proposal per item (unique on reason and TxnNo).
+          auto no = reserve_in(*c, "refund_no", 1);
+          if (!no) return no.error();
+          const std::string refund_no = format_serial("RF", now, *no);
+          REPAY_TRY(propose->reset().bind(1, refund_no).bind(2, k.center_id).bind(3, txn_no)
+                        .bind(4, k.batch_no).bind(5, ref).bind(6, channel).bind(7, req_sn)
+                        .bind(8, amount).bind(9, cardholder_fee).bind(10, v.debit_amount)
+                        .bind(11, now_ms).bind(12, actor).bind(13, now_ms).run());
           if (c->changes() == 1) {
-            REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund_proposal", "LATE_SUCCESS:" + txn_no,
-                                                "", "PENDING_REVIEW", t.why}));
+            REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, "",
+                                                "PENDING_REVIEW", "LATE_SUCCESS: " + t.why}));
           }
         }
         break;

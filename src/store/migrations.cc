@@ -201,25 +201,131 @@ CREATE TABLE item_ids (
   PRIMARY KEY (center_id, item_id)
 ) WITHOUT ROWID;
 
--- Refunds we propose (settlement staff review them): one per discrepancy, never two.
-CREATE TABLE refund_proposals (
+-- Real-time repayments (center-api.md, repay). States as batch items: SENDING, UNKNOWN, PENDING
+-- (busy: resend the same ReqSn), SUCCESS, FAILED; REJECTED for value checks that failed.
+CREATE TABLE repayments (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
+  txn_no TEXT UNIQUE,                -- NULL for a request refused by its value checks
   center_id TEXT NOT NULL,
-  reason TEXT NOT NULL CHECK (reason IN ('LATE_SUCCESS', 'ONE_SIDED', 'OTHER')),
-  txn_no TEXT NOT NULL,
-  source TEXT NOT NULL,
-  batch_no TEXT,
-  ref TEXT NOT NULL,
-  channel_id TEXT NOT NULL,
-  orig_req_sn TEXT NOT NULL,
+  req_no TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  agreement_no TEXT NOT NULL,
+  channel_id TEXT,
   amount INTEGER NOT NULL,
-  fee INTEGER NOT NULL,
+  fee INTEGER NOT NULL DEFAULT 0,
+  cardholder_fee INTEGER NOT NULL DEFAULT 0,
+  debit_amount INTEGER NOT NULL DEFAULT 0,
+  fee_rule TEXT,
+  notify_url TEXT,
+  state TEXT NOT NULL CHECK (state IN ('REJECTED', 'PENDING', 'SENDING', 'UNKNOWN', 'SUCCESS', 'FAILED')),
+  resp_code TEXT,
+  req_sn TEXT,
+  channel_txn_no TEXT,
+  settle_date TEXT,
+  answered_processing INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL DEFAULT 0,
+  query_count INTEGER NOT NULL DEFAULT 0,
+  last_look_at INTEGER NOT NULL DEFAULT 0,
+  claim_node TEXT,
+  version INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (center_id, req_no)
+);
+CREATE UNIQUE INDEX repayments_req_sn ON repayments(channel_id, req_sn) WHERE req_sn IS NOT NULL;
+CREATE INDEX repayments_to_query ON repayments(channel_id, next_at) WHERE state IN ('UNKNOWN', 'PENDING');
+CREATE INDEX repayments_sending ON repayments(claim_node) WHERE state = 'SENDING';
+CREATE INDEX repayments_finished ON repayments(center_id, finished_at);
+
+-- What has been reserved for refunds of a success (a refund counts from its creation until it
+-- fails or is rejected), per repayment of either source: the ceiling is one conditional update.
+CREATE TABLE refund_ceilings (
+  txn_no TEXT PRIMARY KEY,
+  center_id TEXT NOT NULL,
+  amount INTEGER NOT NULL,          -- the repayment's principal: the ceiling
+  fee INTEGER NOT NULL,             -- the repayment's fee (whoever pays)
+  cardholder_fee INTEGER NOT NULL,
+  reserved INTEGER NOT NULL DEFAULT 0,
+  fee_reserved INTEGER NOT NULL DEFAULT 0,
+  CHECK (reserved >= 0 AND reserved <= amount)
+);
+
+-- Refunds: the card center's own (origin CENTER, no review) and ours (origin US: proposals that
+-- settlement staff review; one per discrepancy, never two).
+CREATE TABLE refunds (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  refund_no TEXT UNIQUE,             -- NULL for a request refused (2008)
+  center_id TEXT NOT NULL,
+  origin TEXT NOT NULL CHECK (origin IN ('CENTER', 'US')),
+  reason TEXT NOT NULL DEFAULT '' CHECK (reason IN ('', 'LATE_SUCCESS', 'ONE_SIDED', 'OTHER')),
+  req_no TEXT,
+  fingerprint TEXT,
+  orig_txn_no TEXT NOT NULL,
+  orig_source TEXT CHECK (orig_source IN ('B', 'R')),
+  orig_batch_no TEXT,
+  orig_ref TEXT,
+  channel_id TEXT,
+  orig_req_sn TEXT,
+  amount INTEGER NOT NULL,
+  fee INTEGER NOT NULL DEFAULT 0,
+  cardholder_fee INTEGER NOT NULL DEFAULT 0,
   debit_amount INTEGER NOT NULL,
-  state TEXT NOT NULL,
+  notify_url TEXT,
+  -- REFUSED: a card center's request refused by its checks (2008, 2009), never sent.
+  state TEXT NOT NULL CHECK (state IN ('PENDING_REVIEW', 'APPROVED', 'REJECTED', 'EXPIRED', 'REFUSED',
+                                       'PENDING', 'SENDING', 'UNKNOWN', 'SUCCESS', 'FAILED')),
+  resp_code TEXT,
+  req_sn TEXT,
+  channel_txn_no TEXT,
+  settle_date TEXT,
+  answered_processing INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL DEFAULT 0,
+  query_count INTEGER NOT NULL DEFAULT 0,
+  claim_node TEXT,
+  version INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL,
   created_by TEXT NOT NULL,
-  UNIQUE (reason, txn_no)
+  reviewed_by TEXT,
+  finished_at INTEGER,
+  updated_at INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX refunds_req_no ON refunds(center_id, req_no) WHERE req_no IS NOT NULL;
+CREATE UNIQUE INDEX refunds_proposal ON refunds(reason, orig_txn_no) WHERE origin = 'US';
+CREATE UNIQUE INDEX refunds_req_sn ON refunds(channel_id, req_sn) WHERE req_sn IS NOT NULL;
+CREATE INDEX refunds_orig ON refunds(orig_txn_no);
+CREATE INDEX refunds_to_query ON refunds(channel_id, next_at) WHERE state IN ('UNKNOWN', 'PENDING', 'APPROVED');
+
+-- Our refund proposals, as staff and tests look at them.
+CREATE VIEW refund_proposals AS
+  SELECT refund_no, center_id, reason, orig_txn_no AS txn_no, orig_source AS source,
+         orig_batch_no AS batch_no, orig_ref AS ref, channel_id, orig_req_sn, amount,
+         cardholder_fee AS fee, debit_amount, state, created_at, created_by
+  FROM refunds WHERE origin = 'US';
+
+-- The outbox of notifications to card centers (center-api.md, Notifications).
+CREATE TABLE notifications (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  center_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  url TEXT NOT NULL,
+  body_fields TEXT NOT NULL,       -- name=value lines, values escaped (\n, \\)
+  state TEXT NOT NULL CHECK (state IN ('PENDING', 'DELIVERED', 'GAVE_UP')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  first_try_at INTEGER,
+  next_at INTEGER NOT NULL,
+  last_result TEXT,
+  delivered_at INTEGER
+);
+CREATE INDEX notifications_due ON notifications(state, next_at);
+CREATE INDEX notifications_key ON notifications(key, id);
+CREATE TABLE notification_attempts (
+  notification_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  result TEXT NOT NULL
+);
+CREATE INDEX notification_attempts_id ON notification_attempts(notification_id);
 
 -- Discrepancies for staff: never applied silently.
 CREATE TABLE exceptions (

@@ -340,18 +340,13 @@ Status SqliteStore::give_back_sms_try(const std::string& center, const std::stri
 Result<std::string> SqliteStore::next_req_sn() {
   auto v = reserve_sequence("req_sn", 1);
   if (!v) return v.error();
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "RS%014lld", static_cast<long long>(*v));
-  return std::string(buf);
+  return format_req_sn(*v);
 }
 
 Result<std::string> SqliteStore::next_agreement_no(Instant now) {
   auto v = reserve_sequence("agreement_no", 1);
   if (!v) return v.error();
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "AG%s%010lld", format_date(cst_date(now)).c_str(),
-                static_cast<long long>(*v));
-  return std::string(buf);
+  return format_serial("AG", now, *v);
 }
 
 }  // namespace repay::store

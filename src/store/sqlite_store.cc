@@ -1,6 +1,7 @@
 #include "store/sqlite_store.h"
 
 #include <chrono>
+#include <cstdio>
 
 #include "store/migrations.h"
 
@@ -80,6 +81,19 @@ Status SqliteStore::purge_nonces(Instant now, int memory_seconds) {
   auto s = c->prepare("DELETE FROM nonces WHERE seen_at < ?");
   if (!s) return s.error();
   return s->bind(1, to_unix_ms(now) - int64_t{memory_seconds} * 1000).run();
+}
+
+std::string format_serial(const char* prefix, Instant now, int64_t value) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s%s%010lld", prefix, format_date(cst_date(now)).c_str(),
+                static_cast<long long>(value));
+  return buf;
+}
+
+std::string format_req_sn(int64_t value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "RS%014lld", static_cast<long long>(value));
+  return buf;
 }
 
 Result<int64_t> reserve_in(Connection& c, const std::string& name, int64_t count) {

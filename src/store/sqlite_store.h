@@ -7,6 +7,8 @@
 
 #include "batch/ports.h"
 #include "crypto/crypto.h"
+#include "realtime/outbox.h"
+#include "realtime/ports.h"
 #include "signing/ports.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
@@ -15,6 +17,8 @@ namespace repay::store {
 
 class SqliteStore final : public signing::SigningStore,
                           public batch::BatchStore,
+                          public realtime::NotificationOutbox,
+                          public realtime::RealtimeStore,
                           public NonceStore,
                           public AuditLog {
  public:
@@ -85,6 +89,47 @@ class SqliteStore final : public signing::SigningStore,
   Result<std::optional<batch::BatchSummary>> batch(const std::string& center,
                                                    const std::string& batch_no) override;
 
+  // realtime::NotificationOutbox (store/notify_sql.cc)
+  Result<std::vector<realtime::Notification>> due_notifications(
+      Instant now, int max, std::chrono::milliseconds lease) override;
+  Status record_attempt(int64_t id, bool delivered, const std::string& result,
+                        std::optional<Instant> next, Instant now) override;
+  Result<std::vector<realtime::Notification>> list_notifications(const std::string& center,
+                                                                 const std::string& state,
+                                                                 int limit) override;
+  Result<std::vector<std::pair<Instant, std::string>>> attempts_of(int64_t id) override;
+  Status retry_notification(int64_t id, Instant now) override;
+
+  // realtime::RealtimeStore (store/realtime_*_sql.cc)
+  Result<realtime::RepayClaim> claim_repayment(const realtime::NewRepayment& r, Instant now,
+                                               const std::string& node) override;
+  Result<realtime::RepaymentView> apply_repayment_fact(const std::string& txn_no,
+                                                       const batch::BankFact& fact, Instant retry_at,
+                                                       Instant now, const std::string& actor) override;
+  Result<realtime::RepaymentView> answer_processing(const std::string& txn_no, Instant now) override;
+  Result<std::optional<realtime::RepaymentView>> repayment_by_req_no(const std::string& center,
+                                                                     const std::string& req_no) override;
+  Result<std::optional<realtime::RepaymentView>> repayment_by_txn_no(const std::string& center,
+                                                                     const std::string& txn_no) override;
+  Result<realtime::RefundClaim> claim_refund(const realtime::NewRefund& r, Instant now,
+                                             const std::string& node) override;
+  Result<realtime::RefundView> apply_refund_fact(const std::string& refund_no,
+                                                 const batch::BankFact& fact, Instant retry_at,
+                                                 Instant now, const std::string& actor) override;
+  Result<realtime::RefundView> answer_refund_processing(const std::string& refund_no,
+                                                        Instant now) override;
+  Result<std::optional<realtime::RefundView>> refund_by_req_no(const std::string& center,
+                                                               const std::string& req_no) override;
+  Result<std::optional<realtime::RefundView>> refund_by_no(const std::string& center,
+                                                           const std::string& refund_no) override;
+  Result<int64_t> recover_realtime(const std::string& node, Instant now) override;
+  Result<std::vector<realtime::Work>> claim_realtime_work(Instant now, int max,
+                                                          std::chrono::milliseconds lease,
+                                                          const std::string& node) override;
+  Result<std::string> fresh_req_sn() override;
+  Result<std::optional<std::pair<std::string, std::string>>> realtime_by_req_sn(
+      const std::string& channel, const std::string& req_sn) override;
+
   // Items of a batch that became final since `since` (deadline outlook).
   Result<int64_t> finished_since(const std::string& center, const std::string& batch_no, Instant since);
 
@@ -101,6 +146,11 @@ class SqliteStore final : public signing::SigningStore,
       : pool_(std::move(pool)), cipher_(cipher) {}
   Result<std::vector<batch::BatchSummary>> summaries(Connection& c, std::string_view where,
                                                      const std::vector<std::string>& args);
+  Result<std::optional<realtime::RepaymentView>> read_repayment(Connection& c, std::string_view where,
+                                                                const std::vector<std::string>& args);
+  Result<std::optional<realtime::RefundView>> read_refund(Connection& c, std::string_view where,
+                                                          const std::vector<std::string>& args);
+  Result<realtime::DebitFields> debit_fields(Connection& c, const std::string& agreement_no);
   Result<std::optional<signing::Agreement>> read_agreement(Connection& c, std::string_view where,
                                                            const std::vector<std::string>& args);
 
@@ -110,6 +160,13 @@ class SqliteStore final : public signing::SigningStore,
 
 // Appends one audit row inside the caller's transaction.
 Status append_audit(Connection& c, const AuditRow& row);
+// Writes a notification to the outbox inside the caller's transaction (store/notify_sql.cc):
+// delivered after that transaction commits, never before.
+Status enqueue_notification(Connection& c, const realtime::Notification& n);
+// "<prefix><yyyyMMdd><10 digits>" for TxnNo, RefundNo, AgreementNo.
+std::string format_serial(const char* prefix, Instant now, int64_t value);
+// "RS<14 digits>" for ReqSn.
+std::string format_req_sn(int64_t value);
 // Reserves `count` values of a sequence inside the caller's write transaction; returns the first.
 Result<int64_t> reserve_in(Connection& c, const std::string& name, int64_t count);
 

@@ -1,0 +1,148 @@
+// bench/deadline: a 1,000,000-item OPEN batch whose force-fail time has come — 1% of its items
+// SENDING or UNKNOWN, the rest PENDING or SUCCESS — then app::BatchJobs::deadlines_and_returns():
+// force_fail_due(), the return file written (write_return_file) and published to a local outbox
+// (transport: NAME.tmp, rename, NAME.ok), the batch marked RETURNED. Prints the seconds.
+//
+//   repay_bench_deadline [--items 1000000] [--dir /tmp/repay-bench-deadline]
+#include <fstream>
+
+#include "app/batch_jobs.h"
+#include "bench_util.h"
+#include "core/log.h"
+
+using namespace repay;
+using namespace repay::bench;
+
+namespace {
+
+constexpr const char* kCenter = "CC01";
+
+// Item i's state: 0.5% SENDING, 0.5% UNKNOWN; of the rest, alternately PENDING and SUCCESS.
+const char* state_of(int64_t i) {
+  if (i % 200 == 7) return "SENDING";
+  if (i % 200 == 107) return "UNKNOWN";
+  return i % 2 == 0 ? "PENDING" : "SUCCESS";
+}
+
+void seed_store(const std::string& db, const crypto::FieldCipher& cipher, int64_t n,
+                const std::string& date, int64_t force_fail_ms) {
+  {
+    auto store = store::SqliteStore::open(db, cipher, 1);
+    if (!store) die(store.error().to_string());
+  }
+  sqlite3* c = open_db(db);
+  exec_sql(c, "BEGIN");
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(
+      c,
+      "INSERT INTO batch_items(center_id, batch_no, seq, item_id, agreement_no, channel_id, amount, "
+      "debit_amount, fee_rule, state, resp_code, txn_no, req_sn, channel_txn_no, claim_node, "
+      "send_from_at, force_fail_at, finished_at, updated_at) VALUES ('CC01', 'B1', ?, ?, 'AG1', "
+      "'COLL01', ?, ?, 'NONE:0/CENTER', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      -1, &st, nullptr);
+  const int64_t from = force_fail_ms - 8 * 3'600'000;
+  int64_t open = 0;
+  for (int64_t i = 1; i <= n; ++i) {
+    const std::string state = state_of(i);
+    const bool sent = state != "PENDING";
+    const bool success = state == "SUCCESS";
+    open += success ? 0 : 1;
+    char item[24], txn[32], sn[32], ctn[32];
+    std::snprintf(item, sizeof item, "IT%010lld", static_cast<long long>(i));
+    std::snprintf(txn, sizeof txn, "T%s%010lld", date.c_str(), static_cast<long long>(i));
+    std::snprintf(sn, sizeof sn, "RS%014lld", static_cast<long long>(i));
+    std::snprintf(ctn, sizeof ctn, "COLL01%s%08lld", date.c_str(), static_cast<long long>(i));
+    const int64_t amount = 100 + i % 10000;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    sqlite3_bind_int64(st, 1, i);
+    sqlite3_bind_text(st, 2, item, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, amount);
+    sqlite3_bind_int64(st, 4, amount);
+    sqlite3_bind_text(st, 5, state.c_str(), -1, SQLITE_TRANSIENT);
+    if (success) sqlite3_bind_text(st, 6, "0000", -1, SQLITE_STATIC);
+    if (sent) {
+      sqlite3_bind_text(st, 7, txn, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(st, 8, sn, -1, SQLITE_TRANSIENT);
+    }
+    if (success) sqlite3_bind_text(st, 9, ctn, -1, SQLITE_TRANSIENT);
+    if (state == "SENDING") sqlite3_bind_text(st, 10, "bench", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 11, from);
+    sqlite3_bind_int64(st, 12, force_fail_ms);
+    if (success) sqlite3_bind_int64(st, 13, from + i);
+    sqlite3_bind_int64(st, 14, from + i);
+    if (sqlite3_step(st) != SQLITE_DONE) die(sqlite3_errmsg(c));
+  }
+  sqlite3_finalize(st);
+  int64_t total = 0;
+  for (int64_t i = 1; i <= n; ++i) total += 100 + i % 10000;
+  exec_sql(c, "INSERT INTO batches(center_id, batch_no, batch_date, file_name, sha256, total_count, "
+              "total_amount, received_at, send_from_at, force_fail_at, encoding, state, open_items) "
+              "VALUES ('CC01', 'B1', '" + date + "', 'f', 'x', " + std::to_string(n) + ", " +
+              std::to_string(total) + ", " + std::to_string(from) + ", " + std::to_string(from) +
+              ", " + std::to_string(force_fail_ms) + ", 'UTF-8', 'OPEN', " + std::to_string(open) + ")");
+  exec_sql(c, "COMMIT");
+  exec_sql(c, "PRAGMA wal_checkpoint(TRUNCATE)");
+  sqlite3_close(c);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int64_t n = flag_int(argc, argv, "--items", 1'000'000);
+  const std::string dir = fresh_dir(flag(argc, argv, "--dir", "repay-bench-deadline"));
+  log::set_level(log::Level::kError);
+  SystemClock clock;
+  const Instant now = clock.now();
+  const std::string date = format_date(cst_date(now));
+  const int64_t force_fail_ms = to_unix_ms(now) - 60'000;  // a minute ago: due
+
+  auto cipher = bench_cipher();
+  const std::string db = dir + "/repay.db";
+  auto t0 = std::chrono::steady_clock::now();
+  seed_store(db, cipher, n, date, force_fail_ms);
+  std::printf("setup: %lld items (1%% SENDING/UNKNOWN, the rest PENDING/SUCCESS) in %.1f s\n",
+              static_cast<long long>(n), seconds_since(t0));
+
+  auto store = store::SqliteStore::open(db, cipher);
+  if (!store) die(store.error().to_string());
+  app::Settings settings;
+  settings.processor.id = "bench";
+  settings.processor.database = db;
+  app::CenterSettings center;
+  center.id = kCenter;
+  center.transport = "local";
+  center.local_inbox = dir + "/inbox";
+  center.local_outbox = dir + "/outbox";
+  std::filesystem::create_directories(center.local_inbox);
+  std::filesystem::create_directories(center.local_outbox);
+  settings.centers[kCenter] = center;
+  app::BatchJobs jobs(settings, **store, cipher, nullptr, nullptr, clock);
+
+  // What the deadline loop does, in its two steps, timed apiece.
+  t0 = std::chrono::steady_clock::now();
+  auto closed = (*store)->force_fail_due(clock.now(), "job:force-fail");
+  if (!closed || closed->size() != 1) die("force_fail_due did not close the batch");
+  const double force_s = seconds_since(t0);
+  auto t1 = std::chrono::steady_clock::now();
+  auto published = jobs.deadlines_and_returns();
+  if (!published || *published != 1) die("the return file was not published");
+  const double publish_s = seconds_since(t1);
+  const double total_s = seconds_since(t0);
+
+  const std::string name = "RET_CC01_" + date + "_B1.txt";
+  std::ifstream ret(center.local_outbox + "/" + name);
+  int64_t lines = 0;
+  for (std::string l; std::getline(ret, l);) ++lines;
+  if (lines != n + 1 || !std::filesystem::exists(center.local_outbox + "/" + name + ".ok")) {
+    die("the published return file has " + std::to_string(lines) + " lines");
+  }
+  std::printf("\n%-52s %8.2f s\n", "force_fail_due (one batch)", force_s);
+  std::printf("%-52s %8.2f s\n", "return file written + published + marked RETURNED", publish_s);
+  std::printf("%-52s %8.2f s   target <= 10 s\n", "total: force-fail to published", total_s);
+  std::printf("(%s: %lld lines, %.1f MiB; peak RSS %.0f MiB)\n", name.c_str(),
+              static_cast<long long>(lines),
+              static_cast<double>(std::filesystem::file_size(center.local_outbox + "/" + name)) / (1 << 20),
+              peak_rss_mib());
+  return 0;
+}

@@ -1,0 +1,329 @@
+#include "realtime/service.h"
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+
+#include "batch/pipeline.h"
+#include "core/codes.h"
+#include "core/log.h"
+#include "core/validate.h"
+#include "realtime/answers.h"
+
+namespace repay::realtime {
+namespace {
+
+ApiAnswer system_error() { return ApiAnswer::of(codes::kSystemError, "system error, retry later"); }
+
+// Replies once: whichever of the channel's answer and the timeout comes first.
+struct Once {
+  std::atomic<bool> done{false};
+  bool take() { return !done.exchange(true); }
+};
+
+bool prefix_allowed(const std::string& url, const std::vector<std::string>& prefixes) {
+  return std::any_of(prefixes.begin(), prefixes.end(),
+                     [&](const std::string& p) { return url.rfind(p, 0) == 0; });
+}
+
+}  // namespace
+
+RealtimeService::RealtimeService(RealtimeStore& store, AgreementLookup agreements,
+                                 ChannelPort& channels, const Clock& clock, Post post,
+                                 PostAfter post_after, RealtimeOptions options)
+    : store_(store), agreements_(std::move(agreements)), channels_(channels), clock_(clock),
+      post_(std::move(post)), post_after_(std::move(post_after)), options_(std::move(options)) {}
+
+Instant RealtimeService::retry_time(const batch::BankFact& f, int query_count) const {
+  if (f.kind == batch::BankFact::Kind::kBusy || f.kind == batch::BankFact::Kind::kNotSent ||
+      f.kind == batch::BankFact::Kind::kNotFound) {
+    return clock_.now() + options_.busy_backoff;
+  }
+  const auto& b = options_.query_backoff;
+  size_t i = std::min(static_cast<size_t>(std::max(query_count, 0)), b.size() - 1);
+  return clock_.now() + b[i];
+}
+
+void RealtimeService::repay(const RealtimeCenter& center, const Fields& fields, Reply reply) {
+  auto req = parse_repay(fields);
+  if (!req) return reply(ApiAnswer::of(req.error().code, req.error().message));
+  if (!req->notify_url.empty() && !prefix_allowed(req->notify_url, center.notify_url_prefixes)) {
+    // common.md: a NotifyUrl must start with one of the card center's allowed prefixes (2007).
+    return reply(ApiAnswer::of(codes::kInvalidField, "NotifyUrl not allowed for this card center"));
+  }
+  NewRepayment n;
+  n.center_id = center.center_id;
+  n.req_no = req->req_no;
+  n.canonical = canonical(*req);
+  n.agreement_no = req->agreement_no;
+  n.amount = req->amount;
+  n.notify_url = req->notify_url.empty() ? center.default_notify_url : req->notify_url;
+  auto agreement = agreements_(req->agreement_no);
+  if (!agreement) return reply(system_error());
+  const auto& a = *agreement;
+  if (center.luhn_check && !luhn_ok(req->credit_card)) {
+    n.reject_code = codes::kInvalidCard;
+  } else if (req->amount == 0 || req->amount > center.per_item_limit) {
+    n.reject_code = codes::kInvalidAmount;
+  } else if (!a || a->state != signing::kActive || a->center_id != center.center_id) {
+    n.reject_code = codes::kAgreementNotFound;
+  } else if (a->holder.credit_card != req->credit_card) {
+    n.reject_code = codes::kAgreementMismatch;
+  } else {
+    const FeeRule& rule = a->kind == signing::kQuick ? center.fee_quick : center.fee_collect;
+    auto fee = fee_for(rule, req->amount);
+    if (!fee) {
+      n.reject_code = codes::kInvalidAmount;
+    } else {
+      n.channel_id = a->channel_id;
+      n.fee = fee->fee;
+      n.cardholder_fee = fee->cardholder_fee;
+      n.debit_amount = fee->debit_amount;
+      n.fee_rule = rule.to_string();
+    }
+  }
+  auto claim = store_.claim_repayment(n, clock_.now(), options_.node);
+  if (!claim) {
+    log::error("realtime.claim_failed", {{"center", center.center_id}, {"error", claim.error().to_string()}});
+    return reply(system_error());
+  }
+  switch (claim->kind) {
+    case RepayClaim::Kind::kConflict:
+      return reply(ApiAnswer::of(codes::kDuplicate, "ReqNo already used with other fields").with("Status", "FAILED"));
+    case RepayClaim::Kind::kExisting:
+      if (!is_final(claim->view.state)) return answer_later_repay(claim->view.txn_no, std::move(reply));
+      return reply(repay_answer(claim->view));
+    case RepayClaim::Kind::kNew:
+      break;
+  }
+  if (claim->view.state == "REJECTED") return reply(repay_answer(claim->view));
+  send_repay(center, claim->view, claim->debit, std::move(reply));
+}
+
+void RealtimeService::answer_later_repay(const std::string& txn_no, Reply reply) {
+  // The card center is told PROCESSING only through answer_processing(), which also makes sure
+  // the final result will be notified.
+  auto v = store_.answer_processing(txn_no, clock_.now());
+  reply(v ? repay_answer(*v) : system_error());
+}
+
+void RealtimeService::answer_later_refund(const std::string& refund_no, Reply reply) {
+  auto v = store_.answer_refund_processing(refund_no, clock_.now());
+  reply(v ? refund_answer(*v) : system_error());
+}
+
+void RealtimeService::send_repay(const RealtimeCenter& center, const RepaymentView& v,
+                                 const DebitFields& d, Reply reply) {
+  channel::ChannelCall call;
+  call.channel_id = v.channel_id;
+  call.tx_code = "DEBIT";
+  call.req_sn = v.req_sn;
+  call.priority = channel::Priority::kRealtime;
+  call.fields.emplace_back("Amount", format_amount(v.debit_amount));
+  if (d.kind == "QUICK") {
+    call.fields.emplace_back("ProtocolNo", d.protocol_no);
+  } else {
+    call.fields.emplace_back("CardNo", d.card_no);
+    call.fields.emplace_back("Name", d.name);
+    call.fields.emplace_back("IdType", d.id_type);
+    call.fields.emplace_back("IdNo", d.id_no);
+  }
+  auto once = std::make_shared<Once>();
+  auto shared_reply = std::make_shared<Reply>(std::move(reply));
+  const std::string txn_no = v.txn_no;
+  post_after_(center.timeout, [this, once, shared_reply, txn_no] {
+    if (once->take()) answer_later_repay(txn_no, *shared_reply);
+  });
+  channels_.submit(std::move(call), [this, once, shared_reply, txn_no](channel::ChannelResult r) {
+    post_([this, once, shared_reply, txn_no, r = std::move(r)] {
+      batch::BankFact f = batch::fact_from_debit(r);
+      auto after = store_.apply_repayment_fact(txn_no, f, retry_time(f, 0), clock_.now(), "api:repay");
+      if (!after) {
+        log::error("realtime.apply_failed", {{"txnNo", txn_no}, {"error", after.error().to_string()}});
+        return;  // the timeout answers PROCESSING; recovery queries it
+      }
+      if (is_final(after->state) && once->take()) (*shared_reply)(repay_answer(*after));
+    });
+  });
+}
+
+void RealtimeService::refund(const RealtimeCenter& center, const Fields& fields, Reply reply) {
+  auto req = parse_refund(fields);
+  if (!req) return reply(ApiAnswer::of(req.error().code, req.error().message));
+  NewRefund n;
+  n.center_id = center.center_id;
+  n.req_no = req->req_no;
+  n.canonical = canonical(*req);
+  n.orig_txn_no = req->orig_txn_no;
+  n.amount = req->amount;
+  n.notify_url = center.default_notify_url;
+  if (req->amount == 0) n.reject_code = codes::kInvalidAmount;
+  auto claim = store_.claim_refund(n, clock_.now(), options_.node);
+  if (!claim) {
+    log::error("realtime.refund_claim_failed", {{"center", center.center_id}, {"error", claim.error().to_string()}});
+    return reply(system_error());
+  }
+  switch (claim->kind) {
+    case RefundClaim::Kind::kConflict:
+      return reply(ApiAnswer::of(codes::kDuplicate, "ReqNo already used with other fields").with("Status", "FAILED"));
+    case RefundClaim::Kind::kExisting:
+      if (!is_final(claim->view.state)) return answer_later_refund(claim->view.refund_no, std::move(reply));
+      return reply(refund_answer(claim->view));
+    case RefundClaim::Kind::kNew:
+      break;
+  }
+  if (claim->view.state == "REFUSED") return reply(refund_answer(claim->view));
+  send_refund(center, claim->view, std::move(reply));
+}
+
+void RealtimeService::send_refund(const RealtimeCenter& center, const RefundView& v, Reply reply) {
+  channel::ChannelCall call;
+  call.channel_id = v.channel_id;
+  call.tx_code = "REFUND";
+  call.req_sn = v.req_sn;
+  call.priority = channel::Priority::kRealtime;
+  call.fields = {{"OrigReqSn", v.orig_req_sn}, {"Amount", format_amount(v.debit_amount)}};
+  auto once = std::make_shared<Once>();
+  auto shared_reply = std::make_shared<Reply>(std::move(reply));
+  const std::string refund_no = v.refund_no;
+  post_after_(center.timeout, [this, once, shared_reply, refund_no] {
+    if (once->take()) answer_later_refund(refund_no, *shared_reply);
+  });
+  channels_.submit(std::move(call), [this, once, shared_reply, refund_no](channel::ChannelResult r) {
+    post_([this, once, shared_reply, refund_no, r = std::move(r)] {
+      batch::BankFact f = batch::fact_from_debit(r);  // REFUND answers read like DEBIT answers
+      auto after = store_.apply_refund_fact(refund_no, f, retry_time(f, 0), clock_.now(), "api:refund");
+      if (!after) {
+        log::error("realtime.refund_apply_failed", {{"refundNo", refund_no}, {"error", after.error().to_string()}});
+        return;
+      }
+      if (is_final(after->state) && once->take()) (*shared_reply)(refund_answer(*after));
+    });
+  });
+}
+
+void RealtimeService::query(const RealtimeCenter& center, const Fields& fields, Reply reply) {
+  auto req = parse_query(fields);
+  if (!req) return reply(ApiAnswer::of(req.error().code, req.error().message));
+  auto typed = [](ApiAnswer a, const char* type) {
+    a.fields.insert(a.fields.begin(), {"Type", type});
+    return a;
+  };
+  const bool refund = !req->refund_no.empty() || (req->type == "REFUND" && !req->req_no.empty());
+  if (refund) {
+    auto v = !req->refund_no.empty() ? store_.refund_by_no(center.center_id, req->refund_no)
+                                     : store_.refund_by_req_no(center.center_id, req->req_no);
+    if (!v) return reply(system_error());
+    if (!v->has_value()) return reply(ApiAnswer::of(codes::kNoSuchTxn, "no such refund"));
+    if (!is_final((*v)->state) && !(*v)->refund_no.empty()) {
+      auto p = store_.answer_refund_processing((*v)->refund_no, clock_.now());
+      if (!p) return reply(system_error());
+      return reply(typed(refund_answer(*p), "REFUND"));
+    }
+    return reply(typed(refund_answer(**v), "REFUND"));
+  }
+  auto v = !req->txn_no.empty() ? store_.repayment_by_txn_no(center.center_id, req->txn_no)
+                                : store_.repayment_by_req_no(center.center_id, req->req_no);
+  if (!v) return reply(system_error());
+  if (!v->has_value()) return reply(ApiAnswer::of(codes::kNoSuchTxn, "no such repayment"));
+  const RepaymentView rv = **v;
+  if (is_final(rv.state) || rv.source != "R" || rv.req_sn.empty()) {
+    return reply(typed(repay_answer(rv), "REPAY"));
+  }
+  auto finish = [this, typed, txn_no = rv.txn_no](Reply r) {
+    auto p = store_.answer_processing(txn_no, clock_.now());
+    r(p ? typed(repay_answer(*p), "REPAY") : system_error());
+  };
+  if (clock_.now() - rv.last_look_at < options_.query_refresh) return finish(std::move(reply));
+  // center-api.md: a card center that polls gets fresh answers — ask the channel first.
+  channel::ChannelCall call;
+  call.channel_id = rv.channel_id;
+  call.tx_code = "QUERY";
+  auto sn = store_.fresh_req_sn();
+  if (!sn) return finish(std::move(reply));
+  call.req_sn = *sn;
+  call.priority = channel::Priority::kRealtime;
+  call.fields = {{"OrigReqSn", rv.req_sn}};
+  auto once = std::make_shared<Once>();
+  auto shared_reply = std::make_shared<Reply>(std::move(reply));
+  post_after_(options_.query_wait, [once, shared_reply, finish] {
+    if (once->take()) finish(*shared_reply);
+  });
+  channels_.submit(std::move(call), [this, once, shared_reply, finish, rv](channel::ChannelResult r) {
+    post_([this, once, shared_reply, finish, rv, r = std::move(r)] {
+      batch::BankFact f = batch::fact_from_query(r);
+      (void)store_.apply_repayment_fact(rv.txn_no, f, retry_time(f, rv.query_count + 1),
+                                        clock_.now(), "api:query");
+      if (once->take()) finish(*shared_reply);
+    });
+  });
+}
+
+int RealtimeService::resolve_once(int max) {
+  auto work = store_.claim_realtime_work(clock_.now(), max, std::chrono::seconds(30), options_.node);
+  if (!work) {
+    log::error("realtime.resolve_failed", {{"error", work.error().to_string()}});
+    return 0;
+  }
+  for (const Work& w : *work) {
+    channel::ChannelCall call;
+    call.channel_id = w.channel_id;
+    call.priority = channel::Priority::kRealtime;
+    const bool is_refund = w.kind == Work::Kind::kQueryRefund || w.kind == Work::Kind::kSendRefund;
+    const bool is_query = w.kind == Work::Kind::kQueryRepay || w.kind == Work::Kind::kQueryRefund;
+    if (is_query) {
+      call.tx_code = "QUERY";
+      call.req_sn = "Q" + std::to_string(w.query_count) + w.req_sn;
+      call.fields = {{"OrigReqSn", w.req_sn}};
+    } else if (w.kind == Work::Kind::kSendRefund) {
+      call.tx_code = "REFUND";
+      call.req_sn = w.req_sn;
+      call.fields = {{"OrigReqSn", w.orig_req_sn}, {"Amount", format_amount(w.amount)}};
+    } else {
+      call.tx_code = "DEBIT";
+      call.req_sn = w.req_sn;  // channel-api.md: a resend reuses the same ReqSn
+      call.fields.emplace_back("Amount", format_amount(w.amount));
+      if (w.debit.kind == "QUICK") {
+        call.fields.emplace_back("ProtocolNo", w.debit.protocol_no);
+      } else {
+        call.fields.emplace_back("CardNo", w.debit.card_no);
+        call.fields.emplace_back("Name", w.debit.name);
+        call.fields.emplace_back("IdType", w.debit.id_type);
+        call.fields.emplace_back("IdNo", w.debit.id_no);
+      }
+    }
+    channels_.submit(std::move(call), [this, w, is_refund, is_query](channel::ChannelResult r) {
+      post_([this, w, is_refund, is_query, r = std::move(r)] {
+        batch::BankFact f = is_query ? batch::fact_from_query(r) : batch::fact_from_debit(r);
+        Instant retry = retry_time(f, w.query_count + (is_query ? 1 : 0));
+        if (is_refund) {
+          (void)store_.apply_refund_fact(w.key, f, retry, clock_.now(), "job:realtime");
+        } else {
+          (void)store_.apply_repayment_fact(w.key, f, retry, clock_.now(), "job:realtime");
+        }
+      });
+    });
+  }
+  return static_cast<int>(work->size());
+}
+
+Result<bool> RealtimeService::on_notify(const std::string& channel,
+                                        const std::map<std::string, std::string>& fields) {
+  auto sn = fields.find("ReqSn");
+  if (sn == fields.end()) return false;
+  auto which = store_.realtime_by_req_sn(channel, sn->second);
+  if (!which) return which.error();
+  if (!which->has_value()) return false;
+  batch::BankFact f = batch::fact_from_notify(fields);
+  Instant retry = retry_time(f, 1);
+  if ((*which)->first == "REFUND") {
+    auto r = store_.apply_refund_fact((*which)->second, f, retry, clock_.now(), "channel:" + channel + ":notify");
+    if (!r) return r.error();
+  } else {
+    auto r = store_.apply_repayment_fact((*which)->second, f, retry, clock_.now(), "channel:" + channel + ":notify");
+    if (!r) return r.error();
+  }
+  return true;
+}
+
+}  // namespace repay::realtime

@@ -1,0 +1,1434 @@
+// Batches end to end through the store: batch::intake_file() on real batch files, then the
+// SqliteStore's pipeline, deadline and return-file statements, on a real SQLite file in a temporary
+// directory with a real FieldCipher. Agreements are created the way signing creates them
+// (SqliteStore::finish with create_agreement).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <doctest/doctest.h>
+
+#include "batch/intake.h"
+#include "batch/return_file.h"
+#include "batch/returns.h"
+#include "core/codes.h"
+#include "core/validate.h"
+#include "store/sqlite_store.h"
+
+namespace repay::store {
+namespace {
+
+using namespace std::chrono_literals;
+using batch::BankFact;
+using batch::DebitTask;
+using batch::IntakeResult;
+using batch::Transition;
+
+const std::string kKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+const std::string kDateText = "20261121";
+const Date kDate(2026, 11, 21);
+// Default timing (files.md): send_from 06:00, return_deadline 16:00, force_fail_lead 10 minutes.
+const Instant kReceived = cst_time_on(kDate, 5 * 60);
+const Instant kSendFrom = cst_time_on(kDate, 6 * 60);
+const Instant kForceFail = cst_time_on(kDate, 15 * 60 + 50);
+
+// --- synthetic data -------------------------------------------------------------------------
+
+// Appends the Luhn check digit.
+std::string luhn_complete(const std::string& body) {
+  int sum = 0;
+  bool dbl = true;  // the digit left of the check digit is doubled
+  for (auto it = body.rbegin(); it != body.rend(); ++it) {
+    int d = *it - '0';
+    if (dbl) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    dbl = !dbl;
+  }
+  return body + static_cast<char>('0' + (10 - sum % 10) % 10);
+}
+
+std::string pad(int64_t n, int width) {
+  std::string s = std::to_string(n);
+  return std::string(static_cast<size_t>(width) - s.size(), '0') + s;
+}
+
+// 16 digits, Luhn-valid: 8-digit prefix, 7-digit number, check digit.
+std::string card(const std::string& prefix8, int n) { return luhn_complete(prefix8 + pad(n, 7)); }
+
+// The same card with its check digit wrong.
+std::string bad_luhn(const std::string& c) {
+  std::string s = c;
+  s.back() = s.back() == '9' ? '0' : static_cast<char>(s.back() + 1);
+  return s;
+}
+
+// GB 11643 ID: area 110101, born 1990-01-01, sequence n, check character computed.
+std::string gb_id(int n) {
+  std::string body = "11010119900101" + pad(n % 1000, 3);
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) sum += (body[static_cast<size_t>(i)] - '0') * kWeights[i];
+  return body + "10X98765432"[sum % 11];
+}
+
+std::string bad_id(const std::string& id) {
+  std::string s = id;
+  s.back() = s.back() == '0' ? '1' : '0';
+  return s;
+}
+
+struct Holder {
+  std::string credit;
+  std::string debit;
+  std::string name;
+  std::string id_type = "01";
+  std::string id_no;
+  std::string agreement_no;
+  std::string kind;
+};
+
+// One D line's values; the file helper numbers them.
+struct Line {
+  std::string item_id;
+  Holder h;
+  Fen amount = 0;
+  std::string memo;
+};
+
+// A batch file's text: header totals from the lines unless given.
+std::string batch_text(const std::string& batch_no, const std::vector<Line>& lines,
+                       std::optional<int64_t> count = {}, std::optional<Fen> amount = {},
+                       const std::string& date = kDateText) {
+  Fen sum = 0;
+  for (const auto& l : lines) sum += l.amount;
+  std::string s = "H|CC01|" + batch_no + "|" + date + "|" +
+                  std::to_string(count.value_or(static_cast<int64_t>(lines.size()))) + "|" +
+                  std::to_string(amount.value_or(sum)) + "\n";
+  int seq = 0;
+  for (const auto& l : lines) {
+    s += "D|" + std::to_string(++seq) + "|" + l.item_id + "|" + l.h.credit + "|" + l.h.name + "|" +
+         l.h.id_type + "|" + l.h.id_no + "|" + l.h.debit + "|" + l.h.agreement_no + "|" +
+         std::to_string(l.amount) + "|" + l.memo + "\n";
+  }
+  return s;
+}
+
+std::string file_name(const std::string& batch_no, const std::string& date = kDateText) {
+  return "REPAY_CC01_" + date + "_" + batch_no + ".txt";
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string l;
+  while (std::getline(in, l)) out.push_back(l);
+  return out;
+}
+
+std::vector<std::string> split_fields(const std::string& line) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t bar = line.find('|', start);
+    out.push_back(line.substr(start, bar - start));
+    if (bar == std::string::npos) return out;
+    start = bar + 1;
+  }
+}
+
+// --- the rig --------------------------------------------------------------------------------
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/repay_batch_store_test_XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
+};
+
+crypto::FieldCipher make_cipher() {
+  auto c = crypto::FieldCipher::from_hex_key(kKey);
+  REQUIRE(c.ok());
+  return *c;
+}
+
+struct ItemRow {
+  std::string item_id, state, resp_code, txn_no, req_sn, late_state, channel_id, fee_rule,
+      channel_txn_no, claim_node;
+  int64_t amount = 0, fee = 0, cardholder_fee = 0, debit_amount = 0, forced = 0, next_at = 0,
+          query_count = 0, version = 0;
+  std::optional<int64_t> finished_at;
+};
+
+struct Rig {
+  TempDir dir;
+  crypto::FieldCipher cipher = make_cipher();
+  std::unique_ptr<SqliteStore> store;
+  batch::BatchCenter center;
+  batch::Hasher hash;
+  int files = 0;
+  int signings = 0;
+
+  Rig() {
+    auto s = SqliteStore::open(dir.path + "/repay.db", cipher);
+    REQUIRE_MESSAGE(s.ok(), s.error().to_string());
+    store = std::move(*s);
+    center.center_id = "CC01";
+    hash = [this](const std::string& v) { return cipher.lookup_hash(v); };
+  }
+
+  SqliteStore& s() { return *store; }
+
+  // Signs an agreement the way the signing use-case stores it.
+  Holder sign(int n, const std::string& kind = signing::kCollect,
+              const std::string& center_id = "CC01") {
+    Holder h;
+    h.credit = card("62220101", n);
+    h.debit = card("62220202", n);
+    h.name = "持卡人" + std::to_string(n);
+    h.id_no = gb_id(n);
+    h.kind = kind;
+    const std::string req_no = "SIGN" + std::to_string(++signings);
+    auto cl = s().claim(center_id, req_no, "sign3", "canonical " + req_no, kReceived - 24h, 120s);
+    REQUIRE(cl.ok());
+    REQUIRE(cl->kind == signing::Claim::Kind::kClaimed);
+    signing::SigningOutcome o;
+    o.center_id = center_id;
+    o.req_no = req_no;
+    o.token = cl->token;
+    o.actor = "api:" + center_id + ":" + req_no;
+    o.now = kReceived - 24h;
+    o.record.tx_code = "sign3";
+    o.record.status = "SIGNED";
+    o.record.resp_code = "0000";
+    signing::Agreement a;
+    a.agreement_no = "AG" + pad(n, 4);
+    a.center_id = center_id;
+    a.kind = kind;
+    a.channel_id = kind == signing::kQuick ? "QP1" : "CB1";
+    a.state = signing::kActive;
+    a.holder = signing::CardHolder{h.credit, h.debit, h.name, h.id_type, h.id_no};
+    if (kind == signing::kQuick) {
+      a.mobile = "13800138000";
+      a.protocol_no = "PROT" + pad(n, 4);
+    }
+    o.create_agreement = a;
+    auto r = s().finish(o);
+    REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+    h.agreement_no = r->agreement_no;
+    REQUIRE(h.agreement_no == a.agreement_no);
+    return h;
+  }
+
+  void revoke(const Holder& h) {
+    const std::string req_no = "UNSIGN" + std::to_string(++signings);
+    auto cl = s().claim("CC01", req_no, "unsign", "canonical " + req_no, kReceived - 12h, 120s);
+    REQUIRE(cl.ok());
+    signing::SigningOutcome o;
+    o.center_id = "CC01";
+    o.req_no = req_no;
+    o.token = cl->token;
+    o.now = kReceived - 12h;
+    o.record.tx_code = "unsign";
+    o.record.status = "REVOKED";
+    o.record.resp_code = "0000";
+    o.revoke_agreement = h.agreement_no;
+    REQUIRE(s().finish(o).ok());
+  }
+
+  std::string write(const std::string& bytes) {
+    const std::string path = dir.path + "/in" + std::to_string(++files) + ".txt";
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+
+  IntakeResult intake(const std::string& name, const std::string& bytes, Instant at = kReceived,
+                      const batch::BatchCenter* c = nullptr) {
+    auto r = batch::intake_file(s(), c ? *c : center, hash, write(bytes), name, at);
+    REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+    return *r;
+  }
+
+  IntakeResult accept(const std::string& batch_no, const std::vector<Line>& lines,
+                      const batch::BatchCenter* c = nullptr) {
+    auto r = intake(file_name(batch_no), batch_text(batch_no, lines), kReceived, c);
+    REQUIRE(r.kind == IntakeResult::Kind::kAccepted);
+    return r;
+  }
+
+  int64_t scalar(const std::string& sql) {
+    auto c = s().pool().acquire();
+    auto q = c->prepare(sql);
+    REQUIRE_MESSAGE(q.ok(), q.error().to_string());
+    auto row = q->step();
+    REQUIRE(row.ok());
+    REQUIRE(*row);
+    return q->integer(0);
+  }
+
+  int64_t rows(const std::string& table) {
+    auto n = s().count_rows(table);
+    REQUIRE(n.ok());
+    return *n;
+  }
+
+  ItemRow item(const std::string& batch_no, int64_t seq) {
+    auto c = s().pool().acquire();
+    auto q = c->prepare(
+        "SELECT item_id, state, resp_code, txn_no, req_sn, late_state, channel_id, fee_rule, "
+        "channel_txn_no, claim_node, amount, fee, cardholder_fee, debit_amount, forced, next_at, "
+        "query_count, version, finished_at FROM batch_items WHERE center_id = 'CC01' AND "
+        "batch_no = ? AND seq = ?");
+    REQUIRE(q.ok());
+    q->bind(1, batch_no).bind(2, seq);
+    auto row = q->step();
+    REQUIRE(row.ok());
+    REQUIRE_MESSAGE(*row, "no item " << batch_no << ":" << seq);
+    ItemRow r;
+    r.item_id = q->text(0);
+    r.state = q->text(1);
+    r.resp_code = q->text(2);
+    r.txn_no = q->text(3);
+    r.req_sn = q->text(4);
+    r.late_state = q->text(5);
+    r.channel_id = q->text(6);
+    r.fee_rule = q->text(7);
+    r.channel_txn_no = q->text(8);
+    r.claim_node = q->text(9);
+    r.amount = q->integer(10);
+    r.fee = q->integer(11);
+    r.cardholder_fee = q->integer(12);
+    r.debit_amount = q->integer(13);
+    r.forced = q->integer(14);
+    r.next_at = q->integer(15);
+    r.query_count = q->integer(16);
+    r.version = q->integer(17);
+    if (!q->is_null(18)) r.finished_at = q->integer(18);
+    return r;
+  }
+
+  batch::BatchSummary summary(const std::string& batch_no) {
+    auto b = s().batch("CC01", batch_no);
+    REQUIRE(b.ok());
+    REQUIRE_MESSAGE(b->has_value(), "no batch " << batch_no);
+    return **b;
+  }
+
+  int64_t open_items(const std::string& batch_no) {
+    return scalar("SELECT open_items FROM batches WHERE batch_no = '" + batch_no + "'");
+  }
+
+  std::vector<DebitTask> claim(const std::string& channel, int max, Instant now,
+                               const std::string& node = "node1") {
+    auto r = s().claim_debits(channel, max, now, node);
+    REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+    return *r;
+  }
+
+  std::vector<DebitTask> claim_queries(const std::string& channel, int max, Instant now) {
+    auto r = s().claim_queries(channel, max, now, 30s);
+    REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+    return *r;
+  }
+
+  Transition apply(const std::string& batch_no, int64_t seq, BankFact f, Instant now,
+                   Instant retry_at = {}) {
+    batch::BatchStore::Fact fact{batch::ItemKey{"CC01", batch_no, seq}, std::move(f), retry_at};
+    auto r = s().apply_facts({fact}, now, "test");
+    REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+    REQUIRE(r->size() == 1);
+    return r->front();
+  }
+};
+
+BankFact fact(BankFact::Kind k, const std::string& code = "") {
+  BankFact f;
+  f.kind = k;
+  f.code = code;
+  if (k == BankFact::Kind::kSuccess) {
+    f.channel_txn_no = "CT" + code;
+    f.settle_date = kDateText;
+  }
+  return f;
+}
+const BankFact kSuccessFact = fact(BankFact::Kind::kSuccess);
+const BankFact kUnknownFact = fact(BankFact::Kind::kUnknown);
+const BankFact kBusyFact = fact(BankFact::Kind::kBusy);
+const BankFact kNotFoundFact = fact(BankFact::Kind::kNotFound);
+
+TEST_CASE("synthetic data is valid") {
+  for (int n : {0, 1, 2, 99, 12345}) {
+    CHECK(luhn_ok(card("62220101", n)));
+    CHECK_FALSE(luhn_ok(bad_luhn(card("62220101", n))));
+    CHECK(id_value_ok("01", gb_id(n)));
+    CHECK_FALSE(id_value_ok("01", bad_id(gb_id(n))));
+  }
+  CHECK(id_value_ok("01", "11010519491231002X"));  // the standard's own example
+  CHECK(gb_id(2) != gb_id(3));
+}
+
+// --- intake ---------------------------------------------------------------------------------
+
+TEST_CASE("intake: every item code of files.md in one file, the first that applies wins") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  const Holder a2 = r.sign(2, signing::kQuick);
+  const Holder revoked = r.sign(3);
+  r.revoke(revoked);
+  const Holder other_center = r.sign(4, signing::kCollect, "CC02");
+
+  Holder bad_card = a1;
+  bad_card.credit = bad_luhn(a1.credit);
+  Holder bad_debit_card = a1;
+  bad_debit_card.debit = bad_luhn(a1.debit);
+  Holder bad_idno = a1;
+  bad_idno.id_no = bad_id(a1.id_no);
+  Holder unknown = a1;
+  unknown.agreement_no = "AGNONE";
+  Holder other_name = a1;
+  other_name.name = "别人";
+  Holder other_debit = a1;
+  other_debit.debit = card("62220303", 1);
+  Holder other_credit = a1;
+  other_credit.credit = card("62220404", 1);
+  Holder other_id = a1;
+  other_id.id_no = gb_id(99);
+  Holder other_id_type = a1;
+  other_id_type.id_type = "02";
+
+  const Fen limit = r.center.per_item_limit;
+  const std::vector<Line> lines = {
+      {"ITEM01", a1, 10'000, "first"},         // 1 ok
+      {"ITEM01", a2, 20'000, ""},              // 2 2006: repeats seq 1
+      {"ITEM03", bad_card, 10'000, ""},        // 3 2003 credit card
+      {"ITEM04", bad_idno, 10'000, ""},        // 4 2004
+      {"ITEM05", a1, 0, ""},                   // 5 2005 zero
+      {"ITEM06", a1, limit + 1, ""},           // 6 2005 over the per-item limit
+      {"ITEM07", unknown, 10'000, ""},         // 7 2001 unknown
+      {"ITEM08", revoked, 10'000, ""},         // 8 2001 revoked
+      {"ITEM09", other_center, 10'000, ""},    // 9 2001 another center's
+      {"ITEM10", other_name, 10'000, ""},      // 10 2002 name
+      {"ITEM11", other_debit, 10'000, ""},     // 11 2002 debit card
+      {"ITEM12", other_credit, 10'000, ""},    // 12 2002 credit card
+      {"ITEM13", other_id, 10'000, ""},        // 13 2002 ID number
+      {"ITEM14", other_id_type, 10'000, ""},   // 14 2002 ID type
+      {"ITEM15", a2, 30'000, "quick"},         // 15 ok
+      {"ITEM16", bad_card, 0, ""},             // 16 2003 before 2005
+      {"ITEM03", a1, 10'000, ""},              // 17 2006: ITEM03 was used by seq 3 (rejected)
+      {"ITEM18", a1, limit, ""},               // 18 ok: at the limit
+      {"ITEM19", bad_debit_card, 10'000, ""},  // 19 2003 debit card
+      {"ITEM20", unknown, 0, ""},              // 20 2005 before 2001
+  };
+  const std::vector<std::string> want = {
+      "",     "2006", "2003", "2004", "2005", "2005", "2001", "2001", "2001", "2002",
+      "2002", "2002", "2002", "2002", "",     "2003", "2006", "",     "2003", "2005"};
+
+  auto res = r.accept("B001", lines);
+  CHECK(res.status == "00");
+  CHECK(res.items == 20);
+  CHECK(res.rejected_items == 17);
+
+  for (int64_t seq = 1; seq <= 20; ++seq) {
+    CAPTURE(seq);
+    const ItemRow it = r.item("B001", seq);
+    const std::string& code = want[static_cast<size_t>(seq - 1)];
+    CHECK(it.item_id == lines[static_cast<size_t>(seq - 1)].item_id);
+    CHECK(it.amount == lines[static_cast<size_t>(seq - 1)].amount);
+    if (code.empty()) {
+      CHECK(it.state == "PENDING");
+      CHECK(it.resp_code.empty());
+      CHECK_FALSE(it.finished_at.has_value());
+      CHECK(it.channel_id == (seq == 15 ? "QP1" : "CB1"));
+    } else {
+      CHECK(it.state == "REJECTED");
+      CHECK(it.resp_code == code);
+      CHECK(it.finished_at == to_unix_ms(kReceived));
+      CHECK(it.channel_id.empty());  // never sent to a channel
+    }
+    CHECK(it.txn_no.empty());
+    CHECK(it.req_sn.empty());
+  }
+  // The original of a repeated itemId is untouched; the itemId belongs to its first line.
+  CHECK(r.scalar("SELECT seq FROM item_ids WHERE center_id = 'CC01' AND item_id = 'ITEM01'") == 1);
+  CHECK(r.scalar("SELECT seq FROM item_ids WHERE center_id = 'CC01' AND item_id = 'ITEM03'") == 3);
+  CHECK(r.rows("item_ids") == 18);
+
+  const auto b = r.summary("B001");
+  CHECK(b.state == "OPEN");
+  CHECK(b.total == 20);
+  CHECK(b.failed == 17);
+  CHECK(b.open == 3);
+  CHECK(b.success == 0);
+  CHECK(b.send_from_at == kSendFrom);
+  CHECK(b.force_fail_at == kForceFail);
+  CHECK(b.received_at == kReceived);
+  CHECK(b.encoding == "UTF-8");
+  CHECK(r.open_items("B001") == 3);
+
+  // A later file: every itemId of the accepted file is used, whatever its result.
+  const Holder a5 = r.sign(5);
+  auto later = r.accept("B002", {{"ITEM01", a5, 100, ""},    // used by B001 (ok there)
+                                 {"ITEM03", a5, 100, ""},    // used by B001 (2003 there)
+                                 {"ITEM30", a5, 100, ""}});  // fresh
+  CHECK(later.rejected_items == 2);
+  CHECK(r.item("B002", 1).resp_code == "2006");
+  CHECK(r.item("B002", 2).resp_code == "2006");
+  CHECK(r.item("B002", 3).state == "PENDING");
+  // ... and the originals keep their own results.
+  CHECK(r.item("B001", 1).state == "PENDING");
+  CHECK(r.item("B001", 3).resp_code == "2003");
+  CHECK(r.scalar("SELECT batch_no = 'B001' FROM item_ids WHERE item_id = 'ITEM01'") == 1);
+
+  // Another card center's itemIds are its own.
+  batch::BatchCenter cc02 = r.center;
+  cc02.center_id = "CC02";
+  std::string text = batch_text("B001", {{"ITEM01", other_center, 100, ""}});
+  text.replace(text.find("CC01"), 4, "CC02");
+  auto theirs = r.intake("REPAY_CC02_20261121_B001.txt", text, kReceived, &cc02);
+  REQUIRE(theirs.kind == IntakeResult::Kind::kAccepted);
+  CHECK(theirs.rejected_items == 0);
+}
+
+TEST_CASE("intake: the same file again is skipped and stores nothing new") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  const std::string text = batch_text("B001", {{"ITEM1", a1, 100, ""}, {"ITEM2", a1, 200, ""}});
+  REQUIRE(r.intake(file_name("B001"), text).kind == IntakeResult::Kind::kAccepted);
+  const int64_t files = r.rows("batch_files"), items = r.rows("batch_items"),
+                ids = r.rows("item_ids"), batches = r.rows("batches"), audit = r.rows("audit");
+
+  for (Instant at : {kReceived + 1min, kForceFail + 1h}) {  // even after the force-fail time
+    auto again = r.intake(file_name("B001"), text, at);
+    CHECK(again.kind == IntakeResult::Kind::kSkipped);
+    CHECK(again.status.empty());
+    CHECK(again.return_file.empty());
+  }
+  CHECK(r.rows("batch_files") == files);
+  CHECK(r.rows("batch_items") == items);
+  CHECK(r.rows("item_ids") == ids);
+  CHECK(r.rows("batches") == batches);
+  CHECK(r.rows("audit") == audit);
+  CHECK(r.item("B001", 1).state == "PENDING");  // not 2006 against itself
+  auto due = r.s().rejections_due();
+  REQUIRE(due.ok());
+  CHECK(due->empty());
+}
+
+TEST_CASE("intake: batchNo reuse -> F3 REJ1, another bad file REJ2; the accepted batch is kept") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  r.accept("B001", {{"ITEM1", a1, 100, ""}});
+
+  auto f3 = r.intake(file_name("B001"), batch_text("B001", {{"ITEM9", a1, 900, ""}}));
+  CHECK(f3.kind == IntakeResult::Kind::kRejected);
+  CHECK(f3.status == "F3");
+  CHECK(f3.error.code == "F3");
+  CHECK(f3.return_file == "RET_CC01_20261121_B001_REJ1.txt");
+
+  // Another bad one with the same batchNo (here totals that do not match: F2 comes before F3).
+  auto f2 = r.intake(file_name("B001"), batch_text("B001", {{"ITEM8", a1, 800, ""}}, 2));
+  CHECK(f2.status == "F2");
+  CHECK(f2.return_file == "RET_CC01_20261121_B001_REJ2.txt");
+
+  // And the very same rejected file again: skipped, no REJ3.
+  auto same = r.intake(file_name("B001"), batch_text("B001", {{"ITEM8", a1, 800, ""}}, 2));
+  CHECK(same.kind == IntakeResult::Kind::kSkipped);
+
+  CHECK(r.summary("B001").total == 1);
+  CHECK(r.item("B001", 1).item_id == "ITEM1");
+  CHECK(r.rows("batch_items") == 1);
+  CHECK(r.rows("item_ids") == 1);  // a rejected file uses no itemId
+
+  auto due = r.s().rejections_due();
+  REQUIRE(due.ok());
+  REQUIRE(due->size() == 2);
+  CHECK((*due)[0].status == "F3");
+  CHECK((*due)[0].return_file == "RET_CC01_20261121_B001_REJ1.txt");
+  CHECK((*due)[0].header_count == 1);
+  CHECK((*due)[0].header_amount == 900);
+  CHECK((*due)[1].status == "F2");
+  CHECK((*due)[1].return_file == "RET_CC01_20261121_B001_REJ2.txt");
+  CHECK((*due)[1].header_count == 2);
+  CHECK((*due)[1].header_amount == 800);
+  CHECK((*due)[1].error.find("F2") != std::string::npos);
+}
+
+TEST_CASE("intake: a rejected file does not use its batchNo nor its itemIds") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  const std::vector<Line> lines = {{"ITEM70", a1, 100, ""}, {"ITEM71", a1, 200, ""}};
+  auto bad = r.intake(file_name("B007"), batch_text("B007", lines, std::nullopt, 301));
+  CHECK(bad.status == "F2");
+  CHECK(bad.return_file == "RET_CC01_20261121_B007_REJ1.txt");
+  CHECK_FALSE(r.s().batch("CC01", "B007")->has_value());
+
+  auto fixed = r.intake(file_name("B007"), batch_text("B007", lines));
+  CHECK(fixed.kind == IntakeResult::Kind::kAccepted);
+  CHECK(fixed.rejected_items == 0);
+  CHECK(r.summary("B007").state == "OPEN");
+  // A third file with that batchNo: now F3, and its rejection number continues (REJ2).
+  auto f3 = r.intake(file_name("B007"), batch_text("B007", {{"ITEM72", a1, 100, ""}}));
+  CHECK(f3.status == "F3");
+  CHECK(f3.return_file == "RET_CC01_20261121_B007_REJ2.txt");
+}
+
+TEST_CASE("intake: F6 when received at or after the force-fail time") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  auto late = r.intake(file_name("B006"), batch_text("B006", {{"ITEM1", a1, 100, ""}}), kForceFail);
+  CHECK(late.status == "F6");
+  CHECK(late.return_file == "RET_CC01_20261121_B006_REJ1.txt");
+  CHECK_FALSE(r.s().batch("CC01", "B006")->has_value());
+  CHECK(r.rows("item_ids") == 0);
+
+  // A millisecond earlier it is accepted (another file: the one above is recorded as handled).
+  auto in_time = r.intake(file_name("B006"), batch_text("B006", {{"ITEM1", a1, 100, "x"}}),
+                          kForceFail - 1ms);
+  CHECK(in_time.kind == IntakeResult::Kind::kAccepted);
+  // Days early is fine: it waits for send_from.
+  auto early = r.intake(file_name("B008"), batch_text("B008", {{"ITEM2", a1, 100, ""}}),
+                        kReceived - 72h);
+  CHECK(early.kind == IntakeResult::Kind::kAccepted);
+}
+
+TEST_CASE("intake: F1, F2, F4, F5 are recorded with their return file names") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  const std::vector<Line> three = {{"I1", a1, 100, ""}, {"I2", a1, 200, ""}, {"I3", a1, 300, ""}};
+
+  std::string gap = batch_text("F1B", three);
+  gap.replace(gap.find("D|3|"), 4, "D|4|");
+  auto f1 = r.intake(file_name("F1B"), gap);
+  CHECK(f1.status == "F1");
+  CHECK(f1.return_file == "RET_CC01_20261121_F1B_REJ1.txt");
+
+  auto f2 = r.intake(file_name("F2B"), batch_text("F2B", three, 4));
+  CHECK(f2.status == "F2");
+
+  std::string invalid = batch_text("F4B", three);
+  invalid.replace(invalid.find("I2|"), 3, "I2|\xC0\xAF");  // overlong UTF-8 in a card field
+  auto f4 = r.intake(file_name("F4B"), invalid);
+  CHECK(f4.status == "F4");
+
+  batch::BatchCenter small = r.center;
+  small.limits.max_items = 2;
+  auto f5 = r.intake(file_name("F5B"), batch_text("F5B", three), kReceived, &small);
+  CHECK(f5.status == "F5");
+
+  for (const auto& [name, status, count, amount] :
+       {std::tuple{"F1B", "F1", 3, 600}, {"F2B", "F2", 4, 600}, {"F5B", "F5", 3, 600}}) {
+    CAPTURE(name);
+    auto bytes = gap;  // only for the sha of F1B below
+    (void)bytes;
+    auto due = r.s().rejections_due();
+    REQUIRE(due.ok());
+    bool found = false;
+    for (const auto& f : *due) {
+      if (f.batch_no != name) continue;
+      found = true;
+      CHECK(f.status == status);
+      CHECK(f.center_id == "CC01");
+      CHECK(f.batch_date == kDateText);
+      CHECK(f.file_name == file_name(name));
+      CHECK(f.return_file == batch::return_file_name("CC01", kDateText, name, 1));
+      CHECK(f.header_count == count);
+      CHECK(f.header_amount == amount);
+      CHECK(f.received_at == kReceived);
+      CHECK_FALSE(f.error.empty());
+    }
+    CHECK(found);
+  }
+  CHECK(r.rows("batches") == 0);
+  CHECK(r.rows("batch_items") == 0);
+  CHECK(r.rows("item_ids") == 0);
+
+  // The rejection file: a header only, with the header's figures as received.
+  auto due = r.s().rejections_due();
+  REQUIRE(due.ok());
+  REQUIRE(due->size() == 4);
+  const batch::FileRecord& rec = (*due)[1];
+  REQUIRE(rec.batch_no == "F2B");
+  const std::string out = r.dir.path + "/" + rec.return_file;
+  auto w = batch::write_rejection_file(rec, files::Encoding::kUtf8, out);
+  REQUIRE(w.ok());
+  CHECK(file_bytes(out) == "H|CC01|F2B|20261121|F2|4|600|0|0|0|0\n");
+  CHECK(w->size == file_bytes(out).size());
+
+  REQUIRE(r.s().mark_rejection_returned("CC01", rec.file_name, rec.sha256, kReceived + 1min).ok());
+  auto after = r.s().rejections_due();
+  REQUIRE(after.ok());
+  CHECK(after->size() == 3);
+}
+
+TEST_CASE("intake: fees, FIXED and PERCENT, paid by the center or by the cardholder") {
+  Rig r;
+  const Holder collect = r.sign(1);
+  const Holder quick = r.sign(2, signing::kQuick);
+
+  batch::BatchCenter c1 = r.center;
+  c1.fee_collect.kind = "FIXED";
+  c1.fee_collect.fixed = 200;
+  c1.fee_collect.payer = "CARDHOLDER";
+  c1.fee_quick.kind = "PERCENT";
+  c1.fee_quick.basis_points = 15;
+  c1.fee_quick.min = 100;
+  c1.fee_quick.payer = "CENTER";
+  r.accept("B001", {{"I1", collect, 10'000, ""},      // FIXED 200 by the cardholder
+                    {"I2", quick, 1'000'000, ""},     // 0.15% = 1500 by the center
+                    {"I3", quick, 10'000, ""}},       // 15 -> the minimum 100
+           &c1);
+  auto i1 = r.item("B001", 1);
+  CHECK(i1.fee == 200);
+  CHECK(i1.cardholder_fee == 200);
+  CHECK(i1.debit_amount == 10'200);
+  CHECK(i1.fee_rule == "FIXED:200/CARDHOLDER");
+  auto i2 = r.item("B001", 2);
+  CHECK(i2.fee == 1500);
+  CHECK(i2.cardholder_fee == 0);
+  CHECK(i2.debit_amount == 1'000'000);
+  CHECK(i2.fee_rule == "PERCENT:15:min=100:max=0/CENTER");
+  auto i3 = r.item("B001", 3);
+  CHECK(i3.fee == 100);
+  CHECK(i3.cardholder_fee == 0);
+  CHECK(i3.debit_amount == 10'000);
+
+  batch::BatchCenter c2 = r.center;
+  c2.fee_collect.kind = "FIXED";
+  c2.fee_collect.fixed = 300;
+  c2.fee_collect.payer = "CENTER";
+  c2.fee_quick.kind = "PERCENT";
+  c2.fee_quick.basis_points = 20;
+  c2.fee_quick.payer = "CARDHOLDER";
+  c2.fee_quick.max = 1500;
+  r.accept("B002", {{"J1", collect, 10'000, ""},   // FIXED 300 by the center
+                    {"J2", quick, 500'000, ""},    // 0.20% = 1000 by the cardholder
+                    {"J3", quick, 1'000'000, ""}},  // 2000 -> the maximum 1500
+           &c2);
+  auto j1 = r.item("B002", 1);
+  CHECK(j1.fee == 300);
+  CHECK(j1.cardholder_fee == 0);
+  CHECK(j1.debit_amount == 10'000);
+  auto j2 = r.item("B002", 2);
+  CHECK(j2.fee == 1000);
+  CHECK(j2.cardholder_fee == 1000);
+  CHECK(j2.debit_amount == 501'000);
+  auto j3 = r.item("B002", 3);
+  CHECK(j3.fee == 1500);
+  CHECK(j3.debit_amount == 1'001'500);
+
+  // The DEBIT asks for amount + cardholder fee.
+  auto tasks = r.claim("QP1", 10, kSendFrom);
+  REQUIRE(tasks.size() == 4);
+  std::map<std::string, Fen> amount_of;
+  for (const auto& t : tasks) amount_of[t.batch_no + ":" + std::to_string(t.seq)] = t.debit_amount;
+  CHECK(amount_of["B001:2"] == 1'000'000);
+  CHECK(amount_of["B001:3"] == 10'000);
+  CHECK(amount_of["B002:2"] == 501'000);
+  CHECK(amount_of["B002:3"] == 1'001'500);
+  auto collects = r.claim("CB1", 10, kSendFrom);
+  REQUIRE(collects.size() == 2);
+  CHECK(collects[0].debit_amount == 10'200);
+  CHECK(collects[1].debit_amount == 10'000);
+}
+
+TEST_CASE("intake: a batch left LOADING by a crash is discarded and loaded afresh") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  const std::vector<Line> lines = {{"ITEM1", a1, 100, ""}, {"ITEM2", a1, 200, ""},
+                                   {"ITEM3", a1, 300, ""}};
+  const std::string text = batch_text("B009", lines);
+  const int64_t audit_before = r.rows("audit");
+  {
+    // What intake_file does, interrupted: more items than one chunk, so a chunk is committed.
+    batch::NewBatch nb;
+    nb.center_id = "CC01";
+    nb.batch_no = "B009";
+    nb.batch_date = kDateText;
+    nb.file_name = file_name("B009");
+    nb.sha256 = "not-the-real-sha";
+    nb.total_count = 3;
+    nb.total_amount = 600;
+    nb.received_at = kReceived;
+    nb.send_from_at = kSendFrom;
+    nb.force_fail_at = kForceFail;
+    nb.encoding = "UTF-8";
+    auto loader = r.s().start_loading(nb);
+    REQUIRE(loader.ok());
+    for (int64_t seq = 1; seq <= 20'005; ++seq) {
+      const std::string id = "ITEM" + std::to_string(seq);
+      auto fresh = (*loader)->use_item_id(id, seq);
+      REQUIRE(fresh.ok());
+      REQUIRE(*fresh);
+      batch::NewItem it;
+      it.seq = seq;
+      it.item_id = id;
+      it.agreement_no = a1.agreement_no;
+      it.channel_id = "CB1";
+      it.amount = 100;
+      it.debit_amount = 100;
+      REQUIRE((*loader)->add(it).ok());
+    }
+    // The loader goes away without finish(): the process died.
+  }
+  const auto loading = r.summary("B009");
+  CHECK(loading.state == "LOADING");
+  CHECK(loading.total == 20'000);  // the committed chunk
+  CHECK(r.rows("item_ids") == 20'000);
+  CHECK(r.rows("batch_files") == 0);
+  // Nothing of a LOADING batch is sent.
+  CHECK(r.claim("CB1", 10, kSendFrom).empty());
+  // It is not "used" either: the batchNo is free for the file.
+  CHECK_FALSE(r.s().accepted_batch_sha("CC01", "B009")->has_value());
+
+  auto res = r.intake(file_name("B009"), text);
+  REQUIRE(res.kind == IntakeResult::Kind::kAccepted);
+  CHECK(res.rejected_items == 0);  // no 2006 against its own earlier load
+  CHECK(r.rows("batch_items") == 3);
+  CHECK(r.rows("item_ids") == 3);
+  for (int64_t seq = 1; seq <= 3; ++seq) {
+    CHECK(r.item("B009", seq).state == "PENDING");
+    CHECK(r.item("B009", seq).amount == seq * 100);
+  }
+  const auto b = r.summary("B009");
+  CHECK(b.state == "OPEN");
+  CHECK(b.total == 3);
+  CHECK(r.open_items("B009") == 3);
+  CHECK(r.rows("audit") == audit_before + 1);  // the batch's acceptance
+  // The stored batch names the real file.
+  auto sha = r.s().accepted_batch_sha("CC01", "B009");
+  REQUIRE(sha->has_value());
+  CHECK(**sha != "not-the-real-sha");
+}
+
+// --- claim_debits ---------------------------------------------------------------------------
+
+TEST_CASE("claim_debits: window, order, TxnNo and ReqSn once, decrypted fields, disjoint") {
+  Rig r;
+  const Holder collect = r.sign(1);
+  const Holder quick = r.sign(2, signing::kQuick);
+  r.accept("B001", {{"I1", collect, 100, ""}, {"I2", collect, 200, ""}, {"I3", quick, 300, ""}});
+  // B002 with an earlier force-fail time (return deadline 14:00).
+  batch::BatchCenter early = r.center;
+  early.timing.return_deadline_minutes = 14 * 60;
+  r.accept("B002", {{"K1", collect, 400, ""}}, &early);
+  const Instant b2_force_fail = cst_time_on(kDate, 13 * 60 + 50);
+  CHECK(r.summary("B002").force_fail_at == b2_force_fail);
+
+  CHECK(r.claim("CB1", 10, kSendFrom - 1ms).empty());  // not before send_from
+
+  // The batch whose force-fail time comes first goes first.
+  auto first = r.claim("CB1", 1, kSendFrom);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].batch_no == "B002");
+  CHECK(first[0].force_fail_at == b2_force_fail);
+
+  auto next = r.claim("CB1", 10, kSendFrom);
+  REQUIRE(next.size() == 2);  // disjoint from the first claim
+  CHECK(next[0].batch_no == "B001");
+  CHECK(next[0].seq == 1);
+  CHECK(next[1].seq == 2);
+  CHECK(r.claim("CB1", 10, kSendFrom).empty());  // every CB1 item is SENDING now
+
+  const DebitTask& t = next[0];
+  CHECK(t.center_id == "CC01");
+  CHECK(t.channel_id == "CB1");
+  CHECK(t.kind == "COLLECT");
+  CHECK(t.card_no == collect.debit);  // the debit card, decrypted
+  CHECK(t.name == collect.name);
+  CHECK(t.id_type == "01");
+  CHECK(t.id_no == collect.id_no);
+  CHECK(t.protocol_no.empty());
+  CHECK(t.debit_amount == 100);
+  CHECK(t.agreement_no == collect.agreement_no);
+  CHECK(is_identifier(t.txn_no));
+  CHECK(is_identifier(t.req_sn));
+  std::set<std::string> txns = {first[0].txn_no, next[0].txn_no, next[1].txn_no};
+  std::set<std::string> sns = {first[0].req_sn, next[0].req_sn, next[1].req_sn};
+  CHECK(txns.size() == 3);
+  CHECK(sns.size() == 3);
+
+  // Stored before any call: SENDING with its claim.
+  auto row = r.item("B001", 1);
+  CHECK(row.state == "SENDING");
+  CHECK(row.txn_no == t.txn_no);
+  CHECK(row.req_sn == t.req_sn);
+  CHECK(row.claim_node == "node1");
+  CHECK(row.version == t.version);
+  auto by_sn = r.s().item_by_req_sn("CB1", t.req_sn);
+  REQUIRE(by_sn.ok());
+  REQUIRE(by_sn->has_value());
+  CHECK((*by_sn)->batch_no == "B001");
+  CHECK((*by_sn)->seq == 1);
+  CHECK_FALSE(r.s().item_by_req_sn("QP1", t.req_sn)->has_value());
+
+  auto q = r.claim("QP1", 10, kSendFrom);
+  REQUIRE(q.size() == 1);
+  CHECK(q[0].kind == "QUICK");
+  CHECK(q[0].protocol_no == "PROT0002");
+  CHECK(q[0].debit_amount == 300);
+  CHECK(sns.count(q[0].req_sn) == 0);
+
+  // Busy: PENDING again with the same ReqSn and TxnNo, sent again after retry_at.
+  const Instant retry = kSendFrom + 2s;
+  auto tr = r.apply("B001", 1, kBusyFact, kSendFrom + 1s, retry);
+  CHECK(tr.kind == Transition::Kind::kApply);
+  CHECK(tr.state == "PENDING");
+  auto pending = r.item("B001", 1);
+  CHECK(pending.state == "PENDING");
+  CHECK(pending.req_sn == t.req_sn);
+  CHECK(pending.txn_no == t.txn_no);
+  CHECK(pending.next_at == to_unix_ms(retry));
+  CHECK(pending.claim_node.empty());
+  CHECK(r.claim("CB1", 10, retry - 1ms).empty());
+  auto resend = r.claim("CB1", 10, retry, "node2");
+  REQUIRE(resend.size() == 1);
+  CHECK(resend[0].seq == 1);
+  CHECK(resend[0].req_sn == t.req_sn);
+  CHECK(resend[0].txn_no == t.txn_no);
+  CHECK(r.item("B001", 1).claim_node == "node2");
+}
+
+TEST_CASE("claim_debits: never at or after the force-fail time, never from a closed batch") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  r.accept("B001", {{"I1", a1, 100, ""}, {"I2", a1, 200, ""}});
+  CHECK(r.claim("CB1", 10, kForceFail).empty());
+  CHECK(r.claim("CB1", 10, kForceFail + 1h).empty());
+  auto last = r.claim("CB1", 1, kForceFail - 1ms);
+  REQUIRE(last.size() == 1);
+
+  // A batch closed by the force-fail job: its items are final and never claimed again.
+  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  CHECK(r.claim("CB1", 10, kForceFail - 1ms).empty());
+}
+
+// --- apply_facts, queries, recovery ---------------------------------------------------------
+
+TEST_CASE("apply_facts: success, the batch closes with its last item, audit rows") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  batch::BatchCenter c = r.center;
+  c.fee_collect.kind = "FIXED";
+  c.fee_collect.fixed = 50;
+  c.fee_collect.payer = "CARDHOLDER";
+  r.accept("B001", {{"I1", a1, 100, ""}, {"I2", a1, 200, ""}, {"I3", a1, 0, ""}}, &c);
+  CHECK(r.open_items("B001") == 2);
+  auto tasks = r.claim("CB1", 10, kSendFrom);
+  REQUIRE(tasks.size() == 2);
+
+  const Instant t1 = kSendFrom + 3s;
+  BankFact ok = kSuccessFact;
+  ok.channel_txn_no = "CT100";
+  ok.amount = 150;  // what we sent
+  auto tr = r.apply("B001", 1, ok, t1);
+  CHECK(tr.kind == Transition::Kind::kApply);
+  CHECK(tr.state == "SUCCESS");
+  auto i1 = r.item("B001", 1);
+  CHECK(i1.state == "SUCCESS");
+  CHECK(i1.resp_code == "0000");
+  CHECK(i1.channel_txn_no == "CT100");
+  CHECK(i1.finished_at == to_unix_ms(t1));
+  CHECK(i1.claim_node.empty());
+  CHECK(r.open_items("B001") == 1);
+  CHECK(r.summary("B001").state == "OPEN");
+
+  auto audit = r.s().audit_of("batch_item", "CC01:B001:1");
+  REQUIRE(audit.ok());
+  REQUIRE(audit->size() == 1);
+  CHECK(audit->back().old_state == "SENDING");
+  CHECK(audit->back().new_state == "SUCCESS");
+  CHECK(audit->back().actor == "test");
+  CHECK(audit->back().at == t1);
+
+  // The same answer again (a notification): nothing changes, nothing is counted twice.
+  CHECK(r.apply("B001", 1, ok, t1 + 1s).kind == Transition::Kind::kNone);
+  CHECK(r.open_items("B001") == 1);
+  CHECK(r.s().audit_of("batch_item", "CC01:B001:1")->size() == 1);
+
+  const Instant t2 = kSendFrom + 4s;
+  auto declined = r.apply("B001", 2, fact(BankFact::Kind::kFailed, "1001"), t2);
+  CHECK(declined.state == "FAILED");
+  auto i2 = r.item("B001", 2);
+  CHECK(i2.state == "FAILED");
+  CHECK(i2.resp_code == "1001");
+  CHECK(r.open_items("B001") == 0);
+  const auto b = r.summary("B001");
+  CHECK(b.state == "CLOSED");
+  CHECK(b.success == 1);
+  CHECK(b.success_amount == 100);
+  CHECK(b.failed == 2);
+  CHECK(b.fail_amount == 200);
+  CHECK(b.open == 0);
+  CHECK(r.scalar("SELECT closed_at FROM batches WHERE batch_no = 'B001'") == to_unix_ms(t2));
+  auto due = r.s().returns_due();
+  REQUIRE(due.ok());
+  REQUIRE(due->size() == 1);
+  CHECK(due->front().batch_no == "B001");
+
+  // A decline of the success: not applied, an exception for staff.
+  auto contra = r.apply("B001", 1, fact(BankFact::Kind::kFailed, "1001"), t2);
+  CHECK(contra.kind == Transition::Kind::kException);
+  CHECK(r.item("B001", 1).state == "SUCCESS");
+  CHECK(r.rows("exceptions") == 1);
+  // A fact about an item that does not exist changes nothing.
+  CHECK(r.apply("B001", 99, kSuccessFact, t2).kind == Transition::Kind::kNone);
+}
+
+TEST_CASE("apply_facts: an amount that differs from what we sent is an exception") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  r.accept("B001", {{"I1", a1, 100, ""}});
+  REQUIRE(r.claim("CB1", 10, kSendFrom).size() == 1);
+  BankFact f = kSuccessFact;
+  f.amount = 101;
+  auto tr = r.apply("B001", 1, f, kSendFrom + 1s);
+  CHECK(tr.kind == Transition::Kind::kException);
+  CHECK(r.item("B001", 1).state == "SENDING");
+  CHECK(r.rows("exceptions") == 1);
+  CHECK(r.scalar("SELECT COUNT(*) FROM exceptions WHERE ref = 'CC01:B001:1' AND "
+                 "kind = 'BANK_CONTRADICTS'") == 1);
+}
+
+TEST_CASE("apply_facts: unknown -> UNKNOWN, queried under a lease, NOT_FOUND -> PENDING") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  r.accept("B001", {{"I1", a1, 100, ""}, {"I2", a1, 200, ""}});
+  auto tasks = r.claim("CB1", 10, kSendFrom);
+  REQUIRE(tasks.size() == 2);
+  const std::string req_sn = tasks[0].req_sn;
+
+  const Instant query_at = kSendFrom + 5s;
+  auto tr = r.apply("B001", 1, kUnknownFact, kSendFrom + 1s, query_at);
+  CHECK(tr.state == "UNKNOWN");
+  auto u = r.item("B001", 1);
+  CHECK(u.state == "UNKNOWN");
+  CHECK(u.next_at == to_unix_ms(query_at));
+  CHECK_FALSE(u.finished_at.has_value());
+  CHECK(r.open_items("B001") == 2);
+  // Unknown is never resent.
+  CHECK(r.claim("CB1", 10, query_at + 1h).empty());
+
+  CHECK(r.claim_queries("CB1", 10, query_at - 1ms).empty());  // not due yet
+  auto q = r.claim_queries("CB1", 10, query_at);
+  REQUIRE(q.size() == 1);
+  CHECK(q[0].seq == 1);
+  CHECK(q[0].req_sn == req_sn);
+  CHECK(q[0].query_count == 0);
+  CHECK(r.claim_queries("CB1", 10, query_at).empty());  // leased
+  CHECK(r.claim_queries("CB1", 10, query_at + 29s).empty());
+  CHECK(r.item("B001", 1).query_count == 1);
+  CHECK(r.item("B001", 1).next_at == to_unix_ms(query_at + 30s));
+  // The lease ran out (the answer was lost): queried again, the count goes on.
+  auto again = r.claim_queries("CB1", 10, query_at + 30s);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].query_count == 1);
+  CHECK(r.item("B001", 1).query_count == 2);
+
+  // Still processing: queried later.
+  const Instant later = query_at + 1min;
+  CHECK(r.apply("B001", 1, kUnknownFact, query_at + 31s, later).kind == Transition::Kind::kNone);
+  CHECK(r.item("B001", 1).next_at == to_unix_ms(later));
+  CHECK(r.item("B001", 1).state == "UNKNOWN");
+
+  // NOT_FOUND before the force-fail time: PENDING, the same ReqSn is sent again.
+  const Instant nf_at = later + 1s;
+  auto nf = r.apply("B001", 1, kNotFoundFact, nf_at, nf_at);
+  CHECK(nf.state == "PENDING");
+  auto p = r.item("B001", 1);
+  CHECK(p.state == "PENDING");
+  CHECK(p.req_sn == req_sn);
+  auto resend = r.claim("CB1", 10, nf_at);
+  REQUIRE(resend.size() == 1);
+  CHECK(resend[0].req_sn == req_sn);
+  CHECK(resend[0].txn_no == tasks[0].txn_no);
+}
+
+TEST_CASE("apply_facts: NOT_FOUND after the force-fail time is not resent") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  r.accept("B001", {{"I1", a1, 100, ""}});
+  REQUIRE(r.claim("CB1", 10, kSendFrom).size() == 1);
+  r.apply("B001", 1, kUnknownFact, kSendFrom + 1s, kSendFrom + 2s);
+  // The force-fail job has not run yet, but the time has come.
+  auto tr = r.apply("B001", 1, kNotFoundFact, kForceFail, kForceFail);
+  CHECK(tr.kind == Transition::Kind::kNone);
+  CHECK(r.item("B001", 1).state == "UNKNOWN");
+}
+
+TEST_CASE("apply_facts: many facts in one call, each with its own transition") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  r.accept("B001", {{"I1", a1, 100, ""}, {"I2", a1, 200, ""}, {"I3", a1, 300, ""}});
+  REQUIRE(r.claim("CB1", 10, kSendFrom).size() == 3);
+  std::vector<batch::BatchStore::Fact> facts = {
+      {{"CC01", "B001", 1}, kSuccessFact, {}},
+      {{"CC01", "B001", 2}, kUnknownFact, kSendFrom + 9s},
+      {{"CC01", "B001", 3}, kBusyFact, kSendFrom + 2s},
+      {{"CC01", "B001", 1}, kSuccessFact, {}},  // repeated in the same group
+  };
+  auto out = r.s().apply_facts(facts, kSendFrom + 1s, "job:pipeline:node1");
+  REQUIRE(out.ok());
+  REQUIRE(out->size() == 4);
+  CHECK((*out)[0].state == "SUCCESS");
+  CHECK((*out)[1].state == "UNKNOWN");
+  CHECK((*out)[2].state == "PENDING");
+  CHECK((*out)[3].kind == Transition::Kind::kNone);
+  CHECK(r.open_items("B001") == 2);
+}
+
+TEST_CASE("recover_claims: this node's SENDING items become UNKNOWN, others are untouched") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  r.accept("B001", {{"I1", a1, 100, ""}, {"I2", a1, 200, ""}, {"I3", a1, 300, ""}});
+  REQUIRE(r.claim("CB1", 2, kSendFrom, "nodeA").size() == 2);
+  REQUIRE(r.claim("CB1", 1, kSendFrom, "nodeB").size() == 1);
+  const Instant restart = kSendFrom + 1min;
+  auto n = r.s().recover_claims("nodeA", restart);
+  REQUIRE(n.ok());
+  CHECK(*n == 2);
+  for (int64_t seq : {1, 2}) {
+    auto it = r.item("B001", seq);
+    CHECK(it.state == "UNKNOWN");
+    CHECK(it.next_at == to_unix_ms(restart));
+    CHECK(it.claim_node.empty());
+    auto audit = r.s().audit_of("batch_item", "CC01:B001:" + std::to_string(seq));
+    REQUIRE(audit->size() == 1);
+    CHECK(audit->front().new_state == "UNKNOWN");
+  }
+  CHECK(r.item("B001", 3).state == "SENDING");
+  CHECK(r.item("B001", 3).claim_node == "nodeB");
+  CHECK(r.s().recover_claims("nodeA", restart).value() == 0);
+  // Queried before anything is sent again.
+  CHECK(r.claim("CB1", 10, restart).empty());
+  CHECK(r.claim_queries("CB1", 10, restart).size() == 2);
+}
+
+// --- force-fail and late answers ------------------------------------------------------------
+
+struct ForcedBatch {
+  Rig r;
+  std::vector<DebitTask> cb;
+  ForcedBatch() {
+    const Holder collect = r.sign(1);
+    const Holder quick = r.sign(2, signing::kQuick);
+    batch::BatchCenter c = r.center;
+    c.fee_collect.kind = "FIXED";
+    c.fee_collect.fixed = 200;
+    c.fee_collect.payer = "CARDHOLDER";
+    r.accept("B001", {{"I1", collect, 10'000, ""},   // 1 SUCCESS
+                      {"I2", collect, 20'000, ""},   // 2 SENDING at the force-fail time
+                      {"I3", collect, 30'000, ""},   // 3 UNKNOWN
+                      {"I4", quick, 40'000, ""},     // 4 never sent (QP1 never claimed)
+                      {"I5", collect, 50'000, ""},   // 5 sent, busy: PENDING with a ReqSn
+                      {"I6", collect, 60'000, ""},   // 6 declined
+                      {"I7", collect, 0, ""}},       // 7 rejected 2005
+             &c);
+    cb = r.claim("CB1", 10, kSendFrom);
+    REQUIRE(cb.size() == 5);
+    r.apply("B001", 1, kSuccessFact, kSendFrom + 1s);
+    r.apply("B001", 3, kUnknownFact, kSendFrom + 1s, kSendFrom + 2s);
+    r.apply("B001", 5, kBusyFact, kSendFrom + 1s, kForceFail + 1h);  // next try too late
+    r.apply("B001", 6, fact(BankFact::Kind::kFailed, "1001"), kSendFrom + 1s);
+  }
+  const DebitTask& task(int64_t seq) const {
+    for (const auto& t : cb) {
+      if (t.seq == seq) return t;
+    }
+    FAIL("no task");
+    return cb.front();
+  }
+};
+
+TEST_CASE("force_fail_due: 3002 never sent, 3001 sent; finished at the force-fail time") {
+  ForcedBatch fb;
+  Rig& r = fb.r;
+  CHECK(r.s().force_fail_due(kForceFail - 1ms, "job:force-fail")->empty());  // not yet
+
+  const Instant job_at = kForceFail + 20s;  // the job runs a little late
+  auto closed = r.s().force_fail_due(job_at, "job:force-fail");
+  REQUIRE(closed.ok());
+  REQUIRE(closed->size() == 1);
+  CHECK(closed->front().batch_no == "B001");
+
+  auto i1 = r.item("B001", 1);
+  CHECK(i1.state == "SUCCESS");
+  CHECK(i1.forced == 0);
+  for (int64_t seq : {2, 3}) {
+    CAPTURE(seq);
+    auto it = r.item("B001", seq);
+    CHECK(it.state == "FAILED");
+    CHECK(it.resp_code == "3001");
+    CHECK(it.forced == 1);
+    CHECK(it.late_state == "UNRESOLVED");
+    CHECK(it.finished_at == to_unix_ms(kForceFail));
+    CHECK(it.claim_node.empty());
+  }
+  for (int64_t seq : {4, 5}) {
+    CAPTURE(seq);
+    auto it = r.item("B001", seq);
+    CHECK(it.state == "FAILED");
+    CHECK(it.resp_code == "3002");
+    CHECK(it.forced == 1);
+    CHECK(it.late_state.empty());
+    CHECK(it.finished_at == to_unix_ms(kForceFail));
+  }
+  CHECK(r.item("B001", 4).txn_no.empty());
+  CHECK(r.item("B001", 5).txn_no == fb.task(5).txn_no);
+  CHECK(r.item("B001", 6).resp_code == "1001");
+  CHECK(r.item("B001", 6).forced == 0);
+  CHECK(r.item("B001", 7).state == "REJECTED");
+
+  auto b = r.summary("B001");
+  CHECK(b.state == "CLOSED");
+  CHECK(b.forced == 4);
+  CHECK(b.open == 0);
+  CHECK(b.success == 1);
+  CHECK(b.failed == 6);
+  CHECK(r.open_items("B001") == 0);
+  auto audit2 = r.s().audit_of("batch_item", "CC01:B001:2");
+  REQUIRE(audit2.ok());
+  CHECK(audit2->back().old_state == "SENDING");
+  CHECK(audit2->back().new_state == "FAILED");
+  CHECK(audit2->back().actor == "job:force-fail");
+
+  // Twice changes nothing.
+  const int64_t audit_rows = r.rows("audit");
+  const int64_t v2 = r.item("B001", 2).version;
+  auto again = r.s().force_fail_due(job_at + 1min, "job:force-fail");
+  REQUIRE(again.ok());
+  CHECK(again->empty());
+  CHECK(r.rows("audit") == audit_rows);
+  CHECK(r.item("B001", 2).version == v2);
+
+  // Sent items are still resolved by QUERY; never-sent ones are not queried.
+  auto q = r.claim_queries("CB1", 10, job_at);
+  std::set<int64_t> seqs;
+  for (const auto& t : q) seqs.insert(t.seq);
+  CHECK(seqs == std::set<int64_t>{2, 3});
+  // And nothing is ever sent again.
+  CHECK(r.claim("CB1", 10, job_at).empty());
+  CHECK(r.claim("QP1", 10, job_at).empty());
+}
+
+TEST_CASE("after force-fail: a late success is refunded once, the item stays FAILED 3001") {
+  ForcedBatch fb;
+  Rig& r = fb.r;
+  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  const Instant late = kForceFail + 5min;
+
+  BankFact ok = kSuccessFact;
+  ok.channel_txn_no = "CTLATE";
+  ok.amount = 20'200;  // 20'000 + the cardholder's fee 200: what we sent
+  auto tr = r.apply("B001", 2, ok, late);
+  CHECK(tr.kind == Transition::Kind::kLate);
+  CHECK(tr.late_state == "DEBITED");
+  auto again = r.apply("B001", 2, ok, late + 1min);  // the notification after the answer
+  CHECK(again.kind == Transition::Kind::kNone);
+
+  auto it = r.item("B001", 2);
+  CHECK(it.state == "FAILED");
+  CHECK(it.resp_code == "3001");
+  CHECK(it.late_state == "DEBITED");
+  CHECK(it.channel_txn_no == "CTLATE");
+  CHECK(it.finished_at == to_unix_ms(kForceFail));
+
+  CHECK(r.scalar("SELECT COUNT(*) FROM refund_proposals") == 1);
+  CHECK(r.scalar("SELECT COUNT(*) FROM refund_proposals WHERE reason = 'LATE_SUCCESS' AND "
+                 "state = 'PENDING_REVIEW' AND txn_no = '" + fb.task(2).txn_no + "' AND "
+                 "amount = 20000 AND fee = 200 AND debit_amount = 20200 AND source = 'B' AND "
+                 "batch_no = 'B001' AND orig_req_sn = '" + fb.task(2).req_sn + "'") == 1);
+  // No longer queried.
+  for (const auto& t : r.claim_queries("CB1", 10, late + 1h)) CHECK(t.seq != 2);
+
+  // The return file never changes: still FAILED 3001 for the card center.
+  auto b = r.summary("B001");
+  CHECK(b.success == 1);
+  CHECK(b.state == "CLOSED");
+
+  // Another forced item: declined late -> NOT_DEBITED; then a success is an exception.
+  auto nd = r.apply("B001", 3, fact(BankFact::Kind::kFailed, "1001"), late);
+  CHECK(nd.kind == Transition::Kind::kLate);
+  CHECK(r.item("B001", 3).late_state == "NOT_DEBITED");
+  CHECK(r.item("B001", 3).resp_code == "3001");
+  auto contra = r.apply("B001", 3, kSuccessFact, late + 1s);
+  CHECK(contra.kind == Transition::Kind::kException);
+  CHECK(r.item("B001", 3).late_state == "NOT_DEBITED");
+  CHECK(r.rows("exceptions") == 1);
+  CHECK(r.scalar("SELECT COUNT(*) FROM refund_proposals") == 1);
+}
+
+// Bug: item 5 was sent (busy: not registered) and force-failed 3002 with no late_state. Should
+// the bank debit it after all, the success used to be dropped without a refund or an exception.
+TEST_CASE("after force-fail: a success for a 3002 item that had been sent is refunded") {
+  ForcedBatch fb;
+  Rig& r = fb.r;
+  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  auto key = r.s().item_by_req_sn("CB1", fb.task(5).req_sn);
+  REQUIRE(key.ok());
+  REQUIRE(key->has_value());
+  CHECK((*key)->seq == 5);
+  auto tr = r.apply("B001", 5, kSuccessFact, kForceFail + 1min);
+  CHECK(tr.kind == Transition::Kind::kLate);
+  CHECK(tr.late_state == "DEBITED");
+  auto it = r.item("B001", 5);
+  CHECK(it.state == "FAILED");
+  CHECK(it.resp_code == "3002");
+  CHECK(it.late_state == "DEBITED");
+  CHECK(r.scalar("SELECT COUNT(*) FROM refund_proposals WHERE txn_no = '" + fb.task(5).txn_no +
+                 "' AND debit_amount = 50200") == 1);
+}
+
+// --- return files ---------------------------------------------------------------------------
+
+TEST_CASE("write_return_file: header figures, one line per item in seq order, S and F fields") {
+  ForcedBatch fb;
+  Rig& r = fb.r;
+  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  // A late success does not change what the card center sees.
+  r.apply("B001", 2, kSuccessFact, kForceFail + 1min);
+
+  auto due = r.s().returns_due();
+  REQUIRE(due.ok());
+  REQUIRE(due->size() == 1);
+  const batch::BatchSummary& b = due->front();
+  const std::string path = r.dir.path + "/RET.txt";
+  auto w = batch::write_return_file(r.s(), b, path);
+  REQUIRE_MESSAGE(w.ok(), w.error().to_string());
+  const std::string bytes = file_bytes(path);
+  CHECK(w->size == bytes.size());
+  auto lines = split_lines(bytes);
+  REQUIRE(lines.size() == 8);
+  // Sums of principal: all 210'000; success 10'000; failed the rest.
+  CHECK(lines[0] == "H|CC01|B001|20261121|00|7|210000|1|10000|6|200000");
+
+  const std::string ff = format_cst_timestamp(kForceFail);
+  const std::string t1 = format_cst_timestamp(kSendFrom + 1s);
+  const std::string received = format_cst_timestamp(kReceived);
+  auto d = [&](size_t i) { return split_fields(lines[i]); };
+  // D|seq|itemId|amount|fee|debitAmount|status|respCode|respMsg|txnNo|finishTime
+  CHECK(d(1) == std::vector<std::string>{"D", "1", "I1", "10000", "200", "10200", "S", "0000",
+                                         "success", fb.task(1).txn_no, t1});
+  CHECK(d(2) == std::vector<std::string>{"D", "2", "I2", "20000", "0", "0", "F", "3001",
+                                         std::string(codes::message("3001")), fb.task(2).txn_no, ff});
+  CHECK(d(3)[6] == "F");
+  CHECK(d(3)[7] == "3001");
+  CHECK(d(4) == std::vector<std::string>{"D", "4", "I4", "40000", "0", "0", "F", "3002",
+                                         std::string(codes::message("3002")), "", ff});
+  CHECK(d(5)[7] == "3002");
+  CHECK(d(5)[9] == fb.task(5).txn_no);
+  CHECK(d(6) == std::vector<std::string>{"D", "6", "I6", "60000", "0", "0", "F", "1001",
+                                         "insufficient funds", fb.task(6).txn_no, t1});
+  CHECK(d(7) == std::vector<std::string>{"D", "7", "I7", "0", "0", "0", "F", "2005",
+                                         "invalid amount", "", received});
+  for (size_t i = 1; i < lines.size(); ++i) {
+    CHECK(d(i).size() == 11);
+    CHECK(d(i)[1] == std::to_string(i));
+  }
+
+  // Rebuilt, byte for byte the same (an interrupted publish).
+  const std::string path2 = r.dir.path + "/RET2.txt";
+  auto w2 = batch::write_return_file(r.s(), b, path2);
+  REQUIRE(w2.ok());
+  CHECK(w2->sha256 == w->sha256);
+
+  REQUIRE(r.s().mark_returned("CC01", "B001", "RET_CC01_20261121_B001.txt", kForceFail + 2min).ok());
+  CHECK(r.s().returns_due()->empty());
+  auto after = r.summary("B001");
+  CHECK(after.state == "RETURNED");
+  CHECK(after.return_file == "RET_CC01_20261121_B001.txt");
+  CHECK(after.returned_at == kForceFail + 2min);
+}
+
+TEST_CASE("write_return_file: a batch with an item still open is an error") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  r.accept("B001", {{"I1", a1, 100, ""}, {"I2", a1, 200, ""}});
+  REQUIRE(r.claim("CB1", 1, kSendFrom).size() == 1);
+  r.apply("B001", 1, kSuccessFact, kSendFrom + 1s);
+  CHECK(r.s().returns_due()->empty());  // not due
+  const auto b = r.summary("B001");
+  CHECK(b.open == 1);
+  auto w = batch::write_return_file(r.s(), b, r.dir.path + "/RET.txt");
+  REQUIRE_FALSE(w.ok());
+  CHECK(w.error().code == "RETURN");
+}
+
+TEST_CASE("write_return_file: a batch of a GBK center gets a GBK file") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  batch::BatchCenter gbk = r.center;
+  gbk.encoding = files::Encoding::kGbk;
+  // The batch file itself in GBK (names are Chinese).
+  const std::string path = r.dir.path + "/gbk.txt";
+  {
+    auto w = files::LineWriter::create(path, files::Encoding::kGbk);
+    REQUIRE(w.ok());
+    for (const auto& l : split_lines(batch_text("B001", {{"I1", a1, 100, "首期"}}))) {
+      REQUIRE((*w)->write_line(l).ok());
+    }
+    REQUIRE((*w)->finish().ok());
+  }
+  CHECK(file_bytes(path).find("首期") == std::string::npos);  // not UTF-8 bytes
+  auto res = batch::intake_file(r.s(), gbk, r.hash, path, file_name("B001"), kReceived);
+  REQUIRE_MESSAGE(res.ok(), res.error().to_string());
+  REQUIRE(res->kind == IntakeResult::Kind::kAccepted);
+  CHECK(res->rejected_items == 0);  // the GBK name matched the agreement's
+  CHECK(r.summary("B001").encoding == "GBK");
+
+  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  auto due = r.s().returns_due();
+  REQUIRE(due->size() == 1);
+  CHECK(due->front().encoding == "GBK");
+  const std::string out = r.dir.path + "/RET.txt";
+  REQUIRE(batch::write_return_file(r.s(), due->front(), out).ok());
+  auto reader = files::LineReader::open(out, files::Encoding::kGbk);
+  REQUIRE(reader.ok());
+  std::vector<std::string> lines;
+  std::string line;
+  for (;;) {
+    auto more = (*reader)->next(&line);
+    REQUIRE(more.ok());
+    if (!*more) break;
+    lines.push_back(line);
+  }
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0] == "H|CC01|B001|20261121|00|1|100|0|0|1|100");
+  CHECK(split_fields(lines[1])[7] == "3002");
+}
+
+TEST_CASE("a batch with no sendable item is CLOSED at once and its return file is due") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  r.accept("B001", {{"I1", a1, 0, ""}});
+  const auto b = r.summary("B001");
+  CHECK(b.state == "CLOSED");
+  CHECK(b.open == 0);
+  CHECK(b.failed == 1);
+  auto due = r.s().returns_due();
+  REQUIRE(due->size() == 1);
+  const std::string out = r.dir.path + "/RET.txt";
+  REQUIRE(batch::write_return_file(r.s(), due->front(), out).ok());
+  CHECK(split_lines(file_bytes(out)).size() == 2);
+  // An empty batch too.
+  r.accept("B002", {});
+  CHECK(r.summary("B002").state == "CLOSED");
+}
+
+}  // namespace
+}  // namespace repay::store

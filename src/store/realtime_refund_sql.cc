@@ -1,0 +1,406 @@
+// SqliteStore: refunds of the card center (realtime/ports.h) and the real-time resolver's work.
+#include "core/codes.h"
+#include "core/money.h"
+#include "realtime/answers.h"
+#include "store/sqlite_store.h"
+
+namespace repay::store {
+
+using realtime::RefundClaim;
+using realtime::RefundView;
+
+namespace {
+
+const char* kRefundColumns =
+    "COALESCE(refund_no, ''), center_id, origin, reason, COALESCE(req_no, ''), orig_txn_no, state, "
+    "COALESCE(resp_code, ''), amount, cardholder_fee, debit_amount, COALESCE(finished_at, 0), "
+    "answered_processing, COALESCE(channel_id, ''), COALESCE(req_sn, ''), COALESCE(orig_req_sn, ''), "
+    "query_count, COALESCE(notify_url, ''), fee, version";
+
+RefundView refund_of(Stmt& s) {
+  RefundView v;
+  v.refund_no = s.text(0);
+  v.center_id = s.text(1);
+  v.origin = s.text(2);
+  v.reason = s.text(3);
+  v.req_no = s.text(4);
+  v.orig_txn_no = s.text(5);
+  v.state = s.text(6);
+  v.resp_code = s.text(7);
+  v.amount = s.integer(8);
+  v.cardholder_fee = s.integer(9);
+  v.debit_amount = s.integer(10);
+  v.finished_at = s.integer(11) ? from_unix_ms(s.integer(11)) : Instant{};
+  v.answered_processing = s.integer(12) != 0;
+  v.channel_id = s.text(13);
+  v.req_sn = s.text(14);
+  v.orig_req_sn = s.text(15);
+  v.query_count = static_cast<int>(s.integer(16));
+  v.notify_url = s.text(17);
+  return v;
+}
+
+// The repayment a refund refers to, of either source.
+struct Original {
+  std::string source, state, channel_id, req_sn, batch_no, ref;
+  Fen amount = 0, fee = 0, cardholder_fee = 0;
+  bool forced = false;
+};
+
+Result<std::optional<Original>> find_original(Connection& c, const std::string& center,
+                                              const std::string& txn_no) {
+  auto r = c.prepare(
+      "SELECT state, COALESCE(channel_id, ''), COALESCE(req_sn, ''), req_no, amount, fee, "
+      "cardholder_fee FROM repayments WHERE center_id = ? AND txn_no = ?");
+  if (!r) return r.error();
+  r->bind(1, center).bind(2, txn_no);
+  auto row = r->step();
+  if (!row) return row.error();
+  if (*row) {
+    Original o{"R", r->text(0), r->text(1), r->text(2), "", r->text(3), r->integer(4),
+               r->integer(5), r->integer(6), false};
+    return std::optional<Original>(o);
+  }
+  auto b = c.prepare(
+      "SELECT state, COALESCE(channel_id, ''), COALESCE(req_sn, ''), batch_no, seq, amount, fee, "
+      "cardholder_fee, forced FROM batch_items WHERE center_id = ? AND txn_no = ?");
+  if (!b) return b.error();
+  b->bind(1, center).bind(2, txn_no);
+  row = b->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<Original>();
+  Original o{"B", b->text(0), b->text(1), b->text(2), b->text(3),
+             b->text(3) + ":" + std::to_string(b->integer(4)), b->integer(5), b->integer(6),
+             b->integer(7), b->integer(8) != 0};
+  return std::optional<Original>(o);
+}
+
+}  // namespace
+
+Result<std::optional<RefundView>> SqliteStore::read_refund(Connection& c, std::string_view where,
+                                                           const std::vector<std::string>& args) {
+  auto s = c.prepare(std::string("SELECT ") + kRefundColumns + " FROM refunds WHERE " + std::string(where));
+  if (!s) return s.error();
+  for (size_t i = 0; i < args.size(); ++i) s->bind(static_cast<int>(i + 1), args[i]);
+  auto row = s->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<RefundView>();
+  return std::optional<RefundView>(refund_of(*s));
+}
+
+Result<RefundClaim> SqliteStore::claim_refund(const realtime::NewRefund& n, Instant now,
+                                              const std::string& node) {
+  const std::string fingerprint = cipher_.lookup_hash(n.canonical);
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  RefundClaim out;
+  {
+    auto existing = c->prepare("SELECT fingerprint FROM refunds WHERE center_id = ? AND req_no = ?");
+    if (!existing) return existing.error();
+    existing->bind(1, n.center_id).bind(2, n.req_no);
+    auto row = existing->step();
+    if (!row) return row.error();
+    if (*row) {
+      if (existing->text(0) != fingerprint) {
+        out.kind = RefundClaim::Kind::kConflict;
+        return out;
+      }
+      auto v = read_refund(*c, "center_id = ? AND req_no = ?", {n.center_id, n.req_no});
+      if (!v) return v.error();
+      out.kind = RefundClaim::Kind::kExisting;
+      out.view = **v;
+      return out;
+    }
+  }
+  const int64_t now_ms = to_unix_ms(now);
+  auto refuse = [&](const char* code) -> Result<RefundClaim> {
+    auto ins = c->prepare(
+        "INSERT INTO refunds(center_id, origin, req_no, fingerprint, orig_txn_no, amount, "
+        "debit_amount, state, resp_code, created_at, created_by, finished_at, updated_at) "
+        "VALUES (?, 'CENTER', ?, ?, ?, ?, 0, 'REFUSED', ?, ?, ?, ?, ?)");
+    if (!ins) return ins.error();
+    REPAY_TRY(ins->bind(1, n.center_id).bind(2, n.req_no).bind(3, fingerprint).bind(4, n.orig_txn_no)
+                  .bind(5, n.amount).bind(6, code).bind(7, now_ms)
+                  .bind(8, "api:" + n.center_id + ":" + n.req_no).bind(9, now_ms).bind(10, now_ms).run());
+    auto v = read_refund(*c, "center_id = ? AND req_no = ?", {n.center_id, n.req_no});
+    if (!v) return v.error();
+    REPAY_TRY(tx.commit());
+    RefundClaim r;
+    r.view = **v;
+    return r;
+  };
+  if (!n.reject_code.empty()) return refuse(n.reject_code.c_str());
+  auto orig = find_original(*c, n.center_id, n.orig_txn_no);
+  if (!orig) return orig.error();
+  if (!orig->has_value()) return refuse(codes::kNoSuchTxn);
+  const Original& o = **orig;
+  // center-api.md: only a SUCCESS repayment of the same card center can be refunded (a
+  // force-failed batch item is not a success).
+  if (o.state != "SUCCESS") return refuse(codes::kRefundNotAllowed);
+  {
+    auto ins = c->prepare(
+        "INSERT INTO refund_ceilings(txn_no, center_id, amount, fee, cardholder_fee) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(txn_no) DO NOTHING");
+    if (!ins) return ins.error();
+    REPAY_TRY(ins->bind(1, n.orig_txn_no).bind(2, n.center_id).bind(3, o.amount).bind(4, o.fee)
+                  .bind(5, o.cardholder_fee).run());
+  }
+  Fen reserved = 0, fee_reserved = 0;
+  {
+    auto q = c->prepare("SELECT reserved, fee_reserved FROM refund_ceilings WHERE txn_no = ?");
+    if (!q) return q.error();
+    q->bind(1, n.orig_txn_no);
+    auto row = q->step();
+    if (!row) return row.error();
+    reserved = q->integer(0);
+    fee_reserved = q->integer(1);
+  }
+  if (n.amount > o.amount - reserved) return refuse(codes::kRefundNotAllowed);
+  // files.md, Fees of refunds: on the running total, so the refunds that complete the principal
+  // have returned exactly the fee.
+  const Fen fee_k = refund_fee(o.fee, o.amount, reserved, n.amount, fee_reserved);
+  const Fen to_card_fee = o.cardholder_fee > 0 ? fee_k : 0;
+  {
+    // The ceiling is one conditional update (lessons.md: Hyperswitch #13182).
+    auto up = c->prepare(
+        "UPDATE refund_ceilings SET reserved = reserved + ?, fee_reserved = fee_reserved + ? "
+        "WHERE txn_no = ? AND reserved = ? AND reserved + ? <= amount");
+    if (!up) return up.error();
+    REPAY_TRY(up->bind(1, n.amount).bind(2, fee_k).bind(3, n.orig_txn_no).bind(4, reserved)
+                  .bind(5, n.amount).run());
+    if (c->changes() != 1) return refuse(codes::kRefundNotAllowed);
+  }
+  auto no = reserve_in(*c, "refund_no", 1);
+  if (!no) return no.error();
+  auto sn = reserve_in(*c, "req_sn", 1);
+  if (!sn) return sn.error();
+  const std::string refund_no = format_serial("RF", now, *no);
+  auto ins = c->prepare(
+      "INSERT INTO refunds(refund_no, center_id, origin, req_no, fingerprint, orig_txn_no, "
+      "orig_source, orig_batch_no, orig_ref, channel_id, orig_req_sn, amount, fee, cardholder_fee, "
+      "debit_amount, notify_url, state, req_sn, claim_node, created_at, created_by, updated_at) "
+      "VALUES (?, ?, 'CENTER', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'SENDING', ?, ?, ?, ?, ?)");
+  if (!ins) return ins.error();
+  REPAY_TRY(ins->bind(1, refund_no).bind(2, n.center_id).bind(3, n.req_no).bind(4, fingerprint)
+                .bind(5, n.orig_txn_no).bind(6, o.source).bind_opt(7, o.batch_no).bind(8, o.ref)
+                .bind(9, o.channel_id).bind(10, o.req_sn).bind(11, n.amount).bind(12, fee_k)
+                .bind(13, to_card_fee).bind(14, n.amount + to_card_fee).bind_opt(15, n.notify_url)
+                .bind(16, format_req_sn(*sn)).bind(17, node).bind(18, now_ms)
+                .bind(19, "api:" + n.center_id + ":" + n.req_no).bind(20, now_ms).run());
+  REPAY_TRY(append_audit(*c, AuditRow{0, now, "api:" + n.center_id + ":" + n.req_no, "refund",
+                                      refund_no, "", "SENDING", "the card center's refund of " + n.orig_txn_no}));
+  auto v = read_refund(*c, "refund_no = ?", {refund_no});
+  if (!v) return v.error();
+  REPAY_TRY(tx.commit());
+  out.kind = RefundClaim::Kind::kNew;
+  out.view = **v;
+  return out;
+}
+
+Result<RefundView> SqliteStore::apply_refund_fact(const std::string& refund_no,
+                                                  const batch::BankFact& fact, Instant retry_at,
+                                                  Instant now, const std::string& actor) {
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  auto before = read_refund(*c, "refund_no = ?", {refund_no});
+  if (!before) return before.error();
+  if (!before->has_value()) return make_error("DB", "no such refund", "refundNo", refund_no);
+  const RefundView v = **before;
+  int64_t version = 0;
+  Fen fee = 0;
+  {
+    auto q = c->prepare("SELECT version, fee FROM refunds WHERE refund_no = ?");
+    if (!q) return q.error();
+    q->bind(1, refund_no);
+    auto row = q->step();
+    if (!row) return row.error();
+    version = q->integer(0);
+    fee = q->integer(1);
+  }
+  const int64_t now_ms = to_unix_ms(now);
+  batch::Transition t;
+  // Only refunds on their way to or at the bank take facts; a proposal under review does not.
+  if (v.state == "SENDING" || v.state == "UNKNOWN" || v.state == "PENDING" ||
+      v.state == "SUCCESS" || v.state == "FAILED") {
+    t = batch::next(batch::ItemView{v.state, false, "", v.debit_amount}, fact, true);
+  }
+  if (t.kind == batch::Transition::Kind::kApply) {
+    const bool final_now = t.state == batch::kSuccess || t.state == batch::kFailed;
+    auto up = c->prepare(
+        "UPDATE refunds SET state = ?, resp_code = COALESCE(?, resp_code), "
+        "channel_txn_no = COALESCE(?, channel_txn_no), settle_date = COALESCE(?, settle_date), "
+        "finished_at = ?, next_at = ?, claim_node = NULL, version = version + 1, updated_at = ? "
+        "WHERE refund_no = ? AND version = ?");
+    if (!up) return up.error();
+    up->bind(1, t.state).bind_opt(2, t.resp_code).bind_opt(3, fact.channel_txn_no)
+        .bind_opt(4, fact.settle_date);
+    if (final_now) up->bind(5, now_ms);
+    else up->bind_null(5);
+    REPAY_TRY(up->bind(6, to_unix_ms(retry_at)).bind(7, now_ms).bind(8, refund_no).bind(9, version).run());
+    if (c->changes() == 1) {
+      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, v.state, t.state, t.why}));
+      if (t.state == batch::kFailed && v.origin == "CENTER") {
+        // A failed refund no longer counts against the ceiling.
+        auto rel = c->prepare(
+            "UPDATE refund_ceilings SET reserved = reserved - ?, fee_reserved = fee_reserved - ? "
+            "WHERE txn_no = ?");
+        if (!rel) return rel.error();
+        REPAY_TRY(rel->bind(1, v.amount).bind(2, fee).bind(3, v.orig_txn_no).run());
+      }
+      if (final_now) {
+        auto after = read_refund(*c, "refund_no = ?", {refund_no});
+        if (!after) return after.error();
+        // center-api.md: when any refund of the card center becomes final, it is notified.
+        if (!(*after)->notify_url.empty()) {
+          realtime::Notification note;
+          note.center_id = v.center_id;
+          note.key = "REFUND:" + refund_no;
+          note.url = (*after)->notify_url;
+          note.fields = realtime::refund_notification(**after);
+          note.created_at = now;
+          REPAY_TRY(enqueue_notification(*c, note));
+        }
+      }
+    }
+  } else if (t.kind == batch::Transition::Kind::kException) {
+    auto ex = c->prepare(
+        "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) "
+        "VALUES ('BANK_CONTRADICTS', ?, ?, ?, ?, ?)");
+    if (!ex) return ex.error();
+    REPAY_TRY(ex->bind(1, v.center_id).bind(2, v.channel_id).bind(3, "RF:" + refund_no)
+                  .bind(4, t.why).bind(5, now_ms).run());
+  } else if (v.state == "UNKNOWN" || v.state == "PENDING") {
+    auto up = c->prepare("UPDATE refunds SET next_at = ? WHERE refund_no = ? AND version = ?");
+    if (!up) return up.error();
+    REPAY_TRY(up->bind(1, to_unix_ms(retry_at)).bind(2, refund_no).bind(3, version).run());
+  }
+  auto after = read_refund(*c, "refund_no = ?", {refund_no});
+  if (!after) return after.error();
+  REPAY_TRY(tx.commit());
+  return **after;
+}
+
+Result<RefundView> SqliteStore::answer_refund_processing(const std::string& refund_no, Instant now) {
+  auto c = pool_->acquire();
+  auto up = c->prepare(
+      "UPDATE refunds SET answered_processing = 1, updated_at = ? WHERE refund_no = ? AND "
+      "state IN ('PENDING', 'SENDING', 'UNKNOWN', 'APPROVED')");
+  if (!up) return up.error();
+  REPAY_TRY(up->bind(1, to_unix_ms(now)).bind(2, refund_no).run());
+  auto v = read_refund(*c, "refund_no = ?", {refund_no});
+  if (!v) return v.error();
+  if (!v->has_value()) return make_error("DB", "no such refund", "refundNo", refund_no);
+  return **v;
+}
+
+Result<std::optional<RefundView>> SqliteStore::refund_by_req_no(const std::string& center,
+                                                                const std::string& req_no) {
+  auto c = pool_->acquire();
+  return read_refund(*c, "center_id = ? AND req_no = ?", {center, req_no});
+}
+
+Result<std::optional<RefundView>> SqliteStore::refund_by_no(const std::string& center,
+                                                            const std::string& refund_no) {
+  auto c = pool_->acquire();
+  return read_refund(*c, "center_id = ? AND refund_no = ?", {center, refund_no});
+}
+
+Result<std::vector<realtime::Work>> SqliteStore::claim_realtime_work(Instant now, int max,
+                                                                     std::chrono::milliseconds lease,
+                                                                     const std::string& node) {
+  using realtime::Work;
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  const int64_t now_ms = to_unix_ms(now);
+  std::vector<Work> out;
+  {
+    auto q = c->prepare(
+        "SELECT txn_no, state, channel_id, req_sn, debit_amount, query_count, agreement_no "
+        "FROM repayments WHERE state IN ('UNKNOWN', 'PENDING') AND next_at <= ? ORDER BY next_at LIMIT ?");
+    if (!q) return q.error();
+    q->bind(1, now_ms).bind(2, int64_t{max});
+    std::vector<std::pair<Work, std::string>> rows;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      Work w;
+      w.kind = q->text(1) == "UNKNOWN" ? Work::Kind::kQueryRepay : Work::Kind::kResendRepay;
+      w.key = q->text(0);
+      w.channel_id = q->text(2);
+      w.req_sn = q->text(3);
+      w.amount = q->integer(4);
+      w.query_count = static_cast<int>(q->integer(5));
+      rows.emplace_back(std::move(w), q->text(6));
+    }
+    for (auto& [w, agreement_no] : rows) {
+      const bool resend = w.kind == Work::Kind::kResendRepay;
+      auto up = c->prepare(resend
+          ? "UPDATE repayments SET state = 'SENDING', claim_node = ?, next_at = ?, version = version + 1 "
+            "WHERE txn_no = ? AND state = 'PENDING'"
+          : "UPDATE repayments SET next_at = ?, query_count = query_count + 1, claim_node = ? "
+            "WHERE txn_no = ? AND state = 'UNKNOWN'");
+      if (!up) return up.error();
+      if (resend) up->bind(1, node).bind(2, now_ms + lease.count());
+      else up->bind(1, now_ms + lease.count()).bind(2, node);
+      REPAY_TRY(up->bind(3, w.key).run());
+      if (c->changes() != 1) continue;
+      if (resend) {
+        auto d = debit_fields(*c, agreement_no);
+        if (!d) return d.error();
+        w.debit = *d;
+      }
+      out.push_back(std::move(w));
+    }
+  }
+  {
+    auto q = c->prepare(
+        "SELECT refund_no, state, channel_id, COALESCE(req_sn, ''), orig_req_sn, debit_amount, query_count "
+        "FROM refunds WHERE state IN ('UNKNOWN', 'PENDING', 'APPROVED') AND next_at <= ? "
+        "ORDER BY next_at LIMIT ?");
+    if (!q) return q.error();
+    q->bind(1, now_ms).bind(2, int64_t{max});
+    std::vector<Work> rows;
+    std::vector<std::string> states;
+    for (;;) {
+      auto row = q->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      Work w;
+      w.kind = q->text(1) == "UNKNOWN" ? Work::Kind::kQueryRefund : Work::Kind::kSendRefund;
+      w.key = q->text(0);
+      w.channel_id = q->text(2);
+      w.req_sn = q->text(3);
+      w.orig_req_sn = q->text(4);
+      w.amount = q->integer(5);
+      w.query_count = static_cast<int>(q->integer(6));
+      rows.push_back(std::move(w));
+      states.push_back(q->text(1));
+    }
+    for (size_t i = 0; i < rows.size(); ++i) {
+      Work& w = rows[i];
+      if (w.kind == Work::Kind::kSendRefund && w.req_sn.empty()) {
+        // An approved proposal gets its ReqSn now, stored before the call.
+        auto sn = reserve_in(*c, "req_sn", 1);
+        if (!sn) return sn.error();
+        w.req_sn = format_req_sn(*sn);
+      }
+      auto up = c->prepare(w.kind == Work::Kind::kSendRefund
+          ? "UPDATE refunds SET state = 'SENDING', req_sn = ?, claim_node = ?, next_at = ?, "
+            "version = version + 1 WHERE refund_no = ? AND state = ?"
+          : "UPDATE refunds SET req_sn = ?, claim_node = ?, next_at = ?, query_count = query_count + 1 "
+            "WHERE refund_no = ? AND state = ?");
+      if (!up) return up.error();
+      REPAY_TRY(up->bind(1, w.req_sn).bind(2, node).bind(3, now_ms + lease.count()).bind(4, w.key)
+                    .bind(5, states[i]).run());
+      if (c->changes() == 1) out.push_back(std::move(w));
+    }
+  }
+  REPAY_TRY(tx.commit());
+  return out;
+}
+
+}  // namespace repay::store
