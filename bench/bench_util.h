@@ -73,6 +73,7 @@ inline ChildRun run_child(const std::vector<std::string>& argv, const std::strin
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::fflush(nullptr);  // else the child would print our buffered output again
   auto t0 = std::chrono::steady_clock::now();
   pid_t pid = fork();
   if (pid < 0) die("fork failed");

@@ -14,6 +14,7 @@
 #include "batch/intake.h"
 #include "bench_util.h"
 #include "core/clock.h"
+#include "core/log.h"
 #include "store/sqlite_store.h"
 
 using namespace repay;
@@ -27,6 +28,7 @@ constexpr const char* kBatchNo = "B000001";
 
 // The child: the intake alone, timed from the call to its return. Prints "seconds items rejected".
 int run_intake(const std::string& db, const std::string& path, const std::string& name) {
+  log::set_level(log::Level::kWarn);
   auto cipher = bench_cipher();
   auto store = store::SqliteStore::open(db, cipher);
   if (!store) die(store.error().to_string());

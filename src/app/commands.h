@@ -14,6 +14,7 @@ int cmd_config(const Args& args);   // config check
 int cmd_keygen(const Args& args);
 int cmd_demo(const Args& args);
 int cmd_batch(const Args& args);  // batch pull|status|return
+int cmd_notify(const Args& args);  // notify list|retry
 
 // Writes `text` to `path` atomically (tmp + rename).
 bool write_file_atomically(const std::string& path, const std::string& text);

@@ -75,9 +75,14 @@ int cmd_demo(const Args& args) {
   std::snprintf(hhmm, sizeof hhmm, "%02d:%02d", deadline / 60, deadline % 60);
   const Instant cc02_force_fail = cst_time_on(cst_date(now), deadline - 1);
 
+  // The card center CC01's callback endpoint (its app's notifications).
+  NotifyReceiver receiver("PROCESSOR", Stack::secret_for("CC01"), clock);
+
   StackOptions opt;
   opt.dir = dir;
-  opt.centers[0].extra = "send_from = 00:00\npoll_interval = 1s\nreturn_deadline = 47:59\n";
+  opt.centers[0].extra = "send_from = 00:00\npoll_interval = 1s\nreturn_deadline = 47:59\n"
+                         "realtime_timeout = 2s\nper_item_limit = 99999999999\ndefault_notify_url = " + receiver.url() +
+                         "\nnotify_url_prefixes = " + receiver.url() + "\n";
   opt.centers[1].extra = std::string("send_from = 00:00\npoll_interval = 1s\nreturn_deadline = ") +
                          hhmm + "\nforce_fail_lead = 1m\n";
   // The quick-pay channel is throttled so that CC02's batch cannot all be sent in time.
@@ -126,6 +131,11 @@ int cmd_demo(const Args& args) {
   auto batches = run_batch_demo(**stack, clock, pick, cc02_force_fail);
   for (const auto& l : batches.lines) std::cout << "  " << l << "\n";
   tally.unexpected += batches.unexpected;
+
+  std::cout << "\nReal-time repayments and refunds from CC01's app\n";
+  auto rt = run_realtime_demo(**stack, clock, pick, receiver);
+  for (const auto& l : rt.lines) std::cout << "  " << l << "\n";
+  tally.unexpected += rt.unexpected;
   std::cout << "\n" << (tally.unexpected == 0 ? "Everything went as expected."
                                               : std::to_string(tally.unexpected) +
                                                     " thing(s) differed from what was expected.")

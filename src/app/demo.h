@@ -3,11 +3,14 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <tuple>
 #include <string>
 #include <vector>
 
 #include "app/stack.h"
+#include "server/http_server.h"
 #include "core/clock.h"
 
 namespace repay::app {
@@ -49,5 +52,26 @@ struct BatchDemoReport {
 };
 BatchDemoReport run_batch_demo(const Stack& stack, const Clock& clock, Picker& pick,
                                Instant cc02_force_fail_at);
+
+// The card center's callback endpoint, for the demo and tests: verifies each notification's
+// signature and answers SUCCESS.
+class NotifyReceiver {
+ public:
+  NotifyReceiver(std::string processor_id, std::string center_secret, const Clock& clock);
+  ~NotifyReceiver();
+  std::string url() const;  // http://127.0.0.1:<port>/cb/notify
+  std::vector<std::map<std::string, std::string>> received() const;
+
+ private:
+  std::string processor_id_;
+  std::string secret_;
+  const Clock& clock_;
+  mutable std::mutex mu_;
+  std::vector<std::map<std::string, std::string>> received_;
+  std::unique_ptr<server::HttpServer> server_;
+};
+
+BatchDemoReport run_realtime_demo(const Stack& stack, const Clock& clock, Picker& pick,
+                                  const NotifyReceiver& receiver);
 
 }  // namespace repay::app

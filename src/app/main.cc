@@ -17,6 +17,8 @@ commands:
   batch pull     pick up complete batch files from the card centers' inboxes
   batch status   open batches with their deadline outlook
   batch return   force-fail what is due and publish every return file due
+  notify list    notifications to the card centers and their attempts
+  notify retry   try a notification that gave up again now
   keygen         create the key file that encrypts card, ID and mobile numbers at rest
   demo           the main job on embedded defaults: starts the bank simulator and the
                  processor, and runs card centers' traffic against them
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
   if (cmd == "keygen") return repay::app::cmd_keygen(rest);
   if (cmd == "demo") return repay::app::cmd_demo(rest);
   if (cmd == "batch") return repay::app::cmd_batch(rest);
+  if (cmd == "notify") return repay::app::cmd_notify(rest);
   std::cerr << "repay: unknown command '" << cmd << "'\n\n" << kUsage;
   return 2;
 }

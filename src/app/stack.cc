@@ -18,9 +18,6 @@ namespace {
 
 // Secrets of the stack: deterministic per name so a demo run can be repeated; they never leave
 // the stack's folder.
-std::string secret_for(const std::string& name) {
-  return crypto::sha256_hex("repay-demo-secret:" + name).substr(0, 48);
-}
 
 Status write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
@@ -45,6 +42,10 @@ Result<uint16_t> free_port() {
   }
   close(fd);
   return static_cast<uint16_t>(ntohs(a.sin_port));
+}
+
+std::string Stack::secret_for(const std::string& name) {
+  return crypto::sha256_hex("repay-demo-secret:" + name).substr(0, 48);
 }
 
 std::string self_dir() {

@@ -59,6 +59,8 @@ class Stack {
   std::string database() const { return opt_.dir + "/repay.db"; }
   std::string key_file() const { return opt_.dir + "/repay.key"; }
 
+  // The shared secret of a center or channel of a stack (deterministic per name; demo only).
+  static std::string secret_for(const std::string& name);
   static constexpr const char* kCollectChannel = "COLL01";
   static constexpr const char* kQuickChannel = "QUICK01";
 

@@ -165,7 +165,8 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
   const int64_t now_ms = to_unix_ms(now);
   auto sel = c->prepare(
       "SELECT state, forced, late_state, debit_amount, version, txn_no, channel_id, req_sn, "
-      "amount, cardholder_fee FROM batch_items WHERE center_id = ? AND batch_no = ? AND seq = ?");
+      "amount, cardholder_fee, force_fail_at FROM batch_items WHERE center_id = ? AND batch_no = ? "
+      "AND seq = ?");
   if (!sel) return sel.error();
   auto move = c->prepare(
       "UPDATE batch_items SET state = ?, resp_code = COALESCE(?, resp_code), "
@@ -191,41 +192,58 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
       "INSERT INTO refunds(refund_no, center_id, origin, reason, orig_txn_no, orig_source, "
       "orig_batch_no, orig_ref, channel_id, orig_req_sn, amount, fee, cardholder_fee, debit_amount, "
       "state, created_at, created_by, updated_at) VALUES (?, ?, 'US', 'LATE_SUCCESS', ?, 'B', ?, ?, "
-      "?, ?, ?, ?9, ?, 'PENDING_REVIEW', ?, ?, ?) ON CONFLICT DO NOTHING");
+      "?, ?, ?, ?, ?9, ?, 'PENDING_REVIEW', ?, ?, ?) ON CONFLICT DO NOTHING");
   if (!propose) return propose.error();
   auto except = c->prepare(
       "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) "
-      "VALUES ('BANK_CONTRADICTS', ?, ?, ?, ?, ?)");
+      "SELECT 'BANK_CONTRADICTS', ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM exceptions "
+      "WHERE kind = 'BANK_CONTRADICTS' AND ref = ?3 AND detail = ?4 AND state = 'OPEN')");
   if (!except) return except.error();
 
   std::vector<Transition> out;
   out.reserve(facts.size());
   for (const auto& f : facts) {
     const ItemKey& k = f.key;
-    sel->reset().bind(1, k.center_id).bind(2, k.batch_no).bind(3, k.seq);
-    auto row = sel->step();
-    if (!row) return row.error();
-    if (!*row) {
+    batch::ItemView v;
+    int64_t version = 0;
+    std::string txn_no, channel, req_sn;
+    Fen amount = 0, cardholder_fee = 0;
+    Instant force_fail_at{};
+    auto read = [&]() -> Result<bool> {
+      sel->reset().bind(1, k.center_id).bind(2, k.batch_no).bind(3, k.seq);
+      auto row = sel->step();
+      if (!row) return row.error();
+      if (!*row) return false;
+      v.state = sel->text(0);
+      v.forced = sel->integer(1) != 0;
+      v.late_state = sel->text(2);
+      v.debit_amount = sel->integer(3);
+      version = sel->integer(4);
+      txn_no = sel->text(5);
+      channel = sel->text(6);
+      req_sn = sel->text(7);
+      amount = sel->integer(8);
+      cardholder_fee = sel->integer(9);
+      // The item's force-fail time decides whether a NOT_FOUND may still be resent.
+      force_fail_at = from_unix_ms(sel->integer(10));
+      return true;
+    };
+    auto found = read();
+    if (!found) return found.error();
+    if (!*found) {
       out.emplace_back();
       continue;
     }
-    batch::ItemView v;
-    v.state = sel->text(0);
-    v.forced = sel->integer(1) != 0;
-    v.late_state = sel->text(2);
-    v.debit_amount = sel->integer(3);
-    const int64_t version = sel->integer(4);
-    const std::string txn_no = sel->text(5), channel = sel->text(6), req_sn = sel->text(7);
-    const Fen amount = sel->integer(8), cardholder_fee = sel->integer(9);
-    Instant force_fail_at{};
-    {
-      // The item's force-fail time decides whether a NOT_FOUND may still be resent.
-      auto ff = c->prepare("SELECT force_fail_at FROM batch_items WHERE center_id = ? AND batch_no = ? AND seq = ?");
+    const bool open_item = v.state == batch::kPending || v.state == batch::kSending ||
+                           v.state == batch::kUnknown;
+    if (open_item && !v.forced && now >= force_fail_at) {
+      // files.md: what is not final at the force-fail time is force-failed, whether or not the
+      // force-fail job has run yet (it runs every few moments, and not while we were down): a
+      // fact that comes later is a late one, and the result never depends on that job's timing.
+      auto ff = force_fail_batch(*c, k.center_id, k.batch_no, now, actor);
       if (!ff) return ff.error();
-      ff->bind(1, k.center_id).bind(2, k.batch_no).bind(3, k.seq);
-      auto r2 = ff->step();
-      if (!r2) return r2.error();
-      force_fail_at = from_unix_ms(ff->integer(0));
+      found = read();
+      if (!found) return found.error();
     }
     Transition t = batch::next(v, f.fact, now < force_fail_at);
     const std::string ref = item_ref(k.center_id, k.batch_no, k.seq);
@@ -271,8 +289,14 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
         break;
       }
       case Transition::Kind::kException:
+        // One open exception per discrepancy: every later query repeats it.
         REPAY_TRY(except->reset().bind(1, k.center_id).bind(2, channel).bind(3, ref).bind(4, t.why)
                       .bind(5, now_ms).run());
+        // Still unresolved: queried again on the backoff, not each time the query lease ends.
+        if (v.state == batch::kUnknown || v.late_state == batch::kLateUnresolved) {
+          REPAY_TRY(requery->reset().bind(1, to_unix_ms(f.retry_at)).bind(2, k.center_id)
+                        .bind(3, k.batch_no).bind(4, k.seq).bind(5, version).run());
+        }
         break;
       case Transition::Kind::kNone:
         if (v.state == batch::kUnknown || v.late_state == batch::kLateUnresolved) {

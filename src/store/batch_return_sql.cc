@@ -7,6 +7,56 @@ using batch::BatchSummary;
 using batch::FileRecord;
 using batch::ItemKey;
 
+Result<bool> force_fail_batch(Connection& c, const std::string& center,
+                              const std::string& batch_no, Instant now, const std::string& actor) {
+  int64_t ff = 0;
+  {
+    auto q = c.prepare("SELECT force_fail_at FROM batches WHERE center_id = ? AND batch_no = ? AND state = 'OPEN'");
+    if (!q) return q.error();
+    q->bind(1, center).bind(2, batch_no);
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) return false;  // closed meanwhile (every item final, or another node)
+    ff = q->integer(0);
+  }
+  const int64_t now_ms = to_unix_ms(now);
+  {
+    auto a = c.prepare(
+        "INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason) "
+        "SELECT ?, ?, 'batch_item', center_id || ':' || batch_no || ':' || seq, state, 'FAILED', "
+        "CASE state WHEN 'PENDING' THEN 'force-failed: not sent before the force-fail time (3002)' "
+        "ELSE 'force-failed: sent, result unknown (3001)' END FROM batch_items "
+        "WHERE center_id = ? AND batch_no = ? AND state IN ('PENDING', 'SENDING', 'UNKNOWN')");
+    if (!a) return a.error();
+    REPAY_TRY(a->bind(1, now_ms).bind(2, actor).bind(3, center).bind(4, batch_no).run());
+  }
+  {
+    // files.md: items not final at the force-fail time are F with 3001 (sent, result unknown)
+    // or 3002 (never sent); finishTime is the force-fail time. What the bank did with a sent
+    // one is still resolved (late_state).
+    auto up = c.prepare(
+        "UPDATE batch_items SET resp_code = CASE state WHEN 'PENDING' THEN '3002' ELSE '3001' END, "
+        "late_state = CASE state WHEN 'PENDING' THEN NULL ELSE 'UNRESOLVED' END, "
+        "next_at = CASE state WHEN 'SENDING' THEN ? ELSE next_at END, "
+        "state = 'FAILED', forced = 1, finished_at = ?, claim_node = NULL, "
+        "version = version + 1, updated_at = ? "
+        "WHERE center_id = ? AND batch_no = ? AND state IN ('PENDING', 'SENDING', 'UNKNOWN')");
+    if (!up) return up.error();
+    REPAY_TRY(up->bind(1, now_ms).bind(2, ff).bind(3, now_ms).bind(4, center)
+                  .bind(5, batch_no).run());
+  }
+  {
+    auto up = c.prepare(
+        "UPDATE batches SET state = 'CLOSED', open_items = 0, closed_at = ? WHERE center_id = ? "
+        "AND batch_no = ? AND state = 'OPEN'");
+    if (!up) return up.error();
+    REPAY_TRY(up->bind(1, now_ms).bind(2, center).bind(3, batch_no).run());
+  }
+  REPAY_TRY(append_audit(c, AuditRow{0, now, actor, "batch", center + ":" + batch_no,
+                                      "OPEN", "CLOSED", "force-fail time reached"}));
+  return true;
+}
+
 Result<std::vector<ItemKey>> SqliteStore::force_fail_due(Instant now, const std::string& actor) {
   std::vector<ItemKey> due;
   {
@@ -26,51 +76,9 @@ Result<std::vector<ItemKey>> SqliteStore::force_fail_due(Instant now, const std:
     auto c = pool_->acquire();
     WriteTx tx(*c);
     REPAY_TRY(tx.begin());
-    int64_t ff = 0;
-    {
-      auto q = c->prepare("SELECT force_fail_at FROM batches WHERE center_id = ? AND batch_no = ? AND state = 'OPEN'");
-      if (!q) return q.error();
-      q->bind(1, b.center_id).bind(2, b.batch_no);
-      auto row = q->step();
-      if (!row) return row.error();
-      if (!*row) continue;  // closed meanwhile (every item final, or another node)
-      ff = q->integer(0);
-    }
-    const int64_t now_ms = to_unix_ms(now);
-    {
-      auto a = c->prepare(
-          "INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason) "
-          "SELECT ?, ?, 'batch_item', center_id || ':' || batch_no || ':' || seq, state, 'FAILED', "
-          "CASE state WHEN 'PENDING' THEN 'force-failed: not sent before the force-fail time (3002)' "
-          "ELSE 'force-failed: sent, result unknown (3001)' END FROM batch_items "
-          "WHERE center_id = ? AND batch_no = ? AND state IN ('PENDING', 'SENDING', 'UNKNOWN')");
-      if (!a) return a.error();
-      REPAY_TRY(a->bind(1, now_ms).bind(2, actor).bind(3, b.center_id).bind(4, b.batch_no).run());
-    }
-    {
-      // files.md: items not final at the force-fail time are F with 3001 (sent, result unknown)
-      // or 3002 (never sent); finishTime is the force-fail time. What the bank did with a sent
-      // one is still resolved (late_state).
-      auto up = c->prepare(
-          "UPDATE batch_items SET resp_code = CASE state WHEN 'PENDING' THEN '3002' ELSE '3001' END, "
-          "late_state = CASE state WHEN 'PENDING' THEN NULL ELSE 'UNRESOLVED' END, "
-          "next_at = CASE state WHEN 'SENDING' THEN ? ELSE next_at END, "
-          "state = 'FAILED', forced = 1, finished_at = ?, claim_node = NULL, "
-          "version = version + 1, updated_at = ? "
-          "WHERE center_id = ? AND batch_no = ? AND state IN ('PENDING', 'SENDING', 'UNKNOWN')");
-      if (!up) return up.error();
-      REPAY_TRY(up->bind(1, now_ms).bind(2, ff).bind(3, now_ms).bind(4, b.center_id)
-                    .bind(5, b.batch_no).run());
-    }
-    {
-      auto up = c->prepare(
-          "UPDATE batches SET state = 'CLOSED', open_items = 0, closed_at = ? WHERE center_id = ? "
-          "AND batch_no = ? AND state = 'OPEN'");
-      if (!up) return up.error();
-      REPAY_TRY(up->bind(1, now_ms).bind(2, b.center_id).bind(3, b.batch_no).run());
-    }
-    REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "batch", b.center_id + ":" + b.batch_no,
-                                        "OPEN", "CLOSED", "force-fail time reached"}));
+    auto done = force_fail_batch(*c, b.center_id, b.batch_no, now, actor);
+    if (!done) return done.error();
+    if (!*done) continue;
     REPAY_TRY(tx.commit());
     closed.push_back(b);
   }

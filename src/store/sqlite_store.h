@@ -167,6 +167,11 @@ Status enqueue_notification(Connection& c, const realtime::Notification& n);
 std::string format_serial(const char* prefix, Instant now, int64_t value);
 // "RS<14 digits>" for ReqSn.
 std::string format_req_sn(int64_t value);
+// files.md: force-fails the open items of an OPEN batch whose force-fail time has come (3002 never
+// sent, 3001 sent) and closes it, inside the caller's write transaction. False when the batch is
+// not OPEN (closed meanwhile).
+Result<bool> force_fail_batch(Connection& c, const std::string& center, const std::string& batch_no,
+                              Instant now, const std::string& actor);
 // Reserves `count` values of a sequence inside the caller's write transaction; returns the first.
 Result<int64_t> reserve_in(Connection& c, const std::string& name, int64_t count);
 
