@@ -4,6 +4,7 @@
 // the ratio, and the peak RSS of each (each runs as a child process; ru_maxrss from wait4).
 //
 //   repay_bench_intake [--items 1000000] [--agreements 10000] [--dir /tmp/repay-bench-intake]
+//                      [--setup-only]   (makes the data, prints the intake command for a profiler)
 //
 // Agreements are written straight into the store (bench_util.h AgreementWriter); item i uses
 // agreement i % agreements, so with the defaults each agreement carries 100 items.
@@ -131,6 +132,12 @@ int main(int argc, char** argv) {
   uint64_t bytes = write_batch_file(file, date, items, agreements);
   std::printf("setup: %s, %lld items, %.1f MiB, written in %.1f s\n", name.c_str(),
               static_cast<long long>(items), static_cast<double>(bytes) / (1 << 20), seconds_since(t0));
+
+  if (argc > 1 && std::string(argv[argc - 1]) == "--setup-only") {
+    // For a profiler: the intake alone, on the data just made.
+    std::printf("run: %s --child %s %s %s\n", argv[0], db.c_str(), file.c_str(), name.c_str());
+    return 0;
+  }
 
   // The reference: sqlite3's own CSV-style import into a plain 11-column table (created first,
   // so the D lines fit; the header line is imported too, padded with NULLs).

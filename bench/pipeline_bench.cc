@@ -88,8 +88,9 @@ channel::ChannelEndpoint endpoint(uint16_t port, int max_inflight, int max_tps) 
 }
 
 // DEBITs straight through the client, `max_inflight` kept queued ahead: no store at all.
-double simulator_alone(const Sim& s, int64_t n, int max_inflight, int max_tps) {
+double simulator_alone(Sim& s, int64_t n, int max_inflight, int max_tps) {
   SystemClock clock;
+  const double cpu0 = cpu_seconds(), sim0 = cpu_seconds(s.process.pid());
   channel::ChannelClient client({endpoint(s.port, max_inflight, max_tps)}, clock);
   client.start();
   std::atomic<int64_t> done{0}, ok{0};
@@ -111,6 +112,8 @@ double simulator_alone(const Sim& s, int64_t n, int max_inflight, int max_tps) {
   }
   while (done.load() < n) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   double secs = seconds_since(t0);
+  std::printf("  CPU over %.1f s: simulator %.1f s, client %.1f s\n", secs,
+              cpu_seconds(s.process.pid()) - sim0, cpu_seconds() - cpu0);
   if (ok.load() != n) std::printf("  (simulator alone: %lld of %lld answered 0000)\n",
                                   static_cast<long long>(ok.load()), static_cast<long long>(n));
   return static_cast<double>(n) / secs;
@@ -227,6 +230,7 @@ int main(int argc, char** argv) {
 
   // The loop of BatchJobs::pump_loop(), with progress read from the batch row twice a second.
   sqlite3* watch = open_db(db);
+  const double cpu0 = cpu_seconds(), sim0 = cpu_seconds(s.process.pid());
   t0 = std::chrono::steady_clock::now();
   auto next_check = t0;
   double t10 = 0, t90 = 0;
@@ -242,6 +246,7 @@ int main(int argc, char** argv) {
     if (t90 == 0 && left <= n / 10) t90 = t;
   }
   const double secs = seconds_since(t0);
+  const double sim_cpu = cpu_seconds(s.process.pid()) - sim0, our_cpu = cpu_seconds() - cpu0;
   sqlite3_close(watch);
   client.stop();
   s.process.stop(SIGTERM);
@@ -255,5 +260,7 @@ int main(int argc, char** argv) {
   std::printf("%-44s %12.0f %10.2f\n", "pipeline, 10%..90% of the items", steady, steady / ceiling);
   std::printf("\n%lld items final in %.1f s; target >= 0.90 of the ceiling; peak RSS %.0f MiB\n",
               static_cast<long long>(n), secs, peak_rss_mib());
+  std::printf("CPU over the run: simulator %.1f s, repay (store + client + pump) %.1f s, on %ld cores\n",
+              sim_cpu, our_cpu, sysconf(_SC_NPROCESSORS_ONLN));
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <stdexcept>
 
 #include "app/http_get.h"
 
@@ -28,6 +29,7 @@ TestStack::TestStack(const std::function<void(app::StackOptions&)>& tweak) {
   o.repay_bin = REPAY_BIN;
   o.banksim_bin = BANKSIM_BIN;
   if (tweak) tweak(o);
+  // On a failed start the folder stays, with the logs the message points to.
   auto s = app::Stack::start(o);
   REQUIRE_MESSAGE(
       s.ok(), "stack did not start in " << dir_ << ": " << (s.ok() ? "" : s.error().to_string()));

@@ -61,12 +61,18 @@ server::HttpResponse CenterApi::answer(const CenterEntry* center, int http_statu
   return r;
 }
 
-server::HttpResponse CenterApi::too_large() const {
-  return answer(nullptr, 413, ApiAnswer::of(codes::kInvalidField, "body too large"));
+const CenterEntry* CenterApi::known_active(const std::string& id) const {
+  const CenterEntry* c = find_center(id);
+  return c && c->active ? c : nullptr;
 }
 
-server::HttpResponse CenterApi::unavailable() const {
-  return answer(nullptr, 503, ApiAnswer::of(codes::kSystemError, "starting or shutting down"));
+server::HttpResponse CenterApi::too_large(const std::string& sender_id) const {
+  return answer(known_active(sender_id), 413, ApiAnswer::of(codes::kInvalidField, "body too large"));
+}
+
+server::HttpResponse CenterApi::unavailable(const std::string& sender_id) const {
+  return answer(known_active(sender_id), 503,
+                ApiAnswer::of(codes::kSystemError, "starting or shutting down"));
 }
 
 void CenterApi::handle(server::HttpRequest&& req, server::Respond respond) {
@@ -80,12 +86,12 @@ void CenterApi::handle(server::HttpRequest&& req, server::Respond respond) {
   for (auto& [prefix, handler] : prefix_routes_) {
     if (path.rfind(prefix, 0) == 0) return handler(std::move(req), std::move(respond));
   }
-  if (path.rfind(kApiPrefix, 0) != 0 || req.method != "POST") {
-    return respond(answer(nullptr, 404, ApiAnswer::of(codes::kInvalidField, "no such path")));
-  }
-  if (!ready_.load()) return respond(unavailable());
-
   const std::string sender = req.header("x-sender-id");
+  if (path.rfind(kApiPrefix, 0) != 0 || req.method != "POST") {
+    return respond(answer(known_active(sender), 404, ApiAnswer::of(codes::kInvalidField, "no such path")));
+  }
+  if (!ready_.load()) return respond(unavailable(sender));
+
   const CenterEntry* center = find_center(sender);
   if (!center || !center->active) {
     return respond(answer(nullptr, 401, ApiAnswer::of(codes::kUnknownCenter,

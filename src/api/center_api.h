@@ -46,13 +46,15 @@ class CenterApi {
   // The HTTP server's handler.
   void handle(server::HttpRequest&& req, server::Respond respond);
   // For HttpServerOptions.
-  server::HttpResponse too_large() const;
-  server::HttpResponse unavailable() const;
+  // Signed when the sender is a known, active card center (center-api.md).
+  server::HttpResponse too_large(const std::string& sender_id) const;
+  server::HttpResponse unavailable(const std::string& sender_id) const;
 
   void set_ready(bool ready) { ready_.store(ready); }
 
  private:
   const CenterEntry* find_center(const std::string& id) const;
+  const CenterEntry* known_active(const std::string& id) const;
   server::HttpResponse answer(const CenterEntry* center, int http_status, const ApiAnswer& a) const;
 
   std::map<std::string, CenterEntry> centers_;

@@ -12,6 +12,8 @@
 
 #include "api/center_api.h"
 #include "app/batch_jobs.h"
+#include "app/notify_sender.h"
+#include "realtime/notifier.h"
 #include "channel/channel_notify.h"
 #include "channel/channel_client.h"
 #include "core/channel_port.h"
@@ -87,6 +89,9 @@ struct Processor::Impl {
     }
   }
   std::map<std::string, std::vector<std::string>> channel_secrets;
+  std::map<std::string, std::string> center_secret;  // current secret per center: signs notifications
+  std::unique_ptr<CurlNotificationSender> notify_sender;
+  std::unique_ptr<realtime::Notifier> notifier;
 
   // POST /channel/notify/<channelId> (channel-api.md, Notifications): verified, applied, then
   // answered SUCCESS once stored.
@@ -196,6 +201,7 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
   for (const auto& [id, c] : settings.centers) {
     auto secrets = secrets_of(c.secret, c.next_secret, "center." + id);
     if (!secrets) return secrets.error();
+    impl->center_secret[id] = secrets->front();
     api::CenterEntry e;
     e.center_id = id;
     e.active = c.active;
@@ -208,6 +214,25 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
                                                settings.processor.id);
   impl->batches = std::make_unique<BatchJobs>(impl->settings, *impl->store, *impl->cipher,
                                               impl->channel_port.get(), impl->channels.get(), clock);
+  NotifySenderOptions notify_opt;
+  notify_opt.processor_id = settings.processor.id;
+  notify_opt.ca_file = settings.processor.ca_file;
+  impl->notify_sender = std::make_unique<CurlNotificationSender>(
+      notify_opt,
+      [raw](const std::string& center) -> Result<std::string> {
+        auto s = raw->center_secret.find(center);
+        if (s == raw->center_secret.end()) return make_error("CONFIG", "unknown card center", "center", center);
+        return s->second;
+      },
+      clock);
+  impl->notifier = std::make_unique<realtime::Notifier>(
+      *impl->store, *impl->notify_sender,
+      [raw](const std::string& center) {
+        auto c = raw->settings.centers.find(center);
+        return c == raw->settings.centers.end() ? CenterSettings{}.notify_retries
+                                                : c->second.notify_retries;
+      },
+      clock);
   realtime::RealtimeOptions ro;
   ro.node = settings.processor.id;
   impl->realtime = std::make_unique<realtime::RealtimeService>(
@@ -268,8 +293,8 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
                                settings.processor.api.tls_key_file};
   }
   auto* api = impl->api.get();
-  opt.too_large_response = [api] { return api->too_large(); };
-  opt.unavailable_response = [api] { return api->unavailable(); };
+  opt.too_large_response = [api](const std::string& sender) { return api->too_large(sender); };
+  opt.unavailable_response = [api](const std::string& sender) { return api->unavailable(sender); };
   impl->http = std::make_unique<server::HttpServer>(
       opt, [api](server::HttpRequest&& r, server::Respond respond) {
         api->handle(std::move(r), std::move(respond));
@@ -301,6 +326,7 @@ Status Processor::start() {
   (void)impl_->store->purge_nonces(impl_->clock.now(), 600);
   impl_->housekeeper = std::thread([impl = impl_.get()] { impl->housekeeping(); });
   impl_->batches->start();
+  impl_->notifier->start();  // anything overdue at start-up goes at once
   impl_->resolver = std::thread([impl = impl_.get()] { impl->resolve_loop(); });
   impl_->api->set_ready(true);
   log::info("processor.started", {{"api_port", std::to_string(api_port())}});
@@ -314,6 +340,7 @@ void Processor::stop() {
   if (impl_->api) impl_->api->set_ready(false);
   if (impl_->http) impl_->http->stop(std::chrono::milliseconds(5000));
   if (impl_->batches) impl_->batches->stop();
+  if (impl_->notifier) impl_->notifier->stop();
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     impl_->stopping = true;

@@ -1,5 +1,8 @@
 #include "batch/intake.h"
 
+#include <algorithm>
+#include <unordered_map>
+
 #include "batch/return_file.h"
 #include "core/codes.h"
 #include "core/log.h"
@@ -19,6 +22,34 @@ IntakeResult rejection(BatchStore& store, FileRecord file, const Error& error, R
   if (*n_out) r.return_file = return_file_name(file.center_id, file.batch_date, file.batch_no, **n_out);
   return r;
 }
+
+// Keyed hashes already computed for this file: a cardholder on many lines (several repayments,
+// or one card as both credit and debit card of lines) is hashed once — HMAC-SHA256 is the
+// costliest step of an item check (docs/performance.md). Bounded; the clear values it holds are
+// overwritten when it is dropped.
+class HashMemo {
+ public:
+  explicit HashMemo(const Hasher& hash) : hash_(hash) {}
+  ~HashMemo() { clear(); }
+  HashMemo(const HashMemo&) = delete;
+  HashMemo& operator=(const HashMemo&) = delete;
+
+  std::string operator()(const std::string& value) {
+    if (auto it = memo_.find(value); it != memo_.end()) return it->second;
+    if (memo_.size() >= kMaxEntries) clear();
+    return memo_.emplace(value, hash_(value)).first->second;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 1 << 16;
+  void clear() {
+    for (auto& [value, hash] : memo_) std::fill(const_cast<std::string&>(value).begin(),
+                                                const_cast<std::string&>(value).end(), '\0');
+    memo_.clear();
+  }
+  const Hasher& hash_;
+  std::unordered_map<std::string, std::string> memo_;
+};
 
 }  // namespace
 
@@ -122,6 +153,10 @@ Result<IntakeResult> intake_file(BatchStore& store, const BatchCenter& center, c
   result.kind = IntakeResult::Kind::kAccepted;
   result.batch_no = name->batch_no;
   result.status = "00";
+  HashMemo memo(hash);
+  const Hasher memo_hash = [&memo](const std::string& v) { return memo(v); };
+  const std::string collect_rule = center.fee_collect.to_string();
+  const std::string quick_rule = center.fee_quick.to_string();
   auto st = read_batch_lines(path, center.encoding, [&](const BatchLine& line) -> Status {
     NewItem item;
     item.seq = line.seq;
@@ -140,9 +175,10 @@ Result<IntakeResult> intake_file(BatchStore& store, const BatchCenter& center, c
         if (!a) return a.error();
         agreement = *a;
       }
-      item.reject_code = item_check(line, center, agreement, hash);
+      item.reject_code = item_check(line, center, agreement, memo_hash);
       if (item.reject_code.empty()) {
-        const FeeRule& rule = agreement->kind == "QUICK" ? center.fee_quick : center.fee_collect;
+        const bool quick = agreement->kind == "QUICK";
+        const FeeRule& rule = quick ? center.fee_quick : center.fee_collect;
         auto fee = fee_for(rule, line.amount);
         if (!fee) {
           item.reject_code = codes::kInvalidAmount;
@@ -151,7 +187,7 @@ Result<IntakeResult> intake_file(BatchStore& store, const BatchCenter& center, c
           item.fee = fee->fee;
           item.cardholder_fee = fee->cardholder_fee;
           item.debit_amount = fee->debit_amount;
-          item.fee_rule = rule.to_string();
+          item.fee_rule = quick ? quick_rule : collect_rule;
         }
       }
     }

@@ -54,10 +54,11 @@ struct HttpServerOptions {
   std::optional<TlsFiles> tls;
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds request_timeout{30};  // reading one request, headers and body
-  // Answer for a body over the limit; default: 413 with an empty body.
-  std::function<HttpResponse()> too_large_response;
+  // Answer for a body over the limit, given the request's X-Sender-Id ("" when absent) so that it
+  // can be signed for a known sender; default: 413 with an empty body.
+  std::function<HttpResponse(const std::string& sender_id)> too_large_response;
   // Answer while stopping (after stop() began); default: 503.
-  std::function<HttpResponse()> unavailable_response;
+  std::function<HttpResponse(const std::string& sender_id)> unavailable_response;
 };
 
 class HttpServer {

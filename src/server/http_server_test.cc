@@ -75,7 +75,7 @@ TEST_CASE("response headers and status are sent as given") {
 TEST_CASE("body over the limit: too_large_response and the connection closed") {
   HttpServerOptions o;
   o.max_body_bytes = 1024;
-  o.too_large_response = [] { return text(413, "<Response>too large</Response>"); };
+  o.too_large_response = [](const std::string&) { return text(413, "<Response>too large</Response>"); };
   std::atomic<int> calls{0};
   auto server = started(o, [&](HttpRequest&& r, Respond respond) {
     ++calls;
@@ -206,7 +206,7 @@ TEST_CASE("drop_connection closes without writing; a dropped Respond closes too"
 
 TEST_CASE("stop: 503 for new requests, in-flight handlers answer within grace") {
   HttpServerOptions o;
-  o.unavailable_response = [] { return text(503, "<Response>stopping</Response>"); };
+  o.unavailable_response = [](const std::string&) { return text(503, "<Response>stopping</Response>"); };
   std::promise<Respond> held;
   auto server = started(o, [&](HttpRequest&& r, Respond respond) {
     if (r.path() == "/hold") {

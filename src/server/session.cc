@@ -152,7 +152,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void on_read_error(beast::error_code ec) {
     if (ec == http::error::body_limit) {
       auto& make = state_->options.too_large_response;
-      return write_response(make ? make() : status_only(413), false);
+      std::string sender(parser_->get()["X-Sender-Id"]);
+      return write_response(make ? make(sender) : status_only(413), false);
     }
     if (ec == http::error::header_limit) return write_response(status_only(431), false);
     // A client that closed between or inside requests, a timeout, a reset: nobody to answer.
@@ -170,7 +171,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     parser_.reset();
     if (state_->stopping) {
       auto& make = state_->options.unavailable_response;
-      return write_response(make ? make() : status_only(503), false);
+      return write_response(make ? make(request.header("x-sender-id")) : status_only(503), false);
     }
     state_->begin_request();
     counted_ = true;
