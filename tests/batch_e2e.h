@@ -36,7 +36,7 @@ inline int cst_minute_now() {
 }
 // `minutes` after midnight as a settings time, up to 47:59 (return_deadline's form).
 inline std::string hhmm(int minutes) {
-  char buf[8];
+  char buf[16];
   std::snprintf(buf, sizeof buf, "%02d:%02d", minutes / 60, minutes % 60);
   return buf;
 }
