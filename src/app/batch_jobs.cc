@@ -278,7 +278,10 @@ int BatchJobs::batch_capacity(const std::string& channel) const {
 int BatchJobs::pump() {
   if (!pipeline_) return 0;
   int work = 0;
+  // Results that could not be stored yet (the store failing): claim nothing more until they are.
+  const bool backlog = pipeline_->buffered() > 20000;
   for (const auto& [id, ch] : settings_.channels) {
+    if (backlog) break;
     int cap = batch_capacity(id);
     if (cap <= 0) continue;
     // Unknown outcomes are queried alongside new debits, never starved by them: queries due take

@@ -205,6 +205,8 @@ KeyTable processor_keys(ProcessorSettings* p) {
       {"max_body_bytes", integer(&p->max_body_bytes)},
       {"ca_file", text(&p->ca_file)},
       {"log_level", text(&p->log_level)},
+      {"refund_review_expiry_days", integer(&p->refund_review_expiry_days)},
+      {"refund_two_approvals_above", integer(&p->refund_two_approvals_above)},
   };
   add_listener(t, "api", &p->api);
   add_listener(t, "admin", &p->admin);

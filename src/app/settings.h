@@ -34,6 +34,9 @@ struct ProcessorSettings {
   size_t max_body_bytes = 64 * 1024;
   std::string ca_file;            // CAs for outgoing HTTPS; empty: the system's
   std::string log_level = "info";
+  // Refund review (domain.md flow 4; docs/decisions.md, Refund review).
+  int refund_review_expiry_days = 30;            // a proposal still pending after this expires
+  Fen refund_two_approvals_above = 1'000'000;    // fen: above it, two different approvers
 };
 
 struct SecretRef {

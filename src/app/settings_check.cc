@@ -135,6 +135,8 @@ void check_processor(Checker& c, const ProcessorSettings& p) {
   }
   c.at_least("processor.api_threads", p.api_threads, 1);
   c.at_least("processor.max_body_bytes", static_cast<int64_t>(p.max_body_bytes), 1);
+  c.at_least("processor.refund_review_expiry_days", p.refund_review_expiry_days, 1);
+  c.at_least("processor.refund_two_approvals_above", p.refund_two_approvals_above, 0);
   c.file("processor.ca_file", p.ca_file);
   const std::string& l = p.log_level;  // core/log.h levels
   if (l != "debug" && l != "info" && l != "warn" && l != "error") {

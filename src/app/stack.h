@@ -51,6 +51,9 @@ class Stack {
   Status start_processor();
   void stop_processor(int signal);
 
+  // The processor's process id (benchmarks read /proc/<pid>/status); -1 while it is stopped.
+  pid_t processor_pid() const { return processor_.pid(); }
+
   std::string api_url() const;        // http://127.0.0.1:<port>
   std::string banksim_url() const;    // http://127.0.0.1:<port>
   std::string center_secret(const std::string& center_id) const;

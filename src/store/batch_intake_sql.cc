@@ -17,6 +17,9 @@ namespace {
 // stays LOADING (never sent) until finish().
 constexpr int64_t kChunk = 20000;
 
+// Agreement digests kept while loading: about 30 MiB at most.
+constexpr size_t kMaxCachedAgreements = 1 << 16;
+
 // Settings of the loading connection while it loads (docs/performance.md), restored after:
 // - synchronous=NORMAL: a chunk's commit is not fsynced. Nothing of a LOADING batch is used, and
 //   finish() commits with synchronous=FULL, which syncs the whole WAL, chunks included, so the
@@ -51,6 +54,10 @@ class SqliteItemLoader final : public batch::ItemLoader {
     for (const char* p : kLoadPragmas) REPAY_TRY(c_->exec(p));
     REPAY_TRY(c_->exec("BEGIN IMMEDIATE"));
     in_tx_ = true;
+    auto dv = c_->prepare("PRAGMA data_version");
+    if (!dv) return dv.error();
+    data_version_.emplace(std::move(*dv));
+    REPAY_TRY(note_data_version());
     auto ins = c_->prepare(
         "INSERT INTO batch_items(center_id, batch_no, seq, item_id, agreement_no, channel_id, amount, "
         "fee, cardholder_fee, debit_amount, fee_rule, memo, state, resp_code, send_from_at, "
@@ -78,8 +85,8 @@ class SqliteItemLoader final : public batch::ItemLoader {
   }
 
   Result<std::optional<AgreementDigest>> agreement(const std::string& agreement_no) override {
-    // Within a chunk the write lock is ours, so no one changes an agreement meanwhile: each one
-    // is read once per chunk, however many items use it.
+    // Each agreement is read once, however many items use it: within a chunk the write lock is
+    // ours, and between chunks the cache is dropped if another connection wrote (data_version).
     if (auto it = agreements_.find(agreement_no); it != agreements_.end()) return it->second;
     auto& s = agreement_->reset().bind(1, agreement_no);
     auto row = s.step();
@@ -89,6 +96,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
       a = AgreementDigest{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4),
                           s.text(5), s.text(6), s.text(7), s.text(8), s.text(9)};
     }
+    if (agreements_.size() >= kMaxCachedAgreements) agreements_.clear();  // bounded memory
     agreements_.emplace(agreement_no, a);
     return a;
   }
@@ -110,8 +118,8 @@ class SqliteItemLoader final : public batch::ItemLoader {
     if (++in_chunk_ >= kChunk) {
       in_chunk_ = 0;
       REPAY_TRY(c_->exec("COMMIT"));
-      agreements_.clear();  // others may write between chunks
       REPAY_TRY(c_->exec("BEGIN IMMEDIATE"));
+      REPAY_TRY(note_data_version());
     }
     return ok_status();
   }
@@ -156,6 +164,17 @@ class SqliteItemLoader final : public batch::ItemLoader {
   }
 
  private:
+  // PRAGMA data_version changes when another connection commits: then an agreement may have
+  // changed (revoked, say) between two chunks, and the cached ones are dropped.
+  Status note_data_version() {
+    auto row = data_version_->reset().step();
+    if (!row) return row.error();
+    const int64_t v = data_version_->integer(0);
+    if (v != last_data_version_) agreements_.clear();
+    last_data_version_ = v;
+    return ok_status();
+  }
+
   Status restore() {
     if (!tuned_) return ok_status();
     for (const char* p : kRestorePragmas) REPAY_TRY(c_->exec(p));
@@ -169,6 +188,8 @@ class SqliteItemLoader final : public batch::ItemLoader {
   bool tuned_ = false;
   int64_t cache_size_ = -2000;
   std::unordered_map<std::string, std::optional<AgreementDigest>> agreements_;
+  std::optional<Stmt> data_version_;
+  int64_t last_data_version_ = -1;
   bool in_tx_ = false;
   int64_t in_chunk_ = 0;
   int64_t open_ = 0;

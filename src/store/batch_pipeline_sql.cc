@@ -296,6 +296,13 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
         if (v.state == batch::kUnknown || v.late_state == batch::kLateUnresolved) {
           REPAY_TRY(requery->reset().bind(1, to_unix_ms(f.retry_at)).bind(2, k.center_id)
                         .bind(3, k.batch_no).bind(4, k.seq).bind(5, version).run());
+        } else if (v.state == batch::kSending) {
+          // An answer we cannot accept (amount differs): the outcome is unknown until staff
+          // look; it is queried like any unknown one and never resent.
+          REPAY_TRY(move->reset().bind(1, batch::kUnknown).bind_null(2).bind_null(3).bind_null(4)
+                        .bind_null(5).bind(6, to_unix_ms(f.retry_at)).bind(7, now_ms)
+                        .bind(8, k.center_id).bind(9, k.batch_no).bind(10, k.seq)
+                        .bind(11, version).run());
         }
         break;
       case Transition::Kind::kNone:

@@ -1,0 +1,87 @@
+// The review of our refund proposals (domain.md flow 4: 退款待审核), as pure rules: who may
+// approve or reject, when a second approver is needed, when a proposal expires, whether it still
+// fits under its ceiling. The store applies them inside its transactions (review_ports.h).
+//
+// States: PENDING_REVIEW -> APPROVED -> (sent by the real-time resolver) -> SUCCESS / FAILED,
+//         PENDING_REVIEW -> REJECTED (staff, with a comment) or EXPIRED (after expiry_days).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/money.h"
+
+namespace repay::settlement {
+
+inline constexpr const char* kPendingReview = "PENDING_REVIEW";
+inline constexpr const char* kApproved = "APPROVED";
+inline constexpr const char* kRejected = "REJECTED";
+inline constexpr const char* kExpired = "EXPIRED";
+
+// Error codes of review refusals (Error::code). Over the ceiling is codes.md's 2008.
+inline constexpr const char* kNotPending = "REVIEW_STATE";       // not (or no longer) pending review
+inline constexpr const char* kMakerChecker = "MAKER_CHECKER";    // the creator may not approve
+inline constexpr const char* kCommentNeeded = "COMMENT_NEEDED";  // a rejection needs a comment
+inline constexpr const char* kProposalExpired = "EXPIRED";       // pending past its expiry
+
+struct ReviewPolicy {
+  Fen two_approvals_above = 1'000'000;  // fen, compared with the proposal's DebitAmount
+  int expiry_days = 30;
+};
+
+// What the rules look at.
+struct Proposal {
+  std::string state;
+  std::string created_by;              // "job:<name>" or "staff:<login>"
+  Fen debit_amount = 0;                // what would go back to the card
+  Instant created_at{};
+  std::vector<std::string> approvers;  // actors ("staff:<login>") whose approval is recorded
+};
+
+// "staff:<login>": the actor of a staff action. Logins are [A-Za-z0-9._-]{1,64}.
+bool valid_login(const std::string& login);
+std::string staff_actor(const std::string& login);
+
+// When a pending proposal expires, and whether it has.
+Instant expires_at(const Proposal& p, const ReviewPolicy& policy);
+bool is_expired(const Proposal& p, Instant now, const ReviewPolicy& policy);
+// How many different approvers the proposal needs.
+int approvals_needed(const Proposal& p, const ReviewPolicy& policy);
+
+struct ApprovalDecision {
+  enum class Kind {
+    kRefused,       // code/why say why; nothing changes
+    kRepeat,        // this approver already approved: the original's answer, nothing changes
+    kRecordOnly,    // a first approval recorded; still PENDING_REVIEW until another approver
+    kApprove,       // recorded and the proposal becomes APPROVED (after the ceiling re-check)
+  };
+  Kind kind = Kind::kRefused;
+  std::string code;
+  std::string why;
+};
+// Maker-checker: the creator (a staff member) never approves; a job's proposal may be approved by
+// any staff. Above the threshold two different approvers. A proposal past its expiry is refused
+// (kProposalExpired) even if the expiry job has not run yet.
+ApprovalDecision decide_approval(const Proposal& p, const std::string& actor, Instant now,
+                                 const ReviewPolicy& policy);
+
+struct RejectionDecision {
+  bool ok = false;
+  std::string code;
+  std::string why;
+};
+// Any staff may reject a pending proposal, its creator included (no money moves), with a comment.
+RejectionDecision decide_rejection(const Proposal& p, const std::string& actor,
+                                   const std::string& comment);
+
+// The ceiling of a refund of a SUCCESS repayment (center-api.md, refund): the principal still
+// refundable after what is reserved. `amount` fits when 0 < amount <= ceiling - reserved.
+bool fits_ceiling(Fen amount, Fen ceiling, Fen reserved);
+// LATE_SUCCESS (files.md: a force-failed item debited late): the ceiling is the item's debit
+// itself; the proposal refunds at most what the bank took, and only for a force-failed item
+// whose late debit was confirmed.
+bool late_success_refundable(Fen refund_debit_amount, Fen item_debit_amount, bool item_forced,
+                             const std::string& item_late_state);
+
+}  // namespace repay::settlement
