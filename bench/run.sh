@@ -18,3 +18,5 @@ for bench in intake pipeline deadline; do
     "$BUILD/bench/repay_bench_$bench" "$@"
   done
 done
+# Real time (docs/performance.md, Real time), once: ~1 min on loopback; its flags in $REALTIME_ARGS.
+cmake --build "$BUILD" -j2 --target repay_bench_realtime && echo && "$BUILD/bench/repay_bench_realtime" ${REALTIME_ARGS:-}

@@ -153,7 +153,9 @@ TEST_CASE("batch crash: SIGKILL at random moments over a batch, across its force
   REQUIRE_MESSAGE(wait_until([&] { return std::filesystem::exists(outbox + "/" + ret + ".ok"); },
                              std::max(ff_wait, std::chrono::seconds(60))),
                   "no return file; see " << ts.dir() << "/repay.log (REPAY_E2E_KEEP=1 keeps it)");
-  // Late results of force-failed items are still resolved by query and notification.
+  // Late results of force-failed items are still resolved by query and notification. Bounded by
+  // the longest query backoff (120 s, pipeline.h) and a query lease (30 s), with room: an item
+  // queried many times across the crashes waits that long for its next query.
   const bool resolved = wait_until(
       [&] {
         return db_rows(ts.stack().database(),
@@ -161,8 +163,8 @@ TEST_CASE("batch crash: SIGKILL at random moments over a batch, across its force
                        "OR late_state = 'UNRESOLVED' LIMIT 1")
             .empty();
       },
-      std::chrono::seconds(150));
-  CHECK_MESSAGE(resolved, "items still unresolved after 150 s");
+      std::chrono::seconds(200));
+  CHECK_MESSAGE(resolved, "items still unresolved after 200 s");
 
   const auto items = item_rows(ts, batch_no);
   REQUIRE(items.size() == static_cast<size_t>(kItems));

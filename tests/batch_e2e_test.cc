@@ -394,4 +394,59 @@ TEST_CASE("batch statuses: F1-F6, REJ numbering, a file handled once, every item
   debits_by_req_sn(ts);
 }
 
+TEST_CASE("batch lost answers: a DEBIT whose answer was lost is never replayed as is; every item ends as the bank says") {
+  TestStack ts([&](app::StackOptions& so) {
+    app::StackCenter c("CC01");
+    c.extra = kFastCenter;
+    so.centers = {c};
+  });
+  Holders holders(ts.book());
+  std::vector<std::pair<const BookEntry*, std::string>> signed_up;
+  for (int i = 0; i < 5; ++i) {
+    const BookEntry* e = holders.next(100000);
+    REQUIRE(e != nullptr);
+    signed_up.emplace_back(e, sign_collect(ts, "CC01", *e));
+    REQUIRE(!signed_up.back().second.empty());
+  }
+  // Half the DEBITs are executed and then their connection is dropped without an answer.
+  ts.faults("latency-ms=20\np-lost-answer=0.5\n");
+  std::vector<Line> lines;
+  for (int i = 0; i < 40; ++i) {
+    const auto& [e, ag] = signed_up[i % signed_up.size()];
+    lines.push_back(line_of(*e, ag, "L" + std::to_string(i + 1), 100 + i));
+  }
+  const std::string date = cst_today();
+  drop(ts.dir() + "/centers/CC01/inbox", batch_file_name("CC01", date, "LOST1"),
+       batch_text("CC01", "LOST1", date, lines));
+  const std::string ret = ts.dir() + "/centers/CC01/outbox/" + return_name("CC01", date, "LOST1");
+  REQUIRE_MESSAGE(wait_until([&] { return fs::exists(ret + ".ok"); }, std::chrono::seconds(90)),
+                  "no return file for LOST1");
+
+  // Every call is signed with a fresh nonce: a request the bank sees twice with the same nonce
+  // was resent by the HTTP layer underneath the channel client (libcurl retries a request on a
+  // fresh connection when a reused one dies before the answer), and the answer to that copy
+  // (4001, or 9001/429 from a real bank's front end) says nothing about the first, executed one.
+  std::istringstream log(read_file_bytes(ts.dir() + "/banksim.log"));
+  std::string line;
+  int replays = 0, lost = 0;
+  while (std::getline(log, line)) {
+    if (line.find("\"event\":\"sim_gateway\"") != std::string::npos && line.find(" LOST\"") != std::string::npos) ++lost;
+    if (line.find("replayed nonce") != std::string::npos) ++replays;
+  }
+  MESSAGE("lost answers " << lost << ", requests replayed with the same nonce " << replays);
+  CHECK(lost > 0);
+  CHECK_MESSAGE(replays == 0, replays << " signed requests reached the bank twice with the same nonce");
+
+  ReturnFile rf = read_return(ret);
+  REQUIRE(rf.lines.size() == lines.size());
+  auto debits = debits_by_req_sn(ts);
+  auto items = items_of(ts, "CC01", "LOST1");
+  for (const auto& l : rf.lines) {
+    INFO("seq " << l.seq);
+    auto d = debits.find(items[l.seq][1]);
+    const bool debited = d != debits.end() && d->second.status == "SUCCESS";
+    CHECK(l.status == (debited ? "S" : "F"));
+  }
+}
+
 }  // namespace repay::e2e

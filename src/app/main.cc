@@ -19,6 +19,9 @@ commands:
   batch return   force-fail what is due and publish every return file due
   notify list    notifications to the card centers and their attempts
   notify retry   try a notification that gave up again now
+  settle reconcile  a channel's statement of day T against our records (re-runnable)
+  refunds list   our refund proposals (pending review, approved, ...); refunds show one
+  refunds approve|reject|propose|expire   the review of refund proposals by staff
   keygen         create the key file that encrypts card, ID and mobile numbers at rest
   demo           the main job on embedded defaults: starts the bank simulator and the
                  processor, and runs card centers' traffic against them
@@ -43,6 +46,8 @@ int main(int argc, char** argv) {
   if (cmd == "demo") return repay::app::cmd_demo(rest);
   if (cmd == "batch") return repay::app::cmd_batch(rest);
   if (cmd == "notify") return repay::app::cmd_notify(rest);
+  if (cmd == "settle") return repay::app::cmd_settle(rest);
+  if (cmd == "refunds") return repay::app::cmd_refunds(rest);
   std::cerr << "repay: unknown command '" << cmd << "'\n\n" << kUsage;
   return 2;
 }

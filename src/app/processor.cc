@@ -166,7 +166,10 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
   auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
   if (!cipher) return cipher.error();
   impl->cipher = std::make_unique<crypto::FieldCipher>(std::move(*cipher));
-  auto store = store::SqliteStore::open(settings.processor.database, *impl->cipher);
+  auto store = store::SqliteStore::open(settings.processor.database, *impl->cipher, 4,
+                                       settings.processor.database_synchronous == "NORMAL"
+                                           ? store::Durability::kCrash
+                                           : store::Durability::kPowerLoss);
   if (!store) return store.error();
   impl->store = std::move(*store);
 

@@ -205,6 +205,7 @@ KeyTable processor_keys(ProcessorSettings* p) {
       {"max_body_bytes", integer(&p->max_body_bytes)},
       {"ca_file", text(&p->ca_file)},
       {"log_level", text(&p->log_level)},
+      {"database_synchronous", text(&p->database_synchronous)},
       {"refund_review_expiry_days", integer(&p->refund_review_expiry_days)},
       {"refund_two_approvals_above", integer(&p->refund_two_approvals_above)},
   };
@@ -273,6 +274,7 @@ KeyTable channel_keys(ChannelSettings* ch) {
       {"request_timeout", millis(&ch->request_timeout)},
       {"realtime_share", decimal(&ch->realtime_share)},
       {"statement_last_time", time_text(&ch->statement_last_time)},
+      {"suspense_days", integer(&ch->suspense_days)},
   };
   add_secret(t, "secret", &ch->secret);
   add_secret(t, "next_secret", &ch->next_secret);

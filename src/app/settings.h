@@ -34,6 +34,8 @@ struct ProcessorSettings {
   size_t max_body_bytes = 64 * 1024;
   std::string ca_file;            // CAs for outgoing HTTPS; empty: the system's
   std::string log_level = "info";
+  // FULL: every commit survives a power loss; NORMAL: a crash of the process only (sqlite_db.h).
+  std::string database_synchronous = "FULL";
   // Refund review (domain.md flow 4; docs/decisions.md, Refund review).
   int refund_review_expiry_days = 30;            // a proposal still pending after this expires
   Fen refund_two_approvals_above = 1'000'000;    // fen: above it, two different approvers
@@ -114,6 +116,7 @@ struct ChannelSettings {
   std::chrono::milliseconds request_timeout{10000};
   double realtime_share = 0.2;
   std::string statement_last_time = "18:00";  // keep fetching T's statement until then on T+1
+  int suspense_days = 3;  // a success the statements lack is held, then an exception after N days
 };
 
 struct Settings {

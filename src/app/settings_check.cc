@@ -142,6 +142,9 @@ void check_processor(Checker& c, const ProcessorSettings& p) {
   if (l != "debug" && l != "info" && l != "warn" && l != "error") {
     c.fail("processor.log_level", "expected debug, info, warn or error", l);
   }
+  if (p.database_synchronous != "FULL" && p.database_synchronous != "NORMAL") {
+    c.fail("processor.database_synchronous", "expected FULL or NORMAL", p.database_synchronous);
+  }
 }
 
 void check_fee(Checker& c, const std::string& field, const FeeRule& f) {
@@ -323,6 +326,7 @@ void check_channel(Checker& c, const ChannelSettings& s) {
            std::to_string(s.realtime_share));
   }
   c.time_text(p + "statement_last_time", s.statement_last_time);
+  c.at_least(p + "suspense_days", s.suspense_days, 1);
 }
 
 }  // namespace

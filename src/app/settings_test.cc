@@ -106,6 +106,7 @@ connect_timeout = 500ms
 request_timeout = 8s
 realtime_share = 0.25
 statement_last_time = 20:30
+suspense_days = 5
 
 [channel.BANKQ]
 kind = QUICK
@@ -188,6 +189,8 @@ TEST_CASE("a full valid file parses into the structs") {
   CHECK(bankc.max_inflight == 20);
   CHECK(bankc.max_tps == 200);  // default
   CHECK(bankc.statement_last_time == "20:30");
+  CHECK(bankc.suspense_days == 5);
+  CHECK(s.channels.at("BANKQ").suspense_days == 3);  // default
   CHECK(s.channels.at("BANKQ").merchant_id == "M_0002");
 
   REQUIRE(s.centers.size() == 2);
@@ -243,6 +246,24 @@ TEST_CASE("the small base file is valid") {
   auto errors = parse(kBase, &s);
   INFO(dump(errors));
   CHECK(errors.empty());
+}
+
+TEST_CASE("database_synchronous: FULL by default, NORMAL only when asked") {
+  Settings s;
+  auto errors = parse(kBase, &s);
+  CHECK(s.processor.database_synchronous == "FULL");
+  std::string base(kBase);
+  const std::string key_at = "api_port = 8080\n";  // line 2, in [processor]
+  std::string normal = base;
+  normal.insert(normal.find(key_at) + key_at.size(), "database_synchronous = NORMAL\n");
+  errors = parse(normal, &s);
+  INFO(dump(errors));
+  CHECK(errors.empty());
+  CHECK(s.processor.database_synchronous == "NORMAL");
+  std::string off = base;
+  off.insert(off.find(key_at) + key_at.size(), "database_synchronous = OFF\n");
+  errors = parse(off, &s);
+  expect_error(errors, "processor.database_synchronous", 3);
 }
 
 TEST_CASE("load_settings reads a file and names it in errors") {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 
 namespace repay::channel {
@@ -37,6 +38,19 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   std::string value = begin == std::string::npos ? "" : line.substr(begin);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
   x->answer.headers[name] = value;
+  return n;
+}
+
+// The request body, handed out once. libcurl resends a request by itself when a reused connection
+// dies before any byte of the answer ("Connection died, retrying a fresh connect"), although the
+// channel may have executed it: with a read callback and no seek callback that rewind fails
+// (CURLE_SEND_FAIL_REWIND), so the call ends as a reset connection, an unknown outcome
+// (channel-api.md), and is queried before any resend.
+size_t on_read(char* buffer, size_t size, size_t count, void* user) {
+  auto* x = static_cast<CurlExchange*>(user);
+  size_t n = std::min(size * count, x->request.body.size() - x->body_offset);
+  std::memcpy(buffer, x->request.body.data() + x->body_offset, n);
+  x->body_offset += n;
   return n;
 }
 
@@ -79,7 +93,9 @@ bool prepare_easy(CURL* easy, const ChannelEndpoint& endpoint, CurlExchange& x,
     set(curl_easy_setopt(easy, CURLOPT_POST, 1L));
     set(curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                          static_cast<curl_off_t>(x.request.body.size())));
-    set(curl_easy_setopt(easy, CURLOPT_POSTFIELDS, x.request.body.data()));
+    x.body_offset = 0;
+    set(curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_read));
+    set(curl_easy_setopt(easy, CURLOPT_READDATA, &x));
   } else {
     set(curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L));
   }

@@ -28,6 +28,7 @@ struct CurlExchange {
   size_t max_body_bytes;
   HttpAnswer answer;          // status filled by finish()
   bool body_too_large = false;
+  size_t body_offset = 0;     // bytes of request.body handed to libcurl so far
   char error_buffer[CURL_ERROR_SIZE] = {};
   curl_slist* header_list = nullptr;
 };

@@ -21,6 +21,22 @@ struct Once {
   bool take() { return !done.exchange(true); }
 };
 
+// The fact of a DEBIT's or REFUND's answer. RetCode 4001 is taken as unknown (QUERY first), not
+// as "not registered, send again": libcurl silently resends a request whose reused connection
+// died without an answer, with the same signature headers, and the channel's replay check
+// answers 4001 to that copy while the first one may have been executed (lessons.md: never resend
+// while unknown). A real configuration error still alerts (fact_from_debit), and its QUERYs
+// answer 4001 too, so nothing is sent again until it is fixed.
+batch::BankFact money_fact(const channel::ChannelResult& r) {
+  batch::BankFact f = batch::fact_from_debit(r);
+  if (r.outcome == channel::Outcome::kAnswered &&
+      r.mapping.cls == codes::ChannelClass::kConfigError) {
+    f.kind = batch::BankFact::Kind::kUnknown;
+    f.detail = "RetCode " + r.ret_code + ": outcome unknown until QUERY";
+  }
+  return f;
+}
+
 bool prefix_allowed(const std::string& url, const std::vector<std::string>& prefixes) {
   return std::any_of(prefixes.begin(), prefixes.end(),
                      [&](const std::string& p) { return url.rfind(p, 0) == 0; });
@@ -136,7 +152,7 @@ void RealtimeService::send_repay(const RealtimeCenter& center, const RepaymentVi
   });
   channels_.submit(std::move(call), [this, once, shared_reply, txn_no](channel::ChannelResult r) {
     post_([this, once, shared_reply, txn_no, r = std::move(r)] {
-      batch::BankFact f = batch::fact_from_debit(r);
+      batch::BankFact f = money_fact(r);
       auto after = store_.apply_repayment_fact(txn_no, f, retry_time(f, 0), clock_.now(), "api:repay");
       if (!after) {
         log::error("realtime.apply_failed", {{"txnNo", txn_no}, {"error", after.error().to_string()}});
@@ -191,7 +207,7 @@ void RealtimeService::send_refund(const RealtimeCenter& center, const RefundView
   });
   channels_.submit(std::move(call), [this, once, shared_reply, refund_no](channel::ChannelResult r) {
     post_([this, once, shared_reply, refund_no, r = std::move(r)] {
-      batch::BankFact f = batch::fact_from_debit(r);  // REFUND answers read like DEBIT answers
+      batch::BankFact f = money_fact(r);  // REFUND answers read like DEBIT answers
       auto after = store_.apply_refund_fact(refund_no, f, retry_time(f, 0), clock_.now(), "api:refund");
       if (!after) {
         log::error("realtime.refund_apply_failed", {{"refundNo", refund_no}, {"error", after.error().to_string()}});
@@ -294,7 +310,7 @@ int RealtimeService::resolve_once(int max) {
     }
     channels_.submit(std::move(call), [this, w, is_refund, is_query](channel::ChannelResult r) {
       post_([this, w, is_refund, is_query, r = std::move(r)] {
-        batch::BankFact f = is_query ? batch::fact_from_query(r) : batch::fact_from_debit(r);
+        batch::BankFact f = is_query ? batch::fact_from_query(r) : money_fact(r);
         Instant retry = retry_time(f, w.query_count + (is_query ? 1 : 0));
         if (is_refund) {
           (void)store_.apply_refund_fact(w.key, f, retry, clock_.now(), "job:realtime");

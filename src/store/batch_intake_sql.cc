@@ -22,8 +22,9 @@ constexpr size_t kMaxCachedAgreements = 1 << 16;
 
 // Settings of the loading connection while it loads (docs/performance.md), restored after:
 // - synchronous=NORMAL: a chunk's commit is not fsynced. Nothing of a LOADING batch is used, and
-//   finish() commits with synchronous=FULL, which syncs the whole WAL, chunks included, so the
-//   batch is durable before it is accepted (files.md: stored durably before the pick-up).
+//   finish() commits with the connection's own setting again (FULL by default), which syncs the
+//   whole WAL, chunks included, so the batch is as durable as any other commit before it is
+//   accepted (files.md: stored durably before the pick-up).
 // - ignore_check_constraints: batch_items' CHECK (state IN (...)) builds two throw-away b-trees
 //   per INSERT in SQLite 3.40, a third of the cost of an item; the loader writes only the literal
 //   states PENDING and REJECTED, so the constraint cannot fail here.
@@ -31,8 +32,7 @@ constexpr size_t kMaxCachedAgreements = 1 << 16;
 constexpr const char* kLoadPragmas[] = {"PRAGMA synchronous=NORMAL",
                                         "PRAGMA ignore_check_constraints=ON",
                                         "PRAGMA cache_size=-65536"};
-constexpr const char* kRestorePragmas[] = {"PRAGMA synchronous=FULL",
-                                           "PRAGMA ignore_check_constraints=OFF"};
+constexpr const char* kRestorePragmas[] = {"PRAGMA ignore_check_constraints=OFF"};
 
 class SqliteItemLoader final : public batch::ItemLoader {
  public:
@@ -43,12 +43,13 @@ class SqliteItemLoader final : public batch::ItemLoader {
   }
 
   Status begin() {
-    {
-      auto q = c_->prepare("PRAGMA cache_size");
+    for (auto [pragma, value] : {std::pair{"PRAGMA cache_size", &cache_size_},
+                                 std::pair{"PRAGMA synchronous", &synchronous_}}) {
+      auto q = c_->prepare(pragma);
       if (!q) return q.error();
       auto row = q->step();
       if (!row) return row.error();
-      cache_size_ = q->integer(0);
+      *value = q->integer(0);
     }
     tuned_ = true;
     for (const char* p : kLoadPragmas) REPAY_TRY(c_->exec(p));
@@ -96,6 +97,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
       a = AgreementDigest{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4),
                           s.text(5), s.text(6), s.text(7), s.text(8), s.text(9)};
     }
+    s.reset();  // no statement left running across a commit
     if (agreements_.size() >= kMaxCachedAgreements) agreements_.clear();  // bounded memory
     agreements_.emplace(agreement_no, a);
     return a;
@@ -125,8 +127,8 @@ class SqliteItemLoader final : public batch::ItemLoader {
   }
 
   Status finish(const FileRecord& f) override {
-    // The last chunk, then the acceptance in a transaction of its own, committed with
-    // synchronous=FULL: that sync makes every chunk before it durable too.
+    // The last chunk, then the acceptance in a transaction of its own, committed with the
+    // connection's own synchronous setting: with FULL, that sync makes every chunk durable too.
     REPAY_TRY(c_->exec("COMMIT"));
     in_tx_ = false;
     REPAY_TRY(restore());
@@ -170,6 +172,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
     auto row = data_version_->reset().step();
     if (!row) return row.error();
     const int64_t v = data_version_->integer(0);
+    data_version_->reset();
     if (v != last_data_version_) agreements_.clear();
     last_data_version_ = v;
     return ok_status();
@@ -179,6 +182,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
     if (!tuned_) return ok_status();
     for (const char* p : kRestorePragmas) REPAY_TRY(c_->exec(p));
     REPAY_TRY(c_->exec("PRAGMA cache_size=" + std::to_string(cache_size_)));
+    REPAY_TRY(c_->exec("PRAGMA synchronous=" + std::to_string(synchronous_)));
     tuned_ = false;
     return ok_status();
   }
@@ -186,7 +190,8 @@ class SqliteItemLoader final : public batch::ItemLoader {
   Pool::Lease c_;
   NewBatch b_;
   bool tuned_ = false;
-  int64_t cache_size_ = -2000;
+  int64_t cache_size_ = -2000;  // the connection's own settings, restored after the load
+  int64_t synchronous_ = 2;     // FULL
   std::unordered_map<std::string, std::optional<AgreementDigest>> agreements_;
   std::optional<Stmt> data_version_;
   int64_t last_data_version_ = -1;

@@ -2,6 +2,7 @@
 // version read, so that a server database shared by several nodes can run the same statements.
 #include <cstdio>
 
+#include "store/refund_proposal.h"
 #include "store/sqlite_store.h"
 
 namespace repay::store {
@@ -171,7 +172,10 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
   auto move = c->prepare(
       "UPDATE batch_items SET state = ?, resp_code = COALESCE(?, resp_code), "
       "channel_txn_no = COALESCE(?, channel_txn_no), settle_date = COALESCE(?, settle_date), "
-      "finished_at = ?, next_at = ?, claim_node = NULL, version = version + 1, updated_at = ? "
+      "finished_at = ?, next_at = ?, claim_node = NULL, version = version + 1, updated_at = ?, "
+      // Back to PENDING (busy, or never registered): its next unknown outcome starts the query
+      // backoff afresh.
+      "query_count = CASE WHEN ?1 = 'PENDING' THEN 0 ELSE query_count END "
       "WHERE center_id = ? AND batch_no = ? AND seq = ? AND version = ?");
   if (!move) return move.error();
   auto late = c->prepare(
@@ -188,12 +192,6 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
       "state = 'OPEN' THEN 'CLOSED' ELSE state END, closed_at = CASE WHEN open_items = 1 AND "
       "state = 'OPEN' THEN ? ELSE closed_at END WHERE center_id = ? AND batch_no = ?");
   if (!close) return close.error();
-  auto propose = c->prepare(
-      "INSERT INTO refunds(refund_no, center_id, origin, reason, orig_txn_no, orig_source, "
-      "orig_batch_no, orig_ref, channel_id, orig_req_sn, amount, fee, cardholder_fee, debit_amount, "
-      "state, created_at, created_by, updated_at) VALUES (?, ?, 'US', 'LATE_SUCCESS', ?, 'B', ?, ?, "
-      "?, ?, ?, ?, ?9, ?, 'PENDING_REVIEW', ?, ?, ?) ON CONFLICT DO NOTHING");
-  if (!propose) return propose.error();
   auto except = c->prepare(
       "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) "
       "SELECT 'BANK_CONTRADICTS', ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM exceptions "
@@ -274,17 +272,11 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
           // files.md: a force-failed item's debit is refunded after review (LATE_SUCCESS).
           // files.md: the whole debit goes back; neither it nor its refund enters the card
           // center's settlement. One proposal per item (unique on reason and TxnNo).
-          auto no = reserve_in(*c, "refund_no", 1);
-          if (!no) return no.error();
-          const std::string refund_no = format_serial("RF", now, *no);
-          REPAY_TRY(propose->reset().bind(1, refund_no).bind(2, k.center_id).bind(3, txn_no)
-                        .bind(4, k.batch_no).bind(5, ref).bind(6, channel).bind(7, req_sn)
-                        .bind(8, amount).bind(9, cardholder_fee).bind(10, v.debit_amount)
-                        .bind(11, now_ms).bind(12, actor).bind(13, now_ms).run());
-          if (c->changes() == 1) {
-            REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, "",
-                                                "PENDING_REVIEW", "LATE_SUCCESS: " + t.why}));
-          }
+          // The fee returned is the cardholder's only: a force-failed item was never billed.
+          RefundProposal p{k.center_id, "LATE_SUCCESS", txn_no, "B", k.batch_no, ref, channel,
+                           req_sn, amount, cardholder_fee, cardholder_fee, v.debit_amount, t.why};
+          auto made = insert_refund_proposal(*c, p, now, actor);
+          if (!made) return made.error();
         }
         break;
       }

@@ -37,7 +37,7 @@ Result<bool> force_fail_batch(Connection& c, const std::string& center,
     auto up = c.prepare(
         "UPDATE batch_items SET resp_code = CASE state WHEN 'PENDING' THEN '3002' ELSE '3001' END, "
         "late_state = CASE state WHEN 'PENDING' THEN NULL ELSE 'UNRESOLVED' END, "
-        "next_at = CASE state WHEN 'SENDING' THEN ? ELSE next_at END, "
+        "next_at = CASE state WHEN 'PENDING' THEN next_at ELSE ? END, "
         "state = 'FAILED', forced = 1, finished_at = ?, claim_node = NULL, "
         "version = version + 1, updated_at = ? "
         "WHERE center_id = ? AND batch_no = ? AND state IN ('PENDING', 'SENDING', 'UNKNOWN')");

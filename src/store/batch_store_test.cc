@@ -999,7 +999,8 @@ TEST_CASE("apply_facts: an amount that differs from what we sent is an exception
   f.amount = 101;
   auto tr = r.apply("B001", 1, f, kSendFrom + 1s);
   CHECK(tr.kind == Transition::Kind::kException);
-  CHECK(r.item("B001", 1).state == "SENDING");
+  // Not accepted, not resent: unknown until staff look, queried like any unknown item.
+  CHECK(r.item("B001", 1).state == "UNKNOWN");
   CHECK(r.rows("exceptions") == 1);
   CHECK(r.scalar("SELECT COUNT(*) FROM exceptions WHERE ref = 'CC01:B001:1' AND "
                  "kind = 'BANK_CONTRADICTS'") == 1);

@@ -339,6 +339,158 @@ CREATE TABLE exceptions (
   created_at INTEGER NOT NULL
 );
 )SQL",
+      // Refund review: staff decisions on our refund proposals (append-only; the refund's state
+      // and its audit rows say the rest). One approval per proposal and person (maker-checker,
+      // two different approvers above refund_two_approvals_above).
+      R"SQL(
+CREATE TABLE refund_approvals (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  refund_no TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  decision TEXT NOT NULL CHECK (decision IN ('APPROVE', 'REJECT')),
+  comment TEXT NOT NULL DEFAULT '',
+  at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX refund_approvals_once ON refund_approvals(refund_no, actor) WHERE decision = 'APPROVE';
+CREATE INDEX refund_approvals_refund ON refund_approvals(refund_no, id);
+CREATE TRIGGER refund_approvals_no_update BEFORE UPDATE ON refund_approvals
+  BEGIN SELECT RAISE(ABORT, 'refund_approvals is append-only'); END;
+CREATE TRIGGER refund_approvals_no_delete BEFORE DELETE ON refund_approvals
+  BEGIN SELECT RAISE(ABORT, 'refund_approvals is append-only'); END;
+CREATE INDEX refunds_review ON refunds(state, created_at) WHERE origin = 'US';
+)SQL",
+      // Settlement files with card centers (files.md: Reconciliation file, Posting file,
+      // Settlement file, Fee statement): posting files and their lines as matched, the TxnNo each
+      // posting line took (each counts once, across days), versions of SETTLE files.
+      R"SQL(
+CREATE TABLE posting_files (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  center_id TEXT NOT NULL,
+  post_date TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  version INTEGER NOT NULL,          -- n-th file received for (center, date), rejected ones included
+  status TEXT NOT NULL CHECK (status IN ('USED', 'REJECTED', 'NOT_USED')),
+  header_count INTEGER NOT NULL DEFAULT 0,
+  header_amount INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  received_at INTEGER NOT NULL,
+  UNIQUE (center_id, file_name, sha256),
+  UNIQUE (center_id, post_date, version)
+);
+CREATE UNIQUE INDEX posting_files_used ON posting_files(center_id, post_date) WHERE status = 'USED';
+CREATE TABLE posting_lines (
+  file_id INTEGER NOT NULL,
+  line_no INTEGER NOT NULL,
+  txn_no TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  post_time TEXT NOT NULL,
+  class TEXT NOT NULL CHECK (class IN ('MATCHED', 'AMOUNT_DIFFERS', 'DUPLICATE', 'NOT_OURS',
+                                       'AFTER_ONE_SIDED')),
+  PRIMARY KEY (file_id, line_no)
+) WITHOUT ROWID;
+CREATE TABLE posting_matches (
+  center_id TEXT NOT NULL,
+  txn_no TEXT NOT NULL,
+  file_id INTEGER NOT NULL,
+  line_no INTEGER NOT NULL,
+  PRIMARY KEY (center_id, txn_no)
+) WITHOUT ROWID;
+CREATE TABLE settle_files (
+  center_id TEXT NOT NULL,
+  settle_date TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  file_name TEXT NOT NULL,
+  header TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (center_id, settle_date, version)
+);
+-- Day T of a center's transactions: successes and refunds by finish time.
+CREATE INDEX batch_items_center_success ON batch_items(center_id, finished_at) WHERE state = 'SUCCESS';
+CREATE INDEX refunds_center_finished ON refunds(center_id, finished_at) WHERE state = 'SUCCESS';
+)SQL",
+      // Channel reconciliation (settlement/ports.h, ReconStore): statements kept with their SHA-256,
+      // the per-day, per-channel copy of our records, what runs found per record and per line.
+      R"SQL(
+CREATE TABLE recon_statements (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  channel_id TEXT NOT NULL,
+  date INTEGER NOT NULL,            -- yyyyMMdd
+  version INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  path TEXT NOT NULL,
+  line_count INTEGER NOT NULL,
+  debit_amount INTEGER NOT NULL,
+  refund_amount INTEGER NOT NULL,
+  stored_at INTEGER NOT NULL,
+  UNIQUE (channel_id, date, sha256),
+  UNIQUE (channel_id, date, version)
+);
+-- The copy: one row per channel and ReqSn (a DEBIT's or a REFUND's), under its day T.
+-- state: S success, F failed, X force-failed, P processing (SENDING, UNKNOWN, PENDING).
+CREATE TABLE recon_ours (
+  channel_id TEXT NOT NULL,
+  day INTEGER NOT NULL,             -- yyyyMMdd, CST
+  req_sn TEXT NOT NULL,
+  type TEXT NOT NULL CHECK (type IN ('DEBIT', 'REFUND')),
+  source TEXT NOT NULL CHECK (source IN ('B', 'R', 'F')),  -- batch item, repayment, refund
+  center_id TEXT NOT NULL,
+  amount INTEGER NOT NULL,          -- what the bank sees: debitAmount, or what goes back
+  principal INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('S', 'F', 'X', 'P')),
+  copied_at INTEGER NOT NULL,
+  PRIMARY KEY (channel_id, day, req_sn)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX recon_ours_req_sn ON recon_ours(channel_id, req_sn);
+-- What runs found about a record, when it is not implicit (a success of day T without a row here
+-- was matched by day T's statement once day T has a run).
+CREATE TABLE recon_state (
+  channel_id TEXT NOT NULL,
+  req_sn TEXT NOT NULL,
+  status TEXT NOT NULL,             -- MATCHED, HELD, MISSING, OPEN, or the class that acted
+  line_date INTEGER,                -- yyyyMMdd of the statement whose line this record used
+  held INTEGER NOT NULL DEFAULT 0,  -- held in suspense at some point
+  day INTEGER NOT NULL,             -- the record's day T (for suspense)
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (channel_id, req_sn)
+) WITHOUT ROWID;
+CREATE INDEX recon_state_open ON recon_state(channel_id, status) WHERE status IN ('HELD', 'OPEN');
+CREATE TABLE recon_runs (
+  channel_id TEXT NOT NULL,
+  date INTEGER NOT NULL,
+  statement_id INTEGER NOT NULL,
+  runs INTEGER NOT NULL,
+  outcomes INTEGER NOT NULL,        -- records and lines classified (the sum of the counts)
+  first_at INTEGER NOT NULL,
+  last_at INTEGER NOT NULL,
+  PRIMARY KEY (channel_id, date)
+);
+CREATE TABLE recon_run_counts (
+  channel_id TEXT NOT NULL,
+  date INTEGER NOT NULL,
+  class TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (channel_id, date, class)
+) WITHOUT ROWID;
+-- The listed outcomes of the latest run of a (channel, date): every one but plain matches.
+CREATE TABLE recon_results (
+  channel_id TEXT NOT NULL,
+  date INTEGER NOT NULL,
+  req_sn TEXT NOT NULL,
+  class TEXT NOT NULL,
+  line_no INTEGER NOT NULL DEFAULT 0,
+  type TEXT,
+  our_amount INTEGER,
+  bank_amount INTEGER,
+  channel_txn_no TEXT,
+  action TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (channel_id, date, req_sn, class, line_no)
+) WITHOUT ROWID;
+CREATE INDEX repayments_channel_finished ON repayments(channel_id, finished_at);
+CREATE INDEX refunds_channel_finished ON refunds(channel_id, finished_at);
+CREATE INDEX exceptions_ref ON exceptions(kind, ref);
+)SQL",
   };
   return m;
 }

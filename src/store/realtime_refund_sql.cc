@@ -40,15 +40,10 @@ RefundView refund_of(Stmt& s) {
   return v;
 }
 
-// The repayment a refund refers to, of either source.
-struct Original {
-  std::string source, state, channel_id, req_sn, batch_no, ref;
-  Fen amount = 0, fee = 0, cardholder_fee = 0;
-  bool forced = false;
-};
+}  // namespace
 
-Result<std::optional<Original>> find_original(Connection& c, const std::string& center,
-                                              const std::string& txn_no) {
+Result<std::optional<RefundOriginal>> find_refund_original(Connection& c, const std::string& center,
+                                                           const std::string& txn_no) {
   auto r = c.prepare(
       "SELECT state, COALESCE(channel_id, ''), COALESCE(req_sn, ''), req_no, amount, fee, "
       "cardholder_fee FROM repayments WHERE center_id = ? AND txn_no = ?");
@@ -57,9 +52,9 @@ Result<std::optional<Original>> find_original(Connection& c, const std::string& 
   auto row = r->step();
   if (!row) return row.error();
   if (*row) {
-    Original o{"R", r->text(0), r->text(1), r->text(2), "", r->text(3), r->integer(4),
-               r->integer(5), r->integer(6), false};
-    return std::optional<Original>(o);
+    RefundOriginal o{"R", r->text(0), r->text(1), r->text(2), "", r->text(3), r->integer(4),
+                     r->integer(5), r->integer(6), false};
+    return std::optional<RefundOriginal>(o);
   }
   auto b = c.prepare(
       "SELECT state, COALESCE(channel_id, ''), COALESCE(req_sn, ''), batch_no, seq, amount, fee, "
@@ -68,14 +63,55 @@ Result<std::optional<Original>> find_original(Connection& c, const std::string& 
   b->bind(1, center).bind(2, txn_no);
   row = b->step();
   if (!row) return row.error();
-  if (!*row) return std::optional<Original>();
-  Original o{"B", b->text(0), b->text(1), b->text(2), b->text(3),
-             b->text(3) + ":" + std::to_string(b->integer(4)), b->integer(5), b->integer(6),
-             b->integer(7), b->integer(8) != 0};
-  return std::optional<Original>(o);
+  if (!*row) return std::optional<RefundOriginal>();
+  RefundOriginal o{"B", b->text(0), b->text(1), b->text(2), b->text(3),
+                   b->text(3) + ":" + std::to_string(b->integer(4)), b->integer(5), b->integer(6),
+                   b->integer(7), b->integer(8) != 0};
+  return std::optional<RefundOriginal>(o);
 }
 
-}  // namespace
+Result<std::optional<Fen>> reserve_refund_ceiling(Connection& c, const std::string& txn_no,
+                                                  const std::string& center,
+                                                  const RefundOriginal& o, Fen amount) {
+  {
+    auto ins = c.prepare(
+        "INSERT INTO refund_ceilings(txn_no, center_id, amount, fee, cardholder_fee) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(txn_no) DO NOTHING");
+    if (!ins) return ins.error();
+    REPAY_TRY(ins->bind(1, txn_no).bind(2, center).bind(3, o.amount).bind(4, o.fee)
+                  .bind(5, o.cardholder_fee).run());
+  }
+  Fen reserved = 0, fee_reserved = 0;
+  {
+    auto q = c.prepare("SELECT reserved, fee_reserved FROM refund_ceilings WHERE txn_no = ?");
+    if (!q) return q.error();
+    q->bind(1, txn_no);
+    auto row = q->step();
+    if (!row) return row.error();
+    reserved = q->integer(0);
+    fee_reserved = q->integer(1);
+  }
+  if (amount <= 0 || amount > o.amount - reserved) return std::optional<Fen>();
+  // files.md, Fees of refunds: on the running total, so the refunds that complete the principal
+  // have returned exactly the fee.
+  const Fen fee_k = refund_fee(o.fee, o.amount, reserved, amount, fee_reserved);
+  // The ceiling is one conditional update (lessons.md: Hyperswitch #13182).
+  auto up = c.prepare(
+      "UPDATE refund_ceilings SET reserved = reserved + ?, fee_reserved = fee_reserved + ? "
+      "WHERE txn_no = ? AND reserved = ? AND reserved + ? <= amount");
+  if (!up) return up.error();
+  REPAY_TRY(up->bind(1, amount).bind(2, fee_k).bind(3, txn_no).bind(4, reserved).bind(5, amount).run());
+  if (c.changes() != 1) return std::optional<Fen>();
+  return std::optional<Fen>(fee_k);
+}
+
+Status release_refund_ceiling(Connection& c, const std::string& txn_no, Fen amount, Fen fee) {
+  auto rel = c.prepare(
+      "UPDATE refund_ceilings SET reserved = reserved - ?, fee_reserved = fee_reserved - ? "
+      "WHERE txn_no = ?");
+  if (!rel) return rel.error();
+  return rel->bind(1, amount).bind(2, fee).bind(3, txn_no).run();
+}
 
 Result<std::optional<RefundView>> SqliteStore::read_refund(Connection& c, std::string_view where,
                                                            const std::vector<std::string>& args) {
@@ -131,46 +167,18 @@ Result<RefundClaim> SqliteStore::claim_refund(const realtime::NewRefund& n, Inst
     return r;
   };
   if (!n.reject_code.empty()) return refuse(n.reject_code.c_str());
-  auto orig = find_original(*c, n.center_id, n.orig_txn_no);
+  auto orig = find_refund_original(*c, n.center_id, n.orig_txn_no);
   if (!orig) return orig.error();
   if (!orig->has_value()) return refuse(codes::kNoSuchTxn);
-  const Original& o = **orig;
+  const RefundOriginal& o = **orig;
   // center-api.md: only a SUCCESS repayment of the same card center can be refunded (a
   // force-failed batch item is not a success).
   if (o.state != "SUCCESS") return refuse(codes::kRefundNotAllowed);
-  {
-    auto ins = c->prepare(
-        "INSERT INTO refund_ceilings(txn_no, center_id, amount, fee, cardholder_fee) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(txn_no) DO NOTHING");
-    if (!ins) return ins.error();
-    REPAY_TRY(ins->bind(1, n.orig_txn_no).bind(2, n.center_id).bind(3, o.amount).bind(4, o.fee)
-                  .bind(5, o.cardholder_fee).run());
-  }
-  Fen reserved = 0, fee_reserved = 0;
-  {
-    auto q = c->prepare("SELECT reserved, fee_reserved FROM refund_ceilings WHERE txn_no = ?");
-    if (!q) return q.error();
-    q->bind(1, n.orig_txn_no);
-    auto row = q->step();
-    if (!row) return row.error();
-    reserved = q->integer(0);
-    fee_reserved = q->integer(1);
-  }
-  if (n.amount > o.amount - reserved) return refuse(codes::kRefundNotAllowed);
-  // files.md, Fees of refunds: on the running total, so the refunds that complete the principal
-  // have returned exactly the fee.
-  const Fen fee_k = refund_fee(o.fee, o.amount, reserved, n.amount, fee_reserved);
+  auto reserved = reserve_refund_ceiling(*c, n.orig_txn_no, n.center_id, o, n.amount);
+  if (!reserved) return reserved.error();
+  if (!reserved->has_value()) return refuse(codes::kRefundNotAllowed);
+  const Fen fee_k = **reserved;
   const Fen to_card_fee = o.cardholder_fee > 0 ? fee_k : 0;
-  {
-    // The ceiling is one conditional update (lessons.md: Hyperswitch #13182).
-    auto up = c->prepare(
-        "UPDATE refund_ceilings SET reserved = reserved + ?, fee_reserved = fee_reserved + ? "
-        "WHERE txn_no = ? AND reserved = ? AND reserved + ? <= amount");
-    if (!up) return up.error();
-    REPAY_TRY(up->bind(1, n.amount).bind(2, fee_k).bind(3, n.orig_txn_no).bind(4, reserved)
-                  .bind(5, n.amount).run());
-    if (c->changes() != 1) return refuse(codes::kRefundNotAllowed);
-  }
   auto no = reserve_in(*c, "refund_no", 1);
   if (!no) return no.error();
   auto sn = reserve_in(*c, "req_sn", 1);
@@ -241,13 +249,12 @@ Result<RefundView> SqliteStore::apply_refund_fact(const std::string& refund_no,
     REPAY_TRY(up->bind(6, to_unix_ms(retry_at)).bind(7, now_ms).bind(8, refund_no).bind(9, version).run());
     if (c->changes() == 1) {
       REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, v.state, t.state, t.why}));
-      if (t.state == batch::kFailed && v.origin == "CENTER") {
-        // A failed refund no longer counts against the ceiling.
-        auto rel = c->prepare(
-            "UPDATE refund_ceilings SET reserved = reserved - ?, fee_reserved = fee_reserved - ? "
-            "WHERE txn_no = ?");
-        if (!rel) return rel.error();
-        REPAY_TRY(rel->bind(1, v.amount).bind(2, fee).bind(3, v.orig_txn_no).run());
+      // A failed refund no longer counts against the ceiling: the card center's, and our
+      // approved proposals of a SUCCESS repayment (ONE_SIDED, OTHER reserve it at approval;
+      // LATE_SUCCESS has no ceiling row: its ceiling is the item's debit).
+      if (t.state == batch::kFailed && (v.origin == "CENTER" || v.reason == "ONE_SIDED" ||
+                                        v.reason == "OTHER")) {
+        REPAY_TRY(release_refund_ceiling(*c, v.orig_txn_no, v.amount, fee));
       }
       if (final_now) {
         auto after = read_refund(*c, "refund_no = ?", {refund_no});

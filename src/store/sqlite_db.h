@@ -49,10 +49,19 @@ class Stmt {
   sqlite3_stmt* s_;
 };
 
+// What a committed transaction survives (settings.md, processor.database_synchronous). The WAL
+// journal is used either way.
+enum class Durability {
+  kPowerLoss,  // synchronous=FULL: every commit is fsynced — survives a power loss (the default)
+  kCrash,      // synchronous=NORMAL: no fsync per commit, only at checkpoints — survives a crash
+               // of the process (kill -9), but a power loss or OS crash may undo the last commits
+};
+
 class Connection {
  public:
   // Opens (creating) the file in WAL mode with a busy timeout; foreign keys on.
-  static Result<std::unique_ptr<Connection>> open(const std::string& path);
+  static Result<std::unique_ptr<Connection>> open(const std::string& path,
+                                                  Durability durability = Durability::kPowerLoss);
   ~Connection();
 
   Status exec(std::string_view sql);
@@ -82,7 +91,8 @@ class WriteTx {
 // A few connections shared by threads; each operation borrows one.
 class Pool {
  public:
-  static Result<std::unique_ptr<Pool>> open(const std::string& path, int size);
+  static Result<std::unique_ptr<Pool>> open(const std::string& path, int size,
+                                            Durability durability = Durability::kPowerLoss);
 
   class Lease {
    public:

@@ -9,10 +9,10 @@ namespace repay::store {
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
                                                        const crypto::FieldCipher& cipher,
-                                                       int connections) {
+                                                       int connections, Durability durability) {
   {
     // Migrate on one connection before the pool opens the others.
-    auto c = Connection::open(path);
+    auto c = Connection::open(path, durability);
     if (!c) return c.error();
     auto v = migrate(**c);
     if (!v) {
@@ -21,7 +21,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
       return e;
     }
   }
-  auto pool = Pool::open(path, connections);
+  auto pool = Pool::open(path, connections, durability);
   if (!pool) return pool.error();
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*pool), cipher));
 }

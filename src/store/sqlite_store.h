@@ -9,6 +9,8 @@
 #include "crypto/crypto.h"
 #include "realtime/outbox.h"
 #include "realtime/ports.h"
+#include "settlement/center_files_ports.h"
+#include "settlement/ports.h"
 #include "signing/ports.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
@@ -19,13 +21,17 @@ class SqliteStore final : public signing::SigningStore,
                           public batch::BatchStore,
                           public realtime::NotificationOutbox,
                           public realtime::RealtimeStore,
+                          public settlement::CenterFilesStore,
+                          public settlement::ReconStore,
                           public NonceStore,
                           public AuditLog {
  public:
   // Opens the database file (creating it), applies migrations. Errors name the path.
+  // `durability`: see sqlite_db.h; the default survives a power loss.
   static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
                                                    const crypto::FieldCipher& cipher,
-                                                   int connections = 4);
+                                                   int connections = 4,
+                                                   Durability durability = Durability::kPowerLoss);
 
   // signing::SigningStore
   Result<signing::Claim> claim(const std::string& center, const std::string& req_no,
@@ -130,6 +136,44 @@ class SqliteStore final : public signing::SigningStore,
   Result<std::optional<std::pair<std::string, std::string>>> realtime_by_req_sn(
       const std::string& channel, const std::string& req_sn) override;
 
+  // settlement::CenterFilesStore (store/settlement_files_sql.cc)
+  Result<settlement::ReconTotals> recon_totals(const std::string& center, Date day) override;
+  Status for_each_recon_line(const std::string& center, Date day,
+                             const std::function<Status(const settlement::ReconLine&)>& f) override;
+  Result<std::optional<settlement::PostingRecord>> find_posting_file(
+      const std::string& center, const std::string& file_name, const std::string& sha256) override;
+  Result<settlement::PostingRecord> record_posting_rejection(const settlement::PostingFileInfo& f,
+                                                             const std::string& error,
+                                                             Instant now) override;
+  Result<settlement::PostingStored> store_posting_file(
+      const settlement::PostingFileInfo& f,
+      const std::function<Status(const PostingSink&)>& read_lines, Instant now,
+      const std::string& actor) override;
+  Result<bool> has_used_posting_file(const std::string& center, Date day) override;
+  Result<int64_t> propose_one_sided(const std::string& center, Date day, Instant now,
+                                    const std::string& actor) override;
+  Result<settlement::RepayFigures> posted_figures(const std::string& center, Date day) override;
+  Result<settlement::ReviewCounts> review_counts(const std::string& center) override;
+  Result<settlement::SettleVersion> record_settle_version(const std::string& center, Date day,
+                                                          const std::string& header,
+                                                          Instant now) override;
+  Result<std::vector<settlement::FeeRow>> fee_rows(const std::string& center, int year,
+                                                   int month) override;
+
+  // settlement::ReconStore (store/settlement_recon_sql.cc)
+  Result<settlement::StoredStatement> record_statement(const settlement::StatementFile& f,
+                                                       Instant now) override;
+  Result<int64_t> copy_day(const std::string& channel, Date day, Instant now) override;
+  Result<settlement::OurRecords> load_ours(const std::string& channel, Date day) override;
+  Result<settlement::OurRecords> find_ours(const std::string& channel,
+                                           const std::vector<std::string>& req_sns,
+                                           Instant now) override;
+  Result<settlement::ReconRun> record_reconciliation(const std::string& channel, Date day,
+                                                     int64_t statement_id,
+                                                     const settlement::Reconciliation& r,
+                                                     Instant now, const std::string& actor) override;
+  Result<settlement::HeldFigures> held_figures(const std::string& center, Date day) override;
+
   // Items of a batch that became final since `since` (deadline outlook).
   Result<int64_t> finished_since(const std::string& center, const std::string& batch_no, Instant since);
 
@@ -174,5 +218,23 @@ Result<bool> force_fail_batch(Connection& c, const std::string& center, const st
                               Instant now, const std::string& actor);
 // Reserves `count` values of a sequence inside the caller's write transaction; returns the first.
 Result<int64_t> reserve_in(Connection& c, const std::string& name, int64_t count);
+
+// The repayment a refund refers to, of either source (store/realtime_refund_sql.cc).
+struct RefundOriginal {
+  std::string source, state, channel_id, req_sn, batch_no, ref;
+  Fen amount = 0, fee = 0, cardholder_fee = 0;
+  bool forced = false;
+};
+Result<std::optional<RefundOriginal>> find_refund_original(Connection& c, const std::string& center,
+                                                           const std::string& txn_no);
+// center-api.md, refund: the ceiling of a SUCCESS repayment, shared by the card center's refunds
+// and our approved proposals. Creates the ceiling row from the original if missing, then reserves
+// `amount` with one conditional update, inside the caller's write transaction. Returns the fee
+// returned with it (files.md, Fees of refunds: running total), nullopt when it does not fit.
+Result<std::optional<Fen>> reserve_refund_ceiling(Connection& c, const std::string& txn_no,
+                                                  const std::string& center,
+                                                  const RefundOriginal& o, Fen amount);
+// Gives a refund's share back (it failed, was rejected or expired).
+Status release_refund_ceiling(Connection& c, const std::string& txn_no, Fen amount, Fen fee);
 
 }  // namespace repay::store

@@ -1,0 +1,233 @@
+// repay refunds list|show|approve|reject|propose|expire: the review of our refund proposals by
+// settlement staff (domain.md flow 4, 退款待审核), until the staff console does it. Card numbers
+// only as masked; rules in settlement/review.h, storage in store/review_sql.cc.
+#include <iomanip>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include "app/commands.h"
+#include "app/settings.h"
+#include "crypto/crypto.h"
+#include "store/review_sql.h"
+#include "store/sqlite_store.h"
+
+namespace po = boost::program_options;
+
+namespace repay::app {
+namespace {
+
+std::string when(Instant t) { return t == Instant{} ? "-" : format_cst_timestamp(t); }
+
+std::string approvers_of(const settlement::ProposalRow& r) {
+  std::string out;
+  for (const auto& a : r.approvers) out += (out.empty() ? "" : ",") + a;
+  return out.empty() ? "-" : out;
+}
+
+void print_header() {
+  std::cout << std::left << std::setw(23) << "refundNo" << std::setw(8) << "center" << std::setw(14)
+            << "reason" << std::setw(16) << "state" << std::setw(22) << "origTxnNo" << std::right
+            << std::setw(14) << "debitAmount" << "  " << std::left << std::setw(16) << "created"
+            << std::setw(22) << "by" << "approved by\n";
+}
+
+void print_row(const settlement::ProposalRow& r) {
+  std::cout << std::left << std::setw(23) << r.refund_no << std::setw(8) << r.center_id
+            << std::setw(14) << r.reason << std::setw(16) << r.state << std::setw(22)
+            << r.orig_txn_no << std::right << std::setw(14) << r.debit_amount << "  " << std::left
+            << std::setw(16) << when(r.created_at) << std::setw(22) << r.created_by
+            << approvers_of(r) << "\n";
+}
+
+void print_detail(const settlement::ProposalDetail& d) {
+  const auto& r = d.row;
+  std::cout << "refund " << r.refund_no << "  " << r.reason << "  " << r.state
+            << (r.resp_code.empty() ? "" : " " + r.resp_code) << "\n"
+            << "  center " << r.center_id << ", created " << when(r.created_at) << " by "
+            << r.created_by << ", approved by " << approvers_of(r) << "\n"
+            << "  amount " << r.amount << " + fee to card " << r.cardholder_fee
+            << " = back to the card " << r.debit_amount << " (fen)"
+            << (r.req_sn.empty() ? "" : ", sent as " + r.req_sn) << "\n"
+            << "original " << r.orig_txn_no << " (" << (r.orig_source == "B" ? "batch " : "real time ")
+            << r.orig_ref << ")\n"
+            << "  state " << d.orig_state << (d.orig_resp_code.empty() ? "" : " " + d.orig_resp_code)
+            << ", amount " << d.orig_amount << ", cardholder fee " << d.orig_cardholder_fee
+            << ", debit " << d.orig_debit_amount << ", finished " << when(d.orig_finished_at) << "\n"
+            << "  credit card " << (d.credit_card_masked.empty() ? "-" : d.credit_card_masked)
+            << ", debit card " << (d.debit_card_masked.empty() ? "-" : d.debit_card_masked) << "\n"
+            << "  channel " << (d.channel_id.empty() ? "-" : d.channel_id) << ", ReqSn "
+            << (d.orig_req_sn.empty() ? "-" : d.orig_req_sn) << ", bank txn "
+            << (d.channel_txn_no.empty() ? "-" : d.channel_txn_no) << "\n";
+  if (d.ceiling > 0) {
+    std::cout << "  refund ceiling " << d.ceiling << ", reserved " << d.reserved << ", refundable "
+              << d.ceiling - d.reserved << "\n";
+  }
+  std::cout << "discrepancy: " << d.discrepancy << "\nhistory:\n";
+  for (const auto& e : d.history) {
+    std::cout << "  " << when(e.at) << "  " << std::left << std::setw(22) << e.actor
+              << (e.old_state.empty() ? "-" : e.old_state) << " -> " << e.new_state << "  " << e.reason
+              << "\n";
+  }
+}
+
+int fail(const Error& e) {
+  std::cerr << "repay: " << e.to_string() << "\n";
+  return 1;
+}
+
+const char* kUsage =
+    "usage: repay refunds list    --config FILE [--center C] [--date yyyyMMdd] [--reason R] [--state S]\n"
+    "       repay refunds show    --config FILE --refund-no N\n"
+    "       repay refunds approve --config FILE --refund-no N --staff LOGIN [--comment TEXT]\n"
+    "       repay refunds reject  --config FILE --refund-no N --staff LOGIN --comment TEXT\n"
+    "       repay refunds propose --config FILE --center C --txn-no T --amount FEN --staff LOGIN\n"
+    "                             --comment TEXT\n"
+    "       repay refunds expire  --config FILE\n"
+    "  list     our refund proposals, newest first (--date: made on that CST day)\n"
+    "  show     one proposal with its original repayment and the discrepancy behind it\n"
+    "  approve  approve a proposal (never your own; two different approvers above\n"
+    "           processor.refund_two_approvals_above); the running processor then sends it\n"
+    "  reject   reject a pending proposal, with a comment saying why\n"
+    "  propose  propose a refund (reason OTHER) of a SUCCESS repayment; another staff member\n"
+    "           approves it\n"
+    "  expire   expire the proposals pending longer than processor.refund_review_expiry_days\n";
+
+}  // namespace
+
+int cmd_refunds(const Args& args) {
+  po::options_description desc("refunds options");
+  std::string action, config, center, date, reason, state, refund_no, staff, comment, txn_no;
+  int64_t amount = 0;
+  int limit = 200;
+  desc.add_options()("help,h", "show this help")(
+      "action", po::value(&action)->required(), "list | show | approve | reject | propose | expire")(
+      "config,c", po::value(&config)->required(), "settings file (docs/settings.md)")(
+      "center", po::value(&center)->default_value(""), "list: only this card center; propose: its center")(
+      "date", po::value(&date)->default_value(""), "list: proposals made on this CST day (yyyyMMdd)")(
+      "reason", po::value(&reason)->default_value(""), "list: LATE_SUCCESS, ONE_SIDED or OTHER")(
+      "state", po::value(&state)->default_value(""), "list: PENDING_REVIEW, APPROVED, REJECTED, EXPIRED, ...")(
+      "limit", po::value(&limit)->default_value(200), "list: at most this many")(
+      "refund-no", po::value(&refund_no)->default_value(""), "show, approve, reject: the proposal")(
+      "staff", po::value(&staff)->default_value(""), "approve, reject, propose: your login")(
+      "comment", po::value(&comment)->default_value(""), "approve: optional; reject, propose: required")(
+      "txn-no", po::value(&txn_no)->default_value(""), "propose: the repayment's TxnNo")(
+      "amount", po::value(&amount)->default_value(0), "propose: principal to refund, in fen");
+  po::positional_options_description pos;
+  pos.add("action", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+    if (vm.count("help")) {
+      std::cout << kUsage << "\n" << desc;
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "repay: " << e.what() << "\n\n" << kUsage << "\n" << desc;
+    return 2;
+  }
+  auto usage = [](const std::string& why) {
+    std::cerr << "repay: " << why << "\n" << kUsage;
+    return 2;
+  };
+  if (action != "list" && action != "show" && action != "approve" && action != "reject" &&
+      action != "propose" && action != "expire") {
+    return usage("unknown refunds action '" + action + "'");
+  }
+  if ((action == "show" || action == "approve" || action == "reject") && refund_no.empty()) {
+    return usage("refunds " + action + " needs --refund-no");
+  }
+  if ((action == "approve" || action == "reject" || action == "propose") &&
+      !settlement::valid_login(staff)) {
+    return usage("refunds " + action + " needs --staff LOGIN ([A-Za-z0-9._-]{1,64})");
+  }
+  if (action == "propose" && (center.empty() || txn_no.empty() || amount <= 0)) {
+    return usage("refunds propose needs --center, --txn-no and --amount (fen, > 0)");
+  }
+  if (!reason.empty() && reason != "LATE_SUCCESS" && reason != "ONE_SIDED" && reason != "OTHER") {
+    return usage("--reason must be LATE_SUCCESS, ONE_SIDED or OTHER");
+  }
+  if (!date.empty() && !parse_date(date)) return usage("--date must be yyyyMMdd");
+
+  Settings settings;
+  auto errors = load_settings(config, &settings);
+  if (!errors.empty()) {
+    for (const auto& e : errors) std::cerr << "repay: " << e.to_string() << "\n";
+    return 1;
+  }
+  auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
+  if (!cipher) return fail(cipher.error());
+  auto opened = store::SqliteStore::open(settings.processor.database, *cipher);
+  if (!opened) return fail(opened.error());
+  store::SqliteReviewStore review(**opened);
+  const settlement::ReviewPolicy policy{settings.processor.refund_two_approvals_above,
+                                        settings.processor.refund_review_expiry_days};
+  SystemClock clock;
+
+  if (action == "list") {
+    auto rows = review.list_proposals(settlement::ReviewFilter{center, date, reason, state, limit});
+    if (!rows) return fail(rows.error());
+    if (rows->empty()) {
+      std::cout << "no refund proposals\n";
+      return 0;
+    }
+    print_header();
+    for (const auto& r : *rows) print_row(r);
+    return 0;
+  }
+  if (action == "show") {
+    auto d = review.show_proposal(refund_no);
+    if (!d) return fail(d.error());
+    if (!d->has_value()) {
+      std::cerr << "repay: no refund proposal " << refund_no << "\n";
+      return 1;
+    }
+    print_detail(**d);
+    return 0;
+  }
+  if (action == "approve") {
+    // center-api.md, Notifications: refunds we started are notified for information, to the card
+    // center's default NotifyUrl (there is no request of theirs to take one from).
+    std::string notify_url;
+    auto d = review.show_proposal(refund_no);
+    if (!d) return fail(d.error());
+    if (d->has_value()) {
+      auto it = settings.centers.find((*d)->row.center_id);
+      if (it != settings.centers.end()) notify_url = it->second.default_notify_url;
+    }
+    auto r = review.approve(refund_no, staff, comment, notify_url, clock.now(), policy);
+    if (!r) return fail(r.error());
+    using Kind = settlement::ReviewOutcome::Kind;
+    if (r->kind == Kind::kWaitingSecond) {
+      std::cout << "refund " << refund_no << ": first approval recorded; a second, different "
+                   "approver is needed (above " << policy.two_approvals_above << " fen)\n";
+    } else if (r->kind == Kind::kRepeat) {
+      std::cout << "refund " << refund_no << ": you approved it already; it is " << r->after.state << "\n";
+    } else {
+      std::cout << "refund " << refund_no << " APPROVED: " << r->after.debit_amount
+                << " fen back to the card; the running processor sends it\n";
+    }
+    return 0;
+  }
+  if (action == "reject") {
+    auto r = review.reject(refund_no, staff, comment, clock.now());
+    if (!r) return fail(r.error());
+    std::cout << "refund " << refund_no << " " << r->after.state << "\n";
+    return 0;
+  }
+  if (action == "propose") {
+    auto r = review.propose(settlement::NewProposal{center, txn_no, amount, staff, comment}, clock.now());
+    if (!r) return fail(r.error());
+    std::cout << "refund " << r->refund_no << " proposed (OTHER, " << r->amount
+              << " fen of " << r->orig_txn_no << "), pending review by another staff member\n";
+    return 0;
+  }
+  auto expired = review.expire_due(clock.now(), policy);
+  if (!expired) return fail(expired.error());
+  for (const auto& no : *expired) std::cout << "refund " << no << " EXPIRED\n";
+  std::cout << expired->size() << " proposal(s) expired\n";
+  return 0;
+}
+
+}  // namespace repay::app

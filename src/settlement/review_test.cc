@@ -1,0 +1,124 @@
+// The review rules of refund proposals, without a store.
+#include "settlement/review.h"
+
+#include <doctest/doctest.h>
+
+namespace repay::settlement {
+namespace {
+
+using namespace std::chrono_literals;
+using Kind = ApprovalDecision::Kind;
+
+const Instant kT0 = from_unix_ms(1'700'000'000'000);
+
+Proposal job_proposal(Fen debit = 10'000) {
+  return Proposal{kPendingReview, "job:batch-query", debit, kT0, {}};
+}
+
+TEST_CASE("a job's proposal is approved by any staff, at once below the threshold") {
+  const ReviewPolicy policy;
+  auto d = decide_approval(job_proposal(), "staff:alice", kT0 + 1h, policy);
+  CHECK(d.kind == Kind::kApprove);
+}
+
+TEST_CASE("maker-checker: a staff member's own proposal is refused to its maker, not to others") {
+  const ReviewPolicy policy;
+  Proposal p = job_proposal();
+  p.created_by = "staff:bob";
+  auto own = decide_approval(p, "staff:bob", kT0 + 1h, policy);
+  CHECK(own.kind == Kind::kRefused);
+  CHECK(own.code == kMakerChecker);
+  CHECK(decide_approval(p, "staff:alice", kT0 + 1h, policy).kind == Kind::kApprove);
+}
+
+TEST_CASE("above the threshold two different approvers are needed") {
+  ReviewPolicy policy;
+  policy.two_approvals_above = 1'000'000;
+  Proposal p = job_proposal(1'000'001);
+  CHECK(approvals_needed(p, policy) == 2);
+  CHECK(decide_approval(p, "staff:alice", kT0, policy).kind == Kind::kRecordOnly);
+  p.approvers = {"staff:alice"};
+  // The same person again is a repeat, never the second approval.
+  CHECK(decide_approval(p, "staff:alice", kT0, policy).kind == Kind::kRepeat);
+  CHECK(decide_approval(p, "staff:carol", kT0, policy).kind == Kind::kApprove);
+}
+
+TEST_CASE("exactly at the threshold one approver is enough") {
+  ReviewPolicy policy;
+  policy.two_approvals_above = 1'000'000;
+  CHECK(approvals_needed(job_proposal(1'000'000), policy) == 1);
+}
+
+TEST_CASE("a staff proposal above the threshold: its maker counts for neither approval") {
+  const ReviewPolicy policy;
+  Proposal p = job_proposal(2'000'000);
+  p.created_by = "staff:bob";
+  p.approvers = {"staff:alice"};
+  CHECK(decide_approval(p, "staff:bob", kT0, policy).code == kMakerChecker);
+  CHECK(decide_approval(p, "staff:dave", kT0, policy).kind == Kind::kApprove);
+}
+
+TEST_CASE("only a pending proposal can be approved; a repeat by its approver answers as before") {
+  const ReviewPolicy policy;
+  for (const char* state : {kApproved, kRejected, kExpired, "SENDING", "SUCCESS", "FAILED"}) {
+    Proposal p = job_proposal();
+    p.state = state;
+    auto d = decide_approval(p, "staff:alice", kT0, policy);
+    CHECK(d.kind == Kind::kRefused);
+    CHECK(d.code == kNotPending);
+  }
+  Proposal done = job_proposal();
+  done.state = "SUCCESS";
+  done.approvers = {"staff:alice"};
+  CHECK(decide_approval(done, "staff:alice", kT0, policy).kind == Kind::kRepeat);
+}
+
+TEST_CASE("a proposal expires after the expiry days, and is then refused") {
+  ReviewPolicy policy;
+  policy.expiry_days = 30;
+  const Proposal p = job_proposal();
+  CHECK(expires_at(p, policy) == kT0 + 24h * 30);
+  CHECK_FALSE(is_expired(p, kT0 + 24h * 30 - 1ms, policy));
+  CHECK(is_expired(p, kT0 + 24h * 30, policy));
+  auto d = decide_approval(p, "staff:alice", kT0 + 24h * 30, policy);
+  CHECK(d.kind == Kind::kRefused);
+  CHECK(d.code == kProposalExpired);
+  Proposal rejected = p;
+  rejected.state = kRejected;
+  CHECK_FALSE(is_expired(rejected, kT0 + 24h * 365, policy));
+}
+
+TEST_CASE("a rejection needs a comment; the maker may withdraw its own proposal") {
+  Proposal p = job_proposal();
+  p.created_by = "staff:bob";
+  CHECK(decide_rejection(p, "staff:alice", "").code == kCommentNeeded);
+  CHECK(decide_rejection(p, "staff:alice", "  \t").code == kCommentNeeded);
+  CHECK(decide_rejection(p, "staff:alice", "duplicate of RF1").ok);
+  CHECK(decide_rejection(p, "staff:bob", "my mistake").ok);
+  p.state = kApproved;
+  CHECK(decide_rejection(p, "staff:alice", "too late").code == kNotPending);
+}
+
+TEST_CASE("ceilings") {
+  CHECK(fits_ceiling(100, 100, 0));
+  CHECK_FALSE(fits_ceiling(101, 100, 0));
+  CHECK(fits_ceiling(40, 100, 60));
+  CHECK_FALSE(fits_ceiling(41, 100, 60));
+  CHECK_FALSE(fits_ceiling(0, 100, 0));
+  // LATE_SUCCESS: the item's own debit, for a force-failed item whose late debit is confirmed.
+  CHECK(late_success_refundable(10'050, 10'050, true, "DEBITED"));
+  CHECK_FALSE(late_success_refundable(10'051, 10'050, true, "DEBITED"));
+  CHECK_FALSE(late_success_refundable(10'050, 10'050, false, "DEBITED"));
+  CHECK_FALSE(late_success_refundable(10'050, 10'050, true, "UNRESOLVED"));
+}
+
+TEST_CASE("logins") {
+  CHECK(valid_login("alice.w-2_x"));
+  CHECK_FALSE(valid_login(""));
+  CHECK_FALSE(valid_login("a b"));
+  CHECK_FALSE(valid_login("job:x"));
+  CHECK(staff_actor("alice") == "staff:alice");
+}
+
+}  // namespace
+}  // namespace repay::settlement

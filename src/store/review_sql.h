@@ -1,0 +1,39 @@
+// The SQLite implementation of settlement::ReviewStore (review of our refund proposals), on the
+// same database and pool as SqliteStore. Actions: store/review_sql.cc; list and show:
+// store/review_query_sql.cc.
+#pragma once
+
+#include "settlement/review_ports.h"
+#include "store/sqlite_store.h"
+
+namespace repay::store {
+
+class SqliteReviewStore final : public settlement::ReviewStore {
+ public:
+  // `store` outlives this object.
+  explicit SqliteReviewStore(SqliteStore& store) : store_(store) {}
+
+  Result<std::vector<settlement::ProposalRow>> list_proposals(
+      const settlement::ReviewFilter& f) override;
+  Result<std::optional<settlement::ProposalDetail>> show_proposal(
+      const std::string& refund_no) override;
+  Result<settlement::ReviewOutcome> approve(const std::string& refund_no, const std::string& staff,
+                                            const std::string& comment,
+                                            const std::string& notify_url, Instant now,
+                                            const settlement::ReviewPolicy& policy) override;
+  Result<settlement::ReviewOutcome> reject(const std::string& refund_no, const std::string& staff,
+                                           const std::string& comment, Instant now) override;
+  Result<std::vector<std::string>> expire_due(Instant now,
+                                              const settlement::ReviewPolicy& policy) override;
+  Result<settlement::ProposalRow> propose(const settlement::NewProposal& p, Instant now) override;
+
+ private:
+  SqliteStore& store_;
+};
+
+// One proposal (origin US) read inside the caller's connection, with its approvers; nullopt when
+// there is none with that RefundNo.
+Result<std::optional<settlement::ProposalRow>> read_proposal(Connection& c,
+                                                             const std::string& refund_no);
+
+}  // namespace repay::store

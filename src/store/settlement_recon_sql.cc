@@ -1,0 +1,602 @@
+// SqliteStore: channel reconciliation (settlement/ports.h, ReconStore). The copy step is one
+// INSERT ... SELECT per source inside SQLite; the match runs in memory over the copy; what a run
+// found per record is kept in recon_state only when it is not implicit (see migrations.cc), so a
+// day of millions of plain matches writes no row per match.
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "store/refund_proposal.h"
+#include "store/sqlite_store.h"
+
+namespace repay::store {
+
+using settlement::Class;
+using settlement::OurRecord;
+using settlement::OurRecords;
+using settlement::OurState;
+using settlement::TxnType;
+
+namespace {
+
+int64_t ymd(Date d) { return std::stoll(format_date(d)); }
+Date date_of_ymd(int64_t v) {
+  return Date(static_cast<unsigned short>(v / 10000), static_cast<unsigned short>(v / 100 % 100),
+              static_cast<unsigned short>(v % 100));
+}
+
+// yyyyMMdd (CST) of a unix-ms column, as SQL.
+std::string day_of(const char* col) {
+  return std::string("CAST(strftime('%Y%m%d', ") + col + " / 1000 + 28800, 'unixepoch') AS INTEGER)";
+}
+
+constexpr const char* kFinal = "state IN ('SUCCESS', 'FAILED')";
+constexpr const char* kOpen = "state IN ('SENDING', 'UNKNOWN', 'PENDING')";
+
+// The copy statements: for each source, its finals by the day of finished_at and its open ones by
+// the day they were last sent (updated_at). `by_day` filters on ?3 <= time < ?4, else on ReqSn ?3.
+// ?1 channel, ?2 now.
+std::vector<std::string> copy_statements(bool by_day) {
+  struct Source {
+    const char* table;
+    const char* type;
+    const char* source;
+    const char* amount;     // what the bank sees
+    const char* principal;
+    const char* final_state;
+  };
+  const Source sources[] = {
+      {"batch_items", "DEBIT", "B", "debit_amount", "amount",
+       "CASE WHEN state = 'SUCCESS' THEN 'S' WHEN forced = 1 THEN 'X' ELSE 'F' END"},
+      {"repayments", "DEBIT", "R", "debit_amount", "amount",
+       "CASE WHEN state = 'SUCCESS' THEN 'S' ELSE 'F' END"},
+      {"refunds", "REFUND", "F", "debit_amount", "amount",
+       "CASE WHEN state = 'SUCCESS' THEN 'S' ELSE 'F' END"},
+  };
+  const std::string upsert =
+      " ON CONFLICT(channel_id, req_sn) DO UPDATE SET day = excluded.day, type = excluded.type, "
+      "source = excluded.source, center_id = excluded.center_id, amount = excluded.amount, "
+      "principal = excluded.principal, state = excluded.state, copied_at = excluded.copied_at "
+      "WHERE recon_ours.state <> excluded.state OR recon_ours.day <> excluded.day OR "
+      "recon_ours.amount <> excluded.amount";
+  std::vector<std::string> out;
+  for (const auto& s : sources) {
+    for (bool final_rows : {true, false}) {
+      std::string sql =
+          "INSERT INTO recon_ours(channel_id, day, req_sn, type, source, center_id, amount, "
+          "principal, state, copied_at) SELECT channel_id, ";
+      sql += day_of(final_rows ? "finished_at" : "updated_at");
+      sql += std::string(", req_sn, '") + s.type + "', '" + s.source + "', center_id, " + s.amount +
+             ", " + s.principal + ", " + (final_rows ? s.final_state : "'P'") + ", ?2 FROM " +
+             s.table + " WHERE " + (final_rows ? kFinal : kOpen) +
+             " AND req_sn IS NOT NULL AND channel_id = ?1 AND ";
+      if (!by_day) {
+        sql += "req_sn = ?3";
+      } else if (final_rows) {
+        sql += "finished_at >= ?3 AND finished_at < ?4";
+      } else {
+        // finished_at IS NULL: the (channel_id, finished_at) index finds the open ones.
+        sql += "finished_at IS NULL AND updated_at >= ?3 AND updated_at < ?4";
+      }
+      out.push_back(sql + upsert);
+    }
+  }
+  return out;
+}
+
+OurState state_of(const std::string& s) {
+  if (s == "S") return OurState::kSuccess;
+  if (s == "X") return OurState::kForcedFailed;
+  if (s == "F") return OurState::kFailed;
+  return OurState::kPending;
+}
+
+// Reads recon_ours rows (o.*) with their recon_state (s.*) into records.
+constexpr const char* kOursColumns =
+    "o.req_sn, o.type, o.state, o.amount, o.day, s.status, s.line_date, s.held";
+
+class RecordReader {
+ public:
+  RecordReader(Connection& c, const std::string& channel) : c_(c), channel_(channel) {}
+
+  Status read(Stmt& q, OurRecords* out) {
+    for (;;) {
+      auto row = q.step();
+      if (!row) return row.error();
+      if (!*row) return ok_status();
+      OurRecord r;
+      r.req_sn = out->text.keep(q.text(0));
+      r.type = q.text(1) == "REFUND" ? TxnType::kRefund : TxnType::kDebit;
+      r.state = state_of(q.text(2));
+      r.amount = q.integer(3);
+      const int64_t day = q.integer(4);
+      r.day = day_number(day);
+      r.has_state = !q.is_null(5);
+      if (r.has_state) {
+        r.line_day = q.is_null(6) ? -1 : day_number(q.integer(6));
+        r.held_before = q.integer(7) != 0;
+      } else if (r.state == OurState::kSuccess) {
+        // A success without a kept state was matched by its own day's run, if there was one.
+        auto ran = has_run(day);
+        if (!ran) return ran.error();
+        if (*ran) r.line_day = r.day;
+      }
+      out->records.push_back(r);
+    }
+  }
+
+ private:
+  int32_t day_number(int64_t v) {
+    if (v != last_ymd_) {
+      last_ymd_ = v;
+      last_day_ = settlement::day_number(date_of_ymd(v));
+    }
+    return last_day_;
+  }
+  Result<bool> has_run(int64_t day) {
+    auto it = runs_.find(day);
+    if (it != runs_.end()) return it->second;
+    auto q = c_.prepare("SELECT 1 FROM recon_runs WHERE channel_id = ? AND date = ?");
+    if (!q) return q.error();
+    q->bind(1, channel_).bind(2, day);
+    auto row = q->step();
+    if (!row) return row.error();
+    runs_[day] = *row;
+    return *row;
+  }
+
+  Connection& c_;
+  std::string channel_;
+  int64_t last_ymd_ = -1;
+  int32_t last_day_ = 0;
+  std::map<int64_t, bool> runs_;
+};
+
+// One row of the copy, for the actions.
+struct CopyRow {
+  std::string source, center_id;
+  Fen principal = 0;
+  int64_t day = 0;
+};
+
+Result<std::optional<CopyRow>> copy_row(Stmt& q, const std::string& channel, std::string_view sn) {
+  q.reset().bind(1, channel).bind(2, sn);
+  auto row = q.step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<CopyRow>();
+  return std::optional<CopyRow>(CopyRow{q.text(0), q.text(1), q.integer(2), q.integer(3)});
+}
+
+const char* exception_kind(Class c) {
+  switch (c) {
+    case Class::kAmountDiffers:
+    case Class::kTypeDiffers:
+    case Class::kDuplicateLine:
+    case Class::kUnknownReqSn:
+    case Class::kOursMissing:
+    case Class::kRefundContradicts:
+      return settlement::class_name(c);
+    default:
+      return nullptr;
+  }
+}
+
+// The state a record keeps after an outcome ("" when the outcome does not change it).
+std::string status_after(Class c) {
+  switch (c) {
+    case Class::kMatched:
+    case Class::kReleased:
+      return "MATCHED";
+    case Class::kSuspense:
+      return "HELD";
+    case Class::kOursMissing:
+      return "MISSING";
+    case Class::kStillOpen:
+      return "OPEN";
+    case Class::kDuplicateLine:
+    case Class::kUnknownReqSn:
+    case Class::kNotMoved:
+    case Class::kMatchedBefore:
+      return "";
+    default:
+      return settlement::class_name(c);
+  }
+}
+
+}  // namespace
+
+Result<settlement::StoredStatement> SqliteStore::record_statement(const settlement::StatementFile& f,
+                                                                  Instant now) {
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  const int64_t date = ymd(f.date);
+  {
+    auto q = c->prepare(
+        "SELECT id, version FROM recon_statements WHERE channel_id = ? AND date = ? AND sha256 = ?");
+    if (!q) return q.error();
+    q->bind(1, f.channel_id).bind(2, date).bind(3, f.sha256);
+    auto row = q->step();
+    if (!row) return row.error();
+    if (*row) return settlement::StoredStatement{q->integer(0), static_cast<int>(q->integer(1)), false};
+  }
+  auto ins = c->prepare(
+      "INSERT INTO recon_statements(channel_id, date, version, sha256, path, line_count, "
+      "debit_amount, refund_amount, stored_at) SELECT ?1, ?2, COALESCE(MAX(version), 0) + 1, ?3, "
+      "?4, ?5, ?6, ?7, ?8 FROM recon_statements WHERE channel_id = ?1 AND date = ?2");
+  if (!ins) return ins.error();
+  REPAY_TRY(ins->bind(1, f.channel_id).bind(2, date).bind(3, f.sha256).bind(4, f.path)
+                .bind(5, f.count).bind(6, f.debit_amount).bind(7, f.refund_amount)
+                .bind(8, to_unix_ms(now)).run());
+  const int64_t id = c->last_insert_rowid();
+  auto v = c->prepare("SELECT version FROM recon_statements WHERE id = ?");
+  if (!v) return v.error();
+  v->bind(1, id);
+  auto row = v->step();
+  if (!row) return row.error();
+  const int version = static_cast<int>(v->integer(0));
+  REPAY_TRY(tx.commit());
+  return settlement::StoredStatement{id, version, true};
+}
+
+Result<int64_t> SqliteStore::copy_day(const std::string& channel, Date day, Instant now) {
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  const int64_t start = to_unix_ms(cst_day_start(day));
+  const int64_t end = to_unix_ms(cst_day_start(day + boost::gregorian::days(1)));
+  int64_t n = 0;
+  for (const auto& sql : copy_statements(true)) {
+    auto q = c->prepare(sql);
+    if (!q) return q.error();
+    REPAY_TRY(q->bind(1, channel).bind(2, to_unix_ms(now)).bind(3, start).bind(4, end).run());
+    n += c->changes();
+  }
+  REPAY_TRY(tx.commit());
+  return n;
+}
+
+Result<OurRecords> SqliteStore::load_ours(const std::string& channel, Date day) {
+  auto c = pool_->acquire();
+  // One read transaction: both queries see the same copy.
+  REPAY_TRY(c->exec("BEGIN"));
+  struct End {
+    Connection& c;
+    ~End() { (void)c.exec("COMMIT"); }
+  } end{*c};
+  OurRecords out;
+  RecordReader reader(*c, channel);
+  const int64_t t = ymd(day);
+  {
+    auto q = c->prepare(std::string("SELECT ") + kOursColumns +
+                        " FROM recon_ours o LEFT JOIN recon_state s ON s.channel_id = o.channel_id "
+                        "AND s.req_sn = o.req_sn WHERE o.channel_id = ?1 AND o.day = ?2");
+    if (!q) return q.error();
+    q->bind(1, channel).bind(2, t);
+    REPAY_TRY(reader.read(*q, &out));
+  }
+  {
+    // Earlier days' records still held in suspense or still processing.
+    auto q = c->prepare(std::string("SELECT ") + kOursColumns +
+                        " FROM recon_state s JOIN recon_ours o ON o.channel_id = s.channel_id AND "
+                        "o.req_sn = s.req_sn WHERE s.channel_id = ?1 AND s.status IN ('HELD', 'OPEN') "
+                        "AND o.day < ?2");
+    if (!q) return q.error();
+    q->bind(1, channel).bind(2, t);
+    REPAY_TRY(reader.read(*q, &out));
+  }
+  return out;
+}
+
+Result<OurRecords> SqliteStore::find_ours(const std::string& channel,
+                                          const std::vector<std::string>& req_sns, Instant now) {
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  std::vector<Stmt> copies;
+  for (const auto& sql : copy_statements(false)) {
+    auto q = c->prepare(sql);
+    if (!q) return q.error();
+    copies.push_back(std::move(*q));
+  }
+  auto find = c->prepare(std::string("SELECT ") + kOursColumns +
+                         " FROM recon_ours o LEFT JOIN recon_state s ON s.channel_id = o.channel_id "
+                         "AND s.req_sn = o.req_sn WHERE o.channel_id = ?1 AND o.req_sn = ?2");
+  if (!find) return find.error();
+  OurRecords out;
+  RecordReader reader(*c, channel);
+  std::set<std::string> seen;
+  for (const auto& sn : req_sns) {
+    if (!seen.insert(sn).second) continue;
+    const size_t before = out.records.size();
+    find->reset().bind(1, channel).bind(2, sn);
+    REPAY_TRY(reader.read(*find, &out));
+    if (out.records.size() > before) continue;
+    // Not in the copy: copied now from the live tables, by the unique (channel, ReqSn) index.
+    for (auto& q : copies) {
+      REPAY_TRY(q.reset().bind(1, channel).bind(2, to_unix_ms(now)).bind(3, sn).run());
+    }
+    find->reset().bind(1, channel).bind(2, sn);
+    REPAY_TRY(reader.read(*find, &out));
+  }
+  REPAY_TRY(tx.commit());
+  return out;
+}
+
+Result<settlement::ReconRun> SqliteStore::record_reconciliation(const std::string& channel, Date day,
+                                                                int64_t statement_id,
+                                                                const settlement::Reconciliation& r,
+                                                                Instant now,
+                                                                const std::string& actor) {
+  settlement::ReconRun run;
+  run.channel_id = channel;
+  run.date = day;
+  run.counts = r.counts;
+  const int64_t t = ymd(day);
+  const std::string t_text = format_date(day);
+  const int64_t now_ms = to_unix_ms(now);
+  std::map<const settlement::Outcome*, std::string> actions;
+
+  // 1. The bank did what ours still waits for: the facts go through the capabilities' own stores
+  // (each its own transaction: batch items' force-fail rules, real-time notifications).
+  {
+    std::vector<Fact> batch_facts;
+    std::vector<const settlement::Outcome*> batch_outcomes;
+    for (const auto& o : r.outcomes) {
+      if (o.cls != Class::kBankDoneOursPending) continue;
+      const std::string sn(o.our->req_sn);
+      batch::BankFact fact;
+      fact.kind = batch::BankFact::Kind::kSuccess;
+      fact.channel_txn_no = std::string(o.line->channel_txn_no);
+      fact.settle_date = t_text;
+      fact.amount = o.line->amount;
+      fact.detail = "statement " + t_text + " line " + std::to_string(o.line->line_no);
+      if (o.our->type == TxnType::kDebit) {
+        auto key = item_by_req_sn(channel, sn);
+        if (!key) return key.error();
+        if (key->has_value()) {
+          batch_facts.push_back(Fact{**key, fact, now});
+          batch_outcomes.push_back(&o);
+          continue;
+        }
+      }
+      auto rt = realtime_by_req_sn(channel, sn);
+      if (!rt) return rt.error();
+      if (!rt->has_value()) {
+        actions[&o] = "not found live";
+        continue;
+      }
+      if ((*rt)->first == "REPAY") {
+        auto v = apply_repayment_fact((*rt)->second, fact, now, now, actor);
+        if (!v) return v.error();
+        actions[&o] = "repayment " + (*rt)->second + " " + v->state;
+      } else {
+        auto v = apply_refund_fact((*rt)->second, fact, now, now, actor);
+        if (!v) return v.error();
+        actions[&o] = "refund " + (*rt)->second + " " + v->state;
+      }
+      ++run.facts_applied;
+    }
+    if (!batch_facts.empty()) {
+      auto ts = apply_facts(batch_facts, now, actor);
+      if (!ts) return ts.error();
+      for (size_t k = 0; k < ts->size(); ++k) {
+        const auto& tr = (*ts)[k];
+        const char* what = tr.kind == batch::Transition::Kind::kApply  ? "applied"
+                           : tr.kind == batch::Transition::Kind::kLate ? "late (force-failed)"
+                           : tr.kind == batch::Transition::Kind::kException ? "exception"
+                                                                            : "no change";
+        actions[batch_outcomes[k]] = std::string("batch item ") + what;
+        if (tr.kind == batch::Transition::Kind::kApply || tr.kind == batch::Transition::Kind::kLate)
+          ++run.facts_applied;
+      }
+    }
+  }
+
+  // 2. Everything else in one transaction.
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  auto row_q = c->prepare(
+      "SELECT source, center_id, principal, day FROM recon_ours WHERE channel_id = ? AND req_sn = ?");
+  if (!row_q) return row_q.error();
+  auto state_q = c->prepare(
+      "INSERT INTO recon_state(channel_id, req_sn, status, line_date, held, day, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(channel_id, req_sn) DO UPDATE SET "
+      "status = excluded.status, line_date = COALESCE(excluded.line_date, recon_state.line_date), "
+      "held = MAX(recon_state.held, excluded.held), day = excluded.day, "
+      "updated_at = excluded.updated_at");
+  if (!state_q) return state_q.error();
+  auto except_q = c->prepare(
+      "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) "
+      "SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS (SELECT 1 FROM exceptions WHERE kind = ?1 "
+      "AND ref = ?4 AND channel_id = ?3)");
+  if (!except_q) return except_q.error();
+  auto result_q = c->prepare(
+      "INSERT OR REPLACE INTO recon_results(channel_id, date, req_sn, class, line_no, type, "
+      "our_amount, bank_amount, channel_txn_no, action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!result_q) return result_q.error();
+  auto batch_q = c->prepare(
+      "SELECT center_id, batch_no, seq, txn_no, amount, cardholder_fee, debit_amount "
+      "FROM batch_items WHERE channel_id = ? AND req_sn = ?");
+  if (!batch_q) return batch_q.error();
+  auto repay_q = c->prepare(
+      "SELECT center_id, txn_no, req_no, amount, cardholder_fee, debit_amount FROM repayments "
+      "WHERE channel_id = ? AND req_sn = ?");
+  if (!repay_q) return repay_q.error();
+  {
+    auto del = c->prepare("DELETE FROM recon_results WHERE channel_id = ? AND date = ?");
+    if (!del) return del.error();
+    REPAY_TRY(del->bind(1, channel).bind(2, t).run());
+  }
+
+  for (const auto& o : r.outcomes) {
+    const std::string sn(o.our ? o.our->req_sn : o.line->req_sn);
+    std::optional<CopyRow> row;
+    if (o.our) {
+      auto got = copy_row(*row_q, channel, sn);
+      if (!got) return got.error();
+      row = std::move(*got);
+    }
+    std::string action = actions.count(&o) ? actions[&o] : "";
+
+    // The record's kept state. A duplicate line never changes the record it names.
+    const std::string status = status_after(o.cls);
+    if (o.our && !status.empty()) {
+      state_q->reset().bind(1, channel).bind(2, sn).bind(3, status);
+      if (o.line) state_q->bind(4, t);
+      else state_q->bind_null(4);
+      const bool held = o.cls == Class::kSuspense || o.cls == Class::kOursMissing;
+      REPAY_TRY(state_q->bind(5, int64_t{held ? 1 : 0}).bind(6, row ? row->day : t)
+                    .bind(7, now_ms).run());
+    }
+
+    // Refund proposals: files.md (LATE_SUCCESS) and domain.md flow 4; never a second one.
+    if ((o.cls == Class::kLateSuccess || o.cls == Class::kDebitedOursFailed) && row) {
+      RefundProposal p;
+      p.reason = o.cls == Class::kLateSuccess ? "LATE_SUCCESS" : "OTHER";
+      p.channel_id = channel;
+      p.orig_req_sn = sn;
+      p.why = "statement " + t_text + " line " + std::to_string(o.line->line_no) +
+              ": the bank debited " + format_amount(o.line->amount) + ", ours failed";
+      bool found = false;
+      if (row->source == "B") {
+        batch_q->reset().bind(1, channel).bind(2, sn);
+        auto got = batch_q->step();
+        if (!got) return got.error();
+        if (*got) {
+          found = true;
+          p.center_id = batch_q->text(0);
+          p.orig_batch_no = batch_q->text(1);
+          p.orig_ref = p.center_id + ":" + p.orig_batch_no + ":" + std::to_string(batch_q->integer(2));
+          p.orig_txn_no = batch_q->text(3);
+          p.orig_source = "B";
+          p.amount = batch_q->integer(4);
+          p.fee = p.cardholder_fee = batch_q->integer(5);
+          p.debit_amount = batch_q->integer(6);
+        }
+      } else if (row->source == "R") {
+        repay_q->reset().bind(1, channel).bind(2, sn);
+        auto got = repay_q->step();
+        if (!got) return got.error();
+        if (*got) {
+          found = true;
+          p.center_id = repay_q->text(0);
+          p.orig_txn_no = repay_q->text(1);
+          p.orig_ref = repay_q->text(2);
+          p.orig_source = "R";
+          p.amount = repay_q->integer(3);
+          p.fee = p.cardholder_fee = repay_q->integer(4);
+          p.debit_amount = repay_q->integer(5);
+        }
+      }
+      if (found && !p.orig_txn_no.empty()) {
+        auto made = insert_refund_proposal(*c, p, now, actor);
+        if (!made) return made.error();
+        if (made->has_value()) {
+          ++run.proposals;
+          action = "proposal " + **made + " " + p.reason;
+        } else {
+          action = "proposal exists";
+        }
+      } else {
+        action = "no TxnNo: not proposed";
+      }
+    }
+
+    // Exceptions for staff: one per kind and ReqSn (and statement day for a line's own fault).
+    if (const char* kind = exception_kind(o.cls)) {
+      const bool line_fault = o.cls == Class::kDuplicateLine || o.cls == Class::kUnknownReqSn;
+      const std::string ref = line_fault ? sn + "@" + t_text : sn;
+      std::string detail = std::string(kind) + " statement " + t_text;
+      if (o.line) {
+        detail += " line " + std::to_string(o.line->line_no) + " " +
+                  settlement::txn_type_name(o.line->type) + " " + format_amount(o.line->amount);
+      }
+      if (o.our) {
+        detail += "; ours " + std::string(settlement::txn_type_name(o.our->type)) + " " +
+                  format_amount(o.our->amount) + " of " + format_date(settlement::date_of_day(o.our->day));
+      }
+      except_q->reset().bind(1, kind);
+      except_q->bind_opt(2, row ? row->center_id : "");
+      REPAY_TRY(except_q->bind(3, channel).bind(4, ref).bind(5, detail).bind(6, now_ms).run());
+      if (c->changes() == 1) ++run.exceptions;
+      if (action.empty()) action = "exception";
+    }
+
+    result_q->reset().bind(1, channel).bind(2, t).bind(3, sn).bind(4, settlement::class_name(o.cls))
+        .bind(5, int64_t{o.line ? o.line->line_no : 0})
+        .bind(6, settlement::txn_type_name(o.our ? o.our->type : o.line->type));
+    if (o.our) result_q->bind(7, o.our->amount);
+    else result_q->bind_null(7);
+    if (o.line) result_q->bind(8, o.line->amount).bind(9, o.line->channel_txn_no);
+    else result_q->bind_null(8).bind_null(9);
+    REPAY_TRY(result_q->bind(10, action).run());
+  }
+
+  {
+    auto q = c->prepare(
+        "INSERT INTO recon_runs(channel_id, date, statement_id, runs, outcomes, first_at, last_at) "
+        "VALUES (?1, ?2, ?3, 1, ?5, ?4, ?4) ON CONFLICT(channel_id, date) DO UPDATE SET "
+        "statement_id = excluded.statement_id, runs = recon_runs.runs + 1, "
+        "outcomes = excluded.outcomes, last_at = excluded.last_at");
+    if (!q) return q.error();
+    int64_t total = 0;
+    for (auto n : r.counts) total += n;
+    REPAY_TRY(q->bind(1, channel).bind(2, t).bind(3, statement_id).bind(4, now_ms).bind(5, total).run());
+    auto counts = c->prepare(
+        "INSERT INTO recon_run_counts(channel_id, date, class, count) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(channel_id, date, class) DO UPDATE SET count = excluded.count");
+    if (!counts) return counts.error();
+    for (size_t k = 0; k < settlement::kClassCount; ++k) {
+      REPAY_TRY(counts->reset().bind(1, channel).bind(2, t)
+                    .bind(3, settlement::class_name(static_cast<Class>(k))).bind(4, r.counts[k]).run());
+    }
+    auto rq = c->prepare(
+        "SELECT r.runs, s.version FROM recon_runs r JOIN recon_statements s ON s.id = r.statement_id "
+        "WHERE r.channel_id = ? AND r.date = ?");
+    if (!rq) return rq.error();
+    rq->bind(1, channel).bind(2, t);
+    auto got = rq->step();
+    if (!got) return got.error();
+    if (*got) {
+      run.runs = static_cast<int>(rq->integer(0));
+      run.statement_version = static_cast<int>(rq->integer(1));
+    }
+  }
+  REPAY_TRY(tx.commit());
+  return run;
+}
+
+Result<settlement::HeldFigures> SqliteStore::held_figures(const std::string& center, Date day) {
+  auto c = pool_->acquire();
+  const int64_t t = ymd(day);
+  settlement::HeldFigures f;
+  // files.md, Settlement file: held = successes of day T no statement of day <= T confirmed;
+  // released = successes of earlier days, held then, confirmed by a statement of day T.
+  auto q = c->prepare(
+      "SELECT COUNT(*), COALESCE(SUM(o.principal), 0) FROM recon_state s JOIN recon_ours o ON "
+      "o.channel_id = s.channel_id AND o.req_sn = s.req_sn WHERE o.center_id = ?1 AND o.day = ?2 "
+      "AND o.type = 'DEBIT' AND o.state = 'S' AND (s.status IN ('HELD', 'MISSING') OR "
+      "(s.line_date IS NOT NULL AND s.line_date > ?2))");
+  if (!q) return q.error();
+  q->bind(1, center).bind(2, t);
+  auto row = q->step();
+  if (!row) return row.error();
+  f.held_count = q->integer(0);
+  f.held_amount = q->integer(1);
+  auto r = c->prepare(
+      "SELECT COUNT(*), COALESCE(SUM(o.principal), 0) FROM recon_state s JOIN recon_ours o ON "
+      "o.channel_id = s.channel_id AND o.req_sn = s.req_sn WHERE o.center_id = ?1 AND o.day < ?2 "
+      "AND o.type = 'DEBIT' AND o.state = 'S' AND s.held = 1 AND s.status = 'MATCHED' "
+      "AND s.line_date = ?2");
+  if (!r) return r.error();
+  r->bind(1, center).bind(2, t);
+  row = r->step();
+  if (!row) return row.error();
+  f.released_count = r->integer(0);
+  f.released_amount = r->integer(1);
+  return f;
+}
+
+}  // namespace repay::store

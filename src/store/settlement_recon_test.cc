@@ -1,0 +1,247 @@
+// Channel reconciliation on a real SQLite file: a day of batch items, real-time repayments and
+// refunds in every state, a statement, copy + reconcile, every class's action; a re-run changes
+// nothing; the next day's statement releases what was held; suspense ends in OURS_MISSING.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <doctest/doctest.h>
+
+#include "settlement/channel_recon.h"
+#include "store/sqlite_store.h"
+
+namespace repay::store {
+namespace {
+
+using namespace std::chrono_literals;
+using settlement::Class;
+
+const std::string kKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+const Date kT(2026, 11, 21);
+const Date kT1(2026, 11, 22);
+const std::string kCh = "BANKC";
+
+int64_t at(Date d, int minutes) { return to_unix_ms(cst_time_on(d, minutes)); }
+
+struct Fixture {
+  std::string dir;
+  crypto::FieldCipher cipher = *crypto::FieldCipher::from_hex_key(kKey);
+  std::unique_ptr<SqliteStore> store;
+
+  Fixture() {
+    dir = (std::filesystem::temp_directory_path() / ("recon_test_" + std::to_string(::getpid()))).string();
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    auto s = SqliteStore::open(dir + "/repay.db", cipher);
+    REQUIRE(s.ok());
+    store = std::move(*s);
+    exec("INSERT INTO batches(center_id, batch_no, batch_date, file_name, sha256, total_count, "
+         "total_amount, received_at, send_from_at, force_fail_at, encoding, state, open_items) VALUES "
+         "('CC01', 'B1', '20261121', 'f', 'x', 9, 0, 0, 0, " + std::to_string(at(kT1, 47 * 60)) +
+         ", 'UTF-8', 'OPEN', 1)");
+  }
+  ~Fixture() { std::filesystem::remove_all(dir); }
+
+  void exec(const std::string& sql) {
+    auto c = store->pool().acquire();
+    auto st = c->exec(sql);
+    REQUIRE_MESSAGE(st.ok(), st.error().to_string());
+  }
+  int64_t count(const std::string& sql) {
+    auto c = store->pool().acquire();
+    auto q = c->prepare(sql);
+    REQUIRE(q.ok());
+    auto row = q->step();
+    REQUIRE(row.ok());
+    return q->integer(0);
+  }
+  std::string text(const std::string& sql) {
+    auto c = store->pool().acquire();
+    auto q = c->prepare(sql);
+    REQUIRE(q.ok());
+    auto row = q->step();
+    REQUIRE(row.ok());
+    return *row ? q->text(0) : "";
+  }
+  void item(int seq, const std::string& sn, const std::string& state, int forced, Fen amount,
+            const std::string& finished, int64_t updated) {
+    exec("INSERT INTO batch_items(center_id, batch_no, seq, item_id, agreement_no, channel_id, amount, "
+         "debit_amount, state, forced, late_state, txn_no, req_sn, send_from_at, force_fail_at, "
+         "finished_at, updated_at) VALUES ('CC01', 'B1', " + std::to_string(seq) + ", 'I" +
+         std::to_string(seq) + "', 'AG1', 'BANKC', " + std::to_string(amount) + ", " +
+         std::to_string(amount) + ", '" + state + "', " + std::to_string(forced) + ", " +
+         (forced ? "'UNRESOLVED'" : "NULL") + ", 'T" + sn + "', '" + sn + "', 0, " +
+         std::to_string(at(kT1, 47 * 60)) + ", " + finished + ", " + std::to_string(updated) + ")");
+  }
+  void repayment(const std::string& sn, const std::string& state, Fen amount,
+                 const std::string& finished, int64_t created) {
+    exec("INSERT INTO repayments(txn_no, center_id, req_no, fingerprint, agreement_no, channel_id, "
+         "amount, debit_amount, state, req_sn, answered_processing, created_at, finished_at, "
+         "updated_at) VALUES ('T" + sn + "', 'CC01', 'Q" + sn + "', 'fp', 'AG1', 'BANKC', " +
+         std::to_string(amount) + ", " + std::to_string(amount) + ", '" + state + "', '" + sn +
+         "', 0, " + std::to_string(created) + ", " + finished + ", " + std::to_string(created) + ")");
+  }
+  void refund(const std::string& sn, const std::string& state, Fen amount, const std::string& finished,
+              int64_t created) {
+    exec("INSERT INTO refunds(refund_no, center_id, origin, req_no, orig_txn_no, channel_id, amount, "
+         "debit_amount, state, req_sn, created_at, created_by, finished_at, updated_at) VALUES ('F" +
+         sn + "', 'CC01', 'CENTER', 'Q" + sn + "', 'TRS11', 'BANKC', " + std::to_string(amount) +
+         ", " + std::to_string(amount) + ", '" + state + "', '" + sn + "', " + std::to_string(created) +
+         ", 'api', " + finished + ", " + std::to_string(created) + ")");
+  }
+
+  // Stores the statement text, parses it, reconciles (channel, day).
+  Result<settlement::ReconRun> reconcile(Date day, const std::string& body, Instant now) {
+    const std::string path = dir + "/" + settlement::statement_file_name(kCh, day);
+    {
+      std::ofstream f(path, std::ios::binary | std::ios::trunc);
+      f << body;
+    }
+    auto in = files::LineReader::open(path, files::Encoding::kUtf8);
+    REQUIRE(in.ok());
+    settlement::Statement st;
+    auto errors = settlement::read_statement(**in, path, kCh, day, &st);
+    REQUIRE_MESSAGE(errors.empty(), errors[0].to_string());
+    auto sha = files::file_sha256(path);
+    REQUIRE(sha.ok());
+    auto stored = store->record_statement(
+        settlement::StatementFile{kCh, day, path, sha->first, st.count, st.debit_amount, st.refund_amount}, now);
+    REQUIRE(stored.ok());
+    return settlement::reconcile_channel_day(*store, kCh, day, stored->id, st, 3, now, "job:test");
+  }
+};
+
+std::string stmt(Date day, const std::vector<std::tuple<std::string, std::string, Fen>>& lines) {
+  Fen debit = 0, refund = 0;
+  std::string body;
+  int n = 0;
+  for (const auto& [sn, type, amount] : lines) {
+    (type == "DEBIT" ? debit : refund) += amount;
+    body += "D|C" + std::to_string(++n) + "|" + sn + "|" + type + "|" + std::to_string(amount) +
+            "|" + format_date(day) + "120000\n";
+  }
+  return "H|BANKC|" + format_date(day) + "|" + std::to_string(lines.size()) + "|" +
+         std::to_string(debit) + "|" + std::to_string(refund) + "\n" + body;
+}
+
+TEST_CASE("channel reconciliation: every class acts once; a re-run changes nothing; later days") {
+  Fixture f;
+  const std::string finT = std::to_string(at(kT, 10 * 60));
+  const int64_t sentT = at(kT, 9 * 60);
+  f.item(1, "RS01", "SUCCESS", 0, 10000, finT, sentT);   // matched
+  f.item(2, "RS02", "FAILED", 1, 20000, finT, sentT);    // force-failed, debited: LATE_SUCCESS
+  f.item(3, "RS03", "FAILED", 0, 30000, finT, sentT);    // failed, debited: OTHER
+  f.item(4, "RS04", "UNKNOWN", 0, 40000, "NULL", sentT); // processing, debited: SUCCESS now
+  f.item(5, "RS05", "SUCCESS", 0, 50000, finT, sentT);   // bank missing: held
+  f.item(6, "RS06", "SUCCESS", 0, 60000, finT, sentT);   // amount differs
+  f.item(7, "RS07", "SUCCESS", 0, 70000, finT, sentT);   // listed twice
+  f.item(8, "RS08", "FAILED", 0, 80000, finT, sentT);    // nothing moved
+  f.item(9, "RS09", "SUCCESS", 0, 90000, std::to_string(at(kT1, 5)), sentT);  // our day T+1
+  f.repayment("RS11", "SUCCESS", 1100, finT, sentT);
+  f.repayment("RS12", "UNKNOWN", 1200, "NULL", sentT);
+  f.repayment("RS13", "FAILED", 1300, finT, sentT);
+  f.refund("RS21", "SUCCESS", 500, finT, sentT);
+  f.refund("RS22", "FAILED", 600, finT, sentT);
+  f.refund("RS23", "SUCCESS", 700, finT, sentT);
+  f.exec("UPDATE batches SET open_items = 1");
+
+  const std::string body = stmt(kT, {{"RS01", "DEBIT", 10000}, {"RS02", "DEBIT", 20000},
+                                     {"RS03", "DEBIT", 30000}, {"RS04", "DEBIT", 40000},
+                                     {"RS06", "DEBIT", 60001}, {"RS07", "DEBIT", 70000},
+                                     {"RS07", "DEBIT", 70000}, {"RS09", "DEBIT", 90000},
+                                     {"RS11", "DEBIT", 1100},  {"RS12", "DEBIT", 1200},
+                                     {"RS13", "DEBIT", 1300},  {"RS21", "REFUND", 500},
+                                     {"RS22", "REFUND", 600},  {"RS99", "DEBIT", 999}});
+  const Instant now = cst_time_on(kT1, 9 * 60);
+  auto run = f.reconcile(kT, body, now);
+  REQUIRE_MESSAGE(run.ok(), run.error().to_string());
+  auto n = [&](Class c) { return run->counts[static_cast<size_t>(c)]; };
+  CHECK(n(Class::kMatched) == 5);  // RS01, RS07, RS09 (another day), RS11, RS21
+  CHECK(n(Class::kLateSuccess) == 1);
+  CHECK(n(Class::kDebitedOursFailed) == 2);
+  CHECK(n(Class::kBankDoneOursPending) == 2);
+  CHECK(n(Class::kSuspense) == 2);  // RS05, RS23 (a refund)
+  CHECK(n(Class::kAmountDiffers) == 1);
+  CHECK(n(Class::kDuplicateLine) == 1);
+  CHECK(n(Class::kUnknownReqSn) == 1);
+  CHECK(n(Class::kRefundContradicts) == 1);
+  CHECK(n(Class::kNotMoved) == 1);
+  CHECK(run->proposals == 3);
+  CHECK(run->exceptions == 4);
+  CHECK(run->facts_applied == 2);
+  CHECK(run->runs == 1);
+
+  CHECK(f.count("SELECT COUNT(*) FROM refunds WHERE origin = 'US' AND reason = 'LATE_SUCCESS' "
+                "AND orig_txn_no = 'TRS02' AND state = 'PENDING_REVIEW'") == 1);
+  CHECK(f.count("SELECT COUNT(*) FROM refunds WHERE origin = 'US' AND reason = 'OTHER' "
+                "AND orig_txn_no IN ('TRS03', 'TRS13')") == 2);
+  CHECK(f.text("SELECT state FROM batch_items WHERE req_sn = 'RS04'") == "SUCCESS");
+  CHECK(f.text("SELECT state FROM repayments WHERE req_sn = 'RS12'") == "SUCCESS");
+  CHECK(f.text("SELECT state FROM batch_items WHERE req_sn = 'RS02'") == "FAILED");  // for good
+  for (const char* kind : {"AMOUNT_DIFFERS", "DUPLICATE_LINE", "UNKNOWN_REQSN", "REFUND_CONTRADICTS"}) {
+    CAPTURE(kind);
+    CHECK(f.count(std::string("SELECT COUNT(*) FROM exceptions WHERE kind = '") + kind + "'") == 1);
+  }
+  CHECK(f.text("SELECT ref FROM exceptions WHERE kind = 'AMOUNT_DIFFERS'") == "RS06");
+  CHECK(f.count("SELECT COUNT(*) FROM recon_ours WHERE channel_id = 'BANKC'") == 15);
+  auto held = f.store->held_figures("CC01", kT);
+  REQUIRE(held.ok());
+  CHECK(held->held_count == 1);  // RS05 (RS23 is a refund)
+  CHECK(held->held_amount == 50000);
+  CHECK(held->released_count == 0);
+
+  // The same statement again, and the copy again: nothing new anywhere.
+  const auto refunds = f.count("SELECT COUNT(*) FROM refunds");
+  const auto exceptions = f.count("SELECT COUNT(*) FROM exceptions");
+  const auto audit = f.count("SELECT COUNT(*) FROM audit");
+  auto again = f.reconcile(kT, body, now + 1h);
+  REQUIRE_MESSAGE(again.ok(), again.error().to_string());
+  CHECK(again->runs == 2);
+  CHECK(again->statement_version == 1);
+  CHECK(again->proposals == 0);
+  CHECK(again->exceptions == 0);
+  CHECK(again->facts_applied == 0);
+  CHECK(f.count("SELECT COUNT(*) FROM refunds") == refunds);
+  CHECK(f.count("SELECT COUNT(*) FROM exceptions") == exceptions);
+  CHECK(f.count("SELECT COUNT(*) FROM audit") == audit);
+  CHECK(f.count("SELECT COUNT(*) FROM recon_ours WHERE channel_id = 'BANKC'") == 15);
+  CHECK(again->counts[static_cast<size_t>(Class::kSuspense)] == 2);
+
+  // A replaced statement for T that lacks RS01 and the others (matched before): a new version;
+  // what was matched stays matched, nothing is proposed or raised again, RS05 stays held.
+  const std::string v2 = stmt(kT, {{"RS02", "DEBIT", 20000}});
+  auto third = f.reconcile(kT, v2, now + 2h);
+  REQUIRE_MESSAGE(third.ok(), third.error().to_string());
+  CHECK(third->statement_version == 2);
+  CHECK(third->proposals == 0);
+  CHECK(third->exceptions == 0);
+  CHECK(third->counts[static_cast<size_t>(Class::kMatchedBefore)] == 10);
+  CHECK(third->counts[static_cast<size_t>(Class::kSuspense)] == 2);
+  CHECK(f.store->held_figures("CC01", kT)->held_count == 1);
+  CHECK(f.count("SELECT COUNT(*) FROM refunds") == refunds);
+
+  // T+1's statement lists RS05 (late): released on T+1; T keeps it as held (confirmed after T).
+  auto next = f.reconcile(kT1, stmt(kT1, {{"RS05", "DEBIT", 50000}}), cst_time_on(kT1 + boost::gregorian::days(1), 9 * 60));
+  REQUIRE_MESSAGE(next.ok(), next.error().to_string());
+  CHECK(next->counts[static_cast<size_t>(Class::kReleased)] == 1);
+  CHECK(next->counts[static_cast<size_t>(Class::kSuspense)] == 1);  // RS23, age 1
+  auto released = f.store->held_figures("CC01", kT1);
+  REQUIRE(released.ok());
+  CHECK(released->released_count == 1);
+  CHECK(released->released_amount == 50000);
+  CHECK(f.store->held_figures("CC01", kT)->held_count == 1);
+
+  // RS23 is still missing 3 days after T: OURS_MISSING, once.
+  const Date t3 = kT + boost::gregorian::days(3);
+  auto late = f.reconcile(t3, stmt(t3, {}), cst_time_on(t3 + boost::gregorian::days(1), 9 * 60));
+  REQUIRE(late.ok());
+  CHECK(late->counts[static_cast<size_t>(Class::kOursMissing)] == 1);
+  CHECK(f.count("SELECT COUNT(*) FROM exceptions WHERE kind = 'OURS_MISSING' AND ref = 'RS23'") == 1);
+  auto late2 = f.reconcile(t3, stmt(t3, {}), cst_time_on(t3 + boost::gregorian::days(1), 10 * 60));
+  REQUIRE(late2.ok());
+  CHECK(f.count("SELECT COUNT(*) FROM exceptions WHERE kind = 'OURS_MISSING'") == 1);
+}
+
+}  // namespace
+}  // namespace repay::store

@@ -1,0 +1,332 @@
+// Shared pieces of the real-time end-to-end tests (realtime_e2e_test.cc): a card center's
+// callback endpoint that verifies every notification and can be told to fail, a stack with the
+// real-time settings of CC01 pointing at it, and looks at the simulator's ledger and log and the
+// processor's database (read-only) by ReqSn. Header-only: CMake builds tests/*_test.cc and
+// harness.cc into repay_e2e_test.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/http_get.h"
+#include "app/stack.h"
+#include "batch_e2e.h"
+#include "centerclient/center_client.h"
+#include "core/clock.h"
+#include "harness.h"
+#include "server/http_server.h"
+#include "wire/signature.h"
+#include "wire/xml.h"
+
+namespace repay::e2e::rt {
+
+using batch::db_rows;
+using batch::LedgerEntry;
+using NoteFields = std::map<std::string, std::string>;
+
+// The card center's callback endpoint (center-api.md, Notifications): verifies the signature
+// (sender PROCESSOR, target = POST + the request-target as sent), answers SUCCESS — or HTTP 500
+// while told to fail. Every request is recorded, accepted or not.
+class CallbackReceiver {
+ public:
+  struct Hit {
+    NoteFields fields;
+    std::string target, nonce;
+    bool signature_ok = false;
+    bool accepted = false;  // answered 200 SUCCESS
+  };
+
+  explicit CallbackReceiver(std::string secret, std::string processor_id = "PROCESSOR")
+      : secret_(std::move(secret)), processor_id_(std::move(processor_id)) {
+    server::HttpServerOptions o;
+    o.address = "127.0.0.1";
+    o.port = 0;
+    server_ = std::make_unique<server::HttpServer>(
+        o, [this](server::HttpRequest&& r, server::Respond respond) { handle(std::move(r), respond); });
+    server_->start();
+  }
+  ~CallbackReceiver() { server_->stop(); }
+
+  std::string prefix() const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + "/cb/";
+  }
+  std::string url() const { return prefix() + "notify"; }
+
+  // Answer HTTP 500 to the next n notifications (then SUCCESS again).
+  void fail_next(int n) { fail_next_ = n; }
+  // Answer HTTP 500 to everything while down.
+  void set_down(bool down) { down_ = down; }
+
+  std::vector<Hit> hits() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return hits_;
+  }
+  // Hits whose field `name` is `value` (e.g. TxnNo, RefundNo), optionally of one Type.
+  std::vector<Hit> hits_for(const std::string& name, const std::string& value,
+                            const std::string& type = "") const {
+    std::vector<Hit> out;
+    for (auto& h : hits()) {
+      auto f = h.fields.find(name);
+      if (f == h.fields.end() || f->second != value) continue;
+      if (!type.empty() && (h.fields.count("Type") == 0 || h.fields.at("Type") != type)) continue;
+      out.push_back(h);
+    }
+    return out;
+  }
+  std::vector<NoteFields> accepted_for(const std::string& name, const std::string& value,
+                                       const std::string& type = "") const {
+    std::vector<NoteFields> out;
+    for (auto& h : hits_for(name, value, type)) {
+      if (h.accepted) out.push_back(h.fields);
+    }
+    return out;
+  }
+  int bad_signatures() const {
+    int n = 0;
+    for (auto& h : hits()) n += h.signature_ok ? 0 : 1;
+    return n;
+  }
+  // Nonces seen more than once (every send is signed afresh: common.md, Signatures).
+  int repeated_nonces() const {
+    std::set<std::string> seen;
+    int n = 0;
+    for (auto& h : hits()) n += seen.insert(h.nonce).second ? 0 : 1;
+    return n;
+  }
+
+ private:
+  void handle(server::HttpRequest&& r, const server::Respond& respond) {
+    wire::SignedHeaders h{r.header("x-sender-id"), r.header("x-timestamp"), r.header("x-nonce"),
+                          r.header("x-signature")};
+    Hit hit;
+    hit.target = r.target;
+    hit.nonce = h.nonce;
+    hit.signature_ok = h.sender_id == processor_id_ &&
+                       wire::verify_message(h, {secret_}, clock_, "POST " + r.target, r.body) ==
+                           wire::SignatureCheck::kOk;
+    auto msg = wire::parse_xml_message(r.body);
+    if (msg && msg->root == "Notify") hit.fields = msg->fields;
+    else hit.signature_ok = false;
+    server::HttpResponse out;
+    if (!hit.signature_ok) {
+      out.status = 401;
+      out.body = "bad notification";
+    } else if (down_ || fail_next_.fetch_sub(1) > 0) {
+      out.status = 500;
+      out.body = "try later";
+    } else {
+      hit.accepted = true;
+      out.body = "SUCCESS\n";  // white space around it is ignored
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      hits_.push_back(std::move(hit));
+    }
+    respond(std::move(out));
+  }
+
+  std::string secret_, processor_id_;
+  SystemClock clock_;
+  std::atomic<int> fail_next_{0};
+  std::atomic<bool> down_{false};
+  mutable std::mutex mu_;
+  std::vector<Hit> hits_;
+  std::unique_ptr<server::HttpServer> server_;
+};
+
+struct RtOptions {
+  int realtime_timeout_s = 10;
+  std::string fee_collect = "FIXED:200";
+  std::string fee_payer = "CARDHOLDER";
+  // Offsets from the first try (docs/settings.md): quick, and long enough to outlive a restart.
+  std::string notify_retries = "1s,2s,3s,5s,8s,12s,20s,30s";
+  std::string channel_extra;
+};
+
+// A stack whose CC01 uses the real-time settings above and notifies `receiver`; CC02 has no
+// notification settings.
+class RtStack {
+ public:
+  explicit RtStack(const RtOptions& o = {})
+      : receiver(app::Stack::secret_for("CC01")),
+        ts([&](app::StackOptions& so) {
+          so.centers[0].extra = "realtime_timeout = " + std::to_string(o.realtime_timeout_s) +
+                                "s\nfee_collect = " + o.fee_collect + "\nfee_collect_payer = " +
+                                o.fee_payer + "\ndefault_notify_url = " + receiver.url() +
+                                "\nnotify_url_prefixes = " + receiver.prefix() +
+                                "\nnotify_retries = " + o.notify_retries + "\n";
+          so.channel_extra = o.channel_extra;
+        }),
+        holders(ts.book()) {}
+
+  CallbackReceiver receiver;  // first: its URL goes into the settings
+  TestStack ts;
+  batch::Holders holders;
+
+  // A NORMAL cardholder with at least `min_balance` fen, each handed out once.
+  const BookEntry& holder(long long min_balance = 1'000'000) {
+    const BookEntry* e = holders.next(min_balance);
+    REQUIRE_MESSAGE(e != nullptr, "the book has no more NORMAL cardholders with " << min_balance);
+    return *e;
+  }
+  // sign3 at `center`: the AgreementNo (REQUIREs SIGNED).
+  std::string sign(const std::string& center, const BookEntry& e) {
+    auto a = ts.call(center, "sign3", holder_fields(ts.req_no(), e));
+    REQUIRE_MESSAGE(a.field("Status") == "SIGNED",
+                    "sign3 at " << center << ": " << a.field("RespCode") << " " << a.field("RespMsg"));
+    REQUIRE(!a.field("AgreementNo").empty());
+    return a.field("AgreementNo");
+  }
+  centerclient::CenterClientOptions client_options(const std::string& center) {
+    centerclient::CenterClientOptions o;
+    o.base_url = ts.stack().api_url();
+    o.center_id = center;
+    o.secret = ts.stack().center_secret(center);
+    return o;
+  }
+  std::string db(const std::string& sql) {
+    auto rows = db_rows(ts.stack().database(), sql);
+    return rows.empty() || rows[0].empty() ? std::string() : rows[0][0];
+  }
+  std::vector<std::vector<std::string>> rows(const std::string& sql) {
+    return db_rows(ts.stack().database(), sql);
+  }
+  // The ReqSn of a repayment's DEBIT.
+  std::string debit_req_sn(const std::string& txn_no) {
+    return db("SELECT req_sn FROM repayments WHERE txn_no = '" + txn_no + "'");
+  }
+  std::string refund_req_sn(const std::string& refund_no) {
+    return db("SELECT req_sn FROM refunds WHERE refund_no = '" + refund_no + "'");
+  }
+  // The simulator's ledger entries of one ReqSn.
+  std::vector<LedgerEntry> ledger_for(const std::string& req_sn) {
+    std::vector<LedgerEntry> out;
+    for (auto& e : batch::ledger(ts)) {
+      if (e.req_sn == req_sn) out.push_back(e);
+    }
+    return out;
+  }
+  // Gateway calls the simulator logged for this TxCode whose ReqSn ends in `req_sn` (a QUERY has
+  // its own ReqSn; ours end in the queried one), optionally only with that outcome.
+  int sim_calls(const std::string& tx, const std::string& req_sn, const std::string& ret = "") {
+    std::istringstream in(read_file_bytes(ts.dir() + "/banksim.log"));
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+      if (line.find("\"event\":\"sim_gateway\"") == std::string::npos) continue;
+      if (line.find("\"tx\":\"" + tx + "\"") == std::string::npos) continue;
+      auto p = line.find("\"req_sn\":\"");
+      if (p == std::string::npos) continue;
+      auto q = line.find('"', p + 10);
+      const std::string sn = line.substr(p + 10, q - p - 10);
+      const bool match = tx == "QUERY" ? sn.size() >= req_sn.size() &&
+                                             sn.compare(sn.size() - req_sn.size(), req_sn.size(), req_sn) == 0
+                                       : sn == req_sn;
+      if (!match) continue;
+      if (!ret.empty() && line.find("\"ret\":\"" + ret + "\"") == std::string::npos) continue;
+      ++n;
+    }
+    return n;
+  }
+  // The outcomes ("0000", "NO_ANSWER", "0000 LOST", ...) of one TxCode and ReqSn, in order.
+  std::vector<std::string> sim_outcomes(const std::string& tx, const std::string& req_sn) {
+    std::istringstream in(read_file_bytes(ts.dir() + "/banksim.log"));
+    std::string line;
+    std::vector<std::string> out;
+    while (std::getline(in, line)) {
+      if (line.find("\"event\":\"sim_gateway\"") == std::string::npos) continue;
+      if (line.find("\"tx\":\"" + tx + "\"") == std::string::npos) continue;
+      if (line.find("\"req_sn\":\"" + req_sn + "\"") == std::string::npos) continue;
+      auto p = line.find("\"ret\":\"");
+      if (p == std::string::npos) continue;
+      out.push_back(line.substr(p + 7, line.find('"', p + 7) - p - 7));
+    }
+    return out;
+  }
+  // GET /sim/notifications lines of one ReqSn: `<channelId>|<reqSn>|<status>|<attempt>|<http>|<result>`.
+  std::vector<std::vector<std::string>> sim_notifications(const std::string& req_sn) {
+    auto text = app::http_simple(ts.stack().banksim_url() + "/sim/notifications");
+    REQUIRE(text.ok());
+    std::vector<std::vector<std::string>> out;
+    std::istringstream in(*text);
+    std::string line;
+    while (std::getline(in, line)) {
+      auto f = batch::split(line);
+      if (f.size() >= 6 && f[1] == req_sn) out.push_back(f);
+    }
+    return out;
+  }
+  // `repay notify ...` against this stack's settings: its stdout (REQUIREs exit status 0).
+  std::string notify_command(const std::string& args) {
+    const std::string cmd = std::string(REPAY_BIN) + " notify " + args + " --config " +
+                            ts.stack().settings_file() + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int rc = ::pclose(p);
+    REQUIRE_MESSAGE(rc == 0, cmd << " failed:\n" << out);
+    return out;
+  }
+};
+
+inline Fields repay_fields(const std::string& req_no, const std::string& agreement,
+                           const std::string& card, long long amount,
+                           const std::string& notify_url = "") {
+  Fields f = {{"ReqNo", req_no},
+              {"AgreementNo", agreement},
+              {"CreditCardNo", card},
+              {"Amount", std::to_string(amount)}};
+  if (!notify_url.empty()) f.emplace_back("NotifyUrl", notify_url);
+  return f;
+}
+
+inline Fields refund_fields(const std::string& req_no, const std::string& txn_no, long long amount) {
+  return {{"ReqNo", req_no}, {"OrigTxnNo", txn_no}, {"Amount", std::to_string(amount)}};
+}
+
+// Polls `done` every `step` until it holds or `limit` passes; true when it held. Bounded, and no
+// duration is asserted.
+template <class Pred>
+bool wait_for(Pred done, std::chrono::milliseconds limit,
+              std::chrono::milliseconds step = std::chrono::milliseconds(200)) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    if (done()) return true;
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(step);
+  }
+}
+
+inline long long num(const std::string& s) {
+  if (s.empty()) return -1;
+  try {
+    return std::stoll(s);
+  } catch (...) {
+    return -1;
+  }
+}
+
+inline std::string show(const CenterAnswer& a) {
+  std::string s = "HTTP " + std::to_string(a.http_status) + " " + a.field("Status") + " " +
+                  a.field("RespCode") + " '" + a.field("RespMsg") + "'";
+  for (const char* k : {"TxnNo", "RefundNo", "Amount", "Fee", "DebitAmount"}) {
+    if (!a.field(k).empty()) s += std::string(" ") + k + "=" + a.field(k);
+  }
+  return s;
+}
+
+}  // namespace repay::e2e::rt
