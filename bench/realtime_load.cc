@@ -273,8 +273,9 @@ int main(int argc, char** argv) {
 
   net::io_context ioc;
   auto guard = net::make_work_guard(ioc);
-  HttpLoad api(ioc, port_of((*stack)->api_url()), std::chrono::seconds(30));
-  HttpLoad sim(ioc, port_of(sim_url), std::chrono::seconds(30));
+  // center-api.md: a card center waits at least realtime_timeout (10 s) + 5 s; later is an error.
+  HttpLoad api(ioc, port_of((*stack)->api_url()), std::chrono::seconds(15));
+  HttpLoad sim(ioc, port_of(sim_url), std::chrono::seconds(15));
   CardCenter center(api, (*stack)->center_secret(kCenter));
 
   // 1. sign3, all at once.

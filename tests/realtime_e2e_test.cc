@@ -44,6 +44,13 @@ void check_malformed(const CenterAnswer& a, const std::string& field) {
   if (!field.empty()) CHECK(a.field("RespMsg").find(field) != std::string::npos);
 }
 
+// CC01 answers PROCESSING after 1 s without a final answer from the bank.
+RtOptions one_second_timeout() {
+  RtOptions o;
+  o.realtime_timeout_s = 1;
+  return o;
+}
+
 bool is_timestamp(const std::string& s) {
   return s.size() == 14 && s.find_first_not_of("0123456789") == std::string::npos;
 }
@@ -274,7 +281,7 @@ TEST_CASE("realtime repay: the same ReqNo five times at once and again later deb
 // --- 3. PROCESSING and its resolution --------------------------------------------------------------
 
 TEST_CASE("realtime repay: PROCESSING on a slow, silent or lost bank answer, then resolved once") {
-  RtStack s({.realtime_timeout_s = 1});
+  RtStack s(one_second_timeout());
   TestStack& ts = s.ts;
 
   // (a) The bank answers "processing" and settles 3 s later: PROCESSING 0001 with a TxnNo, then
@@ -521,7 +528,7 @@ TEST_CASE("realtime notifications: retried until the card center accepts, across
 // A repayment told PROCESSING is notified after a SIGKILL that hits before it became final: the
 // resolver and the outbox are both driven from the database.
 TEST_CASE("realtime notifications: a PROCESSING repayment is resolved and notified after a SIGKILL") {
-  RtStack s({.realtime_timeout_s = 1});
+  RtStack s(one_second_timeout());
   TestStack& ts = s.ts;
   const BookEntry& h = s.holder();
   const std::string ag = s.sign("CC01", h);
@@ -867,7 +874,7 @@ TEST_CASE("realtime refund: 20 concurrent refunds never pass the principal") {
 // --- 7. notifications from the channel ------------------------------------------------------------
 
 TEST_CASE("realtime channel notifications: a lost answer resolved by the bank's notification, duplicates applied once") {
-  RtStack s({.realtime_timeout_s = 1});
+  RtStack s(one_second_timeout());
   TestStack& ts = s.ts;
 
   // Every gateway answer is lost (after 1.5 s), QUERYs included: only the bank's notification can

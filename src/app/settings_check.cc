@@ -235,7 +235,16 @@ void check_channel_ref(Checker& c, const Settings& all, const std::string& field
 }
 
 void check_notify(Checker& c, const std::string& p, const CenterSettings& s) {
-  for (const std::string& prefix : s.notify_url_prefixes) c.url(p + "notify_url_prefixes", prefix);
+  for (const std::string& prefix : s.notify_url_prefixes) {
+    c.url(p + "notify_url_prefixes", prefix);
+    // A prefix must reach past the host: "https://center.example" would also admit
+    // "https://center.example.evil.net/...".
+    auto scheme = prefix.find("://");
+    if (scheme != std::string::npos && prefix.find('/', scheme + 3) == std::string::npos) {
+      c.fail(p + "notify_url_prefixes", "must include the path after the host (end the host with '/')",
+             prefix);
+    }
+  }
   if (!s.default_notify_url.empty()) {
     c.url(p + "default_notify_url", s.default_notify_url);
     bool allowed = s.notify_url_prefixes.empty();

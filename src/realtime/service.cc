@@ -120,12 +120,18 @@ void RealtimeService::answer_later_repay(const std::string& txn_no, Reply reply)
   // The card center is told PROCESSING only through answer_processing(), which also makes sure
   // the final result will be notified.
   auto v = store_.answer_processing(txn_no, clock_.now());
-  reply(v ? repay_answer(*v) : system_error());
+  if (v) return reply(repay_answer(*v));
+  // The DEBIT may have reached the bank: never 9999 (center-api.md). PROCESSING, and the card
+  // center's query finds the result.
+  log::error("realtime.answer_processing_failed", {{"txnNo", txn_no}, {"error", v.error().to_string()}});
+  reply(ApiAnswer::of(codes::kProcessing).with("Status", "PROCESSING").with("TxnNo", txn_no));
 }
 
 void RealtimeService::answer_later_refund(const std::string& refund_no, Reply reply) {
   auto v = store_.answer_refund_processing(refund_no, clock_.now());
-  reply(v ? refund_answer(*v) : system_error());
+  if (v) return reply(refund_answer(*v));
+  log::error("realtime.answer_processing_failed", {{"refundNo", refund_no}, {"error", v.error().to_string()}});
+  reply(ApiAnswer::of(codes::kProcessing).with("Status", "PROCESSING").with("RefundNo", refund_no));
 }
 
 void RealtimeService::send_repay(const RealtimeCenter& center, const RepaymentView& v,

@@ -95,14 +95,14 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, Du
     if (db) sqlite3_close(db);
     return make_error("DB", "cannot open database: " + msg, "database", path);
   }
-  std::unique_ptr<Connection> c(new Connection(db));
+  std::unique_ptr<Connection> c(new Connection(db, durability));
   sqlite3_busy_handler(db, retry_busy, nullptr);
   // WAL: readers never block the writer. synchronous=FULL: a committed repayment survives a
   // power loss, not only a crash of the process. NORMAL (a setting, never the default) skips the
   // fsync of each commit: still consistent after any crash, but a power loss may undo the last
   // commits (https://www.sqlite.org/pragma.html#pragma_synchronous, WAL mode).
-  const char* sync = durability == Durability::kCrash ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL";
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", sync, "PRAGMA foreign_keys=ON"}) {
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", synchronous_pragma(durability),
+                             "PRAGMA foreign_keys=ON"}) {
     auto st = c->exec(pragma);
     if (!st) return st.error();
   }

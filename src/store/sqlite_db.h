@@ -69,10 +69,16 @@ class Connection {
   int64_t changes() const;
   int64_t last_insert_rowid() const;
   Error error(std::string_view what) const;
+  // What it was opened with: the `synchronous` to restore after a statement that lowered it.
+  Durability durability() const { return durability_; }
+  static const char* synchronous_pragma(Durability d) {
+    return d == Durability::kCrash ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL";
+  }
 
  private:
-  explicit Connection(sqlite3* db) : db_(db) {}
+  Connection(sqlite3* db, Durability d) : db_(db), durability_(d) {}
   sqlite3* db_;
+  Durability durability_;
 };
 
 // A write transaction (BEGIN IMMEDIATE): rolled back unless commit() succeeded.

@@ -65,6 +65,16 @@ Result<bool> SqliteStore::remember_nonce(const std::string& sender, const std::s
   // One statement: a new nonce inserts; a nonce seen longer ago than the window is taken anew;
   // a nonce seen within the window changes nothing — a replay.
   auto c = pool_->acquire();
+  // No fsync of its own (docs/performance.md, Real time): in WAL mode a later FULL commit syncs
+  // the whole log, nonces written before it included. So the nonce of a request that stored
+  // anything (its claim, its fact: committed after the nonce) is as durable as what it stored;
+  // one lost to a power loss belongs to a request that stored nothing, which a replay then
+  // executes once — as the original would have been. Restored below, on every path.
+  REPAY_TRY(c->exec("PRAGMA synchronous=NORMAL"));
+  struct Restore {
+    Connection& c;
+    ~Restore() { (void)c.exec(Connection::synchronous_pragma(c.durability())); }
+  } restore{*c};
   auto s = c->prepare(
       "INSERT INTO nonces(sender, nonce, seen_at) VALUES (?, ?, ?) "
       "ON CONFLICT(sender, nonce) DO UPDATE SET seen_at = excluded.seen_at "
