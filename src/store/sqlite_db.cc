@@ -22,7 +22,15 @@ int retry_busy(void*, int count) {
 }  // namespace
 
 Stmt::~Stmt() {
-  if (s_) sqlite3_finalize(s_);
+  if (!s_) return;
+  constexpr size_t kIdlePerSql = 4;  // more than one Stmt of the same SQL at once is rare
+  if (home_ && home_->size() < kIdlePerSql) {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+    home_->push_back(s_);
+  } else {
+    sqlite3_finalize(s_);
+  }
 }
 
 Stmt& Stmt::reset() {
@@ -109,7 +117,12 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, Du
   return c;
 }
 
-Connection::~Connection() { sqlite3_close_v2(db_); }
+Connection::~Connection() {
+  for (auto& [sql, idle] : cache_) {
+    for (sqlite3_stmt* s : idle) sqlite3_finalize(s);
+  }
+  sqlite3_close_v2(db_);
+}
 
 Status Connection::exec(std::string_view sql) {
   char* err = nullptr;
@@ -124,10 +137,24 @@ Status Connection::exec(std::string_view sql) {
 }
 
 Result<Stmt> Connection::prepare(std::string_view sql) {
+  // Bounded: SQL built at run time (a table name, a list of placeholders) could otherwise grow it.
+  constexpr size_t kMaxCachedSql = 512;
+  std::string key(sql);
+  auto it = cache_.find(key);
+  if (it == cache_.end() && cache_.size() < kMaxCachedSql) {
+    it = cache_.emplace(std::move(key), std::vector<sqlite3_stmt*>{}).first;
+  }
+  std::vector<sqlite3_stmt*>* home = it == cache_.end() ? nullptr : &it->second;
+  if (home && !home->empty()) {
+    sqlite3_stmt* s = home->back();
+    home->pop_back();
+    return Stmt(db_, s, home);
+  }
   sqlite3_stmt* s = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &s, nullptr);
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              home ? SQLITE_PREPARE_PERSISTENT : 0, &s, nullptr);
   if (rc != SQLITE_OK) return error("prepare");
-  return Stmt(db_, s);
+  return Stmt(db_, s, home);
 }
 
 int64_t Connection::changes() const { return sqlite3_changes64(db_); }

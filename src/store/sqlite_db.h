@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/result.h"
@@ -20,8 +21,11 @@ namespace repay::store {
 
 class Stmt {
  public:
-  Stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
-  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_) { o.s_ = nullptr; }
+  // `home`: the connection's cache of this SQL's prepared statements, which takes `s` back
+  // (reset, bindings cleared) when this Stmt ends; null: finalized instead.
+  Stmt(sqlite3* db, sqlite3_stmt* s, std::vector<sqlite3_stmt*>* home = nullptr)
+      : db_(db), s_(s), home_(home) {}
+  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_), home_(o.home_) { o.s_ = nullptr; }
   Stmt(const Stmt&) = delete;
   ~Stmt();
 
@@ -47,6 +51,7 @@ class Stmt {
  private:
   sqlite3* db_;
   sqlite3_stmt* s_;
+  std::vector<sqlite3_stmt*>* home_;
 };
 
 // What a committed transaction survives (settings.md, processor.database_synchronous). The WAL
@@ -65,6 +70,10 @@ class Connection {
   ~Connection();
 
   Status exec(std::string_view sql);
+  // A prepared statement, from this connection's cache when the same SQL was prepared before
+  // (parsing and planning cost a quarter of the processor's CPU under real-time load:
+  // docs/performance.md, Real time). The Stmt must end before the connection goes back to its
+  // pool, as it always had to.
   Result<Stmt> prepare(std::string_view sql);
   int64_t changes() const;
   int64_t last_insert_rowid() const;
@@ -79,6 +88,8 @@ class Connection {
   Connection(sqlite3* db, Durability d) : db_(db), durability_(d) {}
   sqlite3* db_;
   Durability durability_;
+  // Idle prepared statements by SQL text. Node-based: a Stmt's pointer to its vector stays valid.
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> cache_;
 };
 
 // A write transaction (BEGIN IMMEDIATE): rolled back unless commit() succeeded.
