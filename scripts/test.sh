@@ -4,5 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 CMAKE_ARGS="-DREPAY_WERROR=ON ${CMAKE_ARGS:-}" bash scripts/build.sh
-cd "${BUILD_DIR:-build}"
-ctest --output-on-failure --timeout 900 -j2
+(cd "${BUILD_DIR:-build}" && ctest --output-on-failure --timeout 900 -j2)
+# Then the whole suite again under ASan + UBSan, and a short run of every fuzz target (README,
+# "Tests"). REPAY_QUICK_TEST=1 stops after the plain suite (while iterating; CI runs everything).
+[ "${REPAY_QUICK_TEST:-0}" = 1 ] && exit 0
+bash scripts/test-sanitizers.sh
+bash scripts/fuzz.sh --seconds "${REPAY_FUZZ_SECONDS:-20}"

@@ -152,6 +152,10 @@ struct RtOptions {
   // Offsets from the first try (docs/settings.md): quick, and long enough to outlive a restart.
   std::string notify_retries = "1s,2s,3s,5s,8s,12s,20s,30s";
   std::string channel_extra;
+  std::string cc01_extra;       // more lines for [center.CC01]
+  std::string cc02_extra;       // more lines for [center.CC02]
+  std::string processor_extra;  // more lines for [processor]
+  std::vector<std::string> banksim_args;
 };
 
 // A stack whose CC01 uses the real-time settings above and notifies `receiver`; CC02 has no
@@ -165,7 +169,10 @@ class RtStack {
                                 "s\nfee_collect = " + o.fee_collect + "\nfee_collect_payer = " +
                                 o.fee_payer + "\ndefault_notify_url = " + receiver.url() +
                                 "\nnotify_url_prefixes = " + receiver.prefix() +
-                                "\nnotify_retries = " + o.notify_retries + "\n";
+                                "\nnotify_retries = " + o.notify_retries + "\n" + o.cc01_extra;
+          so.centers[1].extra += o.cc02_extra;
+          so.processor_extra += o.processor_extra;
+          so.banksim_args.insert(so.banksim_args.end(), o.banksim_args.begin(), o.banksim_args.end());
           so.channel_extra = o.channel_extra;
         }),
         holders(ts.book()) {}

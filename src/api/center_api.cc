@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "api/api_metrics.h"
 #include "core/codes.h"
 #include "core/log.h"
 #include "wire/signature.h"
@@ -87,6 +88,11 @@ void CenterApi::handle(server::HttpRequest&& req, server::Respond respond) {
     if (path.rfind(prefix, 0) == 0) return handler(std::move(req), std::move(respond));
   }
   const std::string sender = req.header("x-sender-id");
+  if (path.rfind(kApiPrefix, 0) == 0) {  // metrics and message log; labels only of known values
+    const std::string tx = path.substr(std::string(kApiPrefix).size());
+    respond = observed(std::move(respond), find_center(sender) ? sender : "unknown",
+                       routes_.count(tx) ? tx : "other", req.body);
+  }
   if (path.rfind(kApiPrefix, 0) != 0 || req.method != "POST") {
     return respond(answer(known_active(sender), 404, ApiAnswer::of(codes::kInvalidField, "no such path")));
   }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <thread>
 
+#include "app/center_transport.h"
 #include "batch/return_file.h"
 #include "batch/returns.h"
 #include "core/log.h"
@@ -39,26 +40,6 @@ batch::BatchCenter batch_center_of(const CenterSettings& c) {
   b.fee_collect = c.fee_collect;
   b.fee_quick = c.fee_quick;
   return b;
-}
-
-std::unique_ptr<transport::FileTransport> transport_of(const CenterSettings& c) {
-  if (c.transport == "sftp") {
-    transport::SftpOptions o;
-    o.host = c.sftp_host;
-    o.port = c.sftp_port;
-    o.user = c.sftp_user;
-    if (!c.sftp_password.file.empty() || !c.sftp_password.env.empty()) {
-      auto pw = resolve_secret(c.sftp_password, "center." + c.id + ".sftp_password");
-      if (pw) o.password = *pw;
-    }
-    o.private_key_file = c.sftp_private_key_file;
-    o.public_key_file = c.sftp_public_key_file;
-    o.known_hosts_file = c.sftp_known_hosts_file;
-    o.inbox = c.sftp_inbox;
-    o.outbox = c.sftp_outbox;
-    return transport::make_sftp_transport(o);
-  }
-  return transport::make_local_transport({c.local_inbox, c.local_outbox});
 }
 
 int minutes_of_day_cst(Instant t) {
@@ -149,6 +130,7 @@ void BatchJobs::pull_one(CenterRuntime& c, PullReport& report) {
   fs::create_directories(work_dir_ + "/in/" + center, ec);
   fs::create_directories(archive_dir_ + "/" + center, ec);
   for (const auto& f : *listed) {
+    if (is_settlement_inbox_file(f.name)) continue;  // posting files: the T+1 jobs take them
     ++report.seen;
     auto size = c.transport->size_of(f.name);
     if (!size || *size != f.size) {

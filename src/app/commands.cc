@@ -1,6 +1,9 @@
 #include "app/commands.h"
 
 #include <csignal>
+#include <cstdlib>
+#include <future>
+#include <thread>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -10,6 +13,7 @@
 #include "app/processor.h"
 #include "app/settings.h"
 #include "core/log.h"
+#include "core/message_log.h"
 #include "crypto/crypto.h"
 
 namespace po = boost::program_options;
@@ -70,6 +74,7 @@ int cmd_serve(const Args& args) {
   }
   log::Level level;
   if (log::parse_level(settings.processor.log_level, &level)) log::set_level(level);
+  log::set_message_logging(settings.processor.log_messages);
 
   // SIGTERM/SIGINT are taken synchronously by sigwait below, never by a handler mid-operation.
   sigset_t set;
@@ -97,7 +102,17 @@ int cmd_serve(const Args& args) {
   int sig = 0;
   sigwait(&set, &sig);
   log::info("processor.stopping", {{"signal", std::to_string(sig)}});
+  // The exit comes within processor.shutdown_timeout whatever happens: past it, what is still
+  // claimed stays claimed in the database and the next start queries it (as after a crash).
+  std::promise<void> stopped;
+  std::thread watchdog([bound = settings.processor.shutdown_timeout, done = stopped.get_future()] {
+    if (done.wait_for(bound) == std::future_status::ready) return;
+    log::alert("processor.stop_timeout", {{"bound_ms", std::to_string(bound.count())}});
+    std::_Exit(1);
+  });
   (*processor)->stop();
+  stopped.set_value();
+  watchdog.join();
   log::info("processor.stopped");
   return 0;
 }

@@ -17,6 +17,8 @@ int cmd_batch(const Args& args);  // batch pull|status|return
 int cmd_notify(const Args& args);  // notify list|retry
 int cmd_settle(const Args& args);  // settle reconcile (app/settle_commands.cc)
 int cmd_refunds(const Args& args);  // refunds list|show|approve|reject|propose|expire
+int cmd_report(const Args& args);  // report daily (app/report_commands.cc)
+int cmd_staff(const Args& args);  // staff add|passwd|unlock|list (app/staff_commands.cc)
 
 // Writes `text` to `path` atomically (tmp + rename).
 bool write_file_atomically(const std::string& path, const std::string& text);

@@ -48,15 +48,18 @@ int cmd_demo(const Args& args) {
   std::string dir = "var/demo";
   uint64_t seed = 7;
   bool keep = false;
+  bool keep_console = false;
   desc.add_options()("help,h", "show this help")(
       "dir", po::value(&dir)->default_value(dir), "working folder (emptied first)")(
       "seed", po::value(&seed)->default_value(seed), "seed of the simulator's book and faults")(
-      "keep-running", po::bool_switch(&keep), "keep the processor and simulator up until Ctrl-C");
+      "keep-running", po::bool_switch(&keep), "keep the processor and simulator up until Ctrl-C")(
+      "keep-console", po::bool_switch(&keep_console),
+      "keep the staff console (and so the processor and simulator) up until Ctrl-C");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(desc).run(), vm);
     if (vm.count("help")) {
-      std::cout << "usage: repay demo [--dir DIR] [--seed N] [--keep-running]\n\n" << desc;
+      std::cout << "usage: repay demo [--dir DIR] [--seed N] [--keep-running] [--keep-console]\n\n" << desc;
       return 0;
     }
     po::notify(vm);
@@ -136,11 +139,26 @@ int cmd_demo(const Args& args) {
   auto rt = run_realtime_demo(**stack, clock, pick, receiver);
   for (const auto& l : rt.lines) std::cout << "  " << l << "\n";
   tally.unexpected += rt.unexpected;
+
+  std::cout << "\nDay T+1: statements, reconciliation, settlement files, refund review\n";
+  auto t1 = run_settle_demo(**stack, clock, pick);
+  for (const auto& l : t1.lines) std::cout << "  " << l << "\n";
+  tally.unexpected += t1.unexpected;
   std::cout << "\n" << (tally.unexpected == 0 ? "Everything went as expected."
                                               : std::to_string(tally.unexpected) +
                                                     " thing(s) differed from what was expected.")
             << "\n";
-  if (keep) {
+  // The staff console on the admin listener: the refund proposals above wait there for review.
+  auto staff_pw = add_demo_staff(**stack, "demo-reviewer", "reviewer");
+  if (staff_pw) {
+    std::cout << "\nStaff console  " << (*stack)->admin_url() << "/  login demo-reviewer, password "
+              << *staff_pw << " (reviewer)\n"
+              << (keep || keep_console ? "" : "  (it stops with the demo: --keep-console keeps it up)\n");
+  } else {
+    std::cout << "\nStaff console  " << (*stack)->admin_url() << "/  (no staff account: "
+              << staff_pw.error().to_string() << ")\n";
+  }
+  if (keep || keep_console) {
     std::cout << "\nRunning until Ctrl-C. Settings: " << (*stack)->settings_file() << "\n";
     sigset_t set;
     sigemptyset(&set);

@@ -74,4 +74,12 @@ class NotifyReceiver {
 BatchDemoReport run_realtime_demo(const Stack& stack, const Clock& clock, Picker& pick,
                                   const NotifyReceiver& receiver);
 
+// Day T+1: the statements of the day (wrong on purpose), `repay settle run`, every discrepancy
+// class, RECON and SETTLE published, a proposal approved through the CLI and executed. Stops and
+// starts the processor (a crash while a repayment is unknown).
+BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick);
+
+// A console staff account made with `repay staff add`: its random password (demo_console.cc).
+Result<std::string> add_demo_staff(const Stack& stack, const std::string& login, const std::string& role);
+
 }  // namespace repay::app

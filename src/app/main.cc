@@ -22,6 +22,9 @@ commands:
   settle reconcile  a channel's statement of day T against our records (re-runnable)
   refunds list   our refund proposals (pending review, approved, ...); refunds show one
   refunds approve|reject|propose|expire   the review of refund proposals by staff
+  staff add|passwd|unlock|list   staff accounts of the console (on the admin listener)
+  report daily   the day per card center: counts, amounts, success rate, force-failed,
+                 refunds, exceptions; text, or an HTML page with charts (--html)
   keygen         create the key file that encrypts card, ID and mobile numbers at rest
   demo           the main job on embedded defaults: starts the bank simulator and the
                  processor, and runs card centers' traffic against them
@@ -48,6 +51,8 @@ int main(int argc, char** argv) {
   if (cmd == "notify") return repay::app::cmd_notify(rest);
   if (cmd == "settle") return repay::app::cmd_settle(rest);
   if (cmd == "refunds") return repay::app::cmd_refunds(rest);
+  if (cmd == "report") return repay::app::cmd_report(rest);
+  if (cmd == "staff") return repay::app::cmd_staff(rest);
   std::cerr << "repay: unknown command '" << cmd << "'\n\n" << kUsage;
   return 2;
 }

@@ -13,15 +13,21 @@
 #include "api/center_api.h"
 #include "app/batch_jobs.h"
 #include "app/notify_sender.h"
+#include "app/ops_wiring.h"
+#include "app/settle_jobs.h"
 #include "realtime/notifier.h"
 #include "channel/channel_notify.h"
 #include "channel/channel_client.h"
+#include "console/console.h"
+#include "console/router.h"
 #include "core/channel_port.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "server/http_server.h"
 #include "realtime/service.h"
 #include "signing/signing_service.h"
+#include "store/console_sql.h"
+#include "store/review_sql.h"
 #include "store/sqlite_store.h"
 
 namespace repay::app {
@@ -37,6 +43,21 @@ class ChannelClientPort final : public ChannelPort {
  private:
   channel::ChannelClient& c_;
 };
+
+// Until no channel has a call on the wire, or the deadline.
+void wait_for_calls_on_the_wire(const channel::ChannelClient& channels, const Settings& settings,
+                                std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    int inflight = 0;
+    for (const auto& [id, ch] : settings.channels) inflight += channels.stats(id).inflight;
+    if (inflight == 0) return;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      log::warn("processor.stop_calls_left", {{"calls", std::to_string(inflight)}});
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
 
 Result<std::vector<std::string>> secrets_of(const SecretRef& current, const SecretRef& next,
                                             const std::string& key) {
@@ -65,7 +86,15 @@ struct Processor::Impl {
   std::unique_ptr<signing::SigningService> signing;
   std::unique_ptr<api::CenterApi> api;
   std::unique_ptr<server::HttpServer> http;
+  // The admin listener (processor.admin_*): the staff console; other admin endpoints plug into
+  // admin_router with one line, e.g. admin_router.route("GET", "/metrics", handler).
+  std::unique_ptr<store::SqliteReviewStore> review;
+  std::unique_ptr<store::SqliteConsoleStore> console_store;
+  std::unique_ptr<console::Console> console;
+  console::Router admin_router;
+  std::unique_ptr<server::HttpServer> admin_http;
   std::unique_ptr<BatchJobs> batches;
+  std::unique_ptr<SettleJobs> settle;  // T+1 jobs
   std::unique_ptr<realtime::RealtimeService> realtime;
   std::map<std::string, realtime::RealtimeCenter> realtime_centers;
   // Timers (real-time answer deadlines) run on their own io_context; their work goes to workers.
@@ -118,26 +147,32 @@ struct Processor::Impl {
       r.body = fresh ? "nonce replayed" : "store unavailable";
       return respond(std::move(r));
     }
-    auto tx = n->fields.find("TxCode");
-    bool known = false;
-    if (tx != n->fields.end() && (tx->second == "DEBIT" || tx->second == "REFUND")) {
-      auto applied = realtime->on_notify(channel_id, n->fields);
-      if (applied && !*applied && tx->second == "DEBIT") {
-        applied = batches->on_debit_notify(channel_id, n->fields);
-      }
-      if (!applied) {
-        r.status = 503;
-        r.body = "not stored";
-        return respond(std::move(r));
-      }
-      known = *applied;
-    }
-    if (!known) {
-      log::warn("channel.notify_unmatched", {{"channel", channel_id},
-                                              {"txCode", tx == n->fields.end() ? "" : tx->second}});
-    }
-    r.body = "SUCCESS";
-    respond(std::move(r));
+    // Applied on a worker, not this HTTP thread; acknowledged once on disk (group commit).
+    boost::asio::post(workers, [this, channel_id, fields = std::move(n->fields), respond]() {
+      auto tx = fields.find("TxCode");
+      auto applied = std::make_shared<Result<bool>>(false);
+      store->write_then(
+          [&] {
+            if (tx != fields.end() && (tx->second == "DEBIT" || tx->second == "REFUND")) {
+              *applied = realtime->on_notify(channel_id, fields);
+              if (*applied && !**applied && tx->second == "DEBIT") {
+                *applied = batches->on_debit_notify(channel_id, fields);
+              }
+            }
+          },
+          [channel_id, applied, respond,
+           tx_code = tx == fields.end() ? std::string() : tx->second](bool durable) {
+            server::HttpResponse r;
+            if (!durable || !*applied) {
+              r.status = 503;
+              r.body = "not stored";
+              return respond(std::move(r));
+            }
+            if (!**applied) log::warn("channel.notify_unmatched", {{"channel", channel_id}, {"txCode", tx_code}});
+            r.body = "SUCCESS";
+            respond(std::move(r));
+          });
+    });
   }
 
   // Housekeeping: forgets nonces past the replay window.
@@ -172,6 +207,8 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
                                            : store::Durability::kPowerLoss);
   if (!store) return store.error();
   impl->store = std::move(*store);
+  // Real time's claims and facts share synced commits (docs/performance.md); kCrash: no-op.
+  if (auto g = impl->store->enable_group_commit(); !g) return g.error();
 
   std::vector<channel::ChannelEndpoint> endpoints;
   for (const auto& [id, ch] : settings.channels) {
@@ -217,6 +254,11 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
                                                settings.processor.id);
   impl->batches = std::make_unique<BatchJobs>(impl->settings, *impl->store, *impl->cipher,
                                               impl->channel_port.get(), impl->channels.get(), clock);
+  std::vector<Error> calendar_errors;
+  auto calendar = SettleJobs::load_calendar(impl->settings, &calendar_errors);
+  if (!calendar) return calendar.error();
+  impl->settle = std::make_unique<SettleJobs>(impl->settings, *impl->store, impl->channels.get(),
+                                              std::move(*calendar), clock);
   NotifySenderOptions notify_opt;
   notify_opt.processor_id = settings.processor.id;
   notify_opt.ca_file = settings.processor.ca_file;
@@ -302,6 +344,41 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
       opt, [api](server::HttpRequest&& r, server::Respond respond) {
         api->handle(std::move(r), std::move(respond));
       });
+  impl->review = std::make_unique<store::SqliteReviewStore>(*impl->store);
+  impl->console_store = std::make_unique<store::SqliteConsoleStore>(*impl->store);
+  console::ConsoleOptions copt;
+  copt.max_failed_logins = settings.processor.console_max_failed_logins;
+  copt.session_lifetime = std::chrono::minutes(settings.processor.console_session_minutes);
+  copt.secure_cookie = !settings.processor.admin.tls_cert_file.empty();
+  copt.policy = settlement::ReviewPolicy{settings.processor.refund_two_approvals_above,
+                                         settings.processor.refund_review_expiry_days};
+  copt.notify_url_of = [raw](const std::string& center) {
+    auto c = raw->settings.centers.find(center);
+    return c == raw->settings.centers.end() ? std::string() : c->second.default_notify_url;
+  };
+  copt.batches = [raw] {
+    std::vector<console::BatchView> out;
+    for (auto& o : raw->batches->outlook("")) {
+      out.push_back(console::BatchView{o.batch, o.items_per_second, o.projected_finish, o.at_risk});
+    }
+    return out;
+  };
+  impl->console = std::make_unique<console::Console>(std::move(copt), *impl->console_store,
+                                                     *impl->review, clock);
+  impl->console->attach(impl->admin_router);
+  impl->admin_router.route("GET", "/metrics", install_metrics(settings, *impl->channels, *impl->store, clock));
+  server::HttpServerOptions admin_opt;
+  admin_opt.address = settings.processor.admin.address;
+  admin_opt.port = settings.processor.admin.port;
+  admin_opt.threads = 2;
+  if (!settings.processor.admin.tls_cert_file.empty()) {
+    admin_opt.tls = server::TlsFiles{settings.processor.admin.tls_cert_file,
+                                     settings.processor.admin.tls_key_file};
+  }
+  impl->admin_http = std::make_unique<server::HttpServer>(
+      admin_opt, [raw](server::HttpRequest&& r, server::Respond respond) {
+        raw->admin_router.handle(std::move(r), std::move(respond));
+      });
   return std::unique_ptr<Processor>(new Processor(std::move(impl)));
 }
 
@@ -325,24 +402,44 @@ Status Processor::start() {
                       impl_->settings.processor.api.address + ":" +
                           std::to_string(impl_->settings.processor.api.port));
   }
+  try {
+    impl_->admin_http->start();
+  } catch (const std::exception& e) {
+    return make_error("CONFIG", e.what(), "processor.admin_port",
+                      impl_->settings.processor.admin.address + ":" +
+                          std::to_string(impl_->settings.processor.admin.port));
+  }
   // Nonces older than the replay window are never needed again.
   (void)impl_->store->purge_nonces(impl_->clock.now(), 600);
   impl_->housekeeper = std::thread([impl = impl_.get()] { impl->housekeeping(); });
   impl_->batches->start();
+  impl_->settle->start();  // catches up missed T+1 days at once
   impl_->notifier->start();  // anything overdue at start-up goes at once
   impl_->resolver = std::thread([impl = impl_.get()] { impl->resolve_loop(); });
   impl_->api->set_ready(true);
-  log::info("processor.started", {{"api_port", std::to_string(api_port())}});
+  log::info("processor.started", {{"api_port", std::to_string(api_port())},
+                                   {"admin_port", std::to_string(admin_port())}});
   return ok_status();
 }
 
 uint16_t Processor::api_port() const { return impl_->http->port(); }
+uint16_t Processor::admin_port() const { return impl_->admin_http->port(); }
 
 void Processor::stop() {
   if (!impl_) return;
+  // Within processor.shutdown_timeout (README.md, Operating Repay): new requests get 503 and no
+  // queued bank call starts; requests being served get half the bound to be answered; calls on
+  // the wire finish within three quarters of it (or are left claimed: queried at the next start);
+  // then the jobs stop and flush what they hold.
+  const auto bound = impl_->settings.processor.shutdown_timeout;
+  const auto deadline = std::chrono::steady_clock::now() + bound * 3 / 4;
   if (impl_->api) impl_->api->set_ready(false);
-  if (impl_->http) impl_->http->stop(std::chrono::milliseconds(5000));
+  if (impl_->channels) impl_->channels->hold_new_calls();
+  if (impl_->http) impl_->http->stop(std::chrono::duration_cast<std::chrono::milliseconds>(bound / 2));
+  if (impl_->channels) wait_for_calls_on_the_wire(*impl_->channels, impl_->settings, deadline);
+  if (impl_->admin_http) impl_->admin_http->stop(std::chrono::milliseconds(2000));
   if (impl_->batches) impl_->batches->stop();
+  if (impl_->settle) impl_->settle->stop();
   if (impl_->notifier) impl_->notifier->stop();
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
@@ -356,6 +453,7 @@ void Processor::stop() {
   impl_->timer_io.stop();
   if (impl_->timer_thread.joinable()) impl_->timer_thread.join();
   impl_->workers.join();
+  if (impl_->store) impl_->store->stop_group_commit();  // its callbacks post to the workers
 }
 
 }  // namespace repay::app

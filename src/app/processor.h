@@ -22,6 +22,7 @@ class Processor {
   // Starts the channel client and the API listener. Error names the listener's address.
   Status start();
   uint16_t api_port() const;
+  uint16_t admin_port() const;  // the staff console (processor.admin_*)
   // Stops taking requests, lets in-flight ones finish (bounded), stops everything.
   void stop();
 

@@ -205,9 +205,16 @@ KeyTable processor_keys(ProcessorSettings* p) {
       {"max_body_bytes", integer(&p->max_body_bytes)},
       {"ca_file", text(&p->ca_file)},
       {"log_level", text(&p->log_level)},
+      {"log_messages", boolean(&p->log_messages)},
+      {"shutdown_timeout", millis(&p->shutdown_timeout)},
       {"database_synchronous", text(&p->database_synchronous)},
       {"refund_review_expiry_days", integer(&p->refund_review_expiry_days)},
       {"refund_two_approvals_above", integer(&p->refund_two_approvals_above)},
+      {"console_max_failed_logins", integer(&p->console_max_failed_logins)},
+      {"console_session_minutes", integer(&p->console_session_minutes)},
+      {"holiday_calendar", text(&p->holiday_calendar)},
+      {"settle_catch_up_days", integer(&p->settle_catch_up_days)},
+      {"settle_tick", secs(&p->settle_tick)},
   };
   add_listener(t, "api", &p->api);
   add_listener(t, "admin", &p->admin);
@@ -275,6 +282,7 @@ KeyTable channel_keys(ChannelSettings* ch) {
       {"realtime_share", decimal(&ch->realtime_share)},
       {"statement_last_time", time_text(&ch->statement_last_time)},
       {"suspense_days", integer(&ch->suspense_days)},
+      {"statement_retry", secs(&ch->statement_retry)},
   };
   add_secret(t, "secret", &ch->secret);
   add_secret(t, "next_secret", &ch->next_secret);

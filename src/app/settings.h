@@ -34,11 +34,22 @@ struct ProcessorSettings {
   size_t max_body_bytes = 64 * 1024;
   std::string ca_file;            // CAs for outgoing HTTPS; empty: the system's
   std::string log_level = "info";
+  // Log every message to and from card centers and channels, sensitive fields masked.
+  bool log_messages = false;
+  // SIGTERM/SIGINT: stop taking work, let in-flight calls finish, exit within this bound.
+  std::chrono::milliseconds shutdown_timeout{30000};
   // FULL: every commit survives a power loss; NORMAL: a crash of the process only (sqlite_db.h).
   std::string database_synchronous = "FULL";
   // Refund review (domain.md flow 4; docs/decisions.md, Refund review).
   int refund_review_expiry_days = 30;            // a proposal still pending after this expires
   Fen refund_two_approvals_above = 1'000'000;    // fen: above it, two different approvers
+  // Staff console on the admin listener (src/console/console.h).
+  int console_max_failed_logins = 5;             // consecutive failed logins that lock an account
+  int console_session_minutes = 30;              // a console session ends this long after login
+  // T+1 jobs (app/settle_jobs.h; docs/decisions.md, T+1 scheduling).
+  std::string holiday_calendar;                  // file of HOLIDAY/WORKDAY days; "": weekends only
+  int settle_catch_up_days = 7;                  // missed days looked at again at start-up
+  std::chrono::seconds settle_tick{60};          // how often the scheduler looks at what is due
 };
 
 struct SecretRef {
@@ -117,6 +128,7 @@ struct ChannelSettings {
   double realtime_share = 0.2;
   std::string statement_last_time = "18:00";  // keep fetching T's statement until then on T+1
   int suspense_days = 3;  // a success the statements lack is held, then an exception after N days
+  std::chrono::seconds statement_retry{300};  // wait after a 404 (doubled per try, at most 1 h)
 };
 
 struct Settings {

@@ -137,6 +137,11 @@ void check_processor(Checker& c, const ProcessorSettings& p) {
   c.at_least("processor.max_body_bytes", static_cast<int64_t>(p.max_body_bytes), 1);
   c.at_least("processor.refund_review_expiry_days", p.refund_review_expiry_days, 1);
   c.at_least("processor.refund_two_approvals_above", p.refund_two_approvals_above, 0);
+  c.at_least("processor.console_max_failed_logins", p.console_max_failed_logins, 1);
+  c.at_least("processor.console_session_minutes", p.console_session_minutes, 1);
+  c.file("processor.holiday_calendar", p.holiday_calendar);
+  c.at_least("processor.settle_catch_up_days", p.settle_catch_up_days, 0);
+  c.at_least("processor.settle_tick", static_cast<int64_t>(p.settle_tick.count()), 1);
   c.file("processor.ca_file", p.ca_file);
   const std::string& l = p.log_level;  // core/log.h levels
   if (l != "debug" && l != "info" && l != "warn" && l != "error") {
@@ -144,6 +149,12 @@ void check_processor(Checker& c, const ProcessorSettings& p) {
   }
   if (p.database_synchronous != "FULL" && p.database_synchronous != "NORMAL") {
     c.fail("processor.database_synchronous", "expected FULL or NORMAL", p.database_synchronous);
+  }
+  // The bound on a stop: long enough to flush, short enough for an upgrade window (packaging/
+  // repay.service's TimeoutStopSec is above the largest).
+  if (p.shutdown_timeout < std::chrono::seconds(1) || p.shutdown_timeout > std::chrono::minutes(10)) {
+    c.fail("processor.shutdown_timeout", "expected a duration from 1s to 10m",
+           std::to_string(p.shutdown_timeout.count()) + "ms");
   }
 }
 
@@ -336,6 +347,7 @@ void check_channel(Checker& c, const ChannelSettings& s) {
   }
   c.time_text(p + "statement_last_time", s.statement_last_time);
   c.at_least(p + "suspense_days", s.suspense_days, 1);
+  c.at_least(p + "statement_retry", static_cast<int64_t>(s.statement_retry.count()), 1);
 }
 
 }  // namespace

@@ -1,11 +1,9 @@
-// repay settle reconcile: the channel reconciliation of one day (domain.md flow 4). Fetches the
-// statement from the channel (or takes a file), keeps its raw bytes under the database's folder
-// (statements/, named with their SHA-256: a replaced statement is a new version, never an
-// overwrite), then copies, matches and applies (settlement/channel_recon.h). Re-runnable.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <filesystem>
+// repay settle reconcile|run: the T+1 jobs by hand (domain.md flow 4 and 5; app/settle_jobs.h).
+//   reconcile  one channel's statement of day T (fetched, or a file staff were sent) against our
+//              records: kept under the database's folder (statements/, named with its SHA-256: a
+//              replaced statement is a new version, never an overwrite), then copied, matched and
+//              applied. Re-runnable: only the difference is applied.
+//   run        every T+1 job of day T now: statements, posting files, RECON, SETTLE, FEE.
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -14,9 +12,8 @@
 
 #include "app/commands.h"
 #include "app/settings.h"
-#include "channel/channel_client.h"
+#include "app/settle_jobs.h"
 #include "crypto/crypto.h"
-#include "settlement/channel_recon.h"
 #include "store/sqlite_store.h"
 
 namespace po = boost::program_options;
@@ -24,78 +21,45 @@ namespace po = boost::program_options;
 namespace repay::app {
 namespace {
 
-// Writes `bytes` durably as `path` (tmp, fsync, rename); an existing file is kept as it is (the
-// name holds the SHA-256, so it is the same content).
-Status keep_file(const std::string& path, const std::string& bytes) {
-  if (std::filesystem::exists(path)) return ok_status();
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return make_error("IO", "cannot create", "", "", tmp);
-  size_t off = 0;
-  while (off < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-    if (n <= 0) {
-      ::close(fd);
-      return make_error("IO", "cannot write", "", "", tmp);
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) return make_error("IO", "cannot sync", "", "", tmp);
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return make_error("IO", "cannot rename: " + ec.message(), "", "", path);
-  return ok_status();
-}
-
-Result<std::string> fetch(const Settings& settings, const std::string& channel_id, Date date,
-                          const Clock& clock) {
-  const auto& ch = settings.channels.at(channel_id);
-  channel::ChannelEndpoint e;
-  e.channel_id = channel_id;
-  e.kind = ch.kind;
-  e.base_url = ch.base_url;
-  e.merchant_id = ch.merchant_id;
-  auto s = resolve_secret(ch.secret, "channel." + channel_id + ".secret");
-  if (!s) return s.error();
-  e.secrets.push_back(*s);
-  if (!ch.next_secret.file.empty() || !ch.next_secret.env.empty()) {
-    auto n = resolve_secret(ch.next_secret, "channel." + channel_id + ".next_secret");
-    if (!n) return n.error();
-    e.secrets.push_back(*n);
-  }
-  e.max_inflight = ch.max_inflight;
-  e.max_tps = ch.max_tps;
-  e.connect_timeout = ch.connect_timeout;
-  e.request_timeout = ch.request_timeout;
-  e.realtime_share = ch.realtime_share;
-  e.ca_file = settings.processor.ca_file;
-  channel::ChannelClient client({e}, clock);
-  client.start();
-  return client.fetch_statement(channel_id, date);
-}
-
 int fail(const Error& e) {
   std::cerr << "repay: " << e.to_string() << "\n";
   return 1;
 }
 
+void print_run(const std::string& channel, const std::string& date, const StatementReconciled& r) {
+  std::cout << "channel " << channel << " day " << date << ": statement v" << r.stored.version
+            << (r.stored.created ? " (new)" : "") << ", run " << r.run.runs << ", " << r.run.ours
+            << " records of ours, " << r.run.lines << " lines\n";
+  for (size_t k = 0; k < settlement::kClassCount; ++k) {
+    if (r.run.counts[k] == 0) continue;
+    std::cout << "  " << settlement::class_name(static_cast<settlement::Class>(k)) << " "
+              << r.run.counts[k] << "\n";
+  }
+  std::cout << "applied " << r.run.facts_applied << ", new proposals " << r.run.proposals
+            << ", new exceptions " << r.run.exceptions << "\n";
+}
+
 }  // namespace
 
 int cmd_settle(const Args& args) {
-  std::string action, config, channel_id, date_text, statement_path;
+  std::string action, config, channel_id, center, date_text, statement_path;
   po::options_description desc("options");
-  desc.add_options()("help,h", "this help")("action", po::value(&action), "reconcile")(
+  desc.add_options()("help,h", "this help")("action", po::value(&action), "reconcile or run")(
       "config,c", po::value(&config)->required(), "settings file (docs/settings.md)")(
-      "channel", po::value(&channel_id)->required(), "channelId")(
+      "channel", po::value(&channel_id), "reconcile: channelId")(
+      "center", po::value(&center), "run: only this card center (and its channels)")(
       "date", po::value(&date_text)->required(), "day T, yyyyMMdd")(
-      "statement", po::value(&statement_path), "the statement file (default: fetch it from the channel)");
+      "statement", po::value(&statement_path), "reconcile: the statement file (default: fetch it)");
   po::positional_options_description pos;
   pos.add("action", 1);
   po::variables_map vm;
   const char* usage =
       "usage: repay settle reconcile --config FILE --channel ID --date yyyyMMdd [--statement FILE]\n"
+      "       repay settle run --config FILE --date yyyyMMdd [--center ID]\n"
       "  reconcile  the channel's statement of day T against our records of T (re-runnable: only\n"
-      "             the difference is applied)\n";
+      "             the difference is applied)\n"
+      "  run        every T+1 job of day T now: fetch and reconcile the statements, take posting\n"
+      "             files (mode 2), publish RECON (mode 1), SETTLE, and FEE on a month's last day\n";
   try {
     po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
     if (vm.count("help")) {
@@ -107,8 +71,12 @@ int cmd_settle(const Args& args) {
     std::cerr << "repay: " << e.what() << "\n\n" << usage << "\n" << desc;
     return 2;
   }
-  if (action != "reconcile") {
+  if (action != "reconcile" && action != "run") {
     std::cerr << "repay: unknown settle action '" << action << "'\n" << usage;
+    return 2;
+  }
+  if (action == "reconcile" && channel_id.empty()) {
+    std::cerr << "repay: reconcile needs --channel\n" << usage;
     return 2;
   }
   auto date = parse_date(date_text);
@@ -122,63 +90,49 @@ int cmd_settle(const Args& args) {
     for (const auto& e : errors) std::cerr << "repay: " << e.to_string() << "\n";
     return 1;
   }
-  auto ch = settings.channels.find(channel_id);
-  if (ch == settings.channels.end()) {
+  if (!channel_id.empty() && !settings.channels.count(channel_id)) {
     std::cerr << "repay: no channel " << channel_id << " in " << config << "\n";
     return 1;
   }
-  SystemClock clock;
-  std::string bytes;
-  if (!statement_path.empty()) {
-    std::ifstream in(statement_path, std::ios::binary);
-    if (!in) return fail(make_error("IO", "cannot open", "", "", statement_path));
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  } else {
-    auto got = fetch(settings, channel_id, *date, clock);
-    if (!got) return fail(got.error());  // NOT_READY: try again later
-    bytes = std::move(*got);
-  }
-  const std::string sha = crypto::sha256_hex(bytes);
-  const auto folder = std::filesystem::path(settings.processor.database).parent_path() / "statements";
-  std::error_code ec;
-  std::filesystem::create_directories(folder, ec);
-  const std::string name = settlement::statement_file_name(channel_id, *date);
-  const std::string kept = (folder / (name.substr(0, name.size() - 4) + "." + sha.substr(0, 16) + ".txt")).string();
-  if (auto st = keep_file(kept, bytes); !st) return fail(st.error());
-
-  auto reader = files::LineReader::open(kept, files::Encoding::kUtf8);
-  if (!reader) return fail(reader.error());
-  settlement::Statement statement;
-  auto bad = settlement::read_statement(**reader, name, channel_id, *date, &statement);
-  if (!bad.empty()) {
-    // Blnk lesson: a bad statement is not used at all; staff ask the channel for it again.
-    for (const auto& e : bad) std::cerr << "repay: " << e.to_string() << "\n";
-    std::cerr << "repay: statement kept at " << kept << " is not used\n";
+  if (!center.empty() && !settings.centers.count(center)) {
+    std::cerr << "repay: no card center " << center << " in " << config << "\n";
     return 1;
   }
+  std::vector<Error> cal_errors;
+  auto calendar = SettleJobs::load_calendar(settings, &cal_errors);
+  if (!calendar) {
+    for (const auto& e : cal_errors) std::cerr << "repay: " << e.to_string() << "\n";
+    return 1;
+  }
+  SystemClock clock;
   auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
   if (!cipher) return fail(cipher.error());
   auto store = store::SqliteStore::open(settings.processor.database, *cipher);
   if (!store) return fail(store.error());
-  auto stored = (*store)->record_statement(
-      settlement::StatementFile{channel_id, *date, kept, sha, statement.count,
-                                statement.debit_amount, statement.refund_amount},
-      clock.now());
-  if (!stored) return fail(stored.error());
-  auto run = settlement::reconcile_channel_day(**store, channel_id, *date, stored->id, statement,
-                                               ch->second.suspense_days, clock.now(),
-                                               "job:reconcile");
-  if (!run) return fail(run.error());
-  std::cout << "channel " << channel_id << " day " << date_text << ": statement v"
-            << stored->version << (stored->created ? " (new)" : "") << ", run " << run->runs
-            << ", " << run->ours << " records of ours, " << run->lines << " lines\n";
-  for (size_t k = 0; k < settlement::kClassCount; ++k) {
-    if (run->counts[k] == 0) continue;
-    std::cout << "  " << settlement::class_name(static_cast<settlement::Class>(k)) << " "
-              << run->counts[k] << "\n";
+  auto client = statement_client(settings, clock);
+  if (!client) return fail(client.error());
+  SettleJobs jobs(settings, **store, client->get(), std::move(*calendar), clock);
+
+  if (action == "reconcile") {
+    Result<StatementReconciled> r = make_error("IO", "not run");
+    if (!statement_path.empty()) {
+      std::ifstream in(statement_path, std::ios::binary);
+      if (!in) return fail(make_error("IO", "cannot open", "", "", statement_path));
+      std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      r = jobs.reconcile_statement(channel_id, *date, bytes);
+    } else {
+      r = jobs.fetch_and_reconcile(channel_id, *date);  // NOT_READY: try again later
+    }
+    if (!r) return fail(r.error());
+    print_run(channel_id, date_text, *r);
+    return 0;
   }
-  std::cout << "applied " << run->facts_applied << ", new proposals " << run->proposals
-            << ", new exceptions " << run->exceptions << "\n";
+  auto report = jobs.run_day(*date, center);
+  for (const auto& l : report.lines) std::cout << l << "\n";
+  if (report.failures > 0) {
+    std::cout << report.failures << " job(s) not done; run again when what they wait for is there\n";
+    return 1;
+  }
   return 0;
 }
 

@@ -74,6 +74,9 @@ Result<std::unique_ptr<Stack>> Stack::start(const StackOptions& options) {
   auto api_port = free_port();
   if (!api_port) return api_port.error();
   s->api_port_ = *api_port;
+  auto admin_port = free_port();  // the staff console
+  if (!admin_port) return admin_port.error();
+  s->admin_port_ = *admin_port;
 
   std::vector<std::string> argv = {
       s->opt_.banksim_bin, "--listen", "127.0.0.1:0", "--port-file", s->opt_.dir + "/banksim.port",
@@ -103,7 +106,7 @@ Status Stack::write_settings() {
   std::string ini;
   ini += "# Generated for a local stack on loopback: bank simulator + processor.\n";
   ini += "[processor]\nid = PROCESSOR\ndatabase = " + database() + "\nkey_file = " + key_file() +
-         "\napi_address = 127.0.0.1\napi_port = " + std::to_string(api_port_) + "\nadmin_address = 127.0.0.1\nadmin_port = 0\n" +
+         "\napi_address = 127.0.0.1\napi_port = " + std::to_string(api_port_) + "\nadmin_address = 127.0.0.1\nadmin_port = " + std::to_string(admin_port_) + "\n" +
          opt_.processor_extra + "\n";
   for (const auto& c : opt_.centers) {
     ini += "[center." + c.id + "]\nname = Card center " + c.id + "\nsecret_file = " + d +
@@ -146,7 +149,9 @@ Status Stack::start_processor() {
   return ok_status();
 }
 
-void Stack::stop_processor(int signal) { processor_.stop(signal); }
+int Stack::stop_processor(int signal, std::chrono::milliseconds timeout) {
+  return processor_.stop(signal, timeout);
+}
 
 Status Stack::restart_processor(int signal) {
   stop_processor(signal);
@@ -154,6 +159,7 @@ Status Stack::restart_processor(int signal) {
 }
 
 std::string Stack::api_url() const { return "http://127.0.0.1:" + std::to_string(api_port_); }
+std::string Stack::admin_url() const { return "http://127.0.0.1:" + std::to_string(admin_port_); }
 std::string Stack::banksim_url() const {
   return "http://127.0.0.1:" + std::to_string(banksim_port_);
 }

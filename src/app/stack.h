@@ -3,6 +3,7 @@
 // traffic against it and the end-to-end tests start one per test case.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -49,12 +50,15 @@ class Stack {
   // Stops and starts the processor again on the same database (SIGTERM, or SIGKILL to crash it).
   Status restart_processor(int signal);
   Status start_processor();
-  void stop_processor(int signal);
+  // Returns the exit status (or -signal); SIGKILL after `timeout` (above the processor's own
+  // shutdown_timeout bound, 30 s unless the options' processor_extra set it).
+  int stop_processor(int signal, std::chrono::milliseconds timeout = std::chrono::seconds(40));
 
   // The processor's process id (benchmarks read /proc/<pid>/status); -1 while it is stopped.
   pid_t processor_pid() const { return processor_.pid(); }
 
   std::string api_url() const;        // http://127.0.0.1:<port>
+  std::string admin_url() const;      // the staff console: http://127.0.0.1:<port>
   std::string banksim_url() const;    // http://127.0.0.1:<port>
   std::string center_secret(const std::string& center_id) const;
   const std::string& dir() const { return opt_.dir; }
@@ -75,6 +79,7 @@ class Stack {
   Subprocess banksim_;
   Subprocess processor_;
   uint16_t banksim_port_ = 0;
+  uint16_t admin_port_ = 0;  // the staff console, fixed like the API port
   uint16_t api_port_ = 0;  // chosen before anything starts: the simulator notifies it
 };
 

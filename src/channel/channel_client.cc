@@ -14,6 +14,8 @@
 #include <curl/curl.h>
 
 #include "channel/channel_curl.h"
+#include "channel/channel_metrics.h"
+#include "core/message_log.h"
 #include "channel/channel_message.h"
 #include "channel/channel_statement.h"
 #include "channel/rate_limiter.h"
@@ -101,6 +103,7 @@ struct ChannelClient::Impl {
   bool started = false;
   bool stopping = false;
   bool stopped = false;  // queues drained: submit completes at once
+  bool held = false;     // hold_new_calls(): nothing more is started
 
   std::mutex stop_mu;  // serialises joining the thread
   std::thread thread;
@@ -205,6 +208,7 @@ void ChannelClient::Impl::dispatch() {
   std::vector<std::tuple<ChannelState*, Priority, Pending>> to_start;
   {
     std::lock_guard lk(mu);
+    if (held) return;
     auto now = std::chrono::steady_clock::now();
     for (auto& [id, ch] : channels) {
       for (;;) {
@@ -233,6 +237,7 @@ void ChannelClient::Impl::start_transfer(ChannelState& ch, Priority p, Pending p
     ChannelResult r;
     r.outcome = Outcome::kNotSent;
     r.detail = "not sent: its time ran out while queued";
+    record_call(t->pending.call, r);
     complete(t->pending, std::move(r));
     return;
   }
@@ -240,6 +245,7 @@ void ChannelClient::Impl::start_transfer(ChannelState& ch, Priority p, Pending p
     why = "no secret configured for the channel";
   } else {
     t->exchange.request = build_gateway_request(ch.endpoint, t->pending.call, clock);
+    log::message("channel", ch.endpoint.channel_id, "out", t->pending.call.tx_code, t->exchange.request.body);
     if (!ch.idle_handles.empty()) {
       t->easy = ch.idle_handles.back();
       ch.idle_handles.pop_back();
@@ -292,6 +298,9 @@ int ChannelClient::Impl::collect() {
     }
     auto now = std::chrono::steady_clock::now();
     r.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - t->started);
+    log::message("channel", ch.endpoint.channel_id, "in", std::to_string(t->exchange.answer.status),
+                 t->exchange.answer.body);
+    record_call(t->pending.call, r);
     {
       std::lock_guard lk(mu);
       ch.gate.finished(t->pending.call.priority);
@@ -382,6 +391,11 @@ Result<std::string> ChannelClient::fetch_statement(const std::string& channel_id
   if (ch.statement_handle == nullptr) ch.statement_handle = curl_easy_init();
   if (ch.statement_handle == nullptr) return make_error("IO", "curl_easy_init failed");
   return fetch_statement_on(ch.statement_handle, ch.endpoint, date, impl_->clock);
+}
+
+void ChannelClient::hold_new_calls() {
+  std::lock_guard lk(impl_->mu);
+  impl_->held = true;
 }
 
 ChannelClient::Stats ChannelClient::stats(const std::string& channel_id) const {

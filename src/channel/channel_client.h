@@ -95,6 +95,9 @@ class ChannelClient {
   // `done` callback it only asks the loop to end; the destructor (or a later stop() from another
   // thread) joins. The client must not be destroyed from its own thread.
   void stop();
+  // Shutdown, first step: no queued call is started any more (they stay queued and complete with
+  // kUnknown "shutdown" at stop()); calls in flight go on and complete normally. Irreversible.
+  void hold_new_calls();
 
   // Queues the call; `done` runs exactly once on the client's thread (keep it short: post work
   // elsewhere; an exception from it is swallowed). An unknown channel_id, or a call submitted

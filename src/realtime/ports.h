@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -158,6 +159,15 @@ class RealtimeStore {
   virtual Result<std::vector<Work>> claim_realtime_work(Instant now, int max,
                                                         std::chrono::milliseconds lease,
                                                         const std::string& node) = 0;
+  // Group commit (docs/performance.md, Real time): runs `write` at once on this thread; the
+  // store's commits in it may skip their own sync. `then(true)` follows — perhaps later, on
+  // another thread — once they are on disk; only then may anyone be told about them (an answer,
+  // a DEBIT sent, an acknowledgement). `then(false)`: the sync failed; tell nothing. By default
+  // every commit syncs by itself, so `then(true)` follows `write` at once.
+  virtual void write_then(const std::function<void()>& write, std::function<void(bool)> then) {
+    write();
+    then(true);
+  }
   // A fresh ReqSn for a QUERY of our own (unique per channel across all TxCodes).
   virtual Result<std::string> fresh_req_sn() = 0;
   // Which real-time transaction a ReqSn of a channel belongs to: {"REPAY"|"REFUND", key}.

@@ -61,6 +61,13 @@ Instant RealtimeService::retry_time(const batch::BankFact& f, int query_count) c
 }
 
 void RealtimeService::repay(const RealtimeCenter& center, const Fields& fields, Reply reply) {
+  // Off the HTTP thread: the claim waits for the write lock and for its sync.
+  post_([this, center, fields, reply = std::move(reply)]() mutable {
+    repay_now(center, fields, std::move(reply));
+  });
+}
+
+void RealtimeService::repay_now(const RealtimeCenter& center, const Fields& fields, Reply reply) {
   auto req = parse_repay(fields);
   if (!req) return reply(ApiAnswer::of(req.error().code, req.error().message));
   if (!req->notify_url.empty() && !prefix_allowed(req->notify_url, center.notify_url_prefixes)) {
@@ -98,7 +105,20 @@ void RealtimeService::repay(const RealtimeCenter& center, const Fields& fields, 
       n.fee_rule = rule.to_string();
     }
   }
-  auto claim = store_.claim_repayment(n, clock_.now(), options_.node);
+  // The claim (its ReqSn) is on disk before the DEBIT goes out or anyone is answered.
+  auto claim = std::make_shared<std::optional<Result<RepayClaim>>>();
+  store_.write_then(
+      [&] { *claim = store_.claim_repayment(n, clock_.now(), options_.node); },
+      [this, center, claim, reply = std::move(reply)](bool durable) mutable {
+        post_([this, center, claim, durable, reply = std::move(reply)]() mutable {
+          if (!durable) return reply(system_error());  // not sent: a retry finds it SENDING
+          claimed_repay(center, std::move(**claim), std::move(reply));
+        });
+      });
+}
+
+void RealtimeService::claimed_repay(const RealtimeCenter& center, Result<RepayClaim> claim,
+                                    Reply reply) {
   if (!claim) {
     log::error("realtime.claim_failed", {{"center", center.center_id}, {"error", claim.error().to_string()}});
     return reply(system_error());
@@ -159,12 +179,18 @@ void RealtimeService::send_repay(const RealtimeCenter& center, const RepaymentVi
   channels_.submit(std::move(call), [this, once, shared_reply, txn_no](channel::ChannelResult r) {
     post_([this, once, shared_reply, txn_no, r = std::move(r)] {
       batch::BankFact f = money_fact(r);
-      auto after = store_.apply_repayment_fact(txn_no, f, retry_time(f, 0), clock_.now(), "api:repay");
-      if (!after) {
-        log::error("realtime.apply_failed", {{"txnNo", txn_no}, {"error", after.error().to_string()}});
-        return;  // the timeout answers PROCESSING; recovery queries it
-      }
-      if (is_final(after->state) && once->take()) (*shared_reply)(repay_answer(*after));
+      auto after = std::make_shared<std::optional<Result<RepaymentView>>>();
+      store_.write_then(
+          [&] { *after = store_.apply_repayment_fact(txn_no, f, retry_time(f, 0), clock_.now(), "api:repay"); },
+          [once, shared_reply, txn_no, after](bool durable) {
+            const Result<RepaymentView>& a = **after;
+            if (!a) {
+              log::error("realtime.apply_failed", {{"txnNo", txn_no}, {"error", a.error().to_string()}});
+              return;  // the timeout answers PROCESSING; recovery queries it
+            }
+            // Not durable: the timeout answers PROCESSING (answer_processing syncs by itself).
+            if (durable && is_final(a->state) && once->take()) (*shared_reply)(repay_answer(*a));
+          });
     });
   });
 }
@@ -224,7 +250,14 @@ void RealtimeService::send_refund(const RealtimeCenter& center, const RefundView
   });
 }
 
-void RealtimeService::query(const RealtimeCenter& center, const Fields& fields, Reply reply) {
+void RealtimeService::query(const RealtimeCenter& center, const Fields& fields, Reply answer) {
+  // What it reads may be a commit of write_then() whose sync is still under way: answered once
+  // that is on disk (an empty write waits for every earlier commit).
+  Reply reply = [this, answer = std::move(answer)](ApiAnswer a) {
+    store_.write_then([] {}, [answer, a = std::move(a)](bool durable) {
+      answer(durable ? a : system_error());
+    });
+  };
   auto req = parse_query(fields);
   if (!req) return reply(ApiAnswer::of(req.error().code, req.error().message));
   auto typed = [](ApiAnswer a, const char* type) {

@@ -64,6 +64,8 @@ class RealtimeService {
  private:
   struct Waiter;
   Instant retry_time(const batch::BankFact& f, int query_count) const;
+  void repay_now(const RealtimeCenter& center, const Fields& fields, Reply reply);
+  void claimed_repay(const RealtimeCenter& center, Result<RepayClaim> claim, Reply reply);
   void send_repay(const RealtimeCenter& center, const RepaymentView& v, const DebitFields& d,
                   Reply reply);
   void send_refund(const RealtimeCenter& center, const RefundView& v, Reply reply);

@@ -22,6 +22,7 @@
 
 #include "core/clock.h"
 #include "core/money.h"
+#include "simulator/faults.h"
 #include "simulator/book.h"
 #include "wire/xml.h"
 
@@ -101,7 +102,9 @@ class Bank {
   std::vector<Notification> take_notifications();
 
   // files.md "Statement" for channel_id and SettleDate date; nullopt while not ready.
-  std::optional<std::string> statement(const std::string& channel_id, Date date, Instant now) const;
+  // `faults` makes it disagree with the ledger on purpose (faults.h, StatementFaults).
+  std::optional<std::string> statement(const std::string& channel_id, Date date, Instant now,
+                                       const StatementFaults& faults = {}) const;
   // Lines <channelId>|<reqSn>|<type>|<status>|<amount>|<channelTxnNo>|<settleDate>|<cardMasked>|
   // <executedCount> for every DEBIT and REFUND, in registration order.
   std::string ledger() const;

@@ -1,6 +1,7 @@
 // What the bank shows about itself: the statement of files.md, and the ledger and balances that
 // tests read to prove nobody was debited or refunded twice.
 #include <algorithm>
+#include <cstdio>
 
 #include "core/mask.h"
 #include "simulator/bank.h"
@@ -8,16 +9,20 @@
 namespace repay::sim {
 
 std::optional<std::string> Bank::statement(const std::string& channel_id, Date date,
-                                           Instant now) const {
+                                           Instant now, const StatementFaults& faults) const {
   Instant ready = cst_day_start(date + boost::gregorian::days(1)) +
                   std::chrono::hours(settings_.statement_ready_hours);
   auto ch = channels_.find(channel_id);
   if (ch == channels_.end() || now < ready) return std::nullopt;
   std::vector<const Transaction*> lines;
+  int declined = 0;
   for (const auto& [req_sn, t] : ch->second.txns) {
-    if ((t.tx_code == "DEBIT" || t.tx_code == "REFUND") && t.status == TxnStatus::kSuccess &&
-        t.settle_date == date) {
+    if (t.tx_code != "DEBIT" && t.tx_code != "REFUND") continue;
+    if (t.status == TxnStatus::kSuccess && t.settle_date == date) {
       lines.push_back(&t);
+    } else if (faults.declined_every > 0 && t.status == TxnStatus::kFailed &&
+               cst_date(t.txn_time) == date && ++declined % faults.declined_every == 0) {
+      lines.push_back(&t);  // a bank that lists a declined transaction as done
     }
   }
   std::sort(lines.begin(), lines.end(), [](const Transaction* a, const Transaction* b) {
@@ -25,13 +30,32 @@ std::optional<std::string> Bank::statement(const std::string& channel_id, Date d
   });
   Fen debits = 0;
   Fen refunds = 0;
+  size_t count = 0;
   std::string body;
+  auto line = [&](const std::string& txn_no, const std::string& req_sn, const std::string& code,
+                  Fen amount, Instant at) {
+    (code == "DEBIT" ? debits : refunds) += amount;
+    ++count;
+    body += "D|" + txn_no + "|" + req_sn + "|" + code + "|" + format_amount(amount) + "|" +
+            format_cst_timestamp(at) + "\n";
+  };
+  auto every = [](int n, size_t k) { return n > 0 && k % static_cast<size_t>(n) == 0; };
+  size_t k = 0;
   for (const Transaction* t : lines) {
-    (t->tx_code == "DEBIT" ? debits : refunds) += t->amount;
-    body += "D|" + t->channel_txn_no + "|" + t->req_sn + "|" + t->tx_code + "|" +
-            format_amount(t->amount) + "|" + format_cst_timestamp(t->txn_time) + "\n";
+    ++k;
+    if (every(faults.omit_every, k)) continue;
+    const Fen amount = t->amount + (every(faults.amount_every, k) ? 1 : 0);
+    line(t->channel_txn_no, t->req_sn, t->tx_code, amount, t->txn_time);
+    if (every(faults.dup_every, k)) line(t->channel_txn_no, t->req_sn, t->tx_code, amount, t->txn_time);
   }
-  return "H|" + channel_id + "|" + format_date(date) + "|" + std::to_string(lines.size()) + "|" +
+  for (int i = 1; i <= faults.unknown_lines; ++i) {
+    char sn[32];
+    std::snprintf(sn, sizeof sn, "RSX%011d", i);
+    char txn[32];
+    std::snprintf(txn, sizeof txn, "X%s%06d", format_date(date).c_str(), i);
+    line(txn, sn, "DEBIT", 100 * i, cst_time_on(date, 12 * 60));
+  }
+  return "H|" + channel_id + "|" + format_date(date) + "|" + std::to_string(count) + "|" +
          format_amount(debits) + "|" + format_amount(refunds) + "\n" + body;
 }
 

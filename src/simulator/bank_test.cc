@@ -246,4 +246,35 @@ TEST_CASE("statement: successful lines of the SettleDate, cut-over, readiness") 
   CHECK(*f.bank.statement("QP", d21, at("20261124000000")) == "H|QP|20261121|0|0|0\n");
 }
 
+TEST_CASE("statement faults: omitted, doubled, altered, unknown and declined lines; header adds up") {
+  Fixture f;
+  f.now = at("20261121100000");
+  for (int i = 1; i <= 6; ++i) f.debit(0, 100 * i, "D" + std::to_string(i));
+  f.debit(3, 999999, "X1");  // declined (FROZEN / too much), never on a plain statement
+  Date d21(2026, 11, 21);
+  const Instant later = at("20261124000000");
+  auto plain = f.bank.statement("COL", d21, later);
+  REQUIRE(plain);
+  CHECK(plain->find("|X1|") == std::string::npos);
+  CHECK(plain->substr(0, 25) == "H|COL|20261121|6|2100|0\nD");
+
+  StatementFaults sf;
+  sf.omit_every = 3;      // D3, D6 left out
+  sf.dup_every = 4;       // D4 twice
+  sf.amount_every = 5;    // D5 one fen more
+  sf.unknown_lines = 1;   // RSX00000000001
+  sf.declined_every = 1;  // X1 listed
+  auto s = f.bank.statement("COL", d21, later, sf);
+  REQUIRE(s);
+  CHECK(s->find("|D3|") == std::string::npos);
+  CHECK(s->find("|D6|") == std::string::npos);
+  const std::string d4 = "|D4|DEBIT|400|";
+  CHECK(s->find(d4) != s->rfind(d4));
+  CHECK(s->find("|D5|DEBIT|501|") != std::string::npos);
+  CHECK(s->find("|RSX00000000001|DEBIT|100|") != std::string::npos);
+  CHECK(s->find("|X1|DEBIT|999999|") != std::string::npos);
+  // D1, D2, D4 twice, D5 + 1 fen, X1 (declined), the unknown line: 7 lines, their sum.
+  CHECK(s->substr(0, s->find('\n')) == "H|COL|20261121|7|1001700|0");
+}
+
 }  // namespace repay::sim

@@ -15,7 +15,8 @@ constexpr const char* kKeys[] = {
     "latency-ms",    "latency-jitter-ms", "p-busy",        "p-429",
     "p-5xx",         "p-no-answer",       "p-lost-answer", "p-processing",
     "late-result-ms", "p-notify-drop",    "p-notify-dup",  "p-notify-reorder",
-    "p-notify-early", nullptr};
+    "p-notify-early", "stmt-omit-every", "stmt-dup-every", "stmt-amount-every",
+    "stmt-unknown-lines", "stmt-declined-every", nullptr};
 
 using Setter = std::function<bool(Faults&, std::string_view)>;
 
@@ -61,6 +62,14 @@ const std::map<std::string_view, Setter>& setters() {
        [](Faults& f, std::string_view v) { return parse_probability(v, f.p_notify_reorder); }},
       {"p-notify-early",
        [](Faults& f, std::string_view v) { return parse_probability(v, f.p_notify_early); }},
+      {"stmt-omit-every", [](Faults& f, std::string_view v) { return parse_int(v, f.stmt_omit_every); }},
+      {"stmt-dup-every", [](Faults& f, std::string_view v) { return parse_int(v, f.stmt_dup_every); }},
+      {"stmt-amount-every",
+       [](Faults& f, std::string_view v) { return parse_int(v, f.stmt_amount_every); }},
+      {"stmt-unknown-lines",
+       [](Faults& f, std::string_view v) { return parse_int(v, f.stmt_unknown_lines); }},
+      {"stmt-declined-every",
+       [](Faults& f, std::string_view v) { return parse_int(v, f.stmt_declined_every); }},
   };
   return m;
 }
@@ -114,7 +123,12 @@ std::string format_faults(const Faults& f) {
          "p-notify-drop=" + num(f.p_notify_drop) + "\n" +
          "p-notify-dup=" + num(f.p_notify_dup) + "\n" +
          "p-notify-reorder=" + num(f.p_notify_reorder) + "\n" +
-         "p-notify-early=" + num(f.p_notify_early) + "\n";
+         "p-notify-early=" + num(f.p_notify_early) + "\n" +
+         "stmt-omit-every=" + std::to_string(f.stmt_omit_every) + "\n" +
+         "stmt-dup-every=" + std::to_string(f.stmt_dup_every) + "\n" +
+         "stmt-amount-every=" + std::to_string(f.stmt_amount_every) + "\n" +
+         "stmt-unknown-lines=" + std::to_string(f.stmt_unknown_lines) + "\n" +
+         "stmt-declined-every=" + std::to_string(f.stmt_declined_every) + "\n";
 }
 
 double FaultDice::unit() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }

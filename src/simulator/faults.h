@@ -27,7 +27,27 @@ struct Faults {
   double p_notify_dup = 0;     // sent twice
   double p_notify_reorder = 0; // held back behind the next notification
   double p_notify_early = 0;   // sent before the answer
+  // A statement that disagrees with what the bank did (statements only; lines counted 1, 2, ...
+  // over the day's successful lines in order; 0: off). The header always adds up its own lines.
+  int stmt_omit_every = 0;      // every N-th line left out
+  int stmt_dup_every = 0;       // every N-th line listed twice
+  int stmt_amount_every = 0;    // every N-th line 1 fen more than the amount moved
+  int stmt_unknown_lines = 0;   // N extra DEBIT lines with ReqSns nobody sent
+  int stmt_declined_every = 0;  // every N-th declined DEBIT/REFUND of the day listed as a success
 };
+
+// The statement part of the faults, for the pure Bank.
+struct StatementFaults {
+  int omit_every = 0;
+  int dup_every = 0;
+  int amount_every = 0;
+  int unknown_lines = 0;
+  int declined_every = 0;
+};
+inline StatementFaults statement_faults(const Faults& f) {
+  return {f.stmt_omit_every, f.stmt_dup_every, f.stmt_amount_every, f.stmt_unknown_lines,
+          f.stmt_declined_every};
+}
 
 // Applies "key=value" lines (names of the CLI options without the dashes; blank lines and lines
 // starting with '#' ignored; "reset" restores the defaults). Errors: code "FAULTS" naming the line;

@@ -211,7 +211,12 @@ server::HttpResponse BankService::statement(Channel& ch, const Request& req) {
   std::optional<std::string> body;
   {
     std::lock_guard lock(bank_mu_);
-    body = bank_.statement(ch.config.spec.id, *date, clock_.now());
+    StatementFaults sf;
+    {
+      std::lock_guard flock(faults_mu_);
+      sf = statement_faults(faults_);
+    }
+    body = bank_.statement(ch.config.spec.id, *date, clock_.now(), sf);
   }
   if (!body) {
     Response r = status_only(404);

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "store/migration_state_checks.h"
+
 namespace repay::store {
 namespace {
 
@@ -491,6 +493,58 @@ CREATE INDEX repayments_channel_finished ON repayments(channel_id, finished_at);
 CREATE INDEX refunds_channel_finished ON refunds(channel_id, finished_at);
 CREATE INDEX exceptions_ref ON exceptions(kind, ref);
 )SQL",
+      // Staff console: staff accounts (slow-KDF password hashes, lock-out after failed logins),
+      // their sessions (only a SHA-256 of the cookie is stored) and resolution notes on exceptions.
+      R"SQL(
+CREATE TABLE staff (
+  login TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('viewer', 'reviewer', 'admin')),
+  password_hash TEXT NOT NULL,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE staff_sessions (
+  token_hash TEXT PRIMARY KEY,
+  login TEXT NOT NULL REFERENCES staff(login),
+  csrf TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX staff_sessions_expires ON staff_sessions(expires_at);
+CREATE TABLE exception_notes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  exception_id INTEGER NOT NULL REFERENCES exceptions(id),
+  at INTEGER NOT NULL,
+  login TEXT NOT NULL,
+  note TEXT NOT NULL,
+  resolved INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX exception_notes_exception ON exception_notes(exception_id);
+CREATE INDEX audit_at ON audit(at);
+)SQL",
+      // T+1 jobs of `repay serve` (settlement/job_ports.h): one row per job, subject (channel or
+      // card center) and period (day T or month), so a job done is not done again, a restart knows
+      // where it stood and an alert is raised once. The row ('START', '*', '*') keeps the first
+      // day the scheduler looked at.
+      R"SQL(
+CREATE TABLE settle_jobs (
+  job TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  period TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '',
+  alerted_at INTEGER,
+  done_at INTEGER,
+  updated_at INTEGER,
+  PRIMARY KEY (job, subject, period)
+) WITHOUT ROWID;
+)SQL",
+      // CHECKs of batch_items and repayments without IN lists (store/migration_state_checks.h).
+      state_checks_migration(),
   };
   return m;
 }

@@ -164,14 +164,51 @@ Error Connection::error(std::string_view what) const {
   return make_error("DB", std::string("sqlite ") + std::string(what) + ": " + sqlite3_errmsg(db_));
 }
 
+thread_local bool DeferSync::active_ = false;
+
+Status WriteTx::begin() {
+  if (DeferSync::active() && c_.durability() == Durability::kPowerLoss) {
+    // Set before BEGIN, restored after COMMIT or ROLLBACK: only this transaction skips its fsync.
+    REPAY_TRY(c_.exec(Connection::synchronous_pragma(Durability::kCrash)));
+    deferred_ = true;
+  }
+  return c_.exec("BEGIN IMMEDIATE");
+}
+
+void WriteTx::restore_sync() {
+  if (!deferred_) return;
+  deferred_ = false;
+  (void)c_.exec(Connection::synchronous_pragma(c_.durability()));
+}
+
 Status WriteTx::commit() {
   auto st = c_.exec("COMMIT");
   if (st) open_ = false;
+  if (!open_) restore_sync();
   return st;
 }
 
 WriteTx::~WriteTx() {
   if (open_) (void)c_.exec("ROLLBACK");
+  restore_sync();
+}
+
+Status Connection::sync_log() {
+  sqlite3_file* log = nullptr;
+  // The write-ahead log is opened with the connection's first read in WAL mode.
+  auto log_file = [&] {
+    log = nullptr;
+    return sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log) == SQLITE_OK &&
+           log != nullptr && log->pMethods != nullptr;
+  };
+  if (!log_file()) {
+    REPAY_TRY(exec("SELECT count(*) FROM sqlite_schema"));
+    if (!log_file()) return make_error("DB", "no write-ahead log to sync");
+  }
+  // What SQLite itself calls for the log at a synchronous=FULL commit in WAL mode.
+  int rc = log->pMethods->xSync(log, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK) return make_error("DB", "sync of the write-ahead log failed: " + std::to_string(rc));
+  return ok_status();
 }
 
 Result<std::unique_ptr<Pool>> Pool::open(const std::string& path, int size, Durability durability) {

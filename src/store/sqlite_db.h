@@ -76,6 +76,10 @@ class Connection {
   // pool, as it always had to.
   Result<Stmt> prepare(std::string_view sql);
   int64_t changes() const;
+  // Syncs the database's write-ahead log to disk as a synchronous=FULL commit does, without
+  // taking any lock: every commit that returned before this call is durable after it. The
+  // connection must be in WAL mode and used by no other thread meanwhile.
+  Status sync_log();
   int64_t last_insert_rowid() const;
   Error error(std::string_view what) const;
   // What it was opened with: the `synchronous` to restore after a statement that lowered it.
@@ -92,17 +96,37 @@ class Connection {
   std::unordered_map<std::string, std::vector<sqlite3_stmt*>> cache_;
 };
 
+// Group commit (docs/performance.md, Real time): while a DeferSync lives on a thread, the write
+// transactions begun there (WriteTx) on a kPowerLoss connection commit without their own fsync
+// (synchronous=NORMAL for that transaction only). Such a commit is atomic and visible at once,
+// but durable only once the log is synced: whoever opens a DeferSync must not tell anyone about
+// what it wrote before GroupSync::after_durable() says so (SqliteStore::write_then does both).
+class DeferSync {
+ public:
+  DeferSync() : prev_(active_) { active_ = true; }
+  ~DeferSync() { active_ = prev_; }
+  DeferSync(const DeferSync&) = delete;
+  DeferSync& operator=(const DeferSync&) = delete;
+  static bool active() { return active_; }
+
+ private:
+  bool prev_;
+  static thread_local bool active_;
+};
+
 // A write transaction (BEGIN IMMEDIATE): rolled back unless commit() succeeded.
 class WriteTx {
  public:
   explicit WriteTx(Connection& c) : c_(c) {}
-  Status begin() { return c_.exec("BEGIN IMMEDIATE"); }
+  Status begin();
   Status commit();
   ~WriteTx();
 
  private:
+  void restore_sync();
   Connection& c_;
   bool open_ = true;
+  bool deferred_ = false;  // synchronous lowered for this transaction (DeferSync)
 };
 
 // A few connections shared by threads; each operation borrows one.

@@ -23,7 +23,27 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
   }
   auto pool = Pool::open(path, connections, durability);
   if (!pool) return pool.error();
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*pool), cipher));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*pool), cipher));
+  store->path_ = path;
+  store->durability_ = durability;
+  return store;
+}
+
+Status SqliteStore::enable_group_commit() {
+  if (group_ || durability_ != Durability::kPowerLoss) return ok_status();
+  auto g = GroupSync::open(path_);
+  if (!g) return g.error();
+  group_ = std::move(*g);
+  return ok_status();
+}
+
+void SqliteStore::write_then(const std::function<void()>& write, std::function<void(bool)> then) {
+  if (!group_) return RealtimeStore::write_then(write, std::move(then));
+  {
+    DeferSync deferred;
+    write();
+  }
+  group_->after_durable(std::move(then));
 }
 
 Status append_audit(Connection& c, const AuditRow& row) {

@@ -12,6 +12,7 @@
 #include "settlement/center_files_ports.h"
 #include "settlement/ports.h"
 #include "signing/ports.h"
+#include "store/group_sync.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
 
@@ -133,6 +134,8 @@ class SqliteStore final : public signing::SigningStore,
                                                           std::chrono::milliseconds lease,
                                                           const std::string& node) override;
   Result<std::string> fresh_req_sn() override;
+  // Group commit when enabled (enable_group_commit), else as the port's default.
+  void write_then(const std::function<void()>& write, std::function<void(bool)> then) override;
   Result<std::optional<std::pair<std::string, std::string>>> realtime_by_req_sn(
       const std::string& channel, const std::string& req_sn) override;
 
@@ -182,6 +185,14 @@ class SqliteStore final : public signing::SigningStore,
   // Counts of rows, for tests proving that a rejected request stored nothing.
   Result<int64_t> count_rows(const std::string& table);
 
+  // Starts group commit (store/group_sync.h) for write_then(): its writes commit without their
+  // own fsync and are synced together. Nothing to do when the store was opened with kCrash.
+  Status enable_group_commit();
+  // Syncs for whoever still waits, calls them and stops; write_then() then syncs each commit.
+  // Only once no other thread can call write_then().
+  void stop_group_commit() { group_.reset(); }
+  GroupSync* group_sync() { return group_.get(); }
+
   Pool& pool() { return *pool_; }
   const crypto::FieldCipher& cipher() const { return cipher_; }
 
@@ -200,6 +211,9 @@ class SqliteStore final : public signing::SigningStore,
 
   std::unique_ptr<Pool> pool_;
   const crypto::FieldCipher& cipher_;
+  std::string path_;
+  Durability durability_ = Durability::kPowerLoss;
+  std::unique_ptr<GroupSync> group_;
 };
 
 // Appends one audit row inside the caller's transaction.

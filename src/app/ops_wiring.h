@@ -1,0 +1,21 @@
+// Operations wiring for `repay serve`: the metric families' help texts, the collectors read at
+// each scrape (channel in-flight and queued calls, the store's gauges), and the GET /metrics
+// handler that the admin listener's router serves (console/router.h).
+#pragma once
+
+#include <memory>
+
+#include "app/settings.h"
+#include "channel/channel_client.h"
+#include "core/clock.h"
+#include "server/http_server.h"
+#include "store/sqlite_store.h"
+
+namespace repay::app {
+
+// Declares the families on ops::metrics() and adds the collectors (once per process: the
+// registry is global). `channels`, `store` and `clock` outlive the handler.
+server::Handler install_metrics(const Settings& settings, const channel::ChannelClient& channels,
+                                store::SqliteStore& store, const Clock& clock);
+
+}  // namespace repay::app

@@ -1,0 +1,198 @@
+// Group commit against real SQLite files: DeferSync lowers `synchronous` for its transactions
+// only, GroupSync calls back every waiter once their commits are synced, and
+// SqliteStore::write_then ties both together.
+#include "store/group_sync.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "store/sqlite_store.h"
+
+namespace repay::store {
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/repay_group_sync_test_XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
+};
+
+std::unique_ptr<Connection> open_db(const std::string& path, Durability d = Durability::kPowerLoss) {
+  auto c = Connection::open(path, d);
+  REQUIRE_MESSAGE(c.ok(), c.error().to_string());
+  return std::move(*c);
+}
+
+int64_t query_int(Connection& c, const std::string& sql) {
+  auto s = c.prepare(sql);
+  REQUIRE(s.ok());
+  auto row = s->step();
+  REQUIRE(row.ok());
+  REQUIRE(*row);
+  return s->integer(0);
+}
+
+// Inserts a row in a WriteTx; returns `synchronous` as seen inside the transaction.
+int64_t insert_row(Connection& c, int64_t v, bool commit = true) {
+  WriteTx tx(c);
+  REQUIRE(tx.begin().ok());
+  const int64_t inside = query_int(c, "PRAGMA synchronous");
+  auto s = c.prepare("INSERT INTO t(v) VALUES (?)");
+  REQUIRE(s.ok());
+  REQUIRE(s->bind(1, v).run().ok());
+  if (commit) REQUIRE(tx.commit().ok());
+  return inside;
+}
+
+const std::string kCreate = "CREATE TABLE IF NOT EXISTS t(v INTEGER)";
+
+}  // namespace
+
+TEST_CASE("DeferSync: only the transactions begun in its scope skip their sync") {
+  TempDir dir;
+  auto c = open_db(dir.path + "/db");
+  REQUIRE(c->exec(kCreate).ok());
+  constexpr int64_t kFull = 2, kNormal = 1;
+  CHECK(insert_row(*c, 1) == kFull);
+  {
+    DeferSync deferred;
+    CHECK(DeferSync::active());
+    CHECK(insert_row(*c, 2) == kNormal);
+    CHECK(query_int(*c, "PRAGMA synchronous") == kFull);  // restored after COMMIT
+    CHECK(insert_row(*c, 3, /*commit=*/false) == kNormal);
+    CHECK(query_int(*c, "PRAGMA synchronous") == kFull);  // restored after ROLLBACK
+    std::thread other([&] { CHECK_FALSE(DeferSync::active()); });  // per thread
+    other.join();
+  }
+  CHECK_FALSE(DeferSync::active());
+  CHECK(insert_row(*c, 4) == kFull);
+  CHECK(query_int(*c, "SELECT count(*) FROM t") == 3);  // the rolled-back row is not there
+
+  // A connection opened for kCrash stays as it is.
+  auto normal = open_db(dir.path + "/db", Durability::kCrash);
+  DeferSync deferred;
+  CHECK(insert_row(*normal, 5) == kNormal);
+  CHECK(query_int(*normal, "PRAGMA synchronous") == kNormal);
+}
+
+TEST_CASE("Connection::sync_log: needs a write-ahead log") {
+  TempDir dir;
+  auto wal = open_db(dir.path + "/wal.db");
+  CHECK(wal->sync_log().ok());
+  auto rollback = open_db(dir.path + "/rollback.db");
+  REQUIRE(rollback->exec("PRAGMA journal_mode=DELETE").ok());
+  auto st = rollback->sync_log();
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().message.find("write-ahead log") != std::string::npos);
+}
+
+TEST_CASE("GroupSync: every waiter is called once, after its commit, in shared syncs") {
+  TempDir dir;
+  const std::string path = dir.path + "/db";
+  {
+    auto c = open_db(path);
+    REQUIRE(c->exec(kCreate).ok());
+  }
+  auto g = GroupSync::open(path);
+  REQUIRE_MESSAGE(g.ok(), g.error().to_string());
+  GroupSync& sync = **g;
+
+  constexpr int kThreads = 4, kEach = 50;
+  std::atomic<int> called{0}, durable{0}, missing{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto c = open_db(path);
+      auto reader = open_db(path);
+      for (int i = 0; i < kEach; ++i) {
+        const int64_t v = t * 1000 + i;
+        {
+          DeferSync deferred;
+          insert_row(*c, v);
+        }
+        std::promise<void> done;
+        sync.after_durable([&](bool ok) {
+          ++called;
+          if (ok) ++durable;
+          done.set_value();
+        });
+        done.get_future().wait();
+        // What was committed before asking is there once called back.
+        if (query_int(*reader, "SELECT count(*) FROM t WHERE v = " + std::to_string(v)) != 1) ++missing;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(called == kThreads * kEach);
+  CHECK(durable == kThreads * kEach);
+  CHECK(missing == 0);
+  CHECK(sync.syncs() >= 1);
+  CHECK(sync.syncs() <= kThreads * kEach);
+}
+
+TEST_CASE("GroupSync: whoever still waits is called when it stops") {
+  TempDir dir;
+  auto g = GroupSync::open(dir.path + "/db");
+  REQUIRE(g.ok());
+  std::atomic<int> called{0};
+  for (int i = 0; i < 20; ++i) (*g)->after_durable([&](bool ok) { called += ok ? 1 : 100; });
+  g->reset();
+  CHECK(called == 20);
+}
+
+TEST_CASE("SqliteStore::write_then: at once without group commit, after the sync with it") {
+  TempDir dir;
+  auto cipher = crypto::FieldCipher::from_hex_key(
+      "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+  REQUIRE(cipher.ok());
+  auto opened = SqliteStore::open(dir.path + "/repay.db", *cipher);
+  REQUIRE_MESSAGE(opened.ok(), opened.error().to_string());
+  SqliteStore& store = **opened;
+
+  bool wrote = false, deferred_inside = true, then_inline = false;
+  store.write_then(
+      [&] {
+        wrote = true;
+        deferred_inside = DeferSync::active();
+      },
+      [&](bool ok) { then_inline = ok && wrote; });
+  CHECK(then_inline);
+  CHECK_FALSE(deferred_inside);  // every commit syncs by itself
+  CHECK(store.group_sync() == nullptr);
+
+  REQUIRE(store.enable_group_commit().ok());
+  REQUIRE(store.group_sync() != nullptr);
+  std::promise<bool> result;
+  int64_t first = 0;
+  store.write_then(
+      [&] {
+        deferred_inside = DeferSync::active();
+        first = *store.reserve_sequence("test", 1);
+      },
+      [&](bool ok) { result.set_value(ok); });
+  CHECK(deferred_inside);
+  CHECK(result.get_future().get());
+  CHECK_FALSE(DeferSync::active());
+  CHECK(*store.reserve_sequence("test", 1) == first + 1);  // the deferred commit is there
+  store.stop_group_commit();
+  CHECK(store.group_sync() == nullptr);
+
+  // kCrash: nothing to group, every commit is already as durable as it will be.
+  auto crash = SqliteStore::open(dir.path + "/crash.db", *cipher, 2, Durability::kCrash);
+  REQUIRE(crash.ok());
+  REQUIRE((*crash)->enable_group_commit().ok());
+  CHECK((*crash)->group_sync() == nullptr);
+}
+
+}  // namespace repay::store
