@@ -116,6 +116,7 @@ struct Repayment {
   std::string req_no, txn_no;
   long long amount = 0;
   std::string answered;  // Status of the first answer: SUCCESS, FAILED, PROCESSING, or "" (no answer)
+  std::string note;      // the first answer as shown by rt::show (for the test's output)
 };
 
 // Every repayment ends final and the same for the store, the bank, `query` and the notifications:

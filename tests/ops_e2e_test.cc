@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <csignal>
 #include <map>
 #include <thread>
@@ -20,6 +21,19 @@ std::string metrics_text(TestStack& ts) {
   auto text = app::http_simple(ts.stack().admin_url() + "/metrics");
   REQUIRE_MESSAGE(text.ok(), "GET /metrics: " << (text.ok() ? "" : text.error().to_string()));
   return *text;
+}
+
+// A command's stdout and stderr; REQUIREs exit status 0.
+std::string run_command(const std::string& cmd) {
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int rc = ::pclose(p);
+  REQUIRE_MESSAGE(rc == 0, cmd << " failed:\n" << out);
+  return out;
 }
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -197,6 +211,24 @@ TEST_CASE("ops: SIGTERM mid-batch and mid-real-time exits within shutdown_timeou
   CHECK(successes > 0);
   // Every DEBIT the bank holds belongs to an item or a repayment.
   CHECK(static_cast<int>(debits.size()) <= kItems + static_cast<int>(rt_req_nos.size()));
+
+  // The daily report of the day (run beside the serving processor) shows the same figures.
+  const std::string html = ts.dir() + "/report.html";
+  const std::string out = run_command(std::string(REPAY_BIN) + " report daily --config " +
+                                      ts.stack().settings_file() + " --date " + date + " --center CC01 --html " + html);
+  INFO(out);
+  const auto count = [&](const std::string& sql) { return db_rows(db, sql)[0][0]; };
+  const std::string day_start = std::to_string(to_unix_ms(cst_day_start(*parse_date(date))));
+  const std::string success = std::to_string(
+      std::stoll(count("SELECT COUNT(*) FROM batch_items WHERE batch_no = '" + batch_no + "' AND state = 'SUCCESS'")) +
+      std::stoll(count("SELECT COUNT(*) FROM repayments WHERE state = 'SUCCESS' AND created_at >= " + day_start)));
+  CHECK(has(out, "== card center CC01\n"));
+  CHECK(has(out, "success        " + success + " / "));
+  CHECK(has(out, "batch ST1  "));
+  const std::string page = read_file_bytes(html);
+  CHECK(has(page, "<h3>batch ST1</h3>"));
+  CHECK(has(page, "<svg"));
+  CHECK_FALSE(has(page, signed_up[0].first->credit_card));
 }
 
 }  // namespace repay::e2e

@@ -2,8 +2,6 @@
 
 #include <csignal>
 #include <cstdlib>
-#include <future>
-#include <thread>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -12,6 +10,7 @@
 
 #include "app/processor.h"
 #include "app/settings.h"
+#include "app/stop_bound.h"
 #include "core/log.h"
 #include "core/message_log.h"
 #include "crypto/crypto.h"
@@ -104,15 +103,11 @@ int cmd_serve(const Args& args) {
   log::info("processor.stopping", {{"signal", std::to_string(sig)}});
   // The exit comes within processor.shutdown_timeout whatever happens: past it, what is still
   // claimed stays claimed in the database and the next start queries it (as after a crash).
-  std::promise<void> stopped;
-  std::thread watchdog([bound = settings.processor.shutdown_timeout, done = stopped.get_future()] {
-    if (done.wait_for(bound) == std::future_status::ready) return;
+  const auto bound = settings.processor.shutdown_timeout;
+  stop_within([&] { (*processor)->stop(); }, bound, [bound] {
     log::alert("processor.stop_timeout", {{"bound_ms", std::to_string(bound.count())}});
     std::_Exit(1);
   });
-  (*processor)->stop();
-  stopped.set_value();
-  watchdog.join();
   log::info("processor.stopped");
   return 0;
 }

@@ -150,7 +150,7 @@ BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick) 
     ++rep.unexpected;
     return rep;
   }
-  auto db = store::SqliteStore::open(stack.database(), *cipher, 1);
+  auto db = store::SqliteStore::open(stack.database(), *cipher, 2);
   if (!db) {
     ++rep.unexpected;
     return rep;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/message_log.h"
 #include "wire/signature.h"
 #include "wire/xml.h"
 
@@ -110,6 +111,7 @@ realtime::DeliveryResult CurlNotificationSender::post(const realtime::Notificati
 
   // Signed afresh on every try: a new timestamp and nonce (common.md: Signatures).
   const std::string body = wire::build_xml_message("Notify", n.fields);
+  log::message("center", n.center_id, "out", "notify", body);
   const auto h = wire::sign_message(*secret, options_.processor_id, clock_, "POST " + *target, body);
   curl_slist* raw_list = nullptr;
   for (const std::string& line :
@@ -148,6 +150,7 @@ realtime::DeliveryResult CurlNotificationSender::post(const realtime::Notificati
   }
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  log::message("center", n.center_id, "in", std::to_string(status), answer);
   if (is_success_answer(status, answer)) return DeliveryResult{true, "SUCCESS"};
   if (status != 200) return DeliveryResult{false, "HTTP " + std::to_string(status)};
   return DeliveryResult{false, "HTTP 200 answer '" + excerpt(answer) + "'"};

@@ -22,6 +22,7 @@
 #include "console/router.h"
 #include "core/channel_port.h"
 #include "core/log.h"
+#include "core/message_log.h"
 #include "crypto/crypto.h"
 #include "server/http_server.h"
 #include "realtime/service.h"
@@ -129,6 +130,7 @@ struct Processor::Impl {
     const std::string channel_id = req.path().substr(prefix.size());
     server::HttpResponse r;
     auto secrets = channel_secrets.find(channel_id);
+    if (secrets != channel_secrets.end()) log::message("channel", channel_id, "in", "notify", req.body);
     if (req.method != "POST" || secrets == channel_secrets.end()) {
       r.status = 404;
       r.body = "unknown channel";

@@ -74,8 +74,12 @@ Result<std::unique_ptr<Stack>> Stack::start(const StackOptions& options) {
   auto api_port = free_port();
   if (!api_port) return api_port.error();
   s->api_port_ = *api_port;
-  auto admin_port = free_port();  // the staff console
+  // The staff console's port: another one than the API's (free_port() may hand out the same port
+  // twice while neither is bound yet).
+  auto admin_port = free_port();
+  for (int i = 0; i < 20 && admin_port && *admin_port == s->api_port_; ++i) admin_port = free_port();
   if (!admin_port) return admin_port.error();
+  if (*admin_port == s->api_port_) return make_error("IO", "no second free port for the console");
   s->admin_port_ = *admin_port;
 
   std::vector<std::string> argv = {

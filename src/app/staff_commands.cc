@@ -27,7 +27,7 @@ const char* kUsage =
     "  The password is the first line of --password-file, or of stdin without it (at least 10\n"
     "  characters). A new password also unlocks the account and ends its sessions.\n"
     "  Roles: viewer looks; reviewer also approves and rejects refunds and resolves exceptions;\n"
-    "  admin as reviewer.\n";
+    "  admin as reviewer, and also sees the staff accounts in the console and unlocks them.\n";
 
 int fail(const Error& e) {
   std::cerr << "repay: " << e.to_string() << "\n";

@@ -21,8 +21,7 @@ std::string set_cookie(const char* name, const std::string& value, bool secure, 
 
 Console::Console(ConsoleOptions options, store::SqliteConsoleStore& staff,
                  settlement::ReviewStore& review, const Clock& clock)
-    : opt_(std::move(options)), staff_(staff), review_(review), clock_(clock),
-      dummy_hash_(hash_password(crypto::random_token(24))) {}
+    : opt_(std::move(options)), staff_(staff), review_(review), clock_(clock) {}
 
 void Console::attach(Router& router) {
   auto h = [this](server::HttpRequest&& req, server::Respond respond) { respond(handle(req)); };
@@ -33,6 +32,8 @@ void Console::attach(Router& router) {
   router.route_prefix("", "/refunds/", h);
   router.route("", "/exceptions", h);
   router.route_prefix("", "/exceptions/", h);
+  router.route("", "/staff", h);
+  router.route_prefix("", "/staff/", h);
 }
 
 std::optional<Console::Who> Console::who(const server::HttpRequest& req) {
@@ -77,18 +78,27 @@ server::HttpResponse Console::handle(const server::HttpRequest& req) {
     // Every POST carries the session's CSRF token; nothing happens without it.
     if (!csrf_ok(*w, parse_form(req.body))) {
       log::warn("console.csrf_refused", {{"login", w->s.login}, {"path", path}});
+      (void)staff_.refused(w->s.login, "POST " + path + ": missing or wrong CSRF token", clock_.now());
       return refused(*w, 403, "Refused: the form's security token is missing or wrong. Reload the "
                               "page and try again.");
     }
     if (path == "/logout") return logout(req, *w);
+    if (path.rfind("/staff/", 0) == 0) {
+      if (!w->is_admin()) {
+        (void)staff_.refused(w->s.login, "POST " + path + ": role " + w->s.role, clock_.now());
+        return refused(*w, 403, "Refused: only an admin manages staff accounts.");
+      }
+      return staff_unlock(req, *w);
+    }
     if (!w->can_review()) {
+      (void)staff_.refused(w->s.login, "POST " + path + ": role " + w->s.role, clock_.now());
       return refused(*w, 403, "Refused: your role (" + w->s.role + ") may only look.");
     }
     if (path.rfind("/refunds/", 0) == 0) return refund_action(req, *w);
     if (path.rfind("/exceptions/", 0) == 0) return exception_note(req, *w);
     return html(404, page("Not found", w->user(), ""));
   }
-  if (path == "/" ) return redirect("/refunds");
+  if (path == "/") return redirect("/refunds");
   if (path == "/refunds") return refunds(req, *w);
   if (path.rfind("/refunds/", 0) == 0) {
     const auto q = parse_form(req.query());
@@ -106,6 +116,10 @@ server::HttpResponse Console::handle(const server::HttpRequest& req) {
   if (path == "/batches") return batches(*w);
   if (path == "/reconciliation") return reconciliation(req, *w);
   if (path == "/audit") return audit(req, *w);
+  if (path == "/staff") {
+    if (!w->is_admin()) return refused(*w, 403, "Refused: only an admin sees the staff accounts.");
+    return staff_page(*w);
+  }
   return html(404, page("Not found", w->user(), ""));
 }
 
@@ -135,6 +149,7 @@ server::HttpResponse Console::login(const server::HttpRequest& req) {
   if (!account) return html(503, page("Unavailable", PageUser{}, "", "The store did not answer.", "error"));
   const char* kLocked = "This account is locked after repeated failed logins; an admin unlocks it.";
   if (!account->has_value()) {
+    std::call_once(dummy_once_, [this] { dummy_hash_ = hash_password(crypto::random_token(24)); });
     (void)verify_password(password, dummy_hash_);
     auto f = staff_.login_failed(login, opt_.max_failed_logins, now);
     (void)f;

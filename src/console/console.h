@@ -8,12 +8,14 @@
 // form has a pre-session token in its own cookie). Roles are checked on the server: viewers
 // read; reviewers and admins also approve, reject and resolve exceptions. Approvals and
 // rejections call the same ReviewStore as `repay refunds` (maker-checker, two approvers above
-// the threshold, the ceiling), so the console cannot do what the CLI may not. Every action is
+// the threshold, the ceiling), so the console cannot do what the CLI may not. Admins also see the
+// staff accounts and unlock them. Every action is
 // audited. No full card, ID or mobile number is ever rendered: the store hands out masked ones.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +68,7 @@ class Console {
     std::string token_hash;
     PageUser user() const { return PageUser{s.login, s.role, s.csrf}; }
     bool can_review() const { return s.role == "reviewer" || s.role == "admin"; }
+    bool is_admin() const { return s.role == "admin"; }
   };
   std::optional<Who> who(const server::HttpRequest& req);
   bool csrf_ok(const Who& w, const std::map<std::string, std::string>& form) const;
@@ -86,13 +89,19 @@ class Console {
   server::HttpResponse batches(const Who& w);
   server::HttpResponse reconciliation(const server::HttpRequest& req, const Who& w);
   server::HttpResponse audit(const server::HttpRequest& req, const Who& w);
+  server::HttpResponse staff_page(const Who& w, const std::string& notice = {},
+                                  const std::string& kind = "ok", int status = 200);
+  server::HttpResponse staff_unlock(const server::HttpRequest& req, const Who& w);
   server::HttpResponse failure(const Who& w, const Error& e);
 
   ConsoleOptions opt_;
   store::SqliteConsoleStore& staff_;
   settlement::ReviewStore& review_;
   const Clock& clock_;
-  std::string dummy_hash_;  // verified against for unknown logins, so timing says nothing
+  // Verified against for unknown logins, so timing says nothing; made on first need (it costs a
+  // whole KDF run, which start-up need not pay).
+  std::once_flag dummy_once_;
+  std::string dummy_hash_;
 };
 
 }  // namespace repay::console

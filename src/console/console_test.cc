@@ -70,7 +70,7 @@ struct Fixture {
          "amount, fee, cardholder_fee, debit_amount, state, resp_code, req_sn, created_at, "
          "finished_at, updated_at) VALUES ('T1', 'CC01', 'Q1', 'f', 'AG1', 'CH01', 10000, 100, 100, "
          "10100, 'SUCCESS', '0000', 'RS1', 0, 0, 0)");
-    for (auto [login, role] : {std::pair{"alice", "reviewer"}, {"bob", "reviewer"}, {"vic", "viewer"}}) {
+    for (auto [login, role] : {std::pair{"alice", "reviewer"}, {"bob", "reviewer"}, {"vic", "viewer"}, {"ada", "admin"}}) {
       auto st = staff.add_staff(login, role, hash_password(std::string(login) + "-password", 1000), "cli:test", kT0);
       REQUIRE_MESSAGE(st.ok(), st.error().to_string());
     }
@@ -224,6 +224,9 @@ TEST_CASE("console: approve through the ReviewStore; the maker and a missing CSR
   CHECK(own.status == 403);
   CHECK(own.body.find("MAKER_CHECKER") != std::string::npos);
   CHECK(f.text("SELECT state FROM refunds WHERE refund_no = '" + no + "'") == "PENDING_REVIEW");
+  // The refusal is in the audit trail.
+  CHECK(f.text("SELECT reason FROM audit WHERE entity = 'staff' AND entity_id = 'bob' AND new_state = 'REFUSED'")
+            .find("MAKER_CHECKER") != std::string::npos);
 
   Browser alice = f.logged_in("alice");
   auto no_token = f.send(alice, "POST", "/refunds/" + no + "/approve", "comment=x");
@@ -307,6 +310,26 @@ TEST_CASE("console: the audit trail is searchable and every page renders") {
   CHECK(f.send(alice, "GET", "/reconciliation").status == 200);
   CHECK(f.send(alice, "GET", "/reconciliation?channel=CH01&day=20231114").status == 200);
   CHECK(f.send(alice, "GET", "/nothing").status == 404);
+}
+
+TEST_CASE("console: only an admin sees staff accounts and unlocks them") {
+  Fixture f(3);
+  Browser x;
+  for (int i = 0; i < 3; ++i) f.login(x, "vic", "wrong password");
+  Browser alice = f.logged_in("alice");
+  CHECK(f.send(alice, "GET", "/staff").status == 403);
+  f.send(alice, "GET", "/refunds");
+  CHECK(f.send(alice, "POST", "/staff/vic/unlock", "csrf=" + Fixture::csrf_of(alice.last_body)).status == 403);
+  Browser ada = f.logged_in("ada");
+  auto page = f.send(ada, "GET", "/staff");
+  REQUIRE(page.status == 200);
+  CHECK(page.body.find("LOCKED") != std::string::npos);
+  CHECK(page.body.find("pbkdf2") == std::string::npos);  // never a password hash
+  CHECK(f.send(ada, "POST", "/staff/vic/unlock", "csrf=" + Fixture::csrf_of(page.body)).status == 303);
+  CHECK(f.text("SELECT actor FROM audit WHERE entity = 'staff' AND entity_id = 'vic' AND new_state = 'ACTIVE' "
+               "ORDER BY id DESC") == "staff:ada");
+  CHECK(f.login(x, "vic", "vic-password").status == 303);
+  CHECK(f.send(ada, "POST", "/staff/nobody/unlock", "csrf=" + Fixture::csrf_of(page.body)).status == 404);
 }
 
 }  // namespace repay::console

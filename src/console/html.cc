@@ -67,7 +67,9 @@ std::string page(std::string_view title, const PageUser& user, std::string_view 
   if (!user.login.empty()) {
     out += "<a href=\"/refunds\">Refunds</a><a href=\"/exceptions\">Exceptions</a>"
            "<a href=\"/batches\">Batches</a><a href=\"/reconciliation\">Reconciliation</a>"
-           "<a href=\"/audit\">Audit</a><form method=\"post\" action=\"/logout\">" +
+           "<a href=\"/audit\">Audit</a>";
+    if (user.role == "admin") out += "<a href=\"/staff\">Staff</a>";
+    out += "<form method=\"post\" action=\"/logout\">" +
            csrf_field(user.csrf) + "<span id=\"who\">" + esc(user.login) + " (" + esc(user.role) +
            ")</span> <button>Log out</button></form>";
   }

@@ -169,6 +169,7 @@ server::HttpResponse Console::refund_action(const server::HttpRequest& req, cons
   if (!out) {
     const Error& e = out.error();
     if (e.code == "DB" || e.code == "BUSY") return failure(w, e);
+    (void)staff_.refused(w.s.login, action + " " + no + ": " + e.code + " " + e.message, now);
     const int status = e.code == settlement::kMakerChecker ? 403 : e.code == "2009" ? 404 : 409;
     return refund(no, w, "Refused (" + e.code + "): " + e.message, "error", status);
   }

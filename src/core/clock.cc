@@ -11,9 +11,13 @@ using namespace std::chrono;
 // conversion is plain arithmetic and never touches the C library's local time.
 constexpr hours kCstOffset{8};
 
-// Boost.Gregorian holds years 1400..9999; both wire forms are read into that range.
-constexpr int kMinYear = 1400;
-constexpr int kMaxYear = 9999;
+// Both wire forms are read into the years an Instant can hold (64-bit nanoseconds since 1970:
+// 1677-09-21 .. 2262-04-11), so that every parsed date or timestamp — and a day's start or
+// deadline up to 47:59 later — converts to an Instant without overflow. A wider range (Boost
+// holds 1400..9999) let a postTime, an X-Timestamp or a batchDate of year 3000 overflow the
+// conversion (found by fuzz/; fixtures/crashers/posting-*, signature-*).
+constexpr int kMinYear = 1678;
+constexpr int kMaxYear = 2261;
 
 bool all_digits(std::string_view s) {
   for (char c : s) {

@@ -43,6 +43,12 @@ TEST_CASE("parse_cst_timestamp round-trips and is strict") {
   CHECK_FALSE(parse_cst_timestamp("20261321000000"));  // month 13
   CHECK_FALSE(parse_cst_timestamp("20261100000000"));  // day 0
   CHECK_FALSE(parse_cst_timestamp("00001121000000"));  // year 0
+  // Only years an Instant can hold (an overflow before: fixtures/crashers/signature-*).
+  CHECK_FALSE(parse_cst_timestamp("26261121115500"));
+  CHECK_FALSE(parse_cst_timestamp("22620412000000"));
+  CHECK_FALSE(parse_cst_timestamp("16770101000000"));
+  CHECK(format_cst_timestamp(*parse_cst_timestamp("22611231235959")) == "22611231235959");
+  CHECK(format_cst_timestamp(*parse_cst_timestamp("16780101000000")) == "16780101000000");
   CHECK_FALSE(parse_cst_timestamp(""));
 }
 
@@ -54,6 +60,11 @@ TEST_CASE("dates") {
   CHECK(format_date(Date(2026, 1, 2)) == "20260102");
   CHECK(parse_date("20000229"));
   CHECK_FALSE(parse_date("19000229"));  // century, not a leap year
+  // A date's start and a deadline up to 47:59 later are Instants without overflow.
+  CHECK_FALSE(parse_date("30000101"));
+  CHECK_FALSE(parse_date("22620101"));
+  CHECK(format_cst_timestamp(cst_time_on(*parse_date("22611231"), 47 * 60 + 59)) == "22620101235900");
+  CHECK(format_cst_timestamp(cst_day_start(*parse_date("16780101"))) == "16780101000000");
   CHECK_FALSE(parse_date("20260230"));
   CHECK_FALSE(parse_date("20260431"));
   CHECK_FALSE(parse_date("2026112"));

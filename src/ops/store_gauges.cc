@@ -46,6 +46,9 @@ std::vector<Family> families(const StoreReading& r, Instant now) {
                      ? 0.0
                      : seconds_between(r.oldest_pending_notification, now));
   out.push_back(std::move(oldest));
+  out.push_back(by_two("repay_realtime_unresolved",
+                       "real-time repayments without a final result yet, by channel and state (PENDING, SENDING, UNKNOWN)",
+                       "channel", "state", r.realtime_unresolved));
   out.push_back(by_two("repay_refunds", "refunds by origin (CENTER, US) and state", "origin", "state", r.refunds));
   out.push_back(by_two("repay_recon_outcomes", "classes of the latest reconciled day per channel",
                        "channel", "class", r.recon));

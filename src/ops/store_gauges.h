@@ -35,6 +35,7 @@ struct StoreReading {
   std::vector<OpenBatch> open_batches; // not yet returned
   std::vector<CountBy> notifications;  // state, "" (PENDING and GAVE_UP; DELIVERED is history)
   Instant oldest_pending_notification{};  // zero when none is pending
+  std::vector<CountBy> realtime_unresolved;  // channel, state: real-time repayments PENDING, SENDING, UNKNOWN
   std::vector<CountBy> refunds;        // origin, state
   std::vector<CountBy> recon;          // channel, class: the latest reconciled day per channel
   std::vector<CountBy> recon_day;      // channel, "" with count = that day as yyyyMMdd

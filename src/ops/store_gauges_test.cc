@@ -24,6 +24,7 @@ TEST_CASE("a store reading becomes gauges with their labels") {
   r.notifications = {{"PENDING", "", 2}};
   r.oldest_pending_notification = now - std::chrono::seconds(30);
   r.refunds = {{"US", "PENDING_REVIEW", 5}};
+  r.realtime_unresolved = {{"QUICK01", "UNKNOWN", 3}};
   r.recon = {{"COLL01", "MATCHED", 7}};
   r.recon_day = {{"COLL01", "", 20261121}};
   std::string t = render_of(r, now);
@@ -34,6 +35,7 @@ TEST_CASE("a store reading becomes gauges with their labels") {
   CHECK(t.find("repay_notifications{state=\"PENDING\"} 2\n") != std::string::npos);
   CHECK(t.find("repay_notification_oldest_pending_seconds 30\n") != std::string::npos);
   CHECK(t.find("repay_refunds{origin=\"US\",state=\"PENDING_REVIEW\"} 5\n") != std::string::npos);
+  CHECK(t.find("repay_realtime_unresolved{channel=\"QUICK01\",state=\"UNKNOWN\"} 3\n") != std::string::npos);
   CHECK(t.find("repay_recon_outcomes{channel=\"COLL01\",class=\"MATCHED\"} 7\n") != std::string::npos);
   CHECK(t.find("repay_recon_last_day{channel=\"COLL01\"} 20261121\n") != std::string::npos);
 }

@@ -109,11 +109,11 @@ void RealtimeService::repay_now(const RealtimeCenter& center, const Fields& fiel
   auto claim = std::make_shared<std::optional<Result<RepayClaim>>>();
   store_.write_then(
       [&] { *claim = store_.claim_repayment(n, clock_.now(), options_.node); },
+      // On the syncing thread: what follows only queues (the DEBIT, a timer, the answer) or
+      // posts (the one path that writes).
       [this, center, claim, reply = std::move(reply)](bool durable) mutable {
-        post_([this, center, claim, durable, reply = std::move(reply)]() mutable {
-          if (!durable) return reply(system_error());  // not sent: a retry finds it SENDING
-          claimed_repay(center, std::move(**claim), std::move(reply));
-        });
+        if (!durable) return reply(system_error());  // not sent: a retry finds it SENDING
+        claimed_repay(center, std::move(**claim), std::move(reply));
       });
 }
 
@@ -127,7 +127,11 @@ void RealtimeService::claimed_repay(const RealtimeCenter& center, Result<RepayCl
     case RepayClaim::Kind::kConflict:
       return reply(ApiAnswer::of(codes::kDuplicate, "ReqNo already used with other fields").with("Status", "FAILED"));
     case RepayClaim::Kind::kExisting:
-      if (!is_final(claim->view.state)) return answer_later_repay(claim->view.txn_no, std::move(reply));
+      if (!is_final(claim->view.state)) {
+        return post_([this, txn_no = claim->view.txn_no, reply = std::move(reply)] {
+          answer_later_repay(txn_no, reply);
+        });
+      }
       return reply(repay_answer(claim->view));
     case RepayClaim::Kind::kNew:
       break;

@@ -67,7 +67,9 @@ std::string render_svg(const Series& s) {
     double x = x_of(s.force_fail_at);
     o << "<line class=\"force-fail\" x1=\"" << num(x) << "\" y1=\"" << kTop << "\" x2=\"" << num(x)
       << "\" y2=\"" << kTop + h << "\" stroke=\"#c0392b\" stroke-dasharray=\"4 3\" stroke-width=\"2\"/>\n";
-    o << "<text x=\"" << num(x + 3) << "\" y=\"" << kTop + 10 << "\" font-size=\"10\" fill=\"#c0392b\">force-fail "
+    const bool right_half = x > kLeft + w / 2;  // label on the side with room
+    o << "<text x=\"" << num(right_half ? x - 3 : x + 3) << "\" y=\"" << kTop + 10 << "\" text-anchor=\""
+      << (right_half ? "end" : "start") << "\" font-size=\"10\" fill=\"#c0392b\">force-fail "
       << format_hhmm(s.force_fail_at) << "</text>\n";
   }
   o << "<text x=\"" << kLeft << "\" y=\"" << kHeight - 8 << "\" font-size=\"10\">bars: items finished per "

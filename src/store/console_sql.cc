@@ -76,6 +76,14 @@ Status SqliteConsoleStore::unlock(const std::string& login, const std::string& a
   return tx.commit();
 }
 
+Status SqliteConsoleStore::refused(const std::string& login, const std::string& what, Instant now) {
+  auto c = store_.pool().acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  REPAY_TRY(audit_staff(*c, now, "staff:" + login, login, "", "REFUSED", what));
+  return tx.commit();
+}
+
 namespace {
 const char* kStaffColumns =
     "login, role, password_hash, failed_logins, COALESCE(locked_at, -1), created_at FROM staff";

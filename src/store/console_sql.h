@@ -84,6 +84,9 @@ class SqliteConsoleStore {
   Status set_password(const std::string& login, const std::string& password_hash,
                       const std::string& actor, Instant now);
   Status unlock(const std::string& login, const std::string& actor, Instant now);
+  // An action of a logged-in staff member that was refused (maker-checker, role, CSRF token, ...):
+  // an audit row (entity "staff", new state REFUSED) saying what and why.
+  Status refused(const std::string& login, const std::string& what, Instant now);
   Result<std::vector<StaffAccount>> list_staff();
   Result<std::optional<StaffAccount>> staff(const std::string& login);
 

@@ -8,11 +8,15 @@ Result<std::unique_ptr<GroupSync>> GroupSync::open(const std::string& path) {
   auto c = Connection::open(path, Durability::kPowerLoss);
   if (!c) return c.error();
   REPAY_TRY((*c)->sync_log());  // fails now, not on the first repayment, if it cannot work
-  return std::unique_ptr<GroupSync>(new GroupSync(std::move(*c)));
+  auto checkpointing = Connection::open(path, Durability::kPowerLoss);
+  if (!checkpointing) return checkpointing.error();
+  return std::unique_ptr<GroupSync>(new GroupSync(std::move(*c), std::move(*checkpointing)));
 }
 
-GroupSync::GroupSync(std::unique_ptr<Connection> c) : c_(std::move(c)) {
+GroupSync::GroupSync(std::unique_ptr<Connection> c, std::unique_ptr<Connection> checkpointing)
+    : c_(std::move(c)), checkpointing_(std::move(checkpointing)) {
   thread_ = std::thread([this] { run(); });
+  checkpoint_thread_ = std::thread([this] { checkpoints(); });
 }
 
 GroupSync::~GroupSync() {
@@ -21,7 +25,20 @@ GroupSync::~GroupSync() {
     stopping_ = true;
   }
   cv_.notify_one();
+  checkpoint_cv_.notify_one();
   thread_.join();
+  checkpoint_thread_.join();
+}
+
+void GroupSync::checkpoints() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!checkpoint_cv_.wait_for(lock, kCheckpointEvery, [this] { return stopping_; })) {
+    lock.unlock();
+    // PASSIVE: copies what it can without waiting; readers and the writer go on meanwhile.
+    Status st = checkpointing_->checkpoint();
+    if (!st) log::warn("store.checkpoint_failed", {{"error", st.error().to_string()}});
+    lock.lock();
+  }
 }
 
 void GroupSync::after_durable(std::function<void(bool)> then) {

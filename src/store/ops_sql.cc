@@ -43,7 +43,7 @@ Result<ops::StoreReading> SqliteOpsStore::read_gauges() {
     }
   }
   REPAY_TRY(read_counts(*c,
-      "SELECT state, '', COUNT(*) FROM notifications WHERE state <> 'DELIVERED' GROUP BY 1",
+      "SELECT state, '', COUNT(*) FROM notifications WHERE state IN ('PENDING', 'GAVE_UP') GROUP BY 1",
       &r.notifications));
   {
     auto q = c->prepare("SELECT MIN(created_at) FROM notifications WHERE state = 'PENDING'");
@@ -52,6 +52,13 @@ Result<ops::StoreReading> SqliteOpsStore::read_gauges() {
     if (!row) return row.error();
     if (*row && !q->is_null(0)) r.oldest_pending_notification = from_unix_ms(q->integer(0));
   }
+  // Through the partial indexes of the unresolved ones: never a scan of every repayment.
+  REPAY_TRY(read_counts(*c,
+      "SELECT COALESCE(channel_id, ''), state, COUNT(*) FROM repayments INDEXED BY repayments_to_query "
+      "WHERE state IN ('UNKNOWN', 'PENDING') GROUP BY 1, 2", &r.realtime_unresolved));
+  REPAY_TRY(read_counts(*c,
+      "SELECT COALESCE(channel_id, ''), state, COUNT(*) FROM repayments INDEXED BY repayments_sending "
+      "WHERE state = 'SENDING' GROUP BY 1, 2", &r.realtime_unresolved));
   REPAY_TRY(read_counts(*c, "SELECT origin, state, COUNT(*) FROM refunds GROUP BY 1, 2", &r.refunds));
   REPAY_TRY(read_counts(*c,
       "SELECT k.channel_id, k.class, k.count FROM recon_run_counts k "

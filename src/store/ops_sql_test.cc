@@ -108,6 +108,8 @@ TEST_CASE("gauges: batches, items of batches not returned, outlook, backlog, ref
   CHECK(count_of(r->notifications, "GAVE_UP", "") == 1);
   CHECK(count_of(r->notifications, "DELIVERED", "") == -1);
   CHECK(r->oldest_pending_notification == from_unix_ms(ms(12, 0)));
+  CHECK(count_of(r->realtime_unresolved, "", "UNKNOWN") == 1);
+  CHECK(count_of(r->realtime_unresolved, "", "SUCCESS") == -1);
   CHECK(count_of(r->refunds, "US", "PENDING_REVIEW") == 1);
   CHECK(count_of(r->recon, "COLL01", "MATCHED") == 12);
   CHECK(count_of(r->recon, "COLL01", "BANK_ONLY") == 1);

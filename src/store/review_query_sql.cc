@@ -168,15 +168,17 @@ Result<std::vector<ProposalRow>> SqliteReviewStore::list_proposals(const settlem
 }
 
 Result<std::optional<ProposalDetail>> SqliteReviewStore::show_proposal(const std::string& refund_no) {
-  auto c = store_.pool().acquire();
-  auto row = read_proposal(*c, refund_no);
-  if (!row) return row.error();
-  if (!row->has_value()) return std::optional<ProposalDetail>();
   ProposalDetail d;
-  d.row = std::move(**row);
-  REPAY_TRY(add_original(*c, &d));
-  d.discrepancy = discrepancy_of(d);
   {
+    // The lease ends before audit_of() takes its own: a caller never holds two connections of
+    // the pool at once (with every connection held that way, no one could go on).
+    auto c = store_.pool().acquire();
+    auto row = read_proposal(*c, refund_no);
+    if (!row) return row.error();
+    if (!row->has_value()) return std::optional<ProposalDetail>();
+    d.row = std::move(**row);
+    REPAY_TRY(add_original(*c, &d));
+    d.discrepancy = discrepancy_of(d);
     auto q = c->prepare("SELECT amount, reserved FROM refund_ceilings WHERE txn_no = ?");
     if (!q) return q.error();
     q->bind(1, d.row.orig_txn_no);

@@ -193,6 +193,17 @@ WriteTx::~WriteTx() {
   restore_sync();
 }
 
+Status Connection::checkpoint() {
+  int rc = sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) return error("checkpoint");
+  return ok_status();
+}
+
+Status Connection::set_auto_checkpoint(bool automatic) {
+  if (sqlite3_wal_autocheckpoint(db_, automatic ? 1000 : 0) != SQLITE_OK) return error("wal_autocheckpoint");
+  return ok_status();
+}
+
 Status Connection::sync_log() {
   sqlite3_file* log = nullptr;
   // The write-ahead log is opened with the connection's first read in WAL mode.

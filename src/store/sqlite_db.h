@@ -80,6 +80,11 @@ class Connection {
   // taking any lock: every commit that returned before this call is durable after it. The
   // connection must be in WAL mode and used by no other thread meanwhile.
   Status sync_log();
+  // A PASSIVE checkpoint of the WAL (copies what no reader still needs into the database file;
+  // never waits for a lock). `automatic` false: this connection's own commits no longer
+  // checkpoint (PRAGMA wal_autocheckpoint=0); true: SQLite's default, every 1,000 pages.
+  Status checkpoint();
+  Status set_auto_checkpoint(bool automatic);
   int64_t last_insert_rowid() const;
   Error error(std::string_view what) const;
   // What it was opened with: the `synchronous` to restore after a statement that lowered it.

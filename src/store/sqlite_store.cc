@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <vector>
 
 #include "store/migrations.h"
 
@@ -26,6 +27,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*pool), cipher));
   store->path_ = path;
   store->durability_ = durability;
+  store->connections_ = connections;
   return store;
 }
 
@@ -33,6 +35,13 @@ Status SqliteStore::enable_group_commit() {
   if (group_ || durability_ != Durability::kPowerLoss) return ok_status();
   auto g = GroupSync::open(path_);
   if (!g) return g.error();
+  // GroupSync checkpoints from now on (GroupSync::kCheckpointEvery); the pool's connections,
+  // all idle while the processor starts, stop checkpointing in the requests that commit.
+  std::vector<Pool::Lease> all;
+  for (int i = 0; i < connections_; ++i) {
+    all.push_back(pool_->acquire());
+    REPAY_TRY(all.back()->set_auto_checkpoint(false));
+  }
   group_ = std::move(*g);
   return ok_status();
 }

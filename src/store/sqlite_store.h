@@ -189,7 +189,8 @@ class SqliteStore final : public signing::SigningStore,
   // own fsync and are synced together. Nothing to do when the store was opened with kCrash.
   Status enable_group_commit();
   // Syncs for whoever still waits, calls them and stops; write_then() then syncs each commit.
-  // Only once no other thread can call write_then().
+  // Only once no other thread can call write_then(): at shutdown (nothing checkpoints the WAL
+  // any more until the store closes, which checkpoints it).
   void stop_group_commit() { group_.reset(); }
   GroupSync* group_sync() { return group_.get(); }
 
@@ -213,6 +214,7 @@ class SqliteStore final : public signing::SigningStore,
   const crypto::FieldCipher& cipher_;
   std::string path_;
   Durability durability_ = Durability::kPowerLoss;
+  int connections_ = 0;
   std::unique_ptr<GroupSync> group_;
 };
 
