@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <cstdlib>
 #include <future>
 #include <thread>
@@ -139,6 +140,36 @@ TEST_CASE("GroupSync: every waiter is called once, after its commit, in shared s
   CHECK(missing == 0);
   CHECK(sync.syncs() >= 1);
   CHECK(sync.syncs() <= kThreads * kEach);
+}
+
+TEST_CASE("GroupSync: its own thread checkpoints the WAL of connections that no longer do") {
+  TempDir dir;
+  const std::string path = dir.path + "/db";
+  auto c = open_db(path);
+  auto reader = open_db(path);  // keeps the WAL from being checkpointed at close
+  REQUIRE(c->exec(kCreate).ok());
+  REQUIRE(c->set_auto_checkpoint(false).ok());
+  auto db_pages = [&] { return std::filesystem::file_size(path) / 4096; };
+  auto write_pages = [&] {
+    for (int i = 0; i < 20; ++i) {
+      REQUIRE(c->exec("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 2000) "
+                      "INSERT INTO t(v) SELECT x FROM n").ok());
+    }
+  };
+  write_pages();
+  const auto before = db_pages();
+  std::this_thread::sleep_for(4 * GroupSync::kCheckpointEvery);
+  CHECK(db_pages() == before);  // nobody checkpoints: the rows are only in the WAL
+
+  auto g = GroupSync::open(path);
+  REQUIRE(g.ok());
+  bool copied = false;
+  for (int i = 0; i < 100 && !copied; ++i) {
+    std::this_thread::sleep_for(GroupSync::kCheckpointEvery);
+    copied = db_pages() > before + 50;
+  }
+  CHECK(copied);
+  CHECK(query_int(*reader, "SELECT count(*) FROM t") == 40000);
 }
 
 TEST_CASE("GroupSync: whoever still waits is called when it stops") {

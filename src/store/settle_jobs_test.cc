@@ -87,4 +87,20 @@ TEST_CASE("settle jobs: the first day is the day first asked, and stays") {
   CHECK(*d2 == Date(2026, 11, 20));
 }
 
+TEST_CASE("recon_ours, rebuilt without IN lists, still refuses what its CHECKs forbid") {
+  JobsFixture f;
+  auto c = f.store->pool().acquire();
+  auto insert = [&](const std::string& type, const std::string& source, const std::string& state) {
+    return c->exec("INSERT INTO recon_ours(channel_id, day, req_sn, type, source, center_id, amount, "
+                   "principal, state, copied_at) VALUES ('BANKC', 20261121, 'RS" + type + source + state +
+                   "', '" + type + "', '" + source + "', 'CC01', 100, 100, '" + state + "', 0)").ok();
+  };
+  CHECK(insert("DEBIT", "B", "S"));
+  CHECK(insert("REFUND", "F", "P"));
+  CHECK_FALSE(insert("CREDIT", "B", "S"));
+  CHECK_FALSE(insert("DEBIT", "Q", "S"));
+  CHECK_FALSE(insert("DEBIT", "B", "Z"));
+  CHECK_FALSE(insert("DEBIT", "B", "s"));
+}
+
 }  // namespace repay::store
