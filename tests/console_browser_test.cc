@@ -27,10 +27,6 @@ std::pair<int, std::string> run(const std::string& cmd) {
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
 }
 
-std::pair<int, std::string> repay_cli(RtStack& s, const std::string& args) {
-  return run(std::string(REPAY_BIN) + " " + args + " --config " + s.ts.stack().settings_file());
-}
-
 }  // namespace
 
 TEST_CASE("console in a browser: login, maker refused, approve to SUCCESS, reject, CSRF, lock-out") {

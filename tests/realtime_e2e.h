@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -289,6 +291,20 @@ class RtStack {
     return out;
   }
 };
+
+// `repay <args> --config <the stack's settings>`: exit status and everything it printed.
+inline std::pair<int, std::string> repay_cli(RtStack& s, const std::string& args) {
+  const std::string cmd = std::string(REPAY_BIN) + " " + args + " --config " +
+                          s.ts.stack().settings_file() + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int rc = ::pclose(p);
+  return {WEXITSTATUS(rc), out};
+}
 
 inline Fields repay_fields(const std::string& req_no, const std::string& agreement,
                            const std::string& card, long long amount,

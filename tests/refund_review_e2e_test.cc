@@ -14,18 +14,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// `repay refunds <args> --config <stack>`: exit status and output.
 std::pair<int, std::string> refunds_cli(RtStack& s, const std::string& args) {
-  const std::string cmd = std::string(REPAY_BIN) + " refunds " + args + " --config " +
-                          s.ts.stack().settings_file() + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int rc = ::pclose(p);
-  return {WEXITSTATUS(rc), out};
+  return repay_cli(s, "refunds " + args);
 }
 
 void write_db(const std::string& database, const std::string& sql) {

@@ -15,18 +15,8 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-// `repay settle <args> --config <stack>`: exit status and output.
 std::pair<int, std::string> settle_cli(RtStack& s, const std::string& args) {
-  const std::string cmd = std::string(REPAY_BIN) + " settle " + args + " --config " +
-                          s.ts.stack().settings_file() + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int rc = ::pclose(p);
-  return {WEXITSTATUS(rc), out};
+  return repay_cli(s, "settle " + args);
 }
 
 // Moves the simulator's clock so that it reads `at` now.

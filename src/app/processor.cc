@@ -12,6 +12,7 @@
 
 #include "api/center_api.h"
 #include "app/batch_jobs.h"
+#include "app/channel_endpoints.h"
 #include "app/notify_sender.h"
 #include "app/ops_wiring.h"
 #include "app/settle_jobs.h"
@@ -212,26 +213,10 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
   // Real time's claims and facts share synced commits (docs/performance.md); kCrash: no-op.
   if (auto g = impl->store->enable_group_commit(); !g) return g.error();
 
-  std::vector<channel::ChannelEndpoint> endpoints;
-  for (const auto& [id, ch] : settings.channels) {
-    auto secrets = secrets_of(ch.secret, ch.next_secret, "channel." + id);
-    if (!secrets) return secrets.error();
-    channel::ChannelEndpoint e;
-    e.channel_id = id;
-    e.kind = ch.kind;
-    e.base_url = ch.base_url;
-    e.merchant_id = ch.merchant_id;
-    e.secrets = *secrets;
-    e.max_inflight = ch.max_inflight;
-    e.max_tps = ch.max_tps;
-    e.connect_timeout = ch.connect_timeout;
-    e.request_timeout = ch.request_timeout;
-    e.realtime_share = ch.realtime_share;
-    e.ca_file = settings.processor.ca_file;
-    impl->channel_secrets[id] = *secrets;
-    endpoints.push_back(std::move(e));
-  }
-  impl->channels = std::make_unique<channel::ChannelClient>(std::move(endpoints), clock);
+  auto endpoints = channel_endpoints(settings);
+  if (!endpoints) return endpoints.error();
+  for (const auto& e : *endpoints) impl->channel_secrets[e.channel_id] = e.secrets;
+  impl->channels = std::make_unique<channel::ChannelClient>(std::move(*endpoints), clock);
   impl->channel_port = std::make_unique<ChannelClientPort>(*impl->channels);
 
   Impl* raw = impl.get();

@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "app/center_transport.h"
+#include "app/channel_endpoints.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "files/text.h"
@@ -90,30 +91,9 @@ int minutes_of(const std::string& hhmm, int fallback) {
 
 Result<std::unique_ptr<channel::ChannelClient>> statement_client(const Settings& settings,
                                                                  const Clock& clock) {
-  std::vector<channel::ChannelEndpoint> endpoints;
-  for (const auto& [id, ch] : settings.channels) {
-    channel::ChannelEndpoint e;
-    e.channel_id = id;
-    e.kind = ch.kind;
-    e.base_url = ch.base_url;
-    e.merchant_id = ch.merchant_id;
-    auto s = resolve_secret(ch.secret, "channel." + id + ".secret");
-    if (!s) return s.error();
-    e.secrets.push_back(*s);
-    if (!ch.next_secret.file.empty() || !ch.next_secret.env.empty()) {
-      auto n = resolve_secret(ch.next_secret, "channel." + id + ".next_secret");
-      if (!n) return n.error();
-      e.secrets.push_back(*n);
-    }
-    e.max_inflight = ch.max_inflight;
-    e.max_tps = ch.max_tps;
-    e.connect_timeout = ch.connect_timeout;
-    e.request_timeout = ch.request_timeout;
-    e.realtime_share = ch.realtime_share;
-    e.ca_file = settings.processor.ca_file;
-    endpoints.push_back(std::move(e));
-  }
-  return std::make_unique<channel::ChannelClient>(std::move(endpoints), clock);
+  auto endpoints = channel_endpoints(settings);
+  if (!endpoints) return endpoints.error();
+  return std::make_unique<channel::ChannelClient>(std::move(*endpoints), clock);
 }
 
 SettleJobs::SettleJobs(const Settings& settings, store::SqliteStore& store,
@@ -460,6 +440,30 @@ void SettleJobs::tick_statements(Date first, Date today, Instant now) {
   }
 }
 
+bool SettleJobs::publish_job(const JobKey& k, const PublishJob& j, Instant now) {
+  auto rec = jobs_.job(k);
+  if (!rec || rec->done) return rec.ok();
+  auto step = settlement::decide(*rec, now, j.opens, j.alert_at, j.ready, true);
+  bool done = false;
+  if (step.run) {
+    auto r = j.build();
+    done = r.ok();
+    if (r) {
+      (void)jobs_.job_done(k, *r, now);
+      log::info("settle.published", {{"center", k.subject}, {"file", *r}});
+    } else {
+      failed(k, r.error(), rec->attempts, now);
+    }
+  }
+  if (step.alert && !done) {
+    alert(k, {"PUBLISH_LATE", k.subject, "",
+              j.what + " not published by " + j.alert_time +
+                  (j.waiting.empty() ? " (" + rec->last_error + ")" : ": waiting for " + j.waiting)},
+          now);
+  }
+  return done;
+}
+
 void SettleJobs::tick_center(const CenterSettings& c, Date first, Date today, Instant now) {
   const int publish = minutes_of(c.publish_time, 9 * 60);
   const int expected = minutes_of(c.posting_expected_by, 12 * 60);
@@ -469,27 +473,10 @@ void SettleJobs::tick_center(const CenterSettings& c, Date first, Date today, In
     const Instant opens = cst_day_start(run);
     const Instant publish_at = cst_time_on(run, publish);
     if (c.settlement_mode == 1) {
-      const JobKey k{settlement::kJobRecon, c.id, day};
-      auto rec = jobs_.job(k);
-      if (rec && !rec->done) {
-        auto step = settlement::decide(*rec, now, opens, publish_at, true, true);
-        bool done = false;
-        if (step.run) {
-          auto r = publish_recon(c.id, t);
-          done = r.ok();
-          if (r) {
-            (void)jobs_.job_done(k, *r, now);
-            log::info("settle.published", {{"center", c.id}, {"file", *r}});
-          } else {
-            failed(k, r.error(), rec->attempts, now);
-          }
-        }
-        if (step.alert && !done) {
-          alert(k, {"PUBLISH_LATE", c.id, "", "RECON of " + day + " not published by " + c.publish_time +
-                                                  " (" + rec->last_error + ")"},
-                now);
-        }
-      }
+      publish_job({settlement::kJobRecon, c.id, day},
+                  {opens, publish_at, c.publish_time, true, "", "RECON of " + day,
+                   [&] { return publish_recon(c.id, t); }},
+                  now);
     }
     bool posting_used = true;
     if (c.settlement_mode == 2) {
@@ -510,54 +497,19 @@ void SettleJobs::tick_center(const CenterSettings& c, Date first, Date today, In
         }
       }
     }
-    {
-      const JobKey k{settlement::kJobSettle, c.id, day};
-      auto rec = jobs_.job(k);
-      if (rec && !rec->done) {
-        std::string missing;
-        const bool ready = channels_reconciled(c, t, &missing) && posting_used;
-        if (!posting_used) missing += (missing.empty() ? "" : ", ") + std::string("posting file");
-        auto step = settlement::decide(*rec, now, opens, publish_at, ready, true);
-        bool done = false;
-        if (step.run) {
-          auto r = publish_settle(c.id, t);
-          done = r.ok();
-          if (r) {
-            (void)jobs_.job_done(k, *r, now);
-            log::info("settle.published", {{"center", c.id}, {"file", *r}});
-          } else {
-            failed(k, r.error(), rec->attempts, now);
-          }
-        }
-        if (step.alert && !done) {
-          alert(k, {"PUBLISH_LATE", c.id, "", "SETTLE of " + day + " not published by " + c.publish_time +
-                                                  (missing.empty() ? " (" + rec->last_error + ")"
-                                                                   : ": waiting for " + missing)},
+    std::string waiting;
+    const bool reconciled = channels_reconciled(c, t, &waiting);
+    if (!posting_used) waiting += (waiting.empty() ? "" : ", ") + std::string("posting file");
+    publish_job({settlement::kJobSettle, c.id, day},
+                {opens, publish_at, c.publish_time, reconciled && posting_used, waiting, "SETTLE of " + day,
+                 [&] { return publish_settle(c.id, t); }},
                 now);
-        }
-      }
-    }
     if (last_day_of_month(t) && pays_fees(c)) {
       const int y = t.year(), m = t.month();
-      const JobKey k{settlement::kJobFee, c.id, month_text(y, m)};
-      auto rec = jobs_.job(k);
-      if (rec && !rec->done) {
-        auto step = settlement::decide(*rec, now, opens, publish_at, true, true);
-        bool done = false;
-        if (step.run) {
-          auto r = publish_fee(c.id, y, m);
-          done = r.ok();
-          if (r) {
-            (void)jobs_.job_done(k, *r, now);
-            log::info("settle.published", {{"center", c.id}, {"file", *r}});
-          } else {
-            failed(k, r.error(), rec->attempts, now);
-          }
-        }
-        if (step.alert && !done) {
-          alert(k, {"PUBLISH_LATE", c.id, "", "FEE of " + k.period + " not published by " + c.publish_time}, now);
-        }
-      }
+      publish_job({settlement::kJobFee, c.id, month_text(y, m)},
+                  {opens, publish_at, c.publish_time, true, "", "FEE of " + month_text(y, m),
+                   [&] { return publish_fee(c.id, y, m); }},
+                  now);
     }
   }
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -84,6 +85,18 @@ class SettleJobs {
   bool channels_reconciled(const CenterSettings& c, Date t, std::string* missing);
   void tick_statements(Date first, Date today, Instant now);
   void tick_center(const CenterSettings& c, Date first, Date today, Instant now);
+  // A file to publish on the run day: built when ready and its retry time has come; PUBLISH_LATE
+  // once alert_at has passed without it. True when it was published now.
+  struct PublishJob {
+    Instant opens;
+    Instant alert_at;
+    std::string alert_time;                     // "HH:MM", for the alert
+    bool ready = true;
+    std::string waiting;                        // what it waits for, when not ready
+    std::string what;                           // "SETTLE of 20261121"
+    std::function<Result<std::string>()> build;  // the name published
+  };
+  bool publish_job(const settlement::JobKey& k, const PublishJob& j, Instant now);
   void alert(const settlement::JobKey& k, const settlement::JobAlert& a, Instant now);
   void failed(const settlement::JobKey& k, const Error& e, int attempts, Instant now);
   void loop();

@@ -1,0 +1,16 @@
+// The bank channels of the settings as the channel client's endpoints (secrets resolved: the
+// current one first, then the next one during a rotation). Used by `repay serve` and by the CLI
+// steps that talk to channels (statements).
+#pragma once
+
+#include <vector>
+
+#include "app/settings.h"
+#include "channel/channel_client.h"
+
+namespace repay::app {
+
+// Error: the key of a secret that cannot be read (never its value).
+Result<std::vector<channel::ChannelEndpoint>> channel_endpoints(const Settings& settings);
+
+}  // namespace repay::app
