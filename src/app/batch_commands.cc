@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 
 #include "app/batch_jobs.h"
+#include "app/command_context.h"
 #include "app/commands.h"
 #include "core/log.h"
 
@@ -70,24 +71,10 @@ int cmd_batch(const Args& args) {
     std::cerr << "repay: unknown batch action '" << action << "'\n" << usage;
     return 2;
   }
-  Settings settings;
-  auto errors = load_settings(config, &settings);
-  if (!errors.empty()) {
-    for (const auto& e : errors) std::cerr << "repay: " << e.to_string() << "\n";
-    return 1;
-  }
-  auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
-  if (!cipher) {
-    std::cerr << "repay: " << cipher.error().to_string() << "\n";
-    return 1;
-  }
-  auto store = store::SqliteStore::open(settings.processor.database, *cipher);
-  if (!store) {
-    std::cerr << "repay: " << store.error().to_string() << "\n";
-    return 1;
-  }
+  auto ctx = open_for_command(config);
+  if (!ctx) return 1;
   SystemClock clock;
-  BatchJobs jobs(settings, **store, *cipher, nullptr, nullptr, clock);
+  BatchJobs jobs(ctx->settings, *ctx->store, *ctx->cipher, nullptr, nullptr, clock);
   if (action == "status") return print_status(jobs, center);
   if (action == "pull") {
     auto r = jobs.pull(center);

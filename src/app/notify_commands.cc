@@ -6,6 +6,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "app/command_context.h"
 #include "app/commands.h"
 #include "app/settings.h"
 #include "crypto/crypto.h"
@@ -126,23 +127,9 @@ int cmd_notify(const Args& args) {
     std::cerr << "repay: --state must be PENDING, DELIVERED or GAVE_UP\n";
     return 2;
   }
-  Settings settings;
-  auto errors = load_settings(config, &settings);
-  if (!errors.empty()) {
-    for (const auto& e : errors) std::cerr << "repay: " << e.to_string() << "\n";
-    return 1;
-  }
-  auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
-  if (!cipher) {
-    std::cerr << "repay: " << cipher.error().to_string() << "\n";
-    return 1;
-  }
-  auto store = store::SqliteStore::open(settings.processor.database, *cipher);
-  if (!store) {
-    std::cerr << "repay: " << store.error().to_string() << "\n";
-    return 1;
-  }
-  auto& s = **store;
+  auto ctx = open_for_command(config);
+  if (!ctx) return 1;
+  auto& s = *ctx->store;
   SystemClock clock;
   if (action == "retry") {
     auto st = s.retry_notification(id, clock.now());

@@ -6,6 +6,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "app/command_context.h"
 #include "app/commands.h"
 #include "app/settings.h"
 #include "crypto/crypto.h"
@@ -150,17 +151,10 @@ int cmd_refunds(const Args& args) {
   }
   if (!date.empty() && !parse_date(date)) return usage("--date must be yyyyMMdd");
 
-  Settings settings;
-  auto errors = load_settings(config, &settings);
-  if (!errors.empty()) {
-    for (const auto& e : errors) std::cerr << "repay: " << e.to_string() << "\n";
-    return 1;
-  }
-  auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
-  if (!cipher) return fail(cipher.error());
-  auto opened = store::SqliteStore::open(settings.processor.database, *cipher);
-  if (!opened) return fail(opened.error());
-  store::SqliteReviewStore review(**opened);
+  auto ctx = open_for_command(config);
+  if (!ctx) return 1;
+  const Settings& settings = ctx->settings;
+  store::SqliteReviewStore review(*ctx->store);
   const settlement::ReviewPolicy policy{settings.processor.refund_two_approvals_above,
                                         settings.processor.refund_review_expiry_days};
   SystemClock clock;

@@ -6,6 +6,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "app/command_context.h"
 #include "app/commands.h"
 #include "app/settings.h"
 #include "crypto/crypto.h"
@@ -58,23 +59,9 @@ int cmd_report(const Args& args) {
     std::cerr << "repay: report daily needs --config and --date yyyyMMdd\n" << kUsage;
     return 2;
   }
-  Settings settings;
-  auto errors = load_settings(config, &settings);
-  if (!errors.empty()) {
-    for (const auto& e : errors) std::cerr << "repay: " << e.to_string() << "\n";
-    return 1;
-  }
-  auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
-  if (!cipher) {
-    std::cerr << "repay: " << cipher.error().to_string() << "\n";
-    return 1;
-  }
-  auto opened = store::SqliteStore::open(settings.processor.database, *cipher, 1);
-  if (!opened) {
-    std::cerr << "repay: " << opened.error().to_string() << "\n";
-    return 1;
-  }
-  store::SqliteOpsStore ops(**opened);
+  auto ctx = open_for_command(config, 1);
+  if (!ctx) return 1;
+  store::SqliteOpsStore ops(*ctx->store);
   auto records = ops.day_records(*day, center);
   if (!records) {
     std::cerr << "repay: " << records.error().to_string() << "\n";

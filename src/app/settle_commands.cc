@@ -10,6 +10,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "app/command_context.h"
 #include "app/commands.h"
 #include "app/settings.h"
 #include "app/settle_jobs.h"
@@ -84,12 +85,9 @@ int cmd_settle(const Args& args) {
     std::cerr << "repay: --date must be yyyyMMdd\n";
     return 2;
   }
-  Settings settings;
-  auto errors = load_settings(config, &settings);
-  if (!errors.empty()) {
-    for (const auto& e : errors) std::cerr << "repay: " << e.to_string() << "\n";
-    return 1;
-  }
+  auto ctx = open_for_command(config);
+  if (!ctx) return 1;
+  const Settings& settings = ctx->settings;
   if (!channel_id.empty() && !settings.channels.count(channel_id)) {
     std::cerr << "repay: no channel " << channel_id << " in " << config << "\n";
     return 1;
@@ -105,13 +103,9 @@ int cmd_settle(const Args& args) {
     return 1;
   }
   SystemClock clock;
-  auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
-  if (!cipher) return fail(cipher.error());
-  auto store = store::SqliteStore::open(settings.processor.database, *cipher);
-  if (!store) return fail(store.error());
   auto client = statement_client(settings, clock);
   if (!client) return fail(client.error());
-  SettleJobs jobs(settings, **store, client->get(), std::move(*calendar), clock);
+  SettleJobs jobs(settings, *ctx->store, client->get(), std::move(*calendar), clock);
 
   if (action == "reconcile") {
     Result<StatementReconciled> r = make_error("IO", "not run");

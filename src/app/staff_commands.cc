@@ -7,6 +7,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "app/command_context.h"
 #include "app/commands.h"
 #include "app/settings.h"
 #include "console/password.h"
@@ -92,17 +93,9 @@ int cmd_staff(const Args& args) {
     std::cerr << "repay: staff add needs --role viewer, reviewer or admin\n" << kUsage;
     return 2;
   }
-  Settings settings;
-  auto errors = load_settings(config, &settings);
-  if (!errors.empty()) {
-    for (const auto& e : errors) std::cerr << "repay: " << e.to_string() << "\n";
-    return 1;
-  }
-  auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
-  if (!cipher) return fail(cipher.error());
-  auto opened = store::SqliteStore::open(settings.processor.database, *cipher);
-  if (!opened) return fail(opened.error());
-  store::SqliteConsoleStore staff(**opened);
+  auto ctx = open_for_command(config);
+  if (!ctx) return 1;
+  store::SqliteConsoleStore staff(*ctx->store);
   SystemClock clock;
 
   if (action == "list") {

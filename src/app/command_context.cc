@@ -1,0 +1,29 @@
+#include "app/command_context.h"
+
+#include <iostream>
+
+namespace repay::app {
+
+std::optional<CommandContext> open_for_command(const std::string& config, int connections) {
+  CommandContext ctx;
+  auto errors = load_settings(config, &ctx.settings);
+  if (!errors.empty()) {
+    for (const auto& e : errors) std::cerr << "repay: " << e.to_string() << "\n";
+    return std::nullopt;
+  }
+  auto cipher = crypto::FieldCipher::from_key_file(ctx.settings.processor.key_file);
+  if (!cipher) {
+    std::cerr << "repay: " << cipher.error().to_string() << "\n";
+    return std::nullopt;
+  }
+  ctx.cipher = std::make_unique<crypto::FieldCipher>(std::move(*cipher));
+  auto store = store::SqliteStore::open(ctx.settings.processor.database, *ctx.cipher, connections);
+  if (!store) {
+    std::cerr << "repay: " << store.error().to_string() << "\n";
+    return std::nullopt;
+  }
+  ctx.store = std::move(*store);
+  return ctx;
+}
+
+}  // namespace repay::app

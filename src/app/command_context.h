@@ -1,0 +1,25 @@
+// What the CLI steps (repay batch|notify|refunds|settle|report|staff) open before they act: the
+// settings file (checked), the data key and the database (migrated).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/settings.h"
+#include "crypto/crypto.h"
+#include "store/sqlite_store.h"
+
+namespace repay::app {
+
+struct CommandContext {
+  Settings settings;
+  std::unique_ptr<crypto::FieldCipher> cipher;  // before the store, which refers to it
+  std::unique_ptr<store::SqliteStore> store;
+};
+
+// Prints every problem to stderr ("repay: <error>", each settings problem with its key) and
+// returns nullopt when the settings, the key or the database cannot be used.
+std::optional<CommandContext> open_for_command(const std::string& config, int connections = 4);
+
+}  // namespace repay::app
