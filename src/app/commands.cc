@@ -60,7 +60,8 @@ int cmd_serve(const Args& args) {
   std::string config, port_file;
   desc.add_options()("help,h", "show this help")(
       "config,c", po::value(&config)->required(), "settings file (docs/settings.md)")(
-      "port-file", po::value(&port_file), "write the API listener's port here once listening");
+      "port-file", po::value(&port_file),
+      "write the API listener's port (first line) and the admin listener's (second) here once listening");
   po::variables_map vm;
   if (int rc = parse("usage: repay serve --config FILE [--port-file FILE]", desc, args, vm); rc >= 0)
     return rc;
@@ -94,7 +95,8 @@ int cmd_serve(const Args& args) {
     return 1;
   }
   if (!port_file.empty() &&
-      !write_file_atomically(port_file, std::to_string((*processor)->api_port()) + "\n")) {
+      !write_file_atomically(port_file, std::to_string((*processor)->api_port()) + "\n" +
+                                            std::to_string((*processor)->admin_port()) + "\n")) {
     std::cerr << "repay: cannot write port file " << port_file << "\n";
     return 1;
   }

@@ -74,13 +74,8 @@ Result<std::unique_ptr<Stack>> Stack::start(const StackOptions& options) {
   auto api_port = free_port();
   if (!api_port) return api_port.error();
   s->api_port_ = *api_port;
-  // The staff console's port: another one than the API's (free_port() may hand out the same port
-  // twice while neither is bound yet).
-  auto admin_port = free_port();
-  for (int i = 0; i < 20 && admin_port && *admin_port == s->api_port_; ++i) admin_port = free_port();
-  if (!admin_port) return admin_port.error();
-  if (*admin_port == s->api_port_) return make_error("IO", "no second free port for the console");
-  s->admin_port_ = *admin_port;
+  // The staff console's port is the processor's choice (admin_port = 0), read back from its port
+  // file at each start: a port chosen here could be taken by someone else before it is bound.
 
   std::vector<std::string> argv = {
       s->opt_.banksim_bin, "--listen", "127.0.0.1:0", "--port-file", s->opt_.dir + "/banksim.port",
@@ -110,7 +105,7 @@ Status Stack::write_settings() {
   std::string ini;
   ini += "# Generated for a local stack on loopback: bank simulator + processor.\n";
   ini += "[processor]\nid = PROCESSOR\ndatabase = " + database() + "\nkey_file = " + key_file() +
-         "\napi_address = 127.0.0.1\napi_port = " + std::to_string(api_port_) + "\nadmin_address = 127.0.0.1\nadmin_port = " + std::to_string(admin_port_) + "\n" +
+         "\napi_address = 127.0.0.1\napi_port = " + std::to_string(api_port_) + "\nadmin_address = 127.0.0.1\nadmin_port = 0\n" +
          opt_.processor_extra + "\n";
   for (const auto& c : opt_.centers) {
     ini += "[center." + c.id + "]\nname = Card center " + c.id + "\nsecret_file = " + d +
@@ -150,6 +145,12 @@ Status Stack::start_processor() {
   auto port = wait_for_port_file(port_file, std::chrono::seconds(20), &processor_);
   if (!port) return port.error();
   if (*port != api_port_) return make_error("IO", "processor listens on another port than configured");
+  std::ifstream in(port_file);
+  unsigned api = 0, admin = 0;
+  if (!(in >> api >> admin) || admin == 0 || admin > 65535) {
+    return make_error("IO", "the port file lacks the admin listener's port", "", port_file);
+  }
+  admin_port_ = static_cast<uint16_t>(admin);
   return ok_status();
 }
 

@@ -79,7 +79,7 @@ class Stack {
   Subprocess banksim_;
   Subprocess processor_;
   uint16_t banksim_port_ = 0;
-  uint16_t admin_port_ = 0;  // the staff console, fixed like the API port
+  uint16_t admin_port_ = 0;  // the staff console: the processor picks it, read back at each start
   uint16_t api_port_ = 0;  // chosen before anything starts: the simulator notifies it
 };
 
