@@ -164,7 +164,13 @@ Error Connection::error(std::string_view what) const {
   return make_error("DB", std::string("sqlite ") + std::string(what) + ": " + sqlite3_errmsg(db_));
 }
 
-thread_local bool DeferSync::active_ = false;
+namespace {
+thread_local bool defer_sync_active = false;
+}  // namespace
+
+DeferSync::DeferSync() : prev_(defer_sync_active) { defer_sync_active = true; }
+DeferSync::~DeferSync() { defer_sync_active = prev_; }
+bool DeferSync::active() { return defer_sync_active; }
 
 Status WriteTx::begin() {
   if (DeferSync::active() && c_.durability() == Durability::kPowerLoss) {

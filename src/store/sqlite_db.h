@@ -108,15 +108,17 @@ class Connection {
 // what it wrote before GroupSync::after_durable() says so (SqliteStore::write_then does both).
 class DeferSync {
  public:
-  DeferSync() : prev_(active_) { active_ = true; }
-  ~DeferSync() { active_ = prev_; }
+  DeferSync();
+  ~DeferSync();
   DeferSync(const DeferSync&) = delete;
   DeferSync& operator=(const DeferSync&) = delete;
-  static bool active() { return active_; }
+  static bool active();
 
  private:
+  // The flag itself is a thread_local of internal linkage in sqlite_db.cc: a thread_local class
+  // member used from other translation units goes through GCC's TLS wrapper, which
+  // UndefinedBehaviorSanitizer reported as a store through a null pointer.
   bool prev_;
-  static thread_local bool active_;
 };
 
 // A write transaction (BEGIN IMMEDIATE): rolled back unless commit() succeeded.
