@@ -7,4 +7,5 @@ launcher=()
 # ccache only speeds up rebuilds (several build folders share it); builds are the same without it.
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" "${launcher[@]}" ${CMAKE_ARGS:-}
-cmake --build "$build_dir" -j"$(nproc)"
+# BUILD_TARGETS: only these targets (default: everything).
+cmake --build "$build_dir" -j"$(nproc)" ${BUILD_TARGETS:+--target $BUILD_TARGETS}
