@@ -12,8 +12,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
+
+#include "crypto/prepared_keys.h"
 
 namespace repay::crypto {
 namespace {
@@ -46,31 +47,21 @@ int hex_value(char c) {
 }
 
 std::string hmac_raw(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes(data), data.size(), out,
-           &len) == nullptr) {
-    throw std::runtime_error("HMAC-SHA256 failed");  // only on allocation failure
-  }
-  return std::string(reinterpret_cast<char*>(out), len);
+  unsigned char out[prepared::kHmacBytes];
+  prepared::hmac_sha256(key, {data}, out);
+  return std::string(reinterpret_cast<char*>(out), sizeof out);
 }
-
-// Owns an EVP_CIPHER_CTX.
-struct CipherCtx {
-  EVP_CIPHER_CTX* p = EVP_CIPHER_CTX_new();
-  CipherCtx() {
-    if (p == nullptr) throw std::runtime_error("EVP_CIPHER_CTX_new failed");
-  }
-  ~CipherCtx() { EVP_CIPHER_CTX_free(p); }
-  CipherCtx(const CipherCtx&) = delete;
-  CipherCtx& operator=(const CipherCtx&) = delete;
-};
 
 }  // namespace
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-  std::string raw = hmac_raw(key, data);
-  return to_hex(bytes(raw), raw.size());
+  return hmac_sha256_hex(key, {data});
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::initializer_list<std::string_view> parts) {
+  unsigned char out[prepared::kHmacBytes];
+  prepared::hmac_sha256(key, parts, out);
+  return to_hex(out, sizeof out);
 }
 
 std::string sha256_hex(std::string_view data) {
@@ -177,17 +168,17 @@ std::string FieldCipher::encrypt(std::string_view plaintext) const {
   out[0] = static_cast<char>(kVersion);
   std::string nonce = random_bytes(kNonceBytes);
   std::memcpy(out.data() + 1, nonce.data(), kNonceBytes);
-  CipherCtx ctx;
+  // This thread's context with the key schedule already set: only the nonce is new.
+  EVP_CIPHER_CTX* ctx = prepared::aes_256_gcm(enc_key_, true);
   int len = 0;
   unsigned char* ct = bytes(out) + 1 + kNonceBytes;
   // The version byte is authenticated data, so it cannot be changed without failing the tag.
-  bool ok = EVP_EncryptInit_ex(ctx.p, EVP_aes_256_gcm(), nullptr, bytes(enc_key_),
-                               bytes(nonce)) == 1 &&
-            EVP_EncryptUpdate(ctx.p, nullptr, &len, bytes(out), 1) == 1 &&
-            EVP_EncryptUpdate(ctx.p, ct, &len, bytes(plaintext),
+  bool ok = EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, bytes(nonce)) == 1 &&
+            EVP_EncryptUpdate(ctx, nullptr, &len, bytes(out), 1) == 1 &&
+            EVP_EncryptUpdate(ctx, ct, &len, bytes(plaintext),
                               static_cast<int>(plaintext.size())) == 1 &&
-            EVP_EncryptFinal_ex(ctx.p, ct + len, &len) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.p, EVP_CTRL_GCM_GET_TAG, kTagBytes,
+            EVP_EncryptFinal_ex(ctx, ct + len, &len) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes,
                                 ct + plaintext.size()) == 1;
   if (!ok) throw std::runtime_error("AES-256-GCM encryption failed");
   return out;
@@ -205,14 +196,14 @@ Result<std::string> FieldCipher::decrypt(std::string_view blob) const {
   const unsigned char* ct = nonce + kNonceBytes;
   std::string tag(blob.substr(1 + kNonceBytes + ct_len));
   std::string out(ct_len, '\0');
-  CipherCtx ctx;
+  EVP_CIPHER_CTX* ctx = prepared::aes_256_gcm(enc_key_, false);
   int len = 0;
   int final_len = 0;
-  bool ok = EVP_DecryptInit_ex(ctx.p, EVP_aes_256_gcm(), nullptr, bytes(enc_key_), nonce) == 1 &&
-            EVP_DecryptUpdate(ctx.p, nullptr, &len, bytes(blob), 1) == 1 &&
-            EVP_DecryptUpdate(ctx.p, bytes(out), &len, ct, static_cast<int>(ct_len)) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.p, EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) == 1 &&
-            EVP_DecryptFinal_ex(ctx.p, bytes(out) + len, &final_len) == 1;
+  bool ok = EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce) == 1 &&
+            EVP_DecryptUpdate(ctx, nullptr, &len, bytes(blob), 1) == 1 &&
+            EVP_DecryptUpdate(ctx, bytes(out), &len, ct, static_cast<int>(ct_len)) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) == 1 &&
+            EVP_DecryptFinal_ex(ctx, bytes(out) + len, &final_len) == 1;
   if (!ok) {
     OPENSSL_cleanse(out.data(), out.size());
     return make_error("CRYPTO", "encrypted field does not verify");

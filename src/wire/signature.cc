@@ -7,16 +7,10 @@ namespace repay::wire {
 
 std::string signature_of(std::string_view secret, const SignedHeaders& h, std::string_view target,
                          std::string_view body) {
-  // common.md, Signatures: senderId \n X-Timestamp \n X-Nonce \n target \n body.
-  std::string data;
-  data.reserve(h.sender_id.size() + h.timestamp.size() + h.nonce.size() + target.size() +
-               body.size() + 4);
-  data.append(h.sender_id).append("\n");
-  data.append(h.timestamp).append("\n");
-  data.append(h.nonce).append("\n");
-  data.append(target).append("\n");
-  data.append(body);
-  return crypto::hmac_sha256_hex(secret, data);
+  // common.md, Signatures: senderId \n X-Timestamp \n X-Nonce \n target \n body, hashed in
+  // pieces (no copy of the body).
+  return crypto::hmac_sha256_hex(
+      secret, {h.sender_id, "\n", h.timestamp, "\n", h.nonce, "\n", target, "\n", body});
 }
 
 SignedHeaders sign_message(std::string_view secret, std::string_view sender_id, const Clock& clock,
