@@ -1,5 +1,6 @@
-// The event loop of the channel client: one thread runs curl_multi_poll; submit() queues under a
-// mutex and wakes it with curl_multi_wakeup. Each channel has its gate (rate_limiter.h), two FIFO
+// The event loop of the channel client: one thread waits on the sockets libcurl uses
+// (curl_events.h: epoll and curl_multi_socket_action); submit() queues under a mutex and wakes it
+// through an eventfd. Each channel has its gate (rate_limiter.h), two FIFO
 // queues (real-time first) and a pool of easy handles; the multi handle keeps the connections.
 #include "channel/channel_client.h"
 
@@ -14,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "channel/channel_curl.h"
+#include "channel/curl_events.h"
 #include "channel/channel_metrics.h"
 #include "core/message_log.h"
 #include "channel/channel_message.h"
@@ -98,6 +100,7 @@ struct ChannelClient::Impl {
   const Clock& clock;
   std::map<std::string, std::unique_ptr<ChannelState>> channels;
   CURLM* multi = nullptr;
+  std::unique_ptr<CurlEvents> events;  // drives multi; before it is cleaned up, gone
 
   mutable std::mutex mu;  // channel queues and gates, and the flags below
   bool started = false;
@@ -128,6 +131,7 @@ ChannelClient::Impl::Impl(std::vector<ChannelEndpoint> endpoints, const Clock& c
   curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, std::max(1L, connections));
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, std::max(1L, connections));
   curl_multi_setopt(multi, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_NOTHING));
+  events = std::make_unique<CurlEvents>(multi);
 }
 
 ChannelClient::Impl::~Impl() {
@@ -137,6 +141,7 @@ ChannelClient::Impl::~Impl() {
     std::lock_guard lk(ch->statement_mu);
     if (ch->statement_handle != nullptr) curl_easy_cleanup(ch->statement_handle);
   }
+  events.reset();  // unhooks its callbacks first
   curl_multi_cleanup(multi);
 }
 
@@ -153,7 +158,7 @@ void ChannelClient::Impl::stop() {
     std::lock_guard lk(mu);
     stopping = true;
   }
-  curl_multi_wakeup(multi);
+  events->wake();
   if (std::this_thread::get_id() == thread_id) return;  // from a callback: the loop ends after it
   std::lock_guard sl(stop_mu);
   if (thread.joinable()) {
@@ -183,7 +188,7 @@ void ChannelClient::Impl::submit(ChannelCall call, std::function<void(ChannelRes
     complete(p, failed("shutdown"));
     return;
   }
-  curl_multi_wakeup(multi);
+  events->wake();
 }
 
 void ChannelClient::Impl::run() {
@@ -194,10 +199,9 @@ void ChannelClient::Impl::run() {
       if (stopping) break;
     }
     dispatch();
-    int running = 0;
-    curl_multi_perform(multi, &running);
+    events->run_due();            // transfers just added start here
     if (collect() > 0) continue;  // slots freed: dispatch before sleeping
-    curl_multi_poll(multi, nullptr, 0, poll_timeout_ms(), nullptr);
+    events->wait(poll_timeout_ms());
   }
   shutdown_all();
 }

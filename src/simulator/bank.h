@@ -17,6 +17,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -137,7 +138,9 @@ class Bank {
   };
   struct Channel {
     ChannelSpec spec;
-    std::map<std::string, Transaction> txns;        // by ReqSn
+    // By ReqSn. Hashed: a million ReqSn sharing their first digits made the ordered map's
+    // string comparisons a tenth of the simulator's CPU under load (docs/performance.md).
+    std::unordered_map<std::string, Transaction> txns;
     std::map<std::string, SmsApply> applies;        // by the SIGNAPPLY's ReqSn
     std::map<std::string, Protocol> protocols;      // by ProtocolNo
   };
@@ -167,8 +170,8 @@ class Bank {
   Answer money_answer(const Transaction& t) const;
 
   std::vector<Cardholder> book_;
-  std::map<std::string, size_t> by_card_;
-  std::map<std::string, CardTotals> totals_;
+  std::unordered_map<std::string, size_t> by_card_;
+  std::unordered_map<std::string, CardTotals> totals_;
   std::map<std::string, Channel> channels_;
   BankSettings settings_;
   std::mt19937_64 rng_;

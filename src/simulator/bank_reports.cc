@@ -15,15 +15,22 @@ std::optional<std::string> Bank::statement(const std::string& channel_id, Date d
   auto ch = channels_.find(channel_id);
   if (ch == channels_.end() || now < ready) return std::nullopt;
   std::vector<const Transaction*> lines;
-  int declined = 0;
+  std::vector<std::pair<const std::string*, const Transaction*>> declines;
   for (const auto& [req_sn, t] : ch->second.txns) {
     if (t.tx_code != "DEBIT" && t.tx_code != "REFUND") continue;
     if (t.status == TxnStatus::kSuccess && t.settle_date == date) {
       lines.push_back(&t);
     } else if (faults.declined_every > 0 && t.status == TxnStatus::kFailed &&
-               cst_date(t.txn_time) == date && ++declined % faults.declined_every == 0) {
-      lines.push_back(&t);  // a bank that lists a declined transaction as done
+               cst_date(t.txn_time) == date) {
+      declines.emplace_back(&req_sn, &t);
     }
+  }
+  // A bank that lists every n-th declined transaction as done: n-th in ReqSn order, so the
+  // same seed lists the same ones whatever the order of the hashed map.
+  std::sort(declines.begin(), declines.end(),
+            [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  for (size_t i = 0; i < declines.size(); ++i) {
+    if ((i + 1) % static_cast<size_t>(faults.declined_every) == 0) lines.push_back(declines[i].second);
   }
   std::sort(lines.begin(), lines.end(), [](const Transaction* a, const Transaction* b) {
     return a->txn_time != b->txn_time ? a->txn_time < b->txn_time : a->seq < b->seq;

@@ -112,6 +112,7 @@ void BankService::gateway(Channel& ch, Request&& req, server::Respond respond) {
     else send();
   };
   auto log_line = [&](const std::string& ret) {
+    if (!log::enabled(log::Level::kInfo)) return;  // no strings built for a line not written
     log::info("sim_gateway", {{"channel", id}, {"tx", refusal.tx_code},
                               {"req_sn", refusal.req_sn}, {"ret", ret},
                               {"delay_ms", std::to_string(roll.delay_ms)}});

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
@@ -96,7 +97,9 @@ class BankService {
   Faults faults_;
   FaultDice dice_;
   std::mutex nonce_mu_;
-  std::map<std::string, Instant> nonces_;          // sender + "|" + nonce -> when seen
+  // sender + "|" + nonce -> when seen. Hashed: with 10 minutes of nonces at thousands of calls a
+  // second, an ordered map's string comparisons were a tenth of the simulator's CPU.
+  std::unordered_map<std::string, Instant> nonces_;
   std::deque<std::pair<Instant, std::string>> nonce_order_;
   Scheduler scheduler_;
   Notifier notifier_;
