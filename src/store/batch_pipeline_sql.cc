@@ -1,6 +1,8 @@
 // SqliteStore: the debit pipeline (batch/ports.h). Every change is conditional on the state or
 // version read, so that a server database shared by several nodes can run the same statements.
 #include <cstdio>
+#include <map>
+#include <utility>
 
 #include "store/refund_proposal.h"
 #include "store/sqlite_store.h"
@@ -188,9 +190,9 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
       "AND version = ?");
   if (!requery) return requery.error();
   auto close = c->prepare(
-      "UPDATE batches SET open_items = open_items - 1, state = CASE WHEN open_items = 1 AND "
-      "state = 'OPEN' THEN 'CLOSED' ELSE state END, closed_at = CASE WHEN open_items = 1 AND "
-      "state = 'OPEN' THEN ? ELSE closed_at END WHERE center_id = ? AND batch_no = ?");
+      "UPDATE batches SET open_items = open_items - ?1, state = CASE WHEN open_items = ?1 AND "
+      "state = 'OPEN' THEN 'CLOSED' ELSE state END, closed_at = CASE WHEN open_items = ?1 AND "
+      "state = 'OPEN' THEN ?2 ELSE closed_at END WHERE center_id = ?3 AND batch_no = ?4");
   if (!close) return close.error();
   auto except = c->prepare(
       "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) "
@@ -198,6 +200,17 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
       "WHERE kind = 'BANK_CONTRADICTS' AND ref = ?3 AND detail = ?4 AND state = 'OPEN')");
   if (!except) return except.error();
 
+  // Items that became final, per batch: the batch's open_items goes down once per batch and
+  // flush rather than once per item (the same transaction, the same result).
+  std::map<std::pair<std::string, std::string>, int64_t> finals;
+  auto close_batches = [&]() -> Status {
+    for (const auto& [batch, n] : finals) {
+      REPAY_TRY(close->reset().bind(1, n).bind(2, now_ms).bind(3, batch.first)
+                    .bind(4, batch.second).run());
+    }
+    finals.clear();
+    return ok_status();
+  };
   std::vector<Transition> out;
   out.reserve(facts.size());
   for (const auto& f : facts) {
@@ -238,6 +251,7 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
       // files.md: what is not final at the force-fail time is force-failed, whether or not the
       // force-fail job has run yet (it runs every few moments, and not while we were down): a
       // fact that comes later is a late one, and the result never depends on that job's timing.
+      REPAY_TRY(close_batches());  // the force-fail reads and sets open_items
       auto ff = force_fail_batch(*c, k.center_id, k.batch_no, now, actor);
       if (!ff) return ff.error();
       found = read();
@@ -256,7 +270,7 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
             .bind(9, k.batch_no).bind(10, k.seq).bind(11, version);
         REPAY_TRY(move->run());
         if (c->changes() != 1) break;
-        if (final_now) REPAY_TRY(close->reset().bind(1, now_ms).bind(2, k.center_id).bind(3, k.batch_no).run());
+        if (final_now) ++finals[{k.center_id, k.batch_no}];
         REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "batch_item", ref, v.state, t.state, t.why}));
         break;
       }
@@ -306,6 +320,7 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
     }
     out.push_back(t);
   }
+  REPAY_TRY(close_batches());
   REPAY_TRY(tx.commit());
   return out;
 }

@@ -920,6 +920,41 @@ TEST_CASE("claim_debits: never at or after the force-fail time, never from a clo
 
 // --- apply_facts, queries, recovery ---------------------------------------------------------
 
+TEST_CASE("apply_facts: one flush with items of two batches counts each final item once") {
+  // open_items goes down once per batch and flush (docs/performance.md); a busy answer is not
+  // final and a repeated answer is not counted twice.
+  Rig r;
+  const Holder a1 = r.sign(1);
+  r.accept("B001", {{"I1", a1, 100, ""}, {"I2", a1, 200, ""}, {"I3", a1, 300, ""}});
+  r.accept("B002", {{"J1", a1, 100, ""}, {"J2", a1, 200, ""}});
+  REQUIRE(r.claim("CB1", 10, kSendFrom).size() == 5);
+  using Fact = batch::BatchStore::Fact;
+  auto key = [](const char* b, int64_t seq) { return batch::ItemKey{"CC01", b, seq}; };
+  const Instant t = kSendFrom + 3s;
+  std::vector<Fact> facts = {
+      Fact{key("B001", 1), kSuccessFact, {}},
+      Fact{key("B002", 1), fact(BankFact::Kind::kFailed, "1001"), {}},
+      Fact{key("B001", 2), fact(BankFact::Kind::kBusy), t + 5s},
+      Fact{key("B001", 1), kSuccessFact, {}},  // the same answer again
+      Fact{key("B002", 2), kSuccessFact, {}},
+      Fact{key("B001", 3), fact(BankFact::Kind::kFailed, "1001"), {}},
+  };
+  auto out = r.s().apply_facts(facts, t, "test");
+  REQUIRE_MESSAGE(out.ok(), out.error().to_string());
+  REQUIRE(out->size() == facts.size());
+  CHECK((*out)[3].kind == Transition::Kind::kNone);
+  CHECK(r.open_items("B001") == 1);  // I2 is PENDING again
+  CHECK(r.summary("B001").state == "OPEN");
+  CHECK(r.open_items("B002") == 0);
+  CHECK(r.summary("B002").state == "CLOSED");
+  CHECK(r.item("B001", 2).state == "PENDING");
+  // The last one in a later flush closes B001.
+  REQUIRE(r.claim("CB1", 10, t + 5s).size() == 1);
+  CHECK(r.apply("B001", 2, kSuccessFact, t + 6s).state == "SUCCESS");
+  CHECK(r.open_items("B001") == 0);
+  CHECK(r.summary("B001").state == "CLOSED");
+}
+
 TEST_CASE("apply_facts: success, the batch closes with its last item, audit rows") {
   Rig r;
   const Holder a1 = r.sign(1);
