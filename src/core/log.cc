@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <mutex>
 
@@ -23,19 +24,24 @@ const char* name_of(Level l) {
   return "info";
 }
 
+// "yyyyMMddHHmmss" in CST for the whole second of `now`, formatted once per second and thread:
+// at thousands of lines a second the calendar arithmetic was a good part of a line's cost.
+std::string_view cst_second(std::chrono::system_clock::time_point now) {
+  thread_local int64_t cached_second = -1;
+  thread_local std::string cached;
+  const int64_t second = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (second != cached_second) {
+    cached = format_cst_timestamp(std::chrono::time_point_cast<std::chrono::seconds>(now));
+    cached_second = second;
+  }
+  return cached;
+}
+
 void emit(Level l, std::string_view event, std::initializer_list<Kv> fields, bool alert) {
   if (!enabled(l)) return;
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  char frac[8];
-  std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(ms));
-  std::string line = "{\"ts\":\"" + format_cst_timestamp(now) + frac + "\",\"level\":\"" +
-                     name_of(l) + "\",\"event\":\"" + json_escape(event) + "\"";
-  if (alert) line += ",\"alert\":true";
-  for (const auto& [k, v] : fields) {
-    line += ",\"" + json_escape(k) + "\":\"" + json_escape(v) + "\"";
-  }
-  line += "}\n";
+  // One buffer per thread, reused: no allocation per line once it has grown.
+  thread_local std::string line;
+  format_line(line, std::chrono::system_clock::now(), l, event, fields, alert);
   std::lock_guard<std::mutex> lock(g_mu);
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
@@ -63,27 +69,60 @@ void alert(std::string_view event, std::initializer_list<Kv> fields) {
   emit(Level::kError, event, fields, true);
 }
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  for (unsigned char c : s) {
+void append_escaped(std::string& out, std::string_view s) {
+  size_t run = 0;  // start of the characters not yet copied
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        const char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+        out.append(u, sizeof u);
+      }
     }
   }
+  out.append(s.data() + run, s.size() - run);
+}
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  append_escaped(out, s);
   return out;
+}
+
+void format_line(std::string& line, std::chrono::system_clock::time_point now, Level l,
+                 std::string_view event, std::initializer_list<Kv> fields, bool alert) {
+  const int ms = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
+  const char frac[] = {'.', static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                       static_cast<char>('0' + ms % 10)};
+  line.clear();
+  line += "{\"ts\":\"";
+  line += cst_second(now);
+  line.append(frac, sizeof frac);
+  line += "\",\"level\":\"";
+  line += name_of(l);
+  line += "\",\"event\":\"";
+  append_escaped(line, event);
+  line += '"';
+  if (alert) line += ",\"alert\":true";
+  for (const auto& [k, v] : fields) {
+    line += ",\"";
+    append_escaped(line, k);
+    line += "\":\"";
+    append_escaped(line, v);
+    line += '"';
+  }
+  line += "}\n";
 }
 
 }  // namespace repay::log

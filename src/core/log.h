@@ -2,6 +2,7 @@
 // masked; no full card, ID or mobile number may ever be logged (common.md: Sensitive data).
 #pragma once
 
+#include <chrono>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -27,5 +28,9 @@ void alert(std::string_view e, std::initializer_list<Kv> f = {});
 
 // JSON string escaping (exposed for tests and other writers).
 std::string json_escape(std::string_view s);
+void append_escaped(std::string& out, std::string_view s);
+// One log line as emitted (into `line`, cleared first), newline included: for tests.
+void format_line(std::string& line, std::chrono::system_clock::time_point now, Level l,
+                 std::string_view event, std::initializer_list<Kv> fields, bool alert);
 
 }  // namespace repay::log
