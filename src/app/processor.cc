@@ -150,15 +150,17 @@ struct Processor::Impl {
       r.body = fresh ? "nonce replayed" : "store unavailable";
       return respond(std::move(r));
     }
-    // Applied on a worker, not this HTTP thread; acknowledged once on disk (group commit).
+    // Applied by the store's writer thread with the writes batched with it (with group commit;
+    // else on a worker), not on this HTTP thread; acknowledged once on disk.
     boost::asio::post(workers, [this, channel_id, fields = std::move(n->fields), respond]() {
       auto tx = fields.find("TxCode");
       auto applied = std::make_shared<Result<bool>>(false);
       store->write_then(
-          [&] {
-            if (tx != fields.end() && (tx->second == "DEBIT" || tx->second == "REFUND")) {
+          [this, channel_id, fields, applied] {
+            auto t = fields.find("TxCode");
+            if (t != fields.end() && (t->second == "DEBIT" || t->second == "REFUND")) {
               *applied = realtime->on_notify(channel_id, fields);
-              if (*applied && !**applied && tx->second == "DEBIT") {
+              if (*applied && !**applied && t->second == "DEBIT") {
                 *applied = batches->on_debit_notify(channel_id, fields);
               }
             }

@@ -159,11 +159,13 @@ class RealtimeStore {
   virtual Result<std::vector<Work>> claim_realtime_work(Instant now, int max,
                                                         std::chrono::milliseconds lease,
                                                         const std::string& node) = 0;
-  // Group commit (docs/performance.md, Real time): runs `write` at once on this thread; the
-  // store's commits in it may skip their own sync. `then(true)` follows — perhaps later, on
-  // another thread — once they are on disk; only then may anyone be told about them (an answer,
-  // a DEBIT sent, an acknowledgement). `then(false)`: the sync failed; tell nothing. By default
-  // every commit syncs by itself, so `then(true)` follows `write` at once.
+  // Group commit (docs/performance.md, Real time): runs `write` — at once on this thread, or
+  // later on another one, batched with other writes in one transaction (so `write` captures what
+  // it uses by value); the store's commits in it may skip their own sync. `then(true)` follows —
+  // perhaps later, on another thread — once they are on disk; only then may anyone be told about
+  // them (an answer, a DEBIT sent, an acknowledgement). `then(false)`: the commit or the sync
+  // failed, perhaps before `write` ran at all; tell nothing. By default every commit syncs by
+  // itself, so `then(true)` follows `write` at once.
   virtual void write_then(const std::function<void()>& write, std::function<void(bool)> then) {
     write();
     then(true);

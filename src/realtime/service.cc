@@ -108,7 +108,7 @@ void RealtimeService::repay_now(const RealtimeCenter& center, const Fields& fiel
   // The claim (its ReqSn) is on disk before the DEBIT goes out or anyone is answered.
   auto claim = std::make_shared<std::optional<Result<RepayClaim>>>();
   store_.write_then(
-      [&] { *claim = store_.claim_repayment(n, clock_.now(), options_.node); },
+      [this, claim, n = std::move(n)] { *claim = store_.claim_repayment(n, clock_.now(), options_.node); },
       // On the syncing thread: what follows only queues (the DEBIT, a timer, the answer) or
       // posts (the one path that writes).
       [this, center, claim, reply = std::move(reply)](bool durable) mutable {
@@ -185,15 +185,19 @@ void RealtimeService::send_repay(const RealtimeCenter& center, const RepaymentVi
       batch::BankFact f = money_fact(r);
       auto after = std::make_shared<std::optional<Result<RepaymentView>>>();
       store_.write_then(
-          [&] { *after = store_.apply_repayment_fact(txn_no, f, retry_time(f, 0), clock_.now(), "api:repay"); },
+          [this, after, txn_no, f] {
+            *after = store_.apply_repayment_fact(txn_no, f, retry_time(f, 0), clock_.now(), "api:repay");
+          },
           [once, shared_reply, txn_no, after](bool durable) {
+            // Not durable (perhaps not even written): the timeout answers PROCESSING
+            // (answer_processing syncs by itself) and recovery queries it.
+            if (!durable) return;
             const Result<RepaymentView>& a = **after;
             if (!a) {
               log::error("realtime.apply_failed", {{"txnNo", txn_no}, {"error", a.error().to_string()}});
               return;  // the timeout answers PROCESSING; recovery queries it
             }
-            // Not durable: the timeout answers PROCESSING (answer_processing syncs by itself).
-            if (durable && is_final(a->state) && once->take()) (*shared_reply)(repay_answer(*a));
+            if (is_final(a->state) && once->take()) (*shared_reply)(repay_answer(*a));
           });
     });
   });

@@ -1,25 +1,53 @@
 #include "store/group_sync.h"
 
+#include <exception>
+#include <future>
+
 #include "core/log.h"
 
 namespace repay::store {
 
-Result<std::unique_ptr<GroupSync>> GroupSync::open(const std::string& path) {
+Result<std::unique_ptr<GroupSync>> GroupSync::open(const std::string& path, const Pool* pool) {
   auto c = Connection::open(path, Durability::kPowerLoss);
   if (!c) return c.error();
   REPAY_TRY((*c)->sync_log());  // fails now, not on the first repayment, if it cannot work
   auto checkpointing = Connection::open(path, Durability::kPowerLoss);
   if (!checkpointing) return checkpointing.error();
-  return std::unique_ptr<GroupSync>(new GroupSync(std::move(*c), std::move(*checkpointing)));
+  std::unique_ptr<Connection> writer;
+  if (pool) {
+    // No fsync at its commits (kCrash): nobody is told before the syncing thread's sync.
+    auto w = Connection::open(path, Durability::kCrash);
+    if (!w) return w.error();
+    REPAY_TRY((*w)->set_auto_checkpoint(false));
+    writer = std::move(*w);
+  }
+  return std::unique_ptr<GroupSync>(
+      new GroupSync(std::move(*c), std::move(*checkpointing), std::move(writer), pool));
 }
 
-GroupSync::GroupSync(std::unique_ptr<Connection> c, std::unique_ptr<Connection> checkpointing)
-    : c_(std::move(c)), checkpointing_(std::move(checkpointing)) {
+GroupSync::GroupSync(std::unique_ptr<Connection> c, std::unique_ptr<Connection> checkpointing,
+                     std::unique_ptr<Connection> writer, const Pool* pool)
+    : c_(std::move(c)), checkpointing_(std::move(checkpointing)), writer_(std::move(writer)),
+      pool_(pool) {
   thread_ = std::thread([this] { run(); });
   checkpoint_thread_ = std::thread([this] { checkpoints(); });
+  if (writer_) writer_thread_ = std::thread([this] { writes(); });
 }
 
 GroupSync::~GroupSync() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_writes_ = true;
+  }
+  // The writer first: what it still commits goes to the syncing thread.
+  writer_cv_.notify_one();
+  if (writer_thread_.joinable()) {
+    writer_thread_.join();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    writer_gone_ = true;  // later writes are refused, not queued for nobody
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
@@ -52,6 +80,99 @@ void GroupSync::after_durable(std::function<void(bool)> then) {
 int64_t GroupSync::syncs() const {
   std::lock_guard<std::mutex> lock(mu_);
   return syncs_;
+}
+
+int64_t GroupSync::batches() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return batches_;
+}
+
+void GroupSync::write_then(std::function<void()> write, std::function<void(bool)> then) {
+  if (!writer_) {  // a programmer's error: opened without a pool
+    log::error("store.write_then_without_writer");
+    return then(false);
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (writer_gone_) {  // nobody would run it
+      lock.unlock();
+      return then(false);
+    }
+    queued_.push_back({std::move(write), std::move(then)});
+  }
+  writer_cv_.notify_one();
+}
+
+bool GroupSync::write_committed(std::function<void()> write) {
+  if (!writer_) return false;
+  std::promise<bool> committed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (writer_gone_) return false;
+    queued_.push_back({std::move(write), [&committed](bool ok) { committed.set_value(ok); }, true});
+  }
+  writer_cv_.notify_one();
+  return committed.get_future().get();
+}
+
+void GroupSync::writes() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    writer_cv_.wait(lock, [this] { return stopping_writes_ || !queued_.empty(); });
+    if (queued_.empty()) return;  // stopping, nothing left to write
+    std::vector<Write> batch;
+    batch.swap(queued_);
+    lock.unlock();
+    const bool committed = write_batch(batch);
+    lock.lock();
+    ++batches_;
+    std::vector<std::function<void(bool)>> now;  // write_committed()'s, told at the commit
+    for (auto& w : batch) {
+      if (w.after_commit) now.push_back(std::move(w.then));
+      // Committed before they wait: the next sync covers them.
+      else if (committed) waiting_.push_back(std::move(w.then));
+      else now.push_back([then = std::move(w.then)](bool) { then(false); });
+    }
+    if (committed) cv_.notify_one();
+    lock.unlock();
+    for (auto& then : now) then(committed);
+    lock.lock();
+  }
+}
+
+bool GroupSync::write_batch(std::vector<Write>& batch) {
+  Connection& c = *writer_;
+  Status st = c.exec("BEGIN IMMEDIATE");
+  if (!st) {
+    log::error("store.write_batch_failed", {{"error", st.error().to_string()}});
+    return false;  // none of the writes ran
+  }
+  bool intact = true;
+  {
+    DeferSync deferred;
+    BatchScope scope(*pool_, c);
+    for (auto& w : batch) {
+      try {
+        w.write();
+      } catch (const std::exception& e) {  // its SAVEPOINT was rolled back while unwinding
+        log::error("store.write_threw", {{"error", e.what()}});
+      }
+      if (!c.in_transaction()) {
+        // SQLite rolled the whole transaction back (an I/O error, disk full): what the earlier
+        // writes did is gone. Tell nobody of this batch; the next writes get a transaction.
+        intact = false;
+        if (!c.exec("BEGIN IMMEDIATE")) break;
+      }
+    }
+  }
+  if (!c.in_transaction()) return false;
+  st = c.exec("COMMIT");
+  if (!st) {
+    log::error("store.write_batch_failed", {{"error", st.error().to_string()}});
+    (void)c.exec("ROLLBACK");
+    return false;
+  }
+  return intact;
 }
 
 void GroupSync::run() {

@@ -5,6 +5,10 @@
 // back. One thread syncs the write-ahead log for every caller waiting at that moment, so a burst
 // shares one fsync — and each caller is still told only after its own write is on disk. A
 // second thread checkpoints the WAL, so that no request waits for a checkpoint either.
+// With a pool (open(path, &pool)), a third thread batches writes too (write_then()): the writes
+// queued meanwhile run one after the other in one transaction on its own connection (each in
+// its own SAVEPOINT: BatchScope), committed once and then synced as above — one BEGIN/COMMIT, and
+// the pages the writes share written once, for the whole group instead of for each write.
 #pragma once
 
 #include <chrono>
@@ -24,7 +28,9 @@ namespace repay::store {
 class GroupSync {
  public:
   // Opens its own connection to the database (WAL mode) and starts the syncing thread.
-  static Result<std::unique_ptr<GroupSync>> open(const std::string& path);
+  // With `pool` (the store's pool of the same database), write_then() batches writes on a
+  // writer thread; without, only after_durable() is offered.
+  static Result<std::unique_ptr<GroupSync>> open(const std::string& path, const Pool* pool = nullptr);
   // Syncs for whoever still waits, calls them, then stops.
   ~GroupSync();
   GroupSync(const GroupSync&) = delete;
@@ -33,8 +39,21 @@ class GroupSync {
   // `then(true)` once every commit that returned before this call is on disk; `then(false)` when
   // the sync failed (nothing written may be told). Called on the syncing thread: keep it short.
   void after_durable(std::function<void(bool durable)> then);
-  // Syncs done so far (one per group of waiters).
+  // Queues `write` for the writer thread (only when opened with a pool): it runs there later,
+  // with the writes queued meanwhile, in one transaction; the pool's connections it acquires
+  // are that transaction's. `then(true)` once that transaction is committed and synced;
+  // `then(false)` when it could not be — perhaps without `write` having run at all: tell
+  // nothing. `write` must capture what it uses by value and never wait for another write.
+  void write_then(std::function<void()> write, std::function<void(bool durable)> then);
+  // Runs `write` on the writer thread in its next batch and returns once that batch committed
+  // (not synced): true when committed. For small writes that need no sync of their own (a
+  // nonce) from threads that would otherwise compete with the writer for SQLite's write lock —
+  // a busy-waiting thread rarely finds the lock free between two batches. Never call it from a
+  // write (the writer would wait for itself).
+  bool write_committed(std::function<void()> write);
+  // Syncs done so far (one per group of waiters); write batches committed so far.
   int64_t syncs() const;
+  int64_t batches() const;
 
   // How often the checkpointing thread copies the WAL into the database file. The store's own
   // connections then stop checkpointing (Connection::set_auto_checkpoint(false)): a checkpoint
@@ -43,10 +62,18 @@ class GroupSync {
   static constexpr std::chrono::milliseconds kCheckpointEvery{50};
 
  private:
-  GroupSync(std::unique_ptr<Connection> c, std::unique_ptr<Connection> checkpointing);
+  struct Write {
+    std::function<void()> write;
+    std::function<void(bool)> then;
+    bool after_commit = false;  // `then` at the commit, not after the sync (write_committed)
+  };
+  GroupSync(std::unique_ptr<Connection> c, std::unique_ptr<Connection> checkpointing,
+            std::unique_ptr<Connection> writer, const Pool* pool);
   void run();
-
   void checkpoints();
+  void writes();
+  // Runs the batch in one transaction and commits it; false when it is not all committed.
+  bool write_batch(std::vector<Write>& batch);
 
   std::unique_ptr<Connection> c_;
   std::unique_ptr<Connection> checkpointing_;
@@ -58,6 +85,15 @@ class GroupSync {
   int64_t syncs_ = 0;
   std::thread thread_;
   std::thread checkpoint_thread_;
+  // The writer (null without a pool).
+  std::unique_ptr<Connection> writer_;
+  const Pool* pool_ = nullptr;
+  std::condition_variable writer_cv_;
+  std::vector<Write> queued_;
+  bool stopping_writes_ = false;
+  bool writer_gone_ = false;
+  int64_t batches_ = 0;
+  std::thread writer_thread_;
 };
 
 }  // namespace repay::store

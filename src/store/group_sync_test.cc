@@ -212,8 +212,8 @@ TEST_CASE("SqliteStore::write_then: at once without group commit, after the sync
         first = *store.reserve_sequence("test", 1);
       },
       [&](bool ok) { result.set_value(ok); });
-  CHECK(deferred_inside);
   CHECK(result.get_future().get());
+  CHECK(deferred_inside);  // on the writer thread, after write_then returned
   CHECK_FALSE(DeferSync::active());
   CHECK(*store.reserve_sequence("test", 1) == first + 1);  // the deferred commit is there
   store.stop_group_commit();
@@ -224,6 +224,155 @@ TEST_CASE("SqliteStore::write_then: at once without group commit, after the sync
   REQUIRE(crash.ok());
   REQUIRE((*crash)->enable_group_commit().ok());
   CHECK((*crash)->group_sync() == nullptr);
+}
+
+namespace {
+
+std::unique_ptr<SqliteStore> open_store(const std::string& path) {
+  static auto cipher = crypto::FieldCipher::from_hex_key(
+      "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+  REQUIRE(cipher.ok());
+  auto opened = SqliteStore::open(path, *cipher);
+  REQUIRE_MESSAGE(opened.ok(), opened.error().to_string());
+  return std::move(*opened);
+}
+
+// Inserts v in a WriteTx on a connection of the store's pool; commits unless `fail`.
+void store_row(SqliteStore& store, int64_t v, bool fail = false) {
+  auto c = store.pool().acquire();
+  WriteTx tx(*c);
+  REQUIRE(tx.begin().ok());
+  auto s = c->prepare("INSERT INTO t(v) VALUES (?)");
+  REQUIRE(s.ok());
+  REQUIRE(s->bind(1, v).run().ok());
+  if (!fail) REQUIRE(tx.commit().ok());
+}
+
+}  // namespace
+
+TEST_CASE("write batching: writes from many threads share transactions, each told once, after the sync") {
+  TempDir dir;
+  const std::string path = dir.path + "/repay.db";
+  auto store = open_store(path);
+  {
+    auto c = store->pool().acquire();
+    REQUIRE(c->exec(kCreate).ok());
+  }
+  REQUIRE(store->enable_group_commit().ok());
+  constexpr int kThreads = 4, kEach = 100;
+  std::atomic<int> called{0}, durable{0}, missing{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto reader = open_db(path);
+      for (int i = 0; i < kEach; ++i) {
+        const int64_t v = t * 1000 + i;
+        std::promise<void> done;
+        store->write_then([&store, v] { store_row(*store, v); }, [&](bool ok) {
+          ++called;
+          if (ok) ++durable;
+          done.set_value();
+        });
+        done.get_future().wait();
+        if (query_int(*reader, "SELECT count(*) FROM t WHERE v = " + std::to_string(v)) != 1) ++missing;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(called == kThreads * kEach);
+  CHECK(durable == kThreads * kEach);
+  CHECK(missing == 0);
+  const int64_t batches = store->group_sync()->batches();
+  CHECK(batches >= 1);
+  CHECK(batches <= kThreads * kEach);
+  store->stop_group_commit();
+}
+
+TEST_CASE("write batching: a write that fails rolls back alone; the pool lends the batch's connection") {
+  TempDir dir;
+  const std::string path = dir.path + "/repay.db";
+  auto store = open_store(path);
+  {
+    auto c = store->pool().acquire();
+    REQUIRE(c->exec(kCreate).ok());
+  }
+  REQUIRE(store->enable_group_commit().ok());
+  // Hold the writer in its first batch until the next writes are queued, so they share one.
+  std::promise<void> queued;
+  std::shared_future<void> go = queued.get_future().share();
+  std::atomic<int> oks{0};
+  bool same_connection = false, in_tx = false;
+  store->write_then([go] { go.wait(); }, [&](bool ok) { oks += ok; });
+  store->write_then([&store] { store_row(*store, 1); }, [&](bool ok) { oks += ok; });
+  store->write_then([&store] { store_row(*store, 2, /*fail=*/true); }, [&](bool ok) { oks += ok; });
+  std::promise<void> last;
+  store->write_then(
+      [&] {
+        auto a = store->pool().acquire();
+        auto b = store->pool().acquire();  // would wait for a free connection if not lent
+        same_connection = &*a == &*b;
+        in_tx = a->in_transaction();
+        store_row(*store, 3);
+      },
+      [&](bool ok) {
+        oks += ok;
+        last.set_value();
+      });
+  queued.set_value();
+  last.get_future().wait();
+  CHECK(oks == 4);
+  CHECK(same_connection);
+  CHECK(in_tx);
+  auto reader = open_db(path);
+  CHECK(query_int(*reader, "SELECT count(*) FROM t WHERE v IN (1, 3)") == 2);
+  CHECK(query_int(*reader, "SELECT count(*) FROM t WHERE v = 2") == 0);  // its SAVEPOINT rolled back
+  // The held write's batch, and the three queued meanwhile in the same or the next one.
+  CHECK(store->group_sync()->batches() <= 2);
+  CHECK(BatchScope::lent(&store->pool()) == nullptr);  // not on this thread
+  store->stop_group_commit();
+}
+
+TEST_CASE("write batching: writes still queued when it stops are written and told") {
+  TempDir dir;
+  auto store = open_store(dir.path + "/repay.db");
+  {
+    auto c = store->pool().acquire();
+    REQUIRE(c->exec(kCreate).ok());
+  }
+  REQUIRE(store->enable_group_commit().ok());
+  std::atomic<int> called{0};
+  for (int i = 0; i < 50; ++i) {
+    store->write_then([&store, i] { store_row(*store, i); }, [&](bool ok) { called += ok ? 1 : 100; });
+  }
+  store->stop_group_commit();
+  CHECK(called == 50);
+  auto c = store->pool().acquire();
+  CHECK(query_int(*c, "SELECT count(*) FROM t") == 50);
+}
+
+TEST_CASE("write batching: write_committed returns once committed; nonces go through the writer") {
+  TempDir dir;
+  const std::string path = dir.path + "/repay.db";
+  auto store = open_store(path);
+  {
+    auto c = store->pool().acquire();
+    REQUIRE(c->exec(kCreate).ok());
+  }
+  REQUIRE(store->enable_group_commit().ok());
+  const int64_t before = store->group_sync()->batches();
+  CHECK(store->group_sync()->write_committed([&store] { store_row(*store, 7); }));
+  auto reader = open_db(path);
+  CHECK(query_int(*reader, "SELECT count(*) FROM t WHERE v = 7") == 1);
+  const Instant now = std::chrono::system_clock::now();
+  auto first = store->remember_nonce("CC01", "n-1", now, 600);
+  REQUIRE(first.ok());
+  CHECK(*first);
+  auto again = store->remember_nonce("CC01", "n-1", now, 600);
+  REQUIRE(again.ok());
+  CHECK_FALSE(*again);  // a replay
+  CHECK(store->group_sync()->batches() >= before + 3);  // each went through the writer
+  CHECK(query_int(*reader, "SELECT count(*) FROM nonces WHERE nonce = 'n-1'") == 1);
+  store->stop_group_commit();
 }
 
 }  // namespace repay::store

@@ -166,13 +166,32 @@ Error Connection::error(std::string_view what) const {
 
 namespace {
 thread_local bool defer_sync_active = false;
+thread_local const Pool* batch_pool = nullptr;
+thread_local Connection* batch_conn = nullptr;
 }  // namespace
+
+BatchScope::BatchScope(const Pool& pool, Connection& c) : prev_pool_(batch_pool), prev_conn_(batch_conn) {
+  batch_pool = &pool;
+  batch_conn = &c;
+}
+BatchScope::~BatchScope() {
+  batch_pool = prev_pool_;
+  batch_conn = prev_conn_;
+}
+Connection* BatchScope::lent(const Pool* pool) { return pool && pool == batch_pool ? batch_conn : nullptr; }
+bool BatchScope::inside(const Connection& c) { return batch_conn == &c; }
+
+bool Connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 DeferSync::DeferSync() : prev_(defer_sync_active) { defer_sync_active = true; }
 DeferSync::~DeferSync() { defer_sync_active = prev_; }
 bool DeferSync::active() { return defer_sync_active; }
 
 Status WriteTx::begin() {
+  if (BatchScope::inside(c_)) {
+    savepoint_ = true;
+    return c_.exec("SAVEPOINT write_tx");
+  }
   if (DeferSync::active() && c_.durability() == Durability::kPowerLoss) {
     // Set before BEGIN, restored after COMMIT or ROLLBACK: only this transaction skips its fsync.
     REPAY_TRY(c_.exec(Connection::synchronous_pragma(Durability::kCrash)));
@@ -188,14 +207,19 @@ void WriteTx::restore_sync() {
 }
 
 Status WriteTx::commit() {
-  auto st = c_.exec("COMMIT");
+  auto st = c_.exec(savepoint_ ? "RELEASE write_tx" : "COMMIT");
   if (st) open_ = false;
   if (!open_) restore_sync();
   return st;
 }
 
 WriteTx::~WriteTx() {
-  if (open_) (void)c_.exec("ROLLBACK");
+  if (open_ && savepoint_) {
+    (void)c_.exec("ROLLBACK TO write_tx");  // this write only; the batch goes on
+    (void)c_.exec("RELEASE write_tx");
+  } else if (open_) {
+    (void)c_.exec("ROLLBACK");
+  }
   restore_sync();
 }
 
@@ -239,6 +263,7 @@ Result<std::unique_ptr<Pool>> Pool::open(const std::string& path, int size, Dura
 }
 
 Pool::Lease Pool::acquire() {
+  if (Connection* lent = BatchScope::lent(this)) return Lease(*this, lent);
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [this] { return !free_.empty(); });
   auto c = std::move(free_.back());

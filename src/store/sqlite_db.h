@@ -86,6 +86,8 @@ class Connection {
   Status checkpoint();
   Status set_auto_checkpoint(bool automatic);
   int64_t last_insert_rowid() const;
+  // Inside a transaction (BEGIN ... not yet committed or rolled back).
+  bool in_transaction() const;
   Error error(std::string_view what) const;
   // What it was opened with: the `synchronous` to restore after a statement that lowered it.
   Durability durability() const { return durability_; }
@@ -121,7 +123,30 @@ class DeferSync {
   bool prev_;
 };
 
-// A write transaction (BEGIN IMMEDIATE): rolled back unless commit() succeeded.
+class Pool;
+
+// Write batching (GroupSync's writer thread): while a BatchScope lives on a thread, Pool::acquire()
+// of `pool` lends `c` — the writer's connection, inside the batch's open transaction — instead of
+// one of its own, and a WriteTx on `c` becomes a SAVEPOINT: each write of the batch still commits
+// or rolls back on its own (a failed one leaves the others as they were), and the batch commits
+// them all at once, so the pages they share (indexes, audit, sequences) are written once.
+class BatchScope {
+ public:
+  BatchScope(const Pool& pool, Connection& c);
+  ~BatchScope();
+  BatchScope(const BatchScope&) = delete;
+  BatchScope& operator=(const BatchScope&) = delete;
+  // The connection lent for `pool` on this thread, or null.
+  static Connection* lent(const Pool* pool);
+  static bool inside(const Connection& c);
+
+ private:
+  const Pool* prev_pool_;
+  Connection* prev_conn_;
+};
+
+// A write transaction (BEGIN IMMEDIATE; a SAVEPOINT inside a BatchScope's batch): rolled back
+// unless commit() succeeded.
 class WriteTx {
  public:
   explicit WriteTx(Connection& c) : c_(c) {}
@@ -133,6 +158,7 @@ class WriteTx {
   void restore_sync();
   Connection& c_;
   bool open_ = true;
+  bool savepoint_ = false;  // nested in a BatchScope's batch
   bool deferred_ = false;  // synchronous lowered for this transaction (DeferSync)
 };
 
@@ -145,15 +171,20 @@ class Pool {
   class Lease {
    public:
     Lease(Pool& p, std::unique_ptr<Connection> c) : p_(p), c_(std::move(c)) {}
+    // Lent by a BatchScope: not the pool's, not given back.
+    Lease(Pool& p, Connection* lent) : p_(p), lent_(lent) {}
     Lease(Lease&&) = default;
     ~Lease();
-    Connection& operator*() { return *c_; }
-    Connection* operator->() { return c_.get(); }
+    Connection& operator*() { return lent_ ? *lent_ : *c_; }
+    Connection* operator->() { return lent_ ? lent_ : c_.get(); }
 
    private:
     Pool& p_;
     std::unique_ptr<Connection> c_;
+    Connection* lent_ = nullptr;
   };
+  // A connection of the pool, waiting for one to be free; inside a BatchScope for this pool, the
+  // batch's connection.
   Lease acquire();
 
  private:

@@ -33,7 +33,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
 
 Status SqliteStore::enable_group_commit() {
   if (group_ || durability_ != Durability::kPowerLoss) return ok_status();
-  auto g = GroupSync::open(path_);
+  auto g = GroupSync::open(path_, pool_.get());
   if (!g) return g.error();
   // GroupSync checkpoints from now on (GroupSync::kCheckpointEvery); the pool's connections,
   // all idle while the processor starts, stop checkpointing in the requests that commit.
@@ -48,11 +48,7 @@ Status SqliteStore::enable_group_commit() {
 
 void SqliteStore::write_then(const std::function<void()>& write, std::function<void(bool)> then) {
   if (!group_) return RealtimeStore::write_then(write, std::move(then));
-  {
-    DeferSync deferred;
-    write();
-  }
-  group_->after_durable(std::move(then));
+  group_->write_then(write, std::move(then));  // batched with others on the writer thread
 }
 
 Status append_audit(Connection& c, const AuditRow& row) {
@@ -93,17 +89,31 @@ Result<bool> SqliteStore::remember_nonce(const std::string& sender, const std::s
                                          Instant now, int memory_seconds) {
   // One statement: a new nonce inserts; a nonce seen longer ago than the window is taken anew;
   // a nonce seen within the window changes nothing — a replay.
+  if (group_ && !BatchScope::lent(pool_.get())) {
+    // Group commit: written by the writer thread in its next batch, so that this thread (an HTTP
+    // one) does not compete with the writer for the write lock; no sync of its own (below).
+    std::optional<Result<bool>> fresh;
+    const bool committed = group_->write_committed(
+        [&] { fresh = remember_nonce(sender, nonce, now, memory_seconds); });
+    if (!committed || !fresh) return make_error("DB", "nonce not stored");
+    return *fresh;
+  }
   auto c = pool_->acquire();
   // No fsync of its own (docs/performance.md, Real time): in WAL mode a later FULL commit syncs
   // the whole log, nonces written before it included. So the nonce of a request that stored
   // anything (its claim, its fact: committed after the nonce) is as durable as what it stored;
   // one lost to a power loss belongs to a request that stored nothing, which a replay then
   // executes once — as the original would have been. Restored below, on every path.
-  REPAY_TRY(c->exec("PRAGMA synchronous=NORMAL"));
+  // (The writer's connection, lent in its batch, never syncs at its commits.)
+  const bool lent = BatchScope::inside(*c);
+  if (!lent) REPAY_TRY(c->exec("PRAGMA synchronous=NORMAL"));
   struct Restore {
     Connection& c;
-    ~Restore() { (void)c.exec(Connection::synchronous_pragma(c.durability())); }
-  } restore{*c};
+    bool lent;
+    ~Restore() {
+      if (!lent) (void)c.exec(Connection::synchronous_pragma(c.durability()));
+    }
+  } restore{*c, lent};
   auto s = c->prepare(
       "INSERT INTO nonces(sender, nonce, seen_at) VALUES (?, ?, ?) "
       "ON CONFLICT(sender, nonce) DO UPDATE SET seen_at = excluded.seen_at "
