@@ -1,8 +1,9 @@
 // repay settle reconcile|run: the T+1 jobs by hand (domain.md flow 4 and 5; app/settle_jobs.h).
 //   reconcile  one channel's statement of day T (fetched, or a file staff were sent) against our
 //              records: kept under the database's folder (statements/, named with its SHA-256: a
-//              replaced statement is a new version, never an overwrite), then copied, matched and
-//              applied. Re-runnable: only the difference is applied.
+//              replaced statement is a new version, never an overwrite), then matched (our
+//              records read beside the parse) and applied. Re-runnable: only the difference is
+//              applied.
 //   run        every T+1 job of day T now: statements, posting files, RECON, SETTLE, FEE.
 #include <fstream>
 #include <iostream>

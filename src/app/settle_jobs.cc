@@ -134,6 +134,9 @@ Result<StatementReconciled> SettleJobs::reconcile_statement(const std::string& c
   auto ch = settings_.channels.find(channel);
   if (ch == settings_.channels.end()) return make_error("CONFIG", "no such channel", "channel", channel);
   const Instant now = clock_.now();
+  // Our records of the day load on a second thread while the statement is kept and parsed
+  // (docs/performance.md, Channel reconciliation).
+  settlement::OursLoading ours(store_, channel, t);
   const std::string sha = crypto::sha256_hex(bytes);
   std::error_code ec;
   fs::create_directories(statements_dir_, ec);
@@ -159,8 +162,11 @@ Result<StatementReconciled> SettleJobs::reconcile_statement(const std::string& c
       now);
   if (!stored) return stored.error();
   out.stored = *stored;
+  auto loaded = ours.take();
+  if (!loaded) return loaded.error();
   auto run = settlement::reconcile_channel_day(store_, channel, t, stored->id, statement,
-                                               ch->second.suspense_days, now, "job:reconcile");
+                                               std::move(*loaded), ch->second.suspense_days, now,
+                                               "job:reconcile");
   if (!run) return run.error();
   out.run = *run;
   std::string detail = "statement v" + std::to_string(stored->version) + ", " +

@@ -5,18 +5,40 @@
 
 namespace repay::settlement {
 
+OursLoading::OursLoading(ReconStore& store, std::string channel, Date day)
+    : thread_([this, &store, channel = std::move(channel), day] {
+        result_.emplace(store.load_ours(channel, day));
+      }) {}
+
+OursLoading::~OursLoading() {
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<OurRecords> OursLoading::take() {
+  if (thread_.joinable()) thread_.join();
+  if (!result_) return make_error("INTERNAL", "our records were taken already");
+  Result<OurRecords> r = std::move(*result_);
+  result_.reset();
+  return r;
+}
+
 Result<ReconRun> reconcile_channel_day(ReconStore& store, const std::string& channel, Date day,
                                        int64_t statement_id, Statement& st, int suspense_days,
                                        Instant now, const std::string& actor) {
-  auto copied = store.copy_day(channel, day, now);
-  if (!copied) return copied.error();
   auto ours = store.load_ours(channel, day);
   if (!ours) return ours.error();
-  const int32_t t = day_number(day);
-  Reconciliation r = reconcile(ours->records, st.lines, t, suspense_days);
+  return reconcile_channel_day(store, channel, day, statement_id, st, std::move(*ours),
+                               suspense_days, now, actor);
+}
 
-  // Lines the copy of day T has no record for: a record finished on another day (channel-api.md:
-  // SettleDate may differ from our day) or never copied. Looked up by ReqSn, then matched apart:
+Result<ReconRun> reconcile_channel_day(ReconStore& store, const std::string& channel, Date day,
+                                       int64_t statement_id, Statement& st, OurRecords ours,
+                                       int suspense_days, Instant now, const std::string& actor) {
+  const int32_t t = day_number(day);
+  Reconciliation r = reconcile(ours.records, st.lines, t, suspense_days);
+
+  // Lines the day's records have no record for: a record finished on another day (channel-api.md:
+  // SettleDate may differ from our day) or one whose day moved since. Looked up by ReqSn, then matched apart:
   // every line of such a ReqSn is among them, so the two joins never share a ReqSn.
   std::vector<std::string> unknown;
   for (const auto& o : r.outcomes) {
@@ -25,7 +47,7 @@ Result<ReconRun> reconcile_channel_day(ReconStore& store, const std::string& cha
   OurRecords extra;
   std::vector<StatementLine> extra_lines;
   if (!unknown.empty()) {
-    auto found = store.find_ours(channel, unknown, now);
+    auto found = store.find_ours(channel, unknown);
     if (!found) return found.error();
     extra = std::move(*found);
   }
@@ -52,8 +74,7 @@ Result<ReconRun> reconcile_channel_day(ReconStore& store, const std::string& cha
   }
   auto run = store.record_reconciliation(channel, day, statement_id, r, now, actor);
   if (!run) return run.error();
-  run->copied = *copied;
-  run->ours = static_cast<int64_t>(ours->records.size() + extra.records.size());
+  run->ours = static_cast<int64_t>(ours.records.size() + extra.records.size());
   run->lines = static_cast<int64_t>(st.lines.size());
   return run;
 }

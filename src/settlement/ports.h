@@ -1,8 +1,9 @@
 // What channel reconciliation (flow 4: statements of day T against our records) needs from the
-// store. Reconciliation reads a copy, never the live tables during the match: copy_day() copies
-// the day's records of one channel into the reconciliation tables (idempotent), and the match runs
-// over that copy in memory (settlement/reconcile.h). Every write is guarded by a unique key or a
-// state kept per record, so reconciling a day again applies only the difference.
+// store. load_ours() reads the day's records in one read transaction — a consistent snapshot of
+// the live tables, which the match then works on in memory (settlement/reconcile.h) — and writes
+// nothing; only what a run found is written, by record_reconciliation(). Every write is guarded
+// by a unique key or a state kept per record, so reconciling a day again applies only the
+// difference.
 #pragma once
 
 #include <array>
@@ -47,7 +48,7 @@ struct ReconRun {
   Date date;
   int runs = 0;                 // how many times this (channel, day) was reconciled
   int statement_version = 0;
-  int64_t copied = 0;           // rows the copy step inserted or refreshed this time
+  int64_t kept = 0;             // records listed by this run, kept as it saw them (recon_ours)
   int64_t ours = 0;             // our records looked at
   int64_t lines = 0;            // statement lines
   std::array<int64_t, kClassCount> counts{};
@@ -72,24 +73,21 @@ class ReconStore {
   // version. Errors: "DB".
   virtual Result<StoredStatement> record_statement(const StatementFile& f, Instant now) = 0;
 
-  // The copy step: our records of `channel` with day T = `day` — batch items and real-time
-  // repayments by their DEBIT ReqSn, refunds by their REFUND ReqSn — that reached the bank or may
-  // have: SUCCESS and FAILED (forced or not) by the CST day of finished_at; SENDING, UNKNOWN and
-  // PENDING-with-a-ReqSn by the CST day they were last sent (batch items: updated_at; repayments
-  // and refunds: created_at). Re-running inserts nothing twice (one row per channel and ReqSn; a
-  // row whose live record changed is refreshed). Returns the rows inserted or refreshed.
-  virtual Result<int64_t> copy_day(const std::string& channel, Date day, Instant now) = 0;
-
-  // The records to reconcile day T against: the copy of day T, plus records of earlier days still
+  // Our records of `channel` with day T = `day`, read in one read transaction (a consistent
+  // snapshot of the live tables): batch items and real-time repayments by their DEBIT ReqSn,
+  // refunds by their REFUND ReqSn, that reached the bank or may have — SUCCESS and FAILED (forced
+  // or not) by the CST day of finished_at; SENDING, UNKNOWN and PENDING-with-a-ReqSn by the CST
+  // day of updated_at (when they were last sent or changed) — plus records of earlier days still
   // held in suspense or still processing. Each with what earlier runs found (line_day,
-  // held_before, has_state).
+  // held_before, has_state). Writes nothing; may run on another thread than the caller's other
+  // calls. Errors: "DB".
   virtual Result<OurRecords> load_ours(const std::string& channel, Date day) = 0;
 
-  // Our records for ReqSns the copy of day T does not hold (a record finished on another day, or
-  // never copied): looked up one by one by ReqSn — in the copy, else copied from the live tables
-  // by the unique (channel, ReqSn) index. ReqSns that are not ours are left out.
+  // Our records for ReqSns the day's records do not hold (a record of another day, or one that
+  // changed since), looked up one by one through the unique (channel, ReqSn) indexes, with the
+  // same rules for their day. ReqSns that are not ours are left out. Errors: "DB".
   virtual Result<OurRecords> find_ours(const std::string& channel,
-                                       const std::vector<std::string>& req_sns, Instant now) = 0;
+                                       const std::vector<std::string>& req_sns) = 0;
 
   // Applies and records a reconciliation of (channel, day) against statement `statement_id`:
   // ours moved to SUCCESS by the bank's line (batch: apply_facts; real time: the repayment or
@@ -98,7 +96,8 @@ class ReconStore {
   // (AMOUNT_DIFFERS, TYPE_DIFFERS, DUPLICATE_LINE, UNKNOWN_REQSN, OURS_MISSING,
   // REFUND_CONTRADICTS; never a second open one for the same ReqSn and kind), each record's state
   // (held, matched, ...), the run's counts (recon_runs, recon_run_counts) and its listed outcomes
-  // (recon_results, replaced on a re-run). Errors: "DB"; facts already applied stay applied.
+  // (recon_results, replaced on a re-run), and each listed record as the match saw it
+  // (recon_ours). Errors: "DB"; facts already applied stay applied.
   virtual Result<ReconRun> record_reconciliation(const std::string& channel, Date day,
                                                  int64_t statement_id, const Reconciliation& r,
                                                  Instant now, const std::string& actor) = 0;

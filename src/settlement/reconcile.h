@@ -1,6 +1,6 @@
 // Channel reconciliation of day T (domain.md flow 4; channel-api.md: "matches by ReqSn, whatever
-// the day"). Pure: our records (a copy of the day's transactions, plus earlier ones still in
-// suspense) against the statement's lines, by a sort-merge join on ReqSn — never every row against
+// the day"). Pure: our records (the day's transactions as one snapshot read them, plus earlier
+// ones still in suspense) against the statement's lines, by a sort-merge join on ReqSn — never every row against
 // every row (lessons.md, roncoo-pay). Each of our records is consumed at most once; each statement
 // line is used once (a second line with the same ReqSn is a duplicate).
 #pragma once
@@ -22,7 +22,7 @@ enum class OurState : uint8_t {
   kPending,       // SENDING, UNKNOWN or PENDING: reached the bank or may have
 };
 
-// One of our DEBITs (batch item or real-time repayment) or REFUNDs, as the copy holds it.
+// One of our DEBITs (batch item or real-time repayment) or REFUNDs, as the store read it.
 struct OurRecord {
   std::string_view req_sn;  // the DEBIT's or the REFUND's ReqSn; the caller owns the text
   Fen amount = 0;           // what the bank sees: our debitAmount, or what the refund gives back

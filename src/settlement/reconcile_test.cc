@@ -197,6 +197,70 @@ TEST_CASE("reconcile: large input in any order (the threaded sort) matches every
   CHECK(r.outcomes.empty());
 }
 
+TEST_CASE("reconcile: ReqSns alike in their first 16 characters, or prefixes of each other, are "
+          "told apart; of one ReqSn's lines the first is used") {
+  Fixture f;
+  const std::string p16 = "ABCDEFGHIJKLMNOP";  // the sort key's prefix: the rest of the text decides
+  f.our(p16 + "2", 200, OurState::kSuccess);
+  f.our(p16, 100, OurState::kSuccess);
+  f.our(p16 + "1", 300, OurState::kForcedFailed);
+  f.our("ABC", 400, OurState::kSuccess);
+  f.line(p16 + "1", 300);         // line 2
+  f.line("ABC", 400);             // line 3
+  f.line(p16 + "2", 999);         // line 4: amount differs
+  f.line(p16 + "2", 200);         // line 5: a duplicate, whatever its amount
+  f.line(p16, 100);               // line 6
+  f.line(p16 + "3", 1);           // line 7: not ours
+  auto r = f.run();
+  auto m = by_sn(r);
+  CHECK(r.count(Class::kMatched) == 2);  // ABC and the 16-character one
+  CHECK(m.find(p16 + "1")->second == Class::kLateSuccess);
+  CHECK(r.count(Class::kAmountDiffers) == 1);
+  CHECK(r.count(Class::kDuplicateLine) == 1);
+  CHECK(m.find(p16 + "3")->second == Class::kUnknownReqSn);
+  for (const auto& o : r.outcomes) {
+    if (o.cls == Class::kAmountDiffers) CHECK(o.line->line_no == 4);
+    if (o.cls == Class::kDuplicateLine) CHECK(o.line->line_no == 5);
+  }
+  // Sorted by ReqSn, as a plain text comparison would.
+  for (size_t k = 1; k < f.ours.size(); ++k) CHECK(f.ours[k - 1].req_sn < f.ours[k].req_sn);
+  for (size_t k = 1; k < f.lines.size(); ++k) {
+    CHECK((f.lines[k - 1].req_sn < f.lines[k].req_sn ||
+           (f.lines[k - 1].req_sn == f.lines[k].req_sn && f.lines[k - 1].line_no < f.lines[k].line_no)));
+  }
+}
+
+TEST_CASE("reconcile: input nearly in order (a few entries far out of place) is sorted fully") {
+  Fixture f;
+  const int n = 3'000;
+  auto sn = [](const char* p, int k) { return std::string(p) + std::to_string(100'000 + k); };
+  f.our("RZ", 7, OurState::kSuccess);  // first, and after every other one: the run must not keep it
+  for (int k = 0; k < n; ++k) {
+    if (k % 100 == 3) continue;  // read later, as the open ones are
+    f.our(sn("RS", k), 100, OurState::kSuccess);
+  }
+  for (int k = 3; k < n; k += 100) f.our(sn("RS", k), 100, OurState::kPending);
+  f.our("RA", 9, OurState::kSuccess);  // last, and before every other one
+  for (int k = 0; k < n; ++k) {
+    f.line(sn("RS", k), 100);
+    if (k % 500 == 6) f.line(sn("RS", k), 100);  // listed twice, side by side
+    if (k % 500 == 7) f.line(sn("RX", k), 100);  // not ours, far after its neighbours
+  }
+  f.line("RA", 9);
+  auto r = f.run();
+  CHECK(r.count(Class::kMatched) == n - n / 100 + 1);  // + RA
+  CHECK(r.count(Class::kBankDoneOursPending) == n / 100);
+  CHECK(r.count(Class::kDuplicateLine) == n / 500);
+  CHECK(r.count(Class::kUnknownReqSn) == n / 500);
+  CHECK(r.count(Class::kSuspense) == 1);  // RZ: no line
+  REQUIRE(f.ours.size() == static_cast<size_t>(n + 2));
+  for (size_t k = 1; k < f.ours.size(); ++k) CHECK(f.ours[k - 1].req_sn < f.ours[k].req_sn);
+  for (size_t k = 1; k < f.lines.size(); ++k) {
+    CHECK((f.lines[k - 1].req_sn < f.lines[k].req_sn ||
+           (f.lines[k - 1].req_sn == f.lines[k].req_sn && f.lines[k - 1].line_no < f.lines[k].line_no)));
+  }
+}
+
 TEST_CASE("reconcile: day numbers") {
   CHECK(day_number(Date(1970, 1, 2)) == 1);
   CHECK(date_of_day(day_number(Date(2026, 11, 21))) == Date(2026, 11, 21));

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "store/migration_state_checks.h"
+#include "store/settlement_recon_migration.h"
 
 namespace repay::store {
 namespace {
@@ -568,6 +569,9 @@ DROP TABLE recon_ours;
 ALTER TABLE recon_ours_rebuilt RENAME TO recon_ours;
 CREATE UNIQUE INDEX recon_ours_req_sn ON recon_ours(channel_id, req_sn);
 )SQL",
+      // Channel reconciliation reads the live tables; recon_ours keeps only what runs listed
+      // (store/settlement_recon_migration.cc).
+      recon_live_migration(),
   };
   return m;
 }

@@ -1,12 +1,14 @@
-// SqliteStore: channel reconciliation (settlement/ports.h, ReconStore). The copy step is one
-// INSERT ... SELECT per source inside SQLite; the match runs in memory over the copy; what a run
-// found per record is kept in recon_state only when it is not implicit (see migrations.cc), so a
-// day of millions of plain matches writes no row per match.
+// SqliteStore: channel reconciliation (settlement/ports.h, ReconStore), the writing side: the
+// statements kept, and what a run found and did. The records matched are read from the live
+// tables (settlement_recon_load_sql.cc); what a run found per record is kept in recon_state only
+// when it is not implicit (see migrations.cc), and recon_ours keeps the records a run listed, so
+// a day of millions of plain matches writes no row per match.
 #include <map>
 #include <set>
 #include <unordered_map>
 
 #include "store/refund_proposal.h"
+#include "store/settlement_recon_live.h"
 #include "store/sqlite_store.h"
 
 namespace repay::store {
@@ -20,151 +22,16 @@ using settlement::TxnType;
 namespace {
 
 int64_t ymd(Date d) { return std::stoll(format_date(d)); }
-Date date_of_ymd(int64_t v) {
-  return Date(static_cast<unsigned short>(v / 10000), static_cast<unsigned short>(v / 100 % 100),
-              static_cast<unsigned short>(v % 100));
-}
 
-// yyyyMMdd (CST) of a unix-ms column, as SQL.
-std::string day_of(const char* col) {
-  return std::string("CAST(strftime('%Y%m%d', ") + col + " / 1000 + 28800, 'unixepoch') AS INTEGER)";
-}
-
-constexpr const char* kFinal = "state IN ('SUCCESS', 'FAILED')";
-constexpr const char* kOpen = "state IN ('SENDING', 'UNKNOWN', 'PENDING')";
-
-// The copy statements: for each source, its finals by the day of finished_at and its open ones by
-// the day they were last sent (updated_at). `by_day` filters on ?3 <= time < ?4, else on ReqSn ?3.
-// ?1 channel, ?2 now.
-std::vector<std::string> copy_statements(bool by_day) {
-  struct Source {
-    const char* table;
-    const char* type;
-    const char* source;
-    const char* amount;     // what the bank sees
-    const char* principal;
-    const char* final_state;
-  };
-  const Source sources[] = {
-      {"batch_items", "DEBIT", "B", "debit_amount", "amount",
-       "CASE WHEN state = 'SUCCESS' THEN 'S' WHEN forced = 1 THEN 'X' ELSE 'F' END"},
-      {"repayments", "DEBIT", "R", "debit_amount", "amount",
-       "CASE WHEN state = 'SUCCESS' THEN 'S' ELSE 'F' END"},
-      {"refunds", "REFUND", "F", "debit_amount", "amount",
-       "CASE WHEN state = 'SUCCESS' THEN 'S' ELSE 'F' END"},
-  };
-  const std::string upsert =
-      " ON CONFLICT(channel_id, req_sn) DO UPDATE SET day = excluded.day, type = excluded.type, "
-      "source = excluded.source, center_id = excluded.center_id, amount = excluded.amount, "
-      "principal = excluded.principal, state = excluded.state, copied_at = excluded.copied_at "
-      "WHERE recon_ours.state <> excluded.state OR recon_ours.day <> excluded.day OR "
-      "recon_ours.amount <> excluded.amount";
-  std::vector<std::string> out;
-  for (const auto& s : sources) {
-    for (bool final_rows : {true, false}) {
-      std::string sql =
-          "INSERT INTO recon_ours(channel_id, day, req_sn, type, source, center_id, amount, "
-          "principal, state, copied_at) SELECT channel_id, ";
-      sql += day_of(final_rows ? "finished_at" : "updated_at");
-      sql += std::string(", req_sn, '") + s.type + "', '" + s.source + "', center_id, " + s.amount +
-             ", " + s.principal + ", " + (final_rows ? s.final_state : "'P'") + ", ?2 FROM " +
-             s.table + " WHERE " + (final_rows ? kFinal : kOpen) +
-             " AND req_sn IS NOT NULL AND channel_id = ?1 AND ";
-      if (!by_day) {
-        sql += "req_sn = ?3";
-      } else if (final_rows) {
-        sql += "finished_at >= ?3 AND finished_at < ?4";
-      } else {
-        // finished_at IS NULL: the (channel_id, finished_at) index finds the open ones.
-        sql += "finished_at IS NULL AND updated_at >= ?3 AND updated_at < ?4";
-      }
-      out.push_back(sql + upsert);
-    }
+// recon_ours.state of a record: S success, F failed, X force-failed, P processing.
+const char* state_letter(OurState st) {
+  switch (st) {
+    case OurState::kSuccess: return "S";
+    case OurState::kFailed: return "F";
+    case OurState::kForcedFailed: return "X";
+    case OurState::kPending: return "P";
   }
-  return out;
-}
-
-OurState state_of(const std::string& s) {
-  if (s == "S") return OurState::kSuccess;
-  if (s == "X") return OurState::kForcedFailed;
-  if (s == "F") return OurState::kFailed;
-  return OurState::kPending;
-}
-
-// Reads recon_ours rows (o.*) with their recon_state (s.*) into records.
-constexpr const char* kOursColumns =
-    "o.req_sn, o.type, o.state, o.amount, o.day, s.status, s.line_date, s.held";
-
-class RecordReader {
- public:
-  RecordReader(Connection& c, const std::string& channel) : c_(c), channel_(channel) {}
-
-  Status read(Stmt& q, OurRecords* out) {
-    for (;;) {
-      auto row = q.step();
-      if (!row) return row.error();
-      if (!*row) return ok_status();
-      OurRecord r;
-      r.req_sn = out->text.keep(q.text(0));
-      r.type = q.text(1) == "REFUND" ? TxnType::kRefund : TxnType::kDebit;
-      r.state = state_of(q.text(2));
-      r.amount = q.integer(3);
-      const int64_t day = q.integer(4);
-      r.day = day_number(day);
-      r.has_state = !q.is_null(5);
-      if (r.has_state) {
-        r.line_day = q.is_null(6) ? -1 : day_number(q.integer(6));
-        r.held_before = q.integer(7) != 0;
-      } else if (r.state == OurState::kSuccess) {
-        // A success without a kept state was matched by its own day's run, if there was one.
-        auto ran = has_run(day);
-        if (!ran) return ran.error();
-        if (*ran) r.line_day = r.day;
-      }
-      out->records.push_back(r);
-    }
-  }
-
- private:
-  int32_t day_number(int64_t v) {
-    if (v != last_ymd_) {
-      last_ymd_ = v;
-      last_day_ = settlement::day_number(date_of_ymd(v));
-    }
-    return last_day_;
-  }
-  Result<bool> has_run(int64_t day) {
-    auto it = runs_.find(day);
-    if (it != runs_.end()) return it->second;
-    auto q = c_.prepare("SELECT 1 FROM recon_runs WHERE channel_id = ? AND date = ?");
-    if (!q) return q.error();
-    q->bind(1, channel_).bind(2, day);
-    auto row = q->step();
-    if (!row) return row.error();
-    runs_[day] = *row;
-    return *row;
-  }
-
-  Connection& c_;
-  std::string channel_;
-  int64_t last_ymd_ = -1;
-  int32_t last_day_ = 0;
-  std::map<int64_t, bool> runs_;
-};
-
-// One row of the copy, for the actions.
-struct CopyRow {
-  std::string source, center_id;
-  Fen principal = 0;
-  int64_t day = 0;
-};
-
-Result<std::optional<CopyRow>> copy_row(Stmt& q, const std::string& channel, std::string_view sn) {
-  q.reset().bind(1, channel).bind(2, sn);
-  auto row = q.step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<CopyRow>();
-  return std::optional<CopyRow>(CopyRow{q.text(0), q.text(1), q.integer(2), q.integer(3)});
+  return "P";
 }
 
 const char* exception_kind(Class c) {
@@ -237,90 +104,6 @@ Result<settlement::StoredStatement> SqliteStore::record_statement(const settleme
   const int version = static_cast<int>(v->integer(0));
   REPAY_TRY(tx.commit());
   return settlement::StoredStatement{id, version, true};
-}
-
-Result<int64_t> SqliteStore::copy_day(const std::string& channel, Date day, Instant now) {
-  auto c = pool_->acquire();
-  WriteTx tx(*c);
-  REPAY_TRY(tx.begin());
-  const int64_t start = to_unix_ms(cst_day_start(day));
-  const int64_t end = to_unix_ms(cst_day_start(day + boost::gregorian::days(1)));
-  int64_t n = 0;
-  for (const auto& sql : copy_statements(true)) {
-    auto q = c->prepare(sql);
-    if (!q) return q.error();
-    REPAY_TRY(q->bind(1, channel).bind(2, to_unix_ms(now)).bind(3, start).bind(4, end).run());
-    n += c->changes();
-  }
-  REPAY_TRY(tx.commit());
-  return n;
-}
-
-Result<OurRecords> SqliteStore::load_ours(const std::string& channel, Date day) {
-  auto c = pool_->acquire();
-  // One read transaction: both queries see the same copy.
-  REPAY_TRY(c->exec("BEGIN"));
-  struct End {
-    Connection& c;
-    ~End() { (void)c.exec("COMMIT"); }
-  } end{*c};
-  OurRecords out;
-  RecordReader reader(*c, channel);
-  const int64_t t = ymd(day);
-  {
-    auto q = c->prepare(std::string("SELECT ") + kOursColumns +
-                        " FROM recon_ours o LEFT JOIN recon_state s ON s.channel_id = o.channel_id "
-                        "AND s.req_sn = o.req_sn WHERE o.channel_id = ?1 AND o.day = ?2");
-    if (!q) return q.error();
-    q->bind(1, channel).bind(2, t);
-    REPAY_TRY(reader.read(*q, &out));
-  }
-  {
-    // Earlier days' records still held in suspense or still processing.
-    auto q = c->prepare(std::string("SELECT ") + kOursColumns +
-                        " FROM recon_state s JOIN recon_ours o ON o.channel_id = s.channel_id AND "
-                        "o.req_sn = s.req_sn WHERE s.channel_id = ?1 AND s.status IN ('HELD', 'OPEN') "
-                        "AND o.day < ?2");
-    if (!q) return q.error();
-    q->bind(1, channel).bind(2, t);
-    REPAY_TRY(reader.read(*q, &out));
-  }
-  return out;
-}
-
-Result<OurRecords> SqliteStore::find_ours(const std::string& channel,
-                                          const std::vector<std::string>& req_sns, Instant now) {
-  auto c = pool_->acquire();
-  WriteTx tx(*c);
-  REPAY_TRY(tx.begin());
-  std::vector<Stmt> copies;
-  for (const auto& sql : copy_statements(false)) {
-    auto q = c->prepare(sql);
-    if (!q) return q.error();
-    copies.push_back(std::move(*q));
-  }
-  auto find = c->prepare(std::string("SELECT ") + kOursColumns +
-                         " FROM recon_ours o LEFT JOIN recon_state s ON s.channel_id = o.channel_id "
-                         "AND s.req_sn = o.req_sn WHERE o.channel_id = ?1 AND o.req_sn = ?2");
-  if (!find) return find.error();
-  OurRecords out;
-  RecordReader reader(*c, channel);
-  std::set<std::string> seen;
-  for (const auto& sn : req_sns) {
-    if (!seen.insert(sn).second) continue;
-    const size_t before = out.records.size();
-    find->reset().bind(1, channel).bind(2, sn);
-    REPAY_TRY(reader.read(*find, &out));
-    if (out.records.size() > before) continue;
-    // Not in the copy: copied now from the live tables, by the unique (channel, ReqSn) index.
-    for (auto& q : copies) {
-      REPAY_TRY(q.reset().bind(1, channel).bind(2, to_unix_ms(now)).bind(3, sn).run());
-    }
-    find->reset().bind(1, channel).bind(2, sn);
-    REPAY_TRY(reader.read(*find, &out));
-  }
-  REPAY_TRY(tx.commit());
-  return out;
 }
 
 Result<settlement::ReconRun> SqliteStore::record_reconciliation(const std::string& channel, Date day,
@@ -397,15 +180,22 @@ Result<settlement::ReconRun> SqliteStore::record_reconciliation(const std::strin
   auto c = pool_->acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
-  auto row_q = c->prepare(
-      "SELECT source, center_id, principal, day FROM recon_ours WHERE channel_id = ? AND req_sn = ?");
-  if (!row_q) return row_q.error();
+  auto live_q = c->prepare(live_by_req_sn_sql());
+  if (!live_q) return live_q.error();
+  // The records this run lists, as it saw them (held_figures and later runs read them here).
+  auto ours_q = c->prepare(
+      "INSERT INTO recon_ours(channel_id, day, req_sn, type, source, center_id, amount, principal, "
+      "state, copied_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+      "ON CONFLICT(channel_id, req_sn) DO UPDATE SET day = excluded.day, type = excluded.type, "
+      "source = excluded.source, center_id = excluded.center_id, amount = excluded.amount, "
+      "principal = excluded.principal, state = excluded.state, copied_at = excluded.copied_at");
+  if (!ours_q) return ours_q.error();
   auto state_q = c->prepare(
-      "INSERT INTO recon_state(channel_id, req_sn, status, line_date, held, day, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(channel_id, req_sn) DO UPDATE SET "
+      "INSERT INTO recon_state(channel_id, req_sn, status, line_date, held, day, updated_at, "
+      "moving) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(channel_id, req_sn) DO UPDATE SET "
       "status = excluded.status, line_date = COALESCE(excluded.line_date, recon_state.line_date), "
       "held = MAX(recon_state.held, excluded.held), day = excluded.day, "
-      "updated_at = excluded.updated_at");
+      "updated_at = excluded.updated_at, moving = excluded.moving");
   if (!state_q) return state_q.error();
   auto except_q = c->prepare(
       "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) "
@@ -432,11 +222,20 @@ Result<settlement::ReconRun> SqliteStore::record_reconciliation(const std::strin
 
   for (const auto& o : r.outcomes) {
     const std::string sn(o.our ? o.our->req_sn : o.line->req_sn);
-    std::optional<CopyRow> row;
+    std::optional<LiveRecord> row;  // where the record lives (its source, center, principal)
+    int64_t our_day = t;              // the record's day T as the match saw it, yyyyMMdd
     if (o.our) {
-      auto got = copy_row(*row_q, channel, sn);
+      our_day = ymd(settlement::date_of_day(o.our->day));
+      auto got = live_by_req_sn(*live_q, channel, sn);
       if (!got) return got.error();
       row = std::move(*got);
+      if (row) {
+        REPAY_TRY(ours_q->reset().bind(1, channel).bind(2, our_day).bind(3, sn)
+                      .bind(4, settlement::txn_type_name(o.our->type)).bind(5, row->source)
+                      .bind(6, row->center_id).bind(7, o.our->amount).bind(8, row->principal)
+                      .bind(9, state_letter(o.our->state)).bind(10, now_ms).run());
+        ++run.kept;
+      }
     }
     std::string action = actions.count(&o) ? actions[&o] : "";
 
@@ -447,8 +246,12 @@ Result<settlement::ReconRun> SqliteStore::record_reconciliation(const std::strin
       if (o.line) state_q->bind(4, t);
       else state_q->bind_null(4);
       const bool held = o.cls == Class::kSuspense || o.cls == Class::kOursMissing;
-      REPAY_TRY(state_q->bind(5, int64_t{held ? 1 : 0}).bind(6, row ? row->day : t)
-                    .bind(7, now_ms).run());
+      // The record's day as it is now (a fact applied above may have finished it today), and
+      // whether it may still move: the day's load of a later day finds the row by it.
+      const bool moving = !row || row->state == OurState::kPending;
+      const int64_t day_now = row ? ymd(settlement::date_of_day(row->day)) : our_day;
+      REPAY_TRY(state_q->bind(5, int64_t{held ? 1 : 0}).bind(6, day_now).bind(7, now_ms)
+                    .bind(8, int64_t{moving ? 1 : 0}).run());
     }
 
     // Refund proposals: files.md (LATE_SUCCESS) and domain.md flow 4; never a second one.

@@ -1,5 +1,5 @@
 // Channel reconciliation on a real SQLite file: a day of batch items, real-time repayments and
-// refunds in every state, a statement, copy + reconcile, every class's action; a re-run changes
+// refunds in every state, a statement, load + reconcile, every class's action; a re-run changes
 // nothing; the next day's statement releases what was held; suspense ends in OURS_MISSING.
 #include <unistd.h>
 
@@ -184,14 +184,20 @@ TEST_CASE("channel reconciliation: every class acts once; a re-run changes nothi
     CHECK(f.count(std::string("SELECT COUNT(*) FROM exceptions WHERE kind = '") + kind + "'") == 1);
   }
   CHECK(f.text("SELECT ref FROM exceptions WHERE kind = 'AMOUNT_DIFFERS'") == "RS06");
-  CHECK(f.count("SELECT COUNT(*) FROM recon_ours WHERE channel_id = 'BANKC'") == 15);
+  // Only the records the run listed are kept as it saw them; plain matches (RS01, RS11, RS21)
+  // and a failure nothing moved (RS08) keep no row.
+  CHECK(f.count("SELECT COUNT(*) FROM recon_ours WHERE channel_id = 'BANKC'") == 11);
+  CHECK(f.count("SELECT COUNT(*) FROM recon_ours WHERE req_sn IN ('RS01', 'RS11', 'RS21', 'RS08')") == 0);
+  CHECK(f.text("SELECT state || day FROM recon_ours WHERE req_sn = 'RS04'") == "P20261121");
+  // RS04 finished today (T+1) by the statement's fact: its kept state now goes with day T+1.
+  CHECK(f.text("SELECT day || moving FROM recon_state WHERE req_sn = 'RS04'") == "202611220");
   auto held = f.store->held_figures("CC01", kT);
   REQUIRE(held.ok());
   CHECK(held->held_count == 1);  // RS05 (RS23 is a refund)
   CHECK(held->held_amount == 50000);
   CHECK(held->released_count == 0);
 
-  // The same statement again, and the copy again: nothing new anywhere.
+  // The same statement again: nothing new anywhere.
   const auto refunds = f.count("SELECT COUNT(*) FROM refunds");
   const auto exceptions = f.count("SELECT COUNT(*) FROM exceptions");
   const auto audit = f.count("SELECT COUNT(*) FROM audit");
@@ -205,7 +211,7 @@ TEST_CASE("channel reconciliation: every class acts once; a re-run changes nothi
   CHECK(f.count("SELECT COUNT(*) FROM refunds") == refunds);
   CHECK(f.count("SELECT COUNT(*) FROM exceptions") == exceptions);
   CHECK(f.count("SELECT COUNT(*) FROM audit") == audit);
-  CHECK(f.count("SELECT COUNT(*) FROM recon_ours WHERE channel_id = 'BANKC'") == 15);
+  CHECK(f.count("SELECT COUNT(*) FROM recon_ours WHERE channel_id = 'BANKC'") == 11);
   CHECK(again->counts[static_cast<size_t>(Class::kSuspense)] == 2);
 
   // A replaced statement for T that lacks RS01 and the others (matched before): a new version;
@@ -216,7 +222,9 @@ TEST_CASE("channel reconciliation: every class acts once; a re-run changes nothi
   CHECK(third->statement_version == 2);
   CHECK(third->proposals == 0);
   CHECK(third->exceptions == 0);
-  CHECK(third->counts[static_cast<size_t>(Class::kMatchedBefore)] == 10);
+  // RS01, RS03, RS06, RS07, RS11, RS13, RS21, RS22; RS04 and RS12 finished on T+1 when the
+  // statement told us, so they are records of day T+1 now.
+  CHECK(third->counts[static_cast<size_t>(Class::kMatchedBefore)] == 8);
   CHECK(third->counts[static_cast<size_t>(Class::kSuspense)] == 2);
   CHECK(f.store->held_figures("CC01", kT)->held_count == 1);
   CHECK(f.count("SELECT COUNT(*) FROM refunds") == refunds);
@@ -241,6 +249,51 @@ TEST_CASE("channel reconciliation: every class acts once; a re-run changes nothi
   auto late2 = f.reconcile(t3, stmt(t3, {}), cst_time_on(t3 + boost::gregorian::days(1), 10 * 60));
   REQUIRE(late2.ok());
   CHECK(f.count("SELECT COUNT(*) FROM exceptions WHERE kind = 'OURS_MISSING'") == 1);
+}
+
+}  // namespace
+}  // namespace repay::store
+
+namespace repay::store {
+namespace {
+
+TEST_CASE("channel reconciliation: a record still processing at T, finished and matched on T+2, is "
+          "never held afterwards (its kept state follows it to its new day)") {
+  Fixture f;
+  const Date t1 = kT + boost::gregorian::days(1), t2 = kT + boost::gregorian::days(2),
+             t3 = kT + boost::gregorian::days(3);
+  f.item(1, "RS30", "UNKNOWN", 0, 3000, "NULL", at(kT, 9 * 60));
+  f.item(2, "RS31", "SUCCESS", 0, 3100, std::to_string(at(kT, 10 * 60)), at(kT, 9 * 60));
+  auto n = [](const settlement::ReconRun& r, Class c) { return r.counts[static_cast<size_t>(c)]; };
+
+  auto day_t = f.reconcile(kT, stmt(kT, {{"RS31", "DEBIT", 3100}}), cst_time_on(t1, 9 * 60));
+  REQUIRE_MESSAGE(day_t.ok(), day_t.error().to_string());
+  CHECK(n(*day_t, Class::kStillOpen) == 1);
+  CHECK(f.text("SELECT status || moving FROM recon_state WHERE req_sn = 'RS30'") == "OPEN1");
+
+  // T+1: still processing, looked at again as an earlier day's open record.
+  auto day_t1 = f.reconcile(t1, stmt(t1, {}), cst_time_on(t2, 9 * 60));
+  REQUIRE_MESSAGE(day_t1.ok(), day_t1.error().to_string());
+  CHECK(n(*day_t1, Class::kStillOpen) == 1);
+
+  // It finishes on T+2 (a query answered) and T+2's statement lists it: matched, remembered.
+  f.exec("UPDATE batch_items SET state = 'SUCCESS', finished_at = " + std::to_string(at(t2, 10 * 60)) +
+         ", updated_at = " + std::to_string(at(t2, 10 * 60)) + " WHERE req_sn = 'RS30'");
+  auto day_t2 = f.reconcile(t2, stmt(t2, {{"RS30", "DEBIT", 3000}}), cst_time_on(t3, 9 * 60));
+  REQUIRE_MESSAGE(day_t2.ok(), day_t2.error().to_string());
+  CHECK(n(*day_t2, Class::kMatched) == 1);
+  CHECK(n(*day_t2, Class::kSuspense) == 0);
+  CHECK(f.text("SELECT status || day || moving FROM recon_state WHERE req_sn = 'RS30'") ==
+        "MATCHED202611230");
+  CHECK(f.store->held_figures("CC01", t2)->held_count == 0);
+
+  // T+3 has nothing of it: not held, not open, not counted at all.
+  auto day_t3 = f.reconcile(t3, stmt(t3, {}), cst_time_on(t3 + boost::gregorian::days(1), 9 * 60));
+  REQUIRE_MESSAGE(day_t3.ok(), day_t3.error().to_string());
+  int64_t total = 0;
+  for (auto c : day_t3->counts) total += c;
+  CHECK(total == 0);
+  CHECK(f.count("SELECT COUNT(*) FROM exceptions") == 0);
 }
 
 }  // namespace

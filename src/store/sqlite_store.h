@@ -163,14 +163,12 @@ class SqliteStore final : public signing::SigningStore,
   Result<std::vector<settlement::FeeRow>> fee_rows(const std::string& center, int year,
                                                    int month) override;
 
-  // settlement::ReconStore (store/settlement_recon_sql.cc)
+  // settlement::ReconStore (store/settlement_recon_sql.cc, reading: settlement_recon_load_sql.cc)
   Result<settlement::StoredStatement> record_statement(const settlement::StatementFile& f,
                                                        Instant now) override;
-  Result<int64_t> copy_day(const std::string& channel, Date day, Instant now) override;
   Result<settlement::OurRecords> load_ours(const std::string& channel, Date day) override;
   Result<settlement::OurRecords> find_ours(const std::string& channel,
-                                           const std::vector<std::string>& req_sns,
-                                           Instant now) override;
+                                           const std::vector<std::string>& req_sns) override;
   Result<settlement::ReconRun> record_reconciliation(const std::string& channel, Date day,
                                                      int64_t statement_id,
                                                      const settlement::Reconciliation& r,
