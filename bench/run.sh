@@ -20,3 +20,7 @@ for bench in intake pipeline deadline; do
 done
 # Real time (docs/performance.md, Real time), once: ~1 min on loopback; its flags in $REALTIME_ARGS.
 cmake --build "$BUILD" -j2 --target repay_bench_realtime && echo && "$BUILD/bench/repay_bench_realtime" ${REALTIME_ARGS:-}
+# Channel reconciliation (docs/performance.md, Channel reconciliation), once: 6,000,000 records
+# against a 6,000,000-line statement and the sqlite3 shell's join beside it (≈ 3 GiB of disk under
+# $REPAY_BENCH_DIR); its flags in $RECONCILE_ARGS (e.g. "--n 1000000").
+cmake --build "$BUILD" -j2 --target repay_bench_reconcile && echo && "$BUILD/bench/repay_bench_reconcile" ${RECONCILE_ARGS:-}
