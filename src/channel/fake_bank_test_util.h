@@ -57,13 +57,13 @@ class FakeBank {
     server_->start();
   }
   ~FakeBank() {
-    std::vector<std::thread> threads;
-    {
-      std::lock_guard lk(mu_);
-      threads.swap(timers_);
-    }
-    for (auto& t : threads) t.join();
+    // A request may still arrive while we wait for the timers (a client aborted its transfer but
+    // the bytes were sent): join until none is left, stop the server (no handler runs after it),
+    // then join the timers those last requests added (their late Respond is dropped). A timer
+    // left joinable would end the process.
+    join_timers();
     server_->stop();
+    join_timers();
   }
 
   std::string base_url() const {
@@ -185,6 +185,18 @@ class FakeBank {
       std::this_thread::sleep_for(delay);
       answer();
     });
+  }
+
+  void join_timers() {
+    for (;;) {
+      std::vector<std::thread> threads;
+      {
+        std::lock_guard lk(mu_);
+        threads.swap(timers_);
+      }
+      if (threads.empty()) return;
+      for (auto& t : threads) t.join();
+    }
   }
 
   Script script_;
