@@ -112,7 +112,9 @@ void RealtimeService::repay_now(const RealtimeCenter& center, const Fields& fiel
       // On the syncing thread: what follows only queues (the DEBIT, a timer, the answer) or
       // posts (the one path that writes).
       [this, center, claim, reply = std::move(reply)](bool durable) mutable {
-        if (!durable) return reply(system_error());  // not sent: a retry finds it SENDING
+        // Not durable, or the write threw before storing its result: nothing is sent; a retry
+        // finds what was stored, if anything.
+        if (!durable || !*claim) return reply(system_error());
         claimed_repay(center, std::move(**claim), std::move(reply));
       });
 }
@@ -191,7 +193,7 @@ void RealtimeService::send_repay(const RealtimeCenter& center, const RepaymentVi
           [once, shared_reply, txn_no, after](bool durable) {
             // Not durable (perhaps not even written): the timeout answers PROCESSING
             // (answer_processing syncs by itself) and recovery queries it.
-            if (!durable) return;
+            if (!durable || !*after) return;
             const Result<RepaymentView>& a = **after;
             if (!a) {
               log::error("realtime.apply_failed", {{"txnNo", txn_no}, {"error", a.error().to_string()}});
