@@ -212,6 +212,9 @@ int main(int argc, char** argv) {
 
   auto store = store::SqliteStore::open(db, cipher);
   if (!store) die(store.error().to_string());
+  // As the processor runs it (app/processor.cc): checkpoints on GroupSync's thread, not in the
+  // pump's commits.
+  if (auto g = (*store)->enable_group_commit(); !g) die(g.error().to_string());
   SystemClock clock;
   channel::ChannelClient client({endpoint(s.port, inflight, tps)}, clock);
   client.start();

@@ -63,10 +63,35 @@ void GroupSync::checkpoints() {
   while (!checkpoint_cv_.wait_for(lock, kCheckpointEvery, [this] { return stopping_; })) {
     lock.unlock();
     // PASSIVE: copies what it can without waiting; readers and the writer go on meanwhile.
-    Status st = checkpointing_->checkpoint();
-    if (!st) log::warn("store.checkpoint_failed", {{"error", st.error().to_string()}});
+    std::unique_lock<std::mutex> no_rewind(checkpointing_mu_);
+    auto done = checkpointing_->checkpoint();
+    no_rewind.unlock();
+    if (!done) log::warn("store.checkpoint_failed", {{"error", done.error().to_string()}});
     lock.lock();
+    if (writer_ && done && done->complete() && done->log_frames >= kRewindLogFrames &&
+        std::chrono::steady_clock::now() >= next_rewind_) {
+      rewind_wanted_ = true;
+      writer_cv_.notify_one();
+    }
   }
+}
+
+bool GroupSync::rewind_log() {
+  // Copies what was written since the checkpointing thread's pass: little.
+  auto done = writer_->checkpoint();
+  if (!done) log::warn("store.checkpoint_failed", {{"error", done.error().to_string()}});
+  std::lock_guard<std::mutex> lock(mu_);
+  if (done && done->complete()) {
+    ++rewinds_;
+    return true;
+  }
+  next_rewind_ = std::chrono::steady_clock::now() + kRewindBackoff;  // a reader: later
+  return false;
+}
+
+int64_t GroupSync::rewinds() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return rewinds_;
 }
 
 void GroupSync::after_durable(std::function<void(bool)> then) {
@@ -118,12 +143,24 @@ bool GroupSync::write_committed(std::function<void()> write) {
 void GroupSync::writes() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    writer_cv_.wait(lock, [this] { return stopping_writes_ || !queued_.empty(); });
-    if (queued_.empty()) return;  // stopping, nothing left to write
+    writer_cv_.wait(lock, [this] { return stopping_writes_ || !queued_.empty() || rewind_wanted_; });
+    const bool rewind = std::exchange(rewind_wanted_, false);
+    if (!rewind && queued_.empty()) return;  // stopping, nothing left to write
+    // After a rewind the checkpointing thread waits until the next batch has begun: a
+    // checkpoint running when a write begins keeps that write from rewinding the log.
+    std::unique_lock<std::mutex> no_checkpoint(checkpointing_mu_, std::defer_lock);
+    if (rewind) {
+      lock.unlock();
+      no_checkpoint.lock();
+      if (!rewind_log()) no_checkpoint.unlock();
+      lock.lock();
+    }
     std::vector<Write> batch;
     batch.swap(queued_);
+    if (batch.empty()) continue;
     lock.unlock();
     const bool committed = write_batch(batch);
+    if (no_checkpoint.owns_lock()) no_checkpoint.unlock();
     lock.lock();
     ++batches_;
     std::vector<std::function<void(bool)>> now;  // write_committed()'s, told at the commit

@@ -375,4 +375,48 @@ TEST_CASE("write batching: write_committed returns once committed; nonces go thr
   store->stop_group_commit();
 }
 
+TEST_CASE("write batching: a log that writes never let rest is rewound, not grown without end") {
+  TempDir dir;
+  const std::string path = dir.path + "/repay.db";
+  auto store = open_store(path);
+  {
+    auto c = store->pool().acquire();
+    REQUIRE(c->exec("CREATE TABLE t(v BLOB)").ok());
+  }
+  REQUIRE(store->enable_group_commit().ok());
+  const std::string insert_mib =  // 250 rows of 4,000 bytes
+      "INSERT INTO t(v) SELECT zeroblob(4000) FROM (WITH RECURSIVE n(x) AS "
+      "(SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 250) SELECT x FROM n)";
+  std::atomic<int> told{0};
+  std::atomic<int> durable{0};
+  const int writes = 160;  // 160 MiB through the writer, ten times the size that rewinds
+  for (int i = 0; i < writes; ++i) {
+    store->write_then(
+        [&] {
+          auto c = store->pool().acquire();  // the batch's connection, lent
+          auto s = c->prepare(insert_mib);
+          REQUIRE(s.ok());
+          REQUIRE(s->run().ok());
+        },
+        [&](bool ok) {
+          if (ok) ++durable;
+          ++told;
+        });
+    // Meanwhile a reader reads, as the processor's other threads do.
+    {
+      auto c = store->pool().acquire();
+      CHECK(query_int(*c, "SELECT count(*) FROM t WHERE rowid = 1") <= 1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // 100 MiB/s
+  }
+  for (int i = 0; i < 3000 && told < writes; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(told == writes);
+  CHECK(durable == writes);
+  CHECK(store->group_sync()->rewinds() >= 1);
+  // Without the rewinds: 160 MiB. With: about 16 MiB and what was written until the next one.
+  CHECK(std::filesystem::file_size(path + "-wal") < 64u << 20);
+  auto c = store->pool().acquire();
+  CHECK(query_int(*c, "SELECT count(*) FROM t") == writes * 250);
+}
+
 }  // namespace repay::store

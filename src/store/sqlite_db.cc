@@ -223,10 +223,13 @@ WriteTx::~WriteTx() {
   restore_sync();
 }
 
-Status Connection::checkpoint() {
-  int rc = sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  if (rc != SQLITE_OK && rc != SQLITE_BUSY) return error("checkpoint");
-  return ok_status();
+Result<Connection::Checkpointed> Connection::checkpoint() {
+  int log = 0;
+  int copied = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  if (rc == SQLITE_BUSY) return Checkpointed{1, 0};  // another checkpoint runs: not complete
+  if (rc != SQLITE_OK) return error("checkpoint");
+  return Checkpointed{log < 0 ? 0 : log, copied < 0 ? 0 : copied};
 }
 
 Status Connection::set_auto_checkpoint(bool automatic) {

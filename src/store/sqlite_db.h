@@ -83,7 +83,12 @@ class Connection {
   // A PASSIVE checkpoint of the WAL (copies what no reader still needs into the database file;
   // never waits for a lock). `automatic` false: this connection's own commits no longer
   // checkpoint (PRAGMA wal_autocheckpoint=0); true: SQLite's default, every 1,000 pages.
-  Status checkpoint();
+  struct Checkpointed {
+    int64_t log_frames = 0;     // frames in the WAL
+    int64_t copied_frames = 0;  // of which in the database file now (all of them: complete)
+    bool complete() const { return copied_frames == log_frames; }
+  };
+  Result<Checkpointed> checkpoint();
   Status set_auto_checkpoint(bool automatic);
   int64_t last_insert_rowid() const;
   // Inside a transaction (BEGIN ... not yet committed or rolled back).
