@@ -4,7 +4,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "simulator/scheduler.h"
 
@@ -75,6 +79,30 @@ TEST_CASE("scheduler: runs in due order, and everything at stop") {
   CHECK(first == 1);
   CHECK(second == 2);
   CHECK(never_due == 3);
+}
+
+TEST_CASE("scheduler: an entry due before the one it sleeps for wakes it; later ones wait their turn") {
+  Scheduler s;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> ran;
+  auto note = [&](std::string what) {
+    return [&, what] {
+      std::lock_guard lock(mu);
+      ran.push_back(what);
+      cv.notify_all();
+    };
+  };
+  s.after(std::chrono::hours(1), note("an hour"));  // the thread now sleeps for an hour
+  s.after(std::chrono::milliseconds(20), note("soon"));
+  s.after(std::chrono::milliseconds(40), note("later"));  // not first: no wake-up needed
+  s.after(std::chrono::milliseconds(30), note("between"));
+  {
+    std::unique_lock lock(mu);
+    CHECK(cv.wait_for(lock, std::chrono::seconds(30), [&] { return ran.size() == 3; }));
+  }
+  s.stop();
+  CHECK(ran == std::vector<std::string>{"soon", "between", "later", "an hour"});
 }
 
 }  // namespace repay::sim
