@@ -962,4 +962,55 @@ TEST_CASE("realtime channel notifications: a lost answer resolved by the bank's 
   CHECK(s.receiver.bad_signatures() == 0);
 }
 
+TEST_CASE("realtime channel notifications: a replayed notification is refused, nothing applied twice") {
+  RtStack s;
+  TestStack& ts = s.ts;
+  const std::string channel = app::Stack::kCollectChannel;
+  const std::string path = "/channel/notify/" + channel;
+  // A bank's notification of a DEBIT the processor never sent: acknowledged, matched to nothing.
+  const std::string body = wire::build_xml_message(
+      "ChannelNotify", {{"TxCode", "DEBIT"}, {"ReqSn", "RS-NOT-OURS-0001"}, {"Status", "SUCCESS"},
+                        {"RetCode", "0000"}, {"Amount", "1.00"}});
+  auto headers = [&](const std::string& nonce) {
+    wire::SignedHeaders h;
+    h.sender_id = channel;
+    h.timestamp = format_cst_timestamp(SystemClock().now());
+    h.nonce = nonce;
+    h.signature = wire::signature_of(app::Stack::secret_for(channel), h, "POST " + path, body);
+    return std::vector<std::pair<std::string, std::string>>{
+        {wire::kHeaderSender, h.sender_id},
+        {wire::kHeaderTimestamp, h.timestamp},
+        {wire::kHeaderNonce, h.nonce},
+        {wire::kHeaderSignature, h.signature}};
+  };
+  const auto first = headers("NotifyNonce0123456789abcdef01");
+  auto a = ts.client("CC01").raw_post(path, body, first);
+  REQUIRE(a.ok());
+  CHECK(a->http_status == 200);
+  CHECK(a->raw_body == "SUCCESS");
+  // The same request again, byte for byte: a replay.
+  auto again = ts.client("CC01").raw_post(path, body, first);
+  REQUIRE(again.ok());
+  CHECK(again->http_status == 401);
+  CHECK(again->raw_body == "nonce replayed");
+  // Five copies at once under a new nonce: exactly one is taken.
+  const auto second = headers("NotifyNonce0123456789abcdef02");
+  std::atomic<int> taken{0};
+  std::atomic<int> replays{0};
+  std::vector<std::thread> copies;
+  for (int i = 0; i < 5; ++i) {
+    copies.emplace_back([&] {
+      SystemClock clock;
+      centerclient::CenterClient c(s.client_options("CC01"), clock);  // one per thread
+      auto r = c.raw_post(path, body, second);
+      if (r.ok() && r->http_status == 200) ++taken;
+      if (r.ok() && r->http_status == 401) ++replays;
+    });
+  }
+  for (auto& t : copies) t.join();
+  CHECK(taken == 1);
+  CHECK(replays == 4);
+  CHECK(s.db("SELECT COUNT(*) FROM nonces WHERE sender = '" + channel + "'") == "2");
+}
+
 }  // namespace repay::e2e::rt
