@@ -11,6 +11,7 @@
 #include "console/password.h"
 #include "console/web.h"
 #include "store/review_sql.h"
+#include "support/temp_dir.h"
 
 namespace repay::console {
 namespace {
@@ -20,15 +21,7 @@ using namespace std::chrono_literals;
 const std::string kKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const Instant kT0 = from_unix_ms(1'700'000'000'000);
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/repay_console_test_XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
-};
+using testing::TempDir;
 
 crypto::FieldCipher make_cipher() {
   auto c = crypto::FieldCipher::from_hex_key(kKey);

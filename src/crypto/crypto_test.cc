@@ -15,6 +15,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/temp_dir.h"
+
 namespace repay::crypto {
 namespace {
 
@@ -27,15 +29,7 @@ FieldCipher cipher() {
 }
 
 // A fresh temporary directory, removed with its files at the end of the test.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/repay_crypto_test_XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-};
+using testing::TempDir;
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;

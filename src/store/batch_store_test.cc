@@ -20,6 +20,7 @@
 #include "core/codes.h"
 #include "core/validate.h"
 #include "store/sqlite_store.h"
+#include "support/temp_dir.h"
 
 namespace repay::store {
 namespace {
@@ -152,15 +153,7 @@ std::vector<std::string> split_fields(const std::string& line) {
 
 // --- the rig --------------------------------------------------------------------------------
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/repay_batch_store_test_XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
-};
+using testing::TempDir;
 
 crypto::FieldCipher make_cipher() {
   auto c = crypto::FieldCipher::from_hex_key(kKey);

@@ -15,19 +15,12 @@
 #include <doctest/doctest.h>
 
 #include "store/sqlite_store.h"
+#include "support/temp_dir.h"
 
 namespace repay::store {
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/repay_group_sync_test_XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
-};
+using testing::TempDir;
 
 std::unique_ptr<Connection> open_db(const std::string& path, Durability d = Durability::kPowerLoss) {
   auto c = Connection::open(path, d);

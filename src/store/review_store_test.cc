@@ -13,6 +13,7 @@
 #include <doctest/doctest.h>
 
 #include "core/codes.h"
+#include "support/temp_dir.h"
 
 namespace repay::store {
 namespace {
@@ -24,15 +25,7 @@ using settlement::ReviewPolicy;
 const std::string kKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const Instant kT0 = from_unix_ms(1'700'000'000'000);
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/repay_review_test_XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
-};
+using testing::TempDir;
 
 crypto::FieldCipher make_cipher() {
   auto c = crypto::FieldCipher::from_hex_key(kKey);

@@ -15,6 +15,7 @@
 #include "settlement/settle_file.h"
 #include "store/refund_proposal.h"
 #include "store/sqlite_store.h"
+#include "support/temp_dir.h"
 
 namespace repay::store {
 namespace {
@@ -28,14 +29,7 @@ Instant at(Date d, int h, int m, int s = 0) {
 }
 Date day(int d) { return Date(2026, 11, static_cast<unsigned short>(d)); }
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/repay_settlement_files_test_XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
+struct TempDir : testing::TempDir {
   std::string write(const std::string& name, const std::string& bytes) const {
     std::ofstream(path + "/" + name, std::ios::binary) << bytes;
     return path + "/" + name;

@@ -13,19 +13,12 @@
 
 #include "store/migrations.h"
 #include "store/sqlite_db.h"
+#include "support/temp_dir.h"
 
 namespace repay::store {
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/repay_recon_migration_test_XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
-};
+using testing::TempDir;
 
 std::string text(Connection& c, const std::string& sql) {
   auto s = c.prepare(sql);

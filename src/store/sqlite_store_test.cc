@@ -14,6 +14,7 @@
 #include <doctest/doctest.h>
 
 #include "store/migrations.h"
+#include "support/temp_dir.h"
 
 namespace repay::store {
 namespace {
@@ -45,15 +46,7 @@ crypto::FieldCipher make_cipher(const std::string& hex) {
 }
 
 // A fresh temporary directory, removed with its files at the end of the test.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/repay_store_test_XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
-};
+using testing::TempDir;
 
 std::unique_ptr<SqliteStore> open_store(const std::string& path, const crypto::FieldCipher& c) {
   auto s = SqliteStore::open(path, c);
