@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -65,6 +66,12 @@ struct HttpServer::Impl {
   std::mutex mu;  // start/stop
   bool started = false;
   bool stopped = false;
+
+  // at(): the timers not yet run, so that stop() can run them early. Each is touched only on an
+  // io thread (armed and cancelled through posts), the set only under timers_mu.
+  std::mutex timers_mu;
+  bool timers_open = false;  // from start() until stop() begins
+  std::unordered_set<std::shared_ptr<net::steady_timer>> timers;
 };
 
 void HttpServer::Impl::listen() {
@@ -123,6 +130,10 @@ void HttpServer::start() {
   if (state.options.tls) state.tls.emplace(load_tls(*state.options.tls));
   impl_->listen();
   impl_->started = true;
+  {
+    std::lock_guard timers_lock(impl_->timers_mu);
+    impl_->timers_open = true;
+  }
   // Keeps run() going while handlers hold requests and no socket operation is pending.
   impl_->work.emplace(state.ioc.get_executor());
   impl_->accept();
@@ -143,6 +154,29 @@ void HttpServer::start() {
 
 uint16_t HttpServer::port() const { return impl_->port; }
 
+void HttpServer::at(std::chrono::steady_clock::time_point when, std::function<void()> fn) {
+  // A strand of its own: the wait and stop()'s cancel never run at once, and in the order posted.
+  auto timer = std::make_shared<net::steady_timer>(net::make_strand(impl_->state->ioc), when);
+  std::unique_lock lock(impl_->timers_mu);
+  if (!impl_->timers_open) {
+    lock.unlock();
+    fn();  // stopping (or not started): now rather than never
+    return;
+  }
+  impl_->timers.insert(timer);
+  // Posted under the lock, so it is on the strand before any cancel stop() may post. Whether the
+  // timer expires or is cancelled, fn runs once, after the timer has left the set.
+  net::post(timer->get_executor(), [impl = impl_.get(), timer, fn = std::move(fn)]() mutable {
+    timer->async_wait([impl, timer, fn = std::move(fn)](boost::system::error_code) {
+      {
+        std::lock_guard lock(impl->timers_mu);
+        impl->timers.erase(timer);
+      }
+      fn();
+    });
+  });
+}
+
 void HttpServer::stop(std::chrono::milliseconds grace) {
   std::lock_guard lock(impl_->mu);
   if (!impl_->started || impl_->stopped) return;
@@ -154,6 +188,15 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
     impl->acceptor.close(ec);
     impl->retry_timer.cancel();
   });
+  // What at() holds runs now (its cancelled waits complete at once); the answers it sends are
+  // in-flight requests, which wait_idle() below lets finish.
+  {
+    std::lock_guard timers_lock(impl_->timers_mu);
+    impl_->timers_open = false;
+    for (const auto& timer : impl_->timers) {
+      net::post(timer->get_executor(), [timer] { timer->cancel(); });
+    }
+  }
   state.wait_idle(grace);
   // From here a late Respond is dropped; open connections are closed, and with the work guard
   // gone run() returns once their last operations have completed.

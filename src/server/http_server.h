@@ -21,6 +21,8 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   std::string remote_address;
+  // When the whole request had been read (the server's own queueing and processing come after).
+  std::chrono::steady_clock::time_point received{};
 
   // nullptr-free lookup by lower-case name; "" when absent.
   std::string header(const std::string& lower_name) const;
@@ -72,8 +74,13 @@ class HttpServer {
   // it cannot bind or the TLS files cannot be loaded.
   void start();
   uint16_t port() const;
-  // Stops accepting, answers new requests on open connections with unavailable_response, waits up
-  // to `grace` for handlers that have not responded, then closes everything and joins the threads.
+  // Runs fn on an io thread at `when` (at once when it has passed), or early — at once — when
+  // stop() begins, so that a delayed answer goes out rather than never; called before start()
+  // or once stop() began, runs fn at once on the calling thread. Thread-safe. For answers held back on purpose (the
+  // bank simulator's latency) without a thread of their own.
+  void at(std::chrono::steady_clock::time_point when, std::function<void()> fn);
+  // Stops accepting, runs what at() holds, answers new requests on open connections with
+  // unavailable_response, waits up to `grace` for handlers that have not responded, then closes everything and joins the threads.
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
 
  private:

@@ -245,6 +245,46 @@ TEST_CASE("stop: 503 for new requests, in-flight handlers answer within grace") 
   respond_later(text(200, "after stop: dropped, harmless"));
 }
 
+TEST_CASE("at(): a held answer leaves at its time, and at once when stop() begins") {
+  using Clock = std::chrono::steady_clock;
+  HttpServer* self = nullptr;
+  std::atomic<int64_t> received_ns{0};
+  auto server = started({}, [&](HttpRequest&& r, Respond respond) {
+    received_ns = r.received.time_since_epoch().count();
+    auto hold = std::chrono::milliseconds(r.path() == "/long" ? 60000 : 150);
+    self->at(r.received + hold, [respond, path = r.path()] { respond(text(200, "held " + path)); });
+  });
+  self = server.get();
+
+  TestClient c(server->port());
+  const auto sent = Clock::now();
+  auto held = c.request(request_text("GET", "/short"));
+  const auto answered = Clock::now();
+  CHECK(held.body() == "held /short");
+  // `received` is stamped when the request has been read: between the send and the answer.
+  CHECK(received_ns.load() >= sent.time_since_epoch().count());
+  CHECK(received_ns.load() <= answered.time_since_epoch().count());
+  CHECK(answered - sent >= std::chrono::milliseconds(150));
+
+  TestClient waiting(server->port());
+  waiting.send(request_text("GET", "/long"));
+  while (received_ns.load() < answered.time_since_epoch().count()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const auto stop_began = Clock::now();
+  auto stopping = std::async(std::launch::async, [&] { server->stop(std::chrono::seconds(30)); });
+  auto early = waiting.read();
+  REQUIRE(early);
+  CHECK(early->body() == "held /long");
+  CHECK(Clock::now() - stop_began < std::chrono::seconds(10));  // not the 60 s it was held for
+  stopping.get();
+
+  // Once stopped, at() runs its function at once, on the caller's thread.
+  bool ran = false;
+  server->at(Clock::now() + std::chrono::hours(1), [&] { ran = true; });
+  CHECK(ran);
+}
+
 TEST_CASE("stop gives up on a handler that never answers after the grace") {
   std::promise<Respond> held;
   auto server = started({}, [&](HttpRequest&&, Respond respond) { held.set_value(respond); });

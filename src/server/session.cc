@@ -58,6 +58,7 @@ HttpRequest to_request(http::request<http::string_body>&& m, const std::string& 
   }
   r.body = std::move(m.body());
   r.remote_address = remote;
+  r.received = std::chrono::steady_clock::now();
   return r;
 }
 

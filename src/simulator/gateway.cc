@@ -102,13 +102,17 @@ void BankService::gateway(Channel& ch, Request&& req, server::Respond respond) {
     f = faults_;
   }
   GatewayRoll roll = dice_.roll_gateway(f);
-  // Answers after the drawn latency, on the scheduler thread; then runs `then`.
-  auto deliver = [this, respond, delay = roll.delay_ms](Response r, std::function<void()> then) {
+  // Answers `delay_ms` after the request arrived (a bank's answer time includes its own work),
+  // on an io thread through the server's timers; then runs `then`.
+  const auto due = (req.received == std::chrono::steady_clock::time_point{} ? std::chrono::steady_clock::now()
+                                                                             : req.received) +
+                   std::chrono::milliseconds(roll.delay_ms);
+  auto deliver = [this, respond, due](Response r, std::function<void()> then) {
     auto send = [respond, r = std::move(r), then = std::move(then)]() mutable {
       respond(std::move(r));
       if (then) then();
     };
-    if (delay > 0) scheduler_.after(std::chrono::milliseconds(delay), std::move(send));
+    if (due > std::chrono::steady_clock::now()) server_->at(due, std::move(send));
     else send();
   };
   auto log_line = [&](const std::string& ret) {

@@ -1,5 +1,5 @@
-// Runs functions at a later time on one thread of its own, so delayed answers and late results
-// never sleep in an io thread. Thread-safe.
+// Runs functions at a later time on one thread of its own, so late results never sleep in an io
+// thread. (Delayed answers use the HTTP server's timers: HttpServer::at.) Thread-safe.
 #pragma once
 
 #include <chrono>

@@ -84,9 +84,9 @@ void BankService::start() {
 uint16_t BankService::port() const { return server_ ? server_->port() : 0; }  // 0 once stopped
 
 void BankService::stop() {
-  scheduler_.stop();  // delayed answers go out now
+  scheduler_.stop();  // late results are settled now
   if (server_) {
-    server_->stop();
+    server_->stop();  // delayed answers go out now
     server_.reset();
   }
   notifier_.stop();

@@ -1,7 +1,7 @@
 // The HTTP adapter around the pure Bank: one listener hosting several channels
 // (POST /<channelId>/gateway, GET /<channelId>/statement?date=yyyyMMdd, signed per common.md),
-// the unsigned test endpoints under /sim/, the fault dice, delayed answers on a scheduler thread
-// and notifications on a notifier thread. One mutex around the Bank. docs/simulator.md has it all.
+// the unsigned test endpoints under /sim/, the fault dice, delayed answers on the server's own
+// timers (io threads), late results on a scheduler thread and notifications on a notifier thread. One mutex around the Bank. docs/simulator.md has it all.
 #pragma once
 
 #include <atomic>
