@@ -7,6 +7,7 @@
 //   repay_bench_pipeline [--items 1000000] [--latency-ms 50] [--max-inflight 500]
 //                        [--max-tps 100000] [--alone 200000] [--dir /tmp/repay-bench-pipeline]
 //                        [--banksim PATH] [--sim-threads 2]
+#include <array>
 #include <atomic>
 #include <fstream>
 #include <sstream>
@@ -33,11 +34,37 @@ class ClientPort final : public ChannelPort {
  public:
   explicit ClientPort(channel::ChannelClient& c) : c_(c) {}
   void submit(channel::ChannelCall call, std::function<void(channel::ChannelResult)> done) override {
-    c_.submit(std::move(call), std::move(done));
+    c_.submit(std::move(call), [this, done = std::move(done)](channel::ChannelResult r) {
+      // Round trips as the client measured them (send to answer), in 1 ms bins.
+      size_t bin = std::min<size_t>(static_cast<size_t>(r.elapsed.count()), kBins - 1);
+      bins_[bin].fetch_add(1, std::memory_order_relaxed);
+      done(std::move(r));
+    });
+  }
+  // The p-th percentile (0..100) of the round trips so far, in ms.
+  int64_t percentile(double p) const {
+    int64_t total = 0;
+    for (const auto& b : bins_) total += b.load();
+    int64_t want = static_cast<int64_t>(p / 100.0 * static_cast<double>(total)), seen = 0;
+    for (size_t i = 0; i < kBins; ++i) {
+      seen += bins_[i].load();
+      if (seen > want) return static_cast<int64_t>(i);
+    }
+    return static_cast<int64_t>(kBins - 1);
+  }
+  double mean() const {
+    double total = 0, sum = 0;
+    for (size_t i = 0; i < kBins; ++i) {
+      total += static_cast<double>(bins_[i].load());
+      sum += static_cast<double>(bins_[i].load()) * (static_cast<double>(i) + 0.5);
+    }
+    return total > 0 ? sum / total : 0;
   }
 
  private:
+  static constexpr size_t kBins = 2000;
   channel::ChannelClient& c_;
+  std::array<std::atomic<int64_t>, kBins> bins_{};
 };
 
 struct Sim {
@@ -238,17 +265,32 @@ int main(int argc, char** argv) {
   auto next_check = t0;
   double t10 = 0, t90 = 0;
   int64_t left = n;
+  long rounds = 0;
+  long samples = 0;
+  double inflight_sum = 0, queued_sum = 0;
+  int queued_min = 1 << 30;
   while (left > 0) {
+    ++rounds;
     if (jobs.pump() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     auto now = std::chrono::steady_clock::now();
     if (now < next_check) continue;
     next_check = now + std::chrono::milliseconds(500);
     left = open_items(watch);
+    const auto st = client.stats(kChannel);
+    ++samples;
+    inflight_sum += st.inflight;
+    queued_sum += st.queued_batch;
+    queued_min = std::min(queued_min, st.queued_batch);
     const double t = seconds_since(t0);
     if (t10 == 0 && left <= n * 9 / 10) t10 = t;
     if (t90 == 0 && left <= n / 10) t90 = t;
   }
   const double secs = seconds_since(t0);
+  std::printf("round trip ms: mean %.1f, p50 %lld, p90 %lld, p99 %lld\n", port.mean(),
+              static_cast<long long>(port.percentile(50)), static_cast<long long>(port.percentile(90)),
+              static_cast<long long>(port.percentile(99)));
+  std::printf("pump rounds %ld (%.0f/s); in flight avg %.0f, queued avg %.0f min %d\n", rounds, rounds / secs,
+              inflight_sum / samples, queued_sum / samples, queued_min);
   const double sim_cpu = cpu_seconds(s.process.pid()) - sim0, our_cpu = cpu_seconds() - cpu0;
   sqlite3_close(watch);
   client.stop();
