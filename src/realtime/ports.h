@@ -170,6 +170,9 @@ class RealtimeStore {
     write();
     then(true);
   }
+  // True when write_then() only queues `write` for another thread (group commit), so a thread
+  // that must never wait on the database (the channel client's) may call it.
+  virtual bool write_then_queues() const { return false; }
   // A fresh ReqSn for a QUERY of our own (unique per channel across all TxCodes).
   virtual Result<std::string> fresh_req_sn() = 0;
   // Which real-time transaction a ReqSn of a channel belongs to: {"REPAY"|"REFUND", key}.

@@ -61,7 +61,7 @@ Instant RealtimeService::retry_time(const batch::BankFact& f, int query_count) c
 }
 
 void RealtimeService::repay(const RealtimeCenter& center, const Fields& fields, Reply reply) {
-  // Off the HTTP thread: the claim waits for the write lock and for its sync.
+  // Off the HTTP thread: the agreement is read from a pooled connection, which may have to wait.
   post_([this, center, fields, reply = std::move(reply)]() mutable {
     repay_now(center, fields, std::move(reply));
   });
@@ -182,26 +182,30 @@ void RealtimeService::send_repay(const RealtimeCenter& center, const RepaymentVi
   post_after_(center.timeout, [this, once, shared_reply, txn_no] {
     if (once->take()) answer_later_repay(txn_no, *shared_reply);
   });
-  channels_.submit(std::move(call), [this, once, shared_reply, txn_no](channel::ChannelResult r) {
-    post_([this, once, shared_reply, txn_no, r = std::move(r)] {
-      batch::BankFact f = money_fact(r);
-      auto after = std::make_shared<std::optional<Result<RepaymentView>>>();
-      store_.write_then(
-          [this, after, txn_no, f] {
-            *after = store_.apply_repayment_fact(txn_no, f, retry_time(f, 0), clock_.now(), "api:repay");
-          },
-          [once, shared_reply, txn_no, after](bool durable) {
-            // Not durable (perhaps not even written): the timeout answers PROCESSING
-            // (answer_processing syncs by itself) and recovery queries it.
-            if (!durable || !*after) return;
-            const Result<RepaymentView>& a = **after;
-            if (!a) {
-              log::error("realtime.apply_failed", {{"txnNo", txn_no}, {"error", a.error().to_string()}});
-              return;  // the timeout answers PROCESSING; recovery queries it
-            }
-            if (is_final(a->state) && once->take()) (*shared_reply)(repay_answer(*a));
-          });
-    });
+  auto apply = [this, once, shared_reply, txn_no](const channel::ChannelResult& r) {
+    batch::BankFact f = money_fact(r);
+    auto after = std::make_shared<std::optional<Result<RepaymentView>>>();
+    store_.write_then(
+        [this, after, txn_no, f] {
+          *after = store_.apply_repayment_fact(txn_no, f, retry_time(f, 0), clock_.now(), "api:repay");
+        },
+        [once, shared_reply, txn_no, after](bool durable) {
+          // Not durable (perhaps not even written): the timeout answers PROCESSING
+          // (answer_processing syncs by itself) and recovery queries it.
+          if (!durable || !*after) return;
+          const Result<RepaymentView>& a = **after;
+          if (!a) {
+            log::error("realtime.apply_failed", {{"txnNo", txn_no}, {"error", a.error().to_string()}});
+            return;  // the timeout answers PROCESSING; recovery queries it
+          }
+          if (is_final(a->state) && once->take()) (*shared_reply)(repay_answer(*a));
+        });
+  };
+  channels_.submit(std::move(call), [this, apply](channel::ChannelResult r) {
+    // Straight from the channel client's thread to the writer when write_then only queues (one
+    // hand-off less per repayment); through a worker when it would write on this thread.
+    if (store_.write_then_queues()) return apply(r);
+    post_([apply, r = std::move(r)] { apply(r); });
   });
 }
 

@@ -136,6 +136,7 @@ class SqliteStore final : public signing::SigningStore,
   Result<std::string> fresh_req_sn() override;
   // Group commit when enabled (enable_group_commit), else as the port's default.
   void write_then(const std::function<void()>& write, std::function<void(bool)> then) override;
+  bool write_then_queues() const override { return group_ != nullptr; }
   Result<std::optional<std::pair<std::string, std::string>>> realtime_by_req_sn(
       const std::string& channel, const std::string& req_sn) override;
 
