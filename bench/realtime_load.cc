@@ -46,15 +46,30 @@ constexpr const char* kCenter = "CC01";
 
 struct PhaseStats {
   std::vector<double> latency_ms;           // every answered request
+  std::vector<int64_t> second;              // for each of them: the second of the phase it was sent in
   std::map<std::string, int64_t> outcomes;  // "HTTP 200 SUCCESS 0000" -> count
   int64_t errors = 0;                       // anything but a signed success
   double last_answer_ms = 0;                // after the phase started
-  void add(const std::string& outcome, bool ok, const HttpResult& r) {
+  void add(const std::string& outcome, bool ok, const HttpResult& r, int64_t sent_second = 0) {
     ++outcomes[outcome];
     if (!ok) ++errors;
-    if (r.status != 0) latency_ms.push_back(r.latency_ms);
+    if (r.status != 0) {
+      latency_ms.push_back(r.latency_ms);
+      second.push_back(sent_second);
+    }
   }
 };
+
+double percentile(std::vector<double> v, double p);
+
+// The client's p99 for each second of the phase: whether a tail is spread or a few bad seconds.
+void print_by_second(const PhaseStats& s) {
+  std::map<int64_t, std::vector<double>> by;
+  for (size_t i = 0; i < s.latency_ms.size(); ++i) by[s.second[i]].push_back(s.latency_ms[i]);
+  std::printf("  client p99 by second sent:");
+  for (const auto& [sec, v] : by) std::printf(" %.0f", percentile(v, 99));
+  std::printf(" ms\n");
+}
 
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -338,6 +353,7 @@ int main(int argc, char** argv) {
     ep.secrets = {app::Stack::secret_for(ep.channel_id)};
     const int64_t count = static_cast<int64_t>(rate) * seconds;
     int64_t sent = 0, pending = 0;
+    const auto t0 = SteadyClock::now();
     OpenLoop::start(ioc, rate, count, [&](int64_t i, SteadyClock::time_point at) {
       const auto& e = *holders[static_cast<size_t>(i) % holders.size()].entry;
       channel::ChannelCall call;
@@ -349,7 +365,7 @@ int main(int argc, char** argv) {
       auto req = channel::build_gateway_request(ep, call, kClock);
       ++sent;
       ++pending;
-      sim.post(req.target.substr(5), header_lines(req.headers), req.body, at, [&](HttpResult&& r) {
+      sim.post(req.target.substr(5), header_lines(req.headers), req.body, at, [&, at](HttpResult&& r) {
         --pending;
         std::map<std::string, std::string> h = {{"x-sender-id", r.sender}, {"x-timestamp", r.timestamp},
                                                 {"x-nonce", r.nonce}, {"x-signature", r.signature}};
@@ -358,7 +374,8 @@ int main(int argc, char** argv) {
         bool signed_ok = r.status != 0 && channel::check_answer_signature(ep, h, r.body, kClock).empty();
         std::string key = r.status ? "HTTP " + std::to_string(r.status) + " RetCode " + code : r.error;
         if (r.status && !signed_ok) key += " (bad signature)";
-        sim_stats.add(key, r.status == 200 && code == "0000" && signed_ok, r);
+        sim_stats.add(key, r.status == 200 && code == "0000" && signed_ok, r,
+                      std::chrono::duration_cast<std::chrono::seconds>(at - t0).count());
       });
     });
     if (!drain(ioc, sent, count, pending, std::chrono::seconds(seconds + 60))) die("simulator phase did not end");
@@ -376,7 +393,7 @@ int main(int argc, char** argv) {
       center.call("repay",
                   {{"ReqNo", prefix + std::to_string(i)}, {"AgreementNo", h.agreement_no},
                    {"CreditCardNo", h.entry->credit_card}, {"Amount", std::to_string(amount)}},
-                  at, [&](const HttpResult& res, const auto& f, bool signed_ok) {
+                  at, [&, at](const HttpResult& res, const auto& f, bool signed_ok) {
                     --pending;
                     auto get = [&](const char* k) { auto it = f.find(k); return it == f.end() ? std::string("-") : it->second; };
                     std::string key = res.status ? "HTTP " + std::to_string(res.status) + " " + get("Status") +
@@ -384,7 +401,8 @@ int main(int argc, char** argv) {
                                                  : res.error;
                     if (res.status && !signed_ok) key += " (bad signature)";
                     stats.add(key, res.status == 200 && signed_ok && get("Status") == "SUCCESS" &&
-                                       get("RespCode") == "0000", res);
+                                       get("RespCode") == "0000", res,
+                              std::chrono::duration_cast<std::chrono::seconds>(at - t0).count());
                     stats.last_answer_ms = seconds_since(t0) * 1000;
                   });
     });
@@ -437,6 +455,7 @@ int main(int argc, char** argv) {
   std::printf("\nanswer time (from the scheduled send to the end of the answer):\n");
   print_latency("simulator alone", sim_stats.latency_ms);
   print_latency("client via processor", rate_stats.latency_ms);
+  print_by_second(sim_stats);
   std::printf("  %-26s         p50 %8.2f  p90 %8.2f  p99 %8.2f  p99.9 %8.2f\n", "processor added",
               percentile(rate_stats.latency_ms, 50) - percentile(sim_stats.latency_ms, 50),
               percentile(rate_stats.latency_ms, 90) - percentile(sim_stats.latency_ms, 90),
@@ -446,6 +465,7 @@ int main(int argc, char** argv) {
               percentile(rate_stats.latency_ms, 50) - static_cast<double>(latency_ms),
               percentile(rate_stats.latency_ms, 99) - static_cast<double>(latency_ms),
               static_cast<long long>(latency_ms));
+  print_by_second(rate_stats);
   std::printf("  in flight at most %lld (client connections %lld; processor→simulator connections %d)\n",
               static_cast<long long>(rate_inflight), static_cast<long long>(rate_conns), rate_sim_conns);
 
