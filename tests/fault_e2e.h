@@ -117,6 +117,7 @@ struct Repayment {
   long long amount = 0;
   std::string answered;  // Status of the first answer: SUCCESS, FAILED, PROCESSING, or "" (no answer)
   std::string note;      // the first answer as shown by rt::show (for the test's output)
+  double seconds = 0;    // from the request sent to its answer (or the client giving up)
 };
 
 // Every repayment ends final and the same for the store, the bank, `query` and the notifications:

@@ -112,7 +112,8 @@ void CenterApi::handle(server::HttpRequest&& req, server::Respond respond) {
     return respond(answer(center, 401, ApiAnswer::of(codes::kSignatureRejected,
                                                      std::string(wire::to_string(check)))));
   }
-  auto fresh = nonces_.remember_nonce(sender, h.nonce, clock_.now(), wire::kNonceMemorySeconds);
+  auto fresh = nonces_.remember_nonce(sender, h.nonce, clock_.now(), wire::kNonceMemorySeconds,
+                                      center->answer_within / 3);
   if (!fresh) {
     log::error("api.nonce_store_failed", {{"error", fresh.error().to_string()}});
     return respond(answer(center, 503, ApiAnswer::of(codes::kSystemError, "system error")));

@@ -25,6 +25,9 @@ struct CenterEntry {
   bool active = true;
   std::vector<std::string> secrets;  // [current, next?]: answers are signed with [0]
   int max_requests_per_second = 500;
+  // realtime_timeout: every answer is owed within it (center-api.md), so the replay check waits
+  // for a busy database at most a third of it.
+  std::chrono::milliseconds answer_within{10000};
   signing::SigningCenter signing;
 };
 

@@ -144,7 +144,8 @@ struct Processor::Impl {
       r.body = n.error().message;
       return respond(std::move(r));
     }
-    auto fresh = store->remember_nonce(channel_id, n->nonce, clock.now(), 600);
+    // The bank retries an unacknowledged notification: a busy database may answer 503.
+    auto fresh = store->remember_nonce(channel_id, n->nonce, clock.now(), 600, std::chrono::seconds(5));
     if (!fresh || !*fresh) {
       r.status = fresh ? 401 : 503;
       r.body = fresh ? "nonce replayed" : "store unavailable";
@@ -236,6 +237,7 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
     e.active = c.active;
     e.secrets = *secrets;
     e.max_requests_per_second = c.max_requests_per_second;
+    e.answer_within = std::chrono::duration_cast<std::chrono::milliseconds>(c.realtime_timeout);
     e.signing = signing::SigningCenter{id, c.luhn_check, c.collect_channel, c.quick_channel};
     centers.push_back(std::move(e));
   }

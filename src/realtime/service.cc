@@ -105,17 +105,37 @@ void RealtimeService::repay_now(const RealtimeCenter& center, const Fields& fiel
       n.fee_rule = rule.to_string();
     }
   }
-  // The claim (its ReqSn) is on disk before the DEBIT goes out or anyone is answered.
+  // The claim (its ReqSn) is on disk before the DEBIT goes out or anyone is answered. It waits
+  // for the writer at most a third of the card center's realtime_timeout (another process may
+  // hold the write lock; the replay check may have taken another third): then the card center
+  // is told 9999 (retry later) and the claim, should the writer reach it afterwards, stores
+  // nothing — one or the other, never both.
+  enum : int { kWaiting, kClaiming, kGaveUp };
+  auto stage = std::make_shared<std::atomic<int>>(kWaiting);
+  auto shared_reply = std::make_shared<Reply>(std::move(reply));
+  post_after_(center.timeout / 3, [stage, shared_reply] {
+    int waiting = kWaiting;
+    if (stage->compare_exchange_strong(waiting, kGaveUp)) (*shared_reply)(system_error());
+  });
   auto claim = std::make_shared<std::optional<Result<RepayClaim>>>();
   store_.write_then(
-      [this, claim, n = std::move(n)] { *claim = store_.claim_repayment(n, clock_.now(), options_.node); },
+      [this, claim, stage, n = std::move(n)] {
+        int waiting = kWaiting;
+        if (!stage->compare_exchange_strong(waiting, kClaiming)) return;  // answered 9999 already
+        *claim = store_.claim_repayment(n, clock_.now(), options_.node);
+      },
       // On the syncing thread: what follows only queues (the DEBIT, a timer, the answer) or
       // posts (the one path that writes).
-      [this, center, claim, reply = std::move(reply)](bool durable) mutable {
+      [this, center, claim, stage, shared_reply](bool durable) mutable {
+        if (stage->load() != kClaiming) {  // gave up before the claim ran (or it never ran)
+          int waiting = kWaiting;
+          if (stage->compare_exchange_strong(waiting, kGaveUp)) (*shared_reply)(system_error());
+          return;
+        }
         // Not durable, or the write threw before storing its result: nothing is sent; a retry
         // finds what was stored, if anything.
-        if (!durable || !*claim) return reply(system_error());
-        claimed_repay(center, std::move(**claim), std::move(reply));
+        if (!durable || !*claim) return (*shared_reply)(system_error());
+        claimed_repay(center, std::move(**claim), std::move(*shared_reply));
       });
 }
 

@@ -128,16 +128,20 @@ void GroupSync::write_then(std::function<void()> write, std::function<void(bool)
   writer_cv_.notify_one();
 }
 
-bool GroupSync::write_committed(std::function<void()> write) {
+std::optional<bool> GroupSync::write_committed(std::function<void()> write,
+                                               std::chrono::milliseconds max_wait) {
   if (!writer_) return false;
-  std::promise<bool> committed;
+  // Shared: the writer may tell it after this caller stopped waiting.
+  auto committed = std::make_shared<std::promise<bool>>();
+  auto told = committed->get_future();
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (writer_gone_) return false;
-    queued_.push_back({std::move(write), [&committed](bool ok) { committed.set_value(ok); }, true});
+    queued_.push_back({std::move(write), [committed](bool ok) { committed->set_value(ok); }, true});
   }
   writer_cv_.notify_one();
-  return committed.get_future().get();
+  if (told.wait_for(max_wait) != std::future_status::ready) return std::nullopt;
+  return told.get();
 }
 
 void GroupSync::writes() {

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,11 +47,13 @@ class GroupSync {
   // nothing. `write` must capture what it uses by value and never wait for another write.
   void write_then(std::function<void()> write, std::function<void(bool durable)> then);
   // Runs `write` on the writer thread in its next batch and returns once that batch committed
-  // (not synced): true when committed. For small writes that need no sync of their own (a
-  // nonce) from threads that would otherwise compete with the writer for SQLite's write lock —
-  // a busy-waiting thread rarely finds the lock free between two batches. Never call it from a
-  // write (the writer would wait for itself).
-  bool write_committed(std::function<void()> write);
+  // (not synced): true when committed, false when it could not be, nullopt when `max_wait`
+  // passed first (the database busy: another process holding the write lock) — `write` may then
+  // still run later, so it must own what it touches. For small writes that need no sync of their
+  // own (a nonce) from threads that would otherwise compete with the writer for SQLite's write
+  // lock — a busy-waiting thread rarely finds the lock free between two batches. Never call it
+  // from a write (the writer would wait for itself).
+  std::optional<bool> write_committed(std::function<void()> write, std::chrono::milliseconds max_wait);
   // Syncs done so far (one per group of waiters); write batches committed so far.
   int64_t syncs() const;
   int64_t batches() const;

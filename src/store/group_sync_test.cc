@@ -353,18 +353,50 @@ TEST_CASE("write batching: write_committed returns once committed; nonces go thr
   }
   REQUIRE(store->enable_group_commit().ok());
   const int64_t before = store->group_sync()->batches();
-  CHECK(store->group_sync()->write_committed([&store] { store_row(*store, 7); }));
+  CHECK(store->group_sync()->write_committed([&store] { store_row(*store, 7); }, std::chrono::seconds(30)) ==
+        std::optional<bool>(true));
   auto reader = open_db(path);
   CHECK(query_int(*reader, "SELECT count(*) FROM t WHERE v = 7") == 1);
   const Instant now = std::chrono::system_clock::now();
-  auto first = store->remember_nonce("CC01", "n-1", now, 600);
+  auto first = store->remember_nonce("CC01", "n-1", now, 600, std::chrono::seconds(5));
   REQUIRE(first.ok());
   CHECK(*first);
-  auto again = store->remember_nonce("CC01", "n-1", now, 600);
+  auto again = store->remember_nonce("CC01", "n-1", now, 600, std::chrono::seconds(5));
   REQUIRE(again.ok());
   CHECK_FALSE(*again);  // a replay
   CHECK(store->group_sync()->batches() >= before + 3);  // each went through the writer
   CHECK(query_int(*reader, "SELECT count(*) FROM nonces WHERE nonce = 'n-1'") == 1);
+  store->stop_group_commit();
+}
+
+TEST_CASE("write batching: a nonce waits for the writer a bounded time while another process holds the lock") {
+  TempDir dir;
+  const std::string path = dir.path + "/repay.db";
+  auto store = open_store(path);
+  REQUIRE(store->enable_group_commit().ok());
+  const Instant now = std::chrono::system_clock::now();
+  constexpr std::chrono::milliseconds kWait{1500};
+  REQUIRE(store->remember_nonce("CC01", "before", now, 600, kWait).ok());
+
+  auto other = open_db(path);  // another process's connection, holding the write lock
+  REQUIRE(other->exec("BEGIN IMMEDIATE").ok());
+  const auto asked = std::chrono::steady_clock::now();
+  auto busy = store->remember_nonce("CC01", "while-locked", now, 600, kWait);
+  const auto waited = std::chrono::steady_clock::now() - asked;
+  REQUIRE_FALSE(busy.ok());
+  CHECK(busy.error().code == "BUSY");
+  // Its bound, not the writer's 10 s of retries: the card center is answered in time.
+  CHECK(waited >= kWait);
+  CHECK(waited < kWait + std::chrono::seconds(2));
+  REQUIRE(other->exec("ROLLBACK").ok());
+
+  // The writer goes on once the lock is free: a new nonce is taken, a replay still refused.
+  auto after = store->remember_nonce("CC01", "after", now, 600, kWait);
+  REQUIRE(after.ok());
+  CHECK(*after);
+  auto again = store->remember_nonce("CC01", "before", now, 600, kWait);
+  REQUIRE(again.ok());
+  CHECK_FALSE(*again);
   store->stop_group_commit();
 }
 

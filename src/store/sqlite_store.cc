@@ -86,17 +86,29 @@ Result<std::vector<AuditRow>> SqliteStore::audit_of(const std::string& entity,
 }
 
 Result<bool> SqliteStore::remember_nonce(const std::string& sender, const std::string& nonce,
-                                         Instant now, int memory_seconds) {
+                                         Instant now, int memory_seconds,
+                                         std::chrono::milliseconds max_wait) {
   // One statement: a new nonce inserts; a nonce seen longer ago than the window is taken anew;
   // a nonce seen within the window changes nothing — a replay.
   if (group_ && !BatchScope::lent(pool_.get())) {
     // Group commit: written by the writer thread in its next batch, so that this thread (an HTTP
     // one) does not compete with the writer for the write lock; no sync of its own (below).
-    std::optional<Result<bool>> fresh;
-    const bool committed = group_->write_committed(
-        [&] { fresh = remember_nonce(sender, nonce, now, memory_seconds); });
-    if (!committed || !fresh) return make_error("DB", "nonce not stored");
-    return *fresh;
+    // Bounded: while another process holds the write lock the writer waits up to 10 s per batch,
+    // and a card center is owed an answer within its realtime_timeout (center-api.md). After
+    // max_wait the caller answers 9999 (system error, retry later) and nothing else of the
+    // request runs; the nonce may still be stored later (harmless: the request did nothing).
+    auto fresh = std::make_shared<std::optional<Result<bool>>>();
+    const auto committed = group_->write_committed(
+        [this, fresh, sender, nonce, now, memory_seconds, max_wait] {
+          *fresh = remember_nonce(sender, nonce, now, memory_seconds, max_wait);
+        },
+        max_wait);
+    if (!committed) {
+      return make_error("BUSY", "nonce not stored within " + std::to_string(max_wait.count()) +
+                                    " ms: the database is busy");
+    }
+    if (!*committed || !*fresh) return make_error("DB", "nonce not stored");
+    return **fresh;
   }
   auto c = pool_->acquire();
   // No fsync of its own (docs/performance.md, Real time): in WAL mode a later FULL commit syncs

@@ -56,7 +56,7 @@ class SqliteStore final : public signing::SigningStore,
 
   // NonceStore
   Result<bool> remember_nonce(const std::string& sender, const std::string& nonce, Instant now,
-                              int memory_seconds) override;
+                              int memory_seconds, std::chrono::milliseconds max_wait) override;
   Status purge_nonces(Instant now, int memory_seconds) override;
 
   // AuditLog

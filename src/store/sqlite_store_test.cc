@@ -201,7 +201,7 @@ TEST_CASE("nonces: replays within the window are refused, the window and the sen
   Db db;
   auto& s = *db.store;
   auto remember = [&](const std::string& sender, const std::string& nonce, Instant at) {
-    auto r = s.remember_nonce(sender, nonce, at, 600);
+    auto r = s.remember_nonce(sender, nonce, at, 600, std::chrono::seconds(5));
     REQUIRE(r.ok());
     return *r;
   };
