@@ -91,6 +91,11 @@ int cmd_demo(const Args& args) {
   // The quick-pay channel is throttled so that CC02's batch cannot all be sent in time.
   opt.quick_channel_extra = "max_tps = 4";
   opt.channel_extra = "request_timeout = 2s";
+  // The demo settles today's repayments against today's statements; with the simulated bank's
+  // 23:00 CST cutover, a demo run from 15:00 to 16:00 UTC would find them on tomorrow's instead
+  // (as the settlement tests did). A real bank's cutover is the reconciliation's matter of the
+  // next day, not the demo's.
+  opt.banksim_args = {"--cutover-hour", "24"};
   opt.repay_bin = self_dir() + "/repay";
   opt.banksim_bin = self_dir() + "/repay-banksim";
   opt.seed = seed;
