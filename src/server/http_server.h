@@ -76,11 +76,12 @@ class HttpServer {
   uint16_t port() const;
   // Runs fn on an io thread at `when` (at once when it has passed), or early — at once — when
   // stop() begins, so that a delayed answer goes out rather than never; called before start()
-  // or once stop() began, runs fn at once on the calling thread. Thread-safe. For answers held back on purpose (the
-  // bank simulator's latency) without a thread of their own.
+  // or once stop() began, runs fn at once on the calling thread. Thread-safe. For answers held
+  // back on purpose (the bank simulator's latency) without a thread of their own.
   void at(std::chrono::steady_clock::time_point when, std::function<void()> fn);
   // Stops accepting, runs what at() holds, answers new requests on open connections with
-  // unavailable_response, waits up to `grace` for handlers that have not responded, then closes everything and joins the threads.
+  // unavailable_response, waits up to `grace` for handlers that have not responded, then closes
+  // everything and joins the threads.
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
 
  private:

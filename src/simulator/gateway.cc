@@ -103,10 +103,9 @@ void BankService::gateway(Channel& ch, Request&& req, server::Respond respond) {
   }
   GatewayRoll roll = dice_.roll_gateway(f);
   // Answers `delay_ms` after the request arrived (a bank's answer time includes its own work),
-  // on an io thread through the server's timers; then runs `then`.
-  const auto due = (req.received == std::chrono::steady_clock::time_point{} ? std::chrono::steady_clock::now()
-                                                                             : req.received) +
-                   std::chrono::milliseconds(roll.delay_ms);
+  // on an io thread through the server's timers; then runs `then`. (`received` is stamped by the
+  // server for every request it reads.)
+  const auto due = req.received + std::chrono::milliseconds(roll.delay_ms);
   auto deliver = [this, respond, due](Response r, std::function<void()> then) {
     auto send = [respond, r = std::move(r), then = std::move(then)]() mutable {
       respond(std::move(r));
