@@ -35,6 +35,7 @@ struct HttpResult {
   std::string body;
   std::string sender, timestamp, nonce, signature;  // the answer's signature headers
   double latency_ms = 0;     // from the request's scheduled time to the end of the answer
+  SteadyClock::time_point scheduled{};
 };
 
 class HttpLoad {
@@ -128,6 +129,7 @@ class HttpLoad {
   void finish(const std::shared_ptr<Conn>& c, std::string error) {
     HttpResult r;
     r.latency_ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - c->scheduled).count();
+    r.scheduled = c->scheduled;
     r.error = std::move(error);
     if (r.error.empty()) {
       r.status = static_cast<int>(c->res.result_int());

@@ -47,6 +47,7 @@ constexpr const char* kCenter = "CC01";
 struct PhaseStats {
   std::vector<double> latency_ms;           // every answered request
   std::vector<int64_t> second;              // for each of them: the second of the phase it was sent in
+  std::vector<SteadyClock::time_point> sent;  // for each of them: when it was scheduled
   std::map<std::string, int64_t> outcomes;  // "HTTP 200 SUCCESS 0000" -> count
   int64_t errors = 0;                       // anything but a signed success
   double last_answer_ms = 0;                // after the phase started
@@ -56,6 +57,7 @@ struct PhaseStats {
     if (r.status != 0) {
       latency_ms.push_back(r.latency_ms);
       second.push_back(sent_second);
+      sent.push_back(r.scheduled);
     }
   }
 };
@@ -69,6 +71,26 @@ void print_by_second(const PhaseStats& s) {
   std::printf("  client p99 by second sent:");
   for (const auto& [sec, v] : by) std::printf(" %.0f", percentile(v, 99));
   std::printf(" ms\n");
+}
+
+// The 100-ms windows of send time whose slowest answer came more than `over_ms` after the
+// phase's median, with the window's CLOCK_MONOTONIC time (steady_clock on Linux): to line a stall
+// up with a profile recorded with `perf record -k CLOCK_MONOTONIC`.
+void print_stalls(const PhaseStats& s, double over_ms) {
+  if (s.latency_ms.empty()) return;
+  const double limit = percentile(s.latency_ms, 50) + over_ms;
+  std::map<int64_t, std::pair<double, int>> windows;  // window (100 ms) -> slowest, answers over limit
+  for (size_t i = 0; i < s.latency_ms.size(); ++i) {
+    if (s.latency_ms[i] <= limit) continue;
+    auto w = std::chrono::duration_cast<std::chrono::milliseconds>(s.sent[i].time_since_epoch()).count() / 100;
+    auto& [slowest, n] = windows[w];
+    slowest = std::max(slowest, s.latency_ms[i]);
+    ++n;
+  }
+  std::printf("  windows of 100 ms with answers over p50 + %.0f ms (CLOCK_MONOTONIC s: slowest ms, count):", over_ms);
+  if (windows.empty()) std::printf(" none");
+  for (const auto& [w, v] : windows) std::printf(" %.1f: %.0f, %d;", static_cast<double>(w) / 10, v.first, v.second);
+  std::printf("\n");
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -274,7 +296,7 @@ int main(int argc, char** argv) {
   so.repay_bin = REPAY_BIN;
   so.banksim_bin = BANKSIM_BIN;
   so.book_size = book_size;
-  so.banksim_args = {"--latency-ms", std::to_string(latency_ms)};
+  so.banksim_args = {"--latency-ms", std::to_string(latency_ms), "--log-level", flag(argc, argv, "--sim-log-level", "info")};
   app::StackCenter cc(kCenter);
   cc.extra = "realtime_timeout = 10s\nmax_requests_per_second = 5000\n";
   so.centers = {cc};
@@ -466,6 +488,7 @@ int main(int argc, char** argv) {
               percentile(rate_stats.latency_ms, 99) - static_cast<double>(latency_ms),
               static_cast<long long>(latency_ms));
   print_by_second(rate_stats);
+  print_stalls(rate_stats, 20);
   std::printf("  in flight at most %lld (client connections %lld; processor→simulator connections %d)\n",
               static_cast<long long>(rate_inflight), static_cast<long long>(rate_conns), rate_sim_conns);
 

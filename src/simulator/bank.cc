@@ -72,8 +72,8 @@ Answer Bank::handle(const std::string& channel_id, const wire::XmlMessage& req, 
   if (it == channels_.end()) return decline("unknown channel");
   Channel& ch = it->second;
   if (a.req_sn.empty()) return decline("missing ReqSn");
-  if (auto t = ch.txns.find(a.req_sn); t != ch.txns.end()) {
-    Answer d = duplicate(t->second);
+  if (const Transaction* t = ch.txns.find(a.req_sn)) {
+    Answer d = duplicate(*t);
     d.tx_code = a.tx_code;
     return d;
   }
@@ -115,7 +115,7 @@ Transaction& Bank::register_txn(Channel& ch, const wire::XmlMessage& req, Instan
   t.ret_code = "2000";
   t.ret_msg = ret_msg("2000");
   std::string key = t.req_sn;
-  return ch.txns.emplace(key, std::move(t)).first->second;
+  return *ch.txns.emplace(key, std::move(t)).first;
 }
 
 Answer Bank::query(Channel& ch, const wire::XmlMessage& req) {
@@ -130,12 +130,12 @@ Answer Bank::query(Channel& ch, const wire::XmlMessage& req) {
   }
   a.ret_code = "0000";
   a.ret_msg = ret_msg("0000");
-  auto it = ch.txns.find(*orig);
-  if (it == ch.txns.end()) {
+  const Transaction* found = ch.txns.find(*orig);
+  if (found == nullptr) {
     a.fields = {{"Status", "NOT_FOUND"}};
     return a;
   }
-  const Transaction& t = it->second;
+  const Transaction& t = *found;
   a.fields = {{"Status", std::string(to_string(t.status))}};
   if (t.status != TxnStatus::kProcessing) {
     a.fields.emplace_back("OrigRetCode", t.ret_code);
@@ -183,8 +183,7 @@ std::vector<Notification> Bank::take_notifications() {
 const Transaction* Bank::find(const std::string& channel_id, const std::string& req_sn) const {
   auto ch = channels_.find(channel_id);
   if (ch == channels_.end()) return nullptr;
-  auto it = ch->second.txns.find(req_sn);
-  return it == ch->second.txns.end() ? nullptr : &it->second;
+  return ch->second.txns.find(req_sn);
 }
 
 const Cardholder* Bank::cardholder(const std::string& card_no) const {

@@ -25,6 +25,7 @@
 #include "core/money.h"
 #include "simulator/faults.h"
 #include "simulator/book.h"
+#include "simulator/sharded_map.h"
 #include "wire/xml.h"
 
 namespace repay::sim {
@@ -139,8 +140,9 @@ class Bank {
   struct Channel {
     ChannelSpec spec;
     // By ReqSn. Hashed: a million ReqSn sharing their first digits made the ordered map's
-    // string comparisons a tenth of the simulator's CPU under load (docs/performance.md).
-    std::unordered_map<std::string, Transaction> txns;
+    // string comparisons a tenth of the simulator's CPU under load (docs/performance.md); in
+    // shards, so that its growth never holds the bank's mutex for long (sharded_map.h).
+    ShardedMap<Transaction> txns;
     std::map<std::string, SmsApply> applies;        // by the SIGNAPPLY's ReqSn
     std::map<std::string, Protocol> protocols;      // by ProtocolNo
   };

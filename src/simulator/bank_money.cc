@@ -19,7 +19,7 @@ Answer Bank::money(Channel& ch, const wire::XmlMessage& req, Instant now,
   t.request = req;
   if (t.tx_code == "REFUND") {
     t.orig_req_sn = req.get("OrigReqSn").value_or("");
-    if (auto o = ch.txns.find(t.orig_req_sn); o != ch.txns.end()) t.card = o->second.card;
+    if (const Transaction* o = ch.txns.find(t.orig_req_sn)) t.card = o->card;
   } else if (auto card = req.get("CardNo")) {
     t.card = *card;
   } else if (auto p = ch.protocols.find(req.get("ProtocolNo").value_or(""));
@@ -82,12 +82,12 @@ void Bank::execute_refund(Channel& ch, Transaction& t, Instant now) {
   auto fail = [&](const char* code, std::string msg = {}) {
     finish(t, TxnStatus::kFailed, code, std::move(msg));
   };
-  auto o = ch.txns.find(t.orig_req_sn);
-  if (t.orig_req_sn.empty() || o == ch.txns.end() || o->second.tx_code != "DEBIT" ||
-      o->second.status != TxnStatus::kSuccess) {
+  Transaction* o = ch.txns.find(t.orig_req_sn);
+  if (t.orig_req_sn.empty() || o == nullptr || o->tx_code != "DEBIT" ||
+      o->status != TxnStatus::kSuccess) {
     return fail("3099", "declined: original debit not found or not successful");
   }
-  Transaction& debit = o->second;
+  Transaction& debit = *o;
   if (t.amount <= 0) return fail("3099", "declined: invalid Amount");
   // channel-api.md: the refunds of one debit never add up to more than its amount.
   if (t.amount > debit.amount - debit.refunded) {

@@ -16,15 +16,15 @@ std::optional<std::string> Bank::statement(const std::string& channel_id, Date d
   if (ch == channels_.end() || now < ready) return std::nullopt;
   std::vector<const Transaction*> lines;
   std::vector<std::pair<const std::string*, const Transaction*>> declines;
-  for (const auto& [req_sn, t] : ch->second.txns) {
-    if (t.tx_code != "DEBIT" && t.tx_code != "REFUND") continue;
+  ch->second.txns.for_each([&](const std::string& req_sn, const Transaction& t) {
+    if (t.tx_code != "DEBIT" && t.tx_code != "REFUND") return;
     if (t.status == TxnStatus::kSuccess && t.settle_date == date) {
       lines.push_back(&t);
     } else if (faults.declined_every > 0 && t.status == TxnStatus::kFailed &&
                cst_date(t.txn_time) == date) {
       declines.emplace_back(&req_sn, &t);
     }
-  }
+  });
   // A bank that lists every n-th declined transaction as done: n-th in ReqSn order, so the
   // same seed lists the same ones whatever the order of the hashed map.
   std::sort(declines.begin(), declines.end(),

@@ -12,7 +12,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
@@ -21,6 +20,7 @@
 #include "simulator/faults.h"
 #include "simulator/notifier.h"
 #include "simulator/scheduler.h"
+#include "simulator/sharded_map.h"
 
 namespace repay::sim {
 
@@ -99,7 +99,8 @@ class BankService {
   std::mutex nonce_mu_;
   // sender + "|" + nonce -> when seen. Hashed: with 10 minutes of nonces at thousands of calls a
   // second, an ordered map's string comparisons were a tenth of the simulator's CPU.
-  std::unordered_map<std::string, Instant> nonces_;
+  // In shards (sharded_map.h): growing never holds nonce_mu_ for long.
+  ShardedMap<Instant> nonces_;
   std::deque<std::pair<Instant, std::string>> nonce_order_;
   Scheduler scheduler_;
   Notifier notifier_;
