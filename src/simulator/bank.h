@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <random>
@@ -178,7 +179,9 @@ class Bank {
   BankSettings settings_;
   std::mt19937_64 rng_;
   uint64_t next_seq_ = 1;
-  std::vector<std::pair<std::string, std::string>> order_;    // (channel, ReqSn) of DEBIT/REFUND
+  // (channel, ReqSn) of every DEBIT/REFUND. A deque: growing never moves the million entries a
+  // long run holds (a vector's doubling did, under the bank's mutex).
+  std::deque<std::pair<std::string, std::string>> order_;
   std::vector<std::pair<std::string, std::string>> pending_;  // the processing ones, in order
   std::map<std::string, std::pair<std::string, std::string>> sms_by_mobile_;  // -> (channel, apply)
   std::vector<Notification> outbox_;
