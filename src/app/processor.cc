@@ -354,6 +354,14 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
     }
     return out;
   };
+  copt.returned = [raw](Instant since) {
+    auto r = raw->store->returned_batches(since, 200);
+    if (!r) {
+      log::warn("console.returned_batches_failed", {{"error", r.error().to_string()}});
+      return std::vector<batch::BatchSummary>{};
+    }
+    return std::move(*r);
+  };
   impl->console = std::make_unique<console::Console>(std::move(copt), *impl->console_store,
                                                      *impl->review, clock);
   impl->console->attach(impl->admin_router);

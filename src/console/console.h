@@ -45,8 +45,12 @@ struct ConsoleOptions {
   // The card center's default NotifyUrl, where an approved refund's result is notified for
   // information ("" none).
   std::function<std::string(const std::string& center)> notify_url_of;
-  // Open and recent batches with their outlook; null: the page says it is not available.
+  // Open batches with their outlook; null: the page says it is not available.
   std::function<std::vector<BatchView>()> batches;
+  // Batches returned since a time, the latest first (SqliteStore::returned_batches); listed on
+  // the batches page for the last `returned_days`. Null: not listed.
+  std::function<std::vector<batch::BatchSummary>(Instant since)> returned;
+  int returned_days = 7;
 };
 
 class Console {

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -49,10 +51,11 @@ struct Fixture {
   ManualClock clock{kT0};
   std::unique_ptr<Console> console;
 
-  explicit Fixture(int max_failed = 3) {
+  explicit Fixture(int max_failed = 3, const std::function<void(ConsoleOptions&)>& tune = {}) {
     ConsoleOptions o;
     o.max_failed_logins = max_failed;
     o.session_lifetime = 30min;
+    if (tune) tune(o);
     console = std::make_unique<Console>(o, staff, review, clock);
     exec("INSERT INTO agreements(agreement_no, center_id, kind, channel_id, state, credit_card_enc, "
          "credit_card_hash, credit_card_masked, debit_card_enc, debit_card_hash, debit_card_masked, "
@@ -303,6 +306,53 @@ TEST_CASE("console: the audit trail is searchable and every page renders") {
   CHECK(f.send(alice, "GET", "/reconciliation").status == 200);
   CHECK(f.send(alice, "GET", "/reconciliation?channel=CH01&day=20231114").status == 200);
   CHECK(f.send(alice, "GET", "/nothing").status == 404);
+}
+
+TEST_CASE("console: the batches page shows open batches and those returned in the last days") {
+  std::vector<Instant> asked;
+  std::vector<batch::BatchSummary> returned;
+  Fixture f(3, [&](ConsoleOptions& o) {
+    o.batches = [] {
+      BatchView v;
+      v.batch.center_id = "CC01";
+      v.batch.batch_no = "B002";
+      v.batch.state = "OPEN";
+      v.batch.total = 5;
+      v.batch.open = 5;
+      v.batch.force_fail_at = kT0 + 1h;
+      return std::vector<BatchView>{v};
+    };
+    o.returned = [&](Instant since) {
+      asked.push_back(since);
+      return returned;
+    };
+  });
+  Browser alice = f.logged_in("alice");
+  auto none = f.send(alice, "GET", "/batches");
+  REQUIRE(none.status == 200);
+  CHECK(none.body.find("<table id=\"batches\">") != std::string::npos);
+  CHECK(none.body.find("B002") != std::string::npos);
+  CHECK(none.body.find("No batch returned in the last 7 days.") != std::string::npos);
+  REQUIRE(asked.size() == 1);
+  CHECK(asked.front() == kT0 - 7 * 24h);
+
+  batch::BatchSummary b;
+  b.center_id = "CC01";
+  b.batch_no = "B001";
+  b.batch_date = "20261121";
+  b.state = "RETURNED";
+  b.total = 7;
+  b.total_amount = 210000;
+  b.returned_at = kT0 - 1h;
+  b.return_file = "RET_CC01_20261121_B001.txt";
+  returned.push_back(b);
+  auto listed = f.send(alice, "GET", "/batches");
+  REQUIRE(listed.status == 200);
+  const size_t table = listed.body.find("<table id=\"returned\">");
+  REQUIRE(table != std::string::npos);
+  CHECK(listed.body.find("RET_CC01_20261121_B001.txt", table) != std::string::npos);
+  CHECK(listed.body.find("2100.00", table) != std::string::npos);
+  CHECK(listed.body.find("No batch returned") == std::string::npos);
 }
 
 TEST_CASE("console: only an admin sees staff accounts and unlocks them") {

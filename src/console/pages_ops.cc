@@ -1,5 +1,6 @@
 // The other pages: exceptions with their resolution notes, batches with the deadline outlook,
 // reconciliation results per day and channel, and the audit trail.
+#include <chrono>
 #include <cstdio>
 
 #include "console/console.h"
@@ -99,6 +100,23 @@ server::HttpResponse Console::batches(const Who& w) {
               "</tr>";
     }
     body += "</table>";
+  }
+  if (opt_.returned) {
+    const std::string days = std::to_string(opt_.returned_days);
+    const auto done = opt_.returned(clock_.now() - std::chrono::hours(24) * opt_.returned_days);
+    body += "<h2>Returned in the last " + days + " days</h2>";
+    if (done.empty()) {
+      body += "<p id=\"none-returned\">No batch returned in the last " + days + " days.</p>";
+    } else {
+      body += "<table id=\"returned\"><tr><th>Center</th><th>Batch</th><th>Date</th><th>Items</th>"
+              "<th>Amount (yuan)</th><th>Force-fail at</th><th>Returned at</th><th>Return file</th></tr>";
+      for (const auto& b : done) {
+        body += "<tr>" + td(b.center_id) + td(b.batch_no) + td(b.batch_date) +
+                td_n(std::to_string(b.total)) + td_n(yuan(b.total_amount)) + td(when(b.force_fail_at)) +
+                td(when(b.returned_at)) + td(b.return_file) + "</tr>";
+      }
+      body += "</table>";
+    }
   }
   return html(200, page("Batches", w.user(), body));
 }

@@ -143,6 +143,38 @@ Result<std::vector<BatchSummary>> SqliteStore::batches(const std::string& center
   return summaries(*c, where + " AND b.center_id = ?", {center});
 }
 
+Result<std::vector<BatchSummary>> SqliteStore::returned_batches(Instant since, int limit) {
+  auto c = pool_->acquire();
+  auto q = c->prepare(
+      "SELECT center_id, batch_no, batch_date, received_at, send_from_at, force_fail_at, encoding, "
+      "total_count, total_amount, COALESCE(return_file, ''), returned_at FROM batches "
+      "WHERE state = 'RETURNED' AND returned_at >= ? "
+      "ORDER BY returned_at DESC, center_id, batch_no LIMIT ?");
+  if (!q) return q.error();
+  q->bind(1, to_unix_ms(since)).bind(2, static_cast<int64_t>(limit));
+  std::vector<BatchSummary> out;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    BatchSummary s;
+    s.center_id = q->text(0);
+    s.batch_no = q->text(1);
+    s.batch_date = q->text(2);
+    s.state = "RETURNED";
+    s.received_at = from_unix_ms(q->integer(3));
+    s.send_from_at = from_unix_ms(q->integer(4));
+    s.force_fail_at = from_unix_ms(q->integer(5));
+    s.encoding = q->text(6);
+    s.total = q->integer(7);
+    s.total_amount = q->integer(8);
+    s.return_file = q->text(9);
+    s.returned_at = from_unix_ms(q->integer(10));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 Result<std::optional<BatchSummary>> SqliteStore::batch(const std::string& center,
                                                        const std::string& batch_no) {
   auto c = pool_->acquire();

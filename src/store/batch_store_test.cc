@@ -1452,6 +1452,23 @@ TEST_CASE("write_return_file: header figures, one line per item in seq order, S 
   CHECK(after.state == "RETURNED");
   CHECK(after.return_file == "RET_CC01_20261121_B001.txt");
   CHECK(after.returned_at == kForceFail + 2min);
+
+  // The console's list of returned batches: from the batches table, since a time.
+  auto returned = r.s().returned_batches(kForceFail + 2min, 10);
+  REQUIRE(returned.ok());
+  REQUIRE(returned->size() == 1);
+  const batch::BatchSummary& rb = returned->front();
+  CHECK(rb.center_id == "CC01");
+  CHECK(rb.batch_no == "B001");
+  CHECK(rb.batch_date == "20261121");
+  CHECK(rb.state == "RETURNED");
+  CHECK(rb.total == 7);
+  CHECK(rb.total_amount == 210000);
+  CHECK(rb.force_fail_at == kForceFail);
+  CHECK(rb.returned_at == kForceFail + 2min);
+  CHECK(rb.return_file == "RET_CC01_20261121_B001.txt");
+  CHECK(r.s().returned_batches(kForceFail + 3min, 10)->empty());  // returned before that
+  CHECK(r.s().returned_batches(kForceFail, 0)->empty());          // the limit
 }
 
 TEST_CASE("write_return_file: a batch with an item still open is an error") {

@@ -95,6 +95,10 @@ class SqliteStore final : public signing::SigningStore,
                                                    bool open_only) override;
   Result<std::optional<batch::BatchSummary>> batch(const std::string& center,
                                                    const std::string& batch_no) override;
+  // Batches returned at or after `since`, the latest first, at most `limit`: read from the
+  // batches table alone (the console's page must not count a million items per batch), so the
+  // per-state counts are left 0 — the return file has them.
+  Result<std::vector<batch::BatchSummary>> returned_batches(Instant since, int limit);
 
   // realtime::NotificationOutbox (store/notify_sql.cc)
   Result<std::vector<realtime::Notification>> due_notifications(
