@@ -7,6 +7,32 @@ using batch::BatchSummary;
 using batch::FileRecord;
 using batch::ItemKey;
 
+namespace {
+
+// The batch's own columns, first in every query of batch summaries: center_id, batch_no,
+// batch_date, state, received_at, send_from_at, force_fail_at, encoding, return_file, returned_at.
+constexpr const char* kBatchHead =
+    "b.center_id, b.batch_no, b.batch_date, b.state, b.received_at, b.send_from_at, "
+    "b.force_fail_at, b.encoding, b.return_file, COALESCE(b.returned_at, 0)";
+constexpr int kBatchHeadColumns = 10;
+
+BatchSummary batch_head(const Stmt& q) {
+  BatchSummary s;
+  s.center_id = q.text(0);
+  s.batch_no = q.text(1);
+  s.batch_date = q.text(2);
+  s.state = q.text(3);
+  s.received_at = from_unix_ms(q.integer(4));
+  s.send_from_at = from_unix_ms(q.integer(5));
+  s.force_fail_at = from_unix_ms(q.integer(6));
+  s.encoding = q.text(7);
+  s.return_file = q.text(8);
+  s.returned_at = from_unix_ms(q.integer(9));
+  return s;
+}
+
+}  // namespace
+
 Result<bool> force_fail_batch(Connection& c, const std::string& center,
                               const std::string& batch_no, Instant now, const std::string& actor) {
   int64_t ff = 0;
@@ -88,8 +114,7 @@ Result<std::vector<ItemKey>> SqliteStore::force_fail_due(Instant now, const std:
 Result<std::vector<BatchSummary>> SqliteStore::summaries(Connection& c, std::string_view where,
                                                          const std::vector<std::string>& args) {
   auto q = c.prepare(
-      "SELECT b.center_id, b.batch_no, b.batch_date, b.state, b.received_at, b.send_from_at, "
-      "b.force_fail_at, b.encoding, b.return_file, COALESCE(b.returned_at, 0), "
+      std::string("SELECT ") + kBatchHead + ", "
       // One pass over each batch's items (it was seven: docs/performance.md, Deadline).
       "COUNT(i.seq), COALESCE(SUM(i.amount), 0), "
       "COALESCE(SUM(i.state = 'SUCCESS'), 0), "
@@ -107,24 +132,15 @@ Result<std::vector<BatchSummary>> SqliteStore::summaries(Connection& c, std::str
     auto row = q->step();
     if (!row) return row.error();
     if (!*row) break;
-    BatchSummary s;
-    s.center_id = q->text(0);
-    s.batch_no = q->text(1);
-    s.batch_date = q->text(2);
-    s.state = q->text(3);
-    s.received_at = from_unix_ms(q->integer(4));
-    s.send_from_at = from_unix_ms(q->integer(5));
-    s.force_fail_at = from_unix_ms(q->integer(6));
-    s.encoding = q->text(7);
-    s.return_file = q->text(8);
-    s.returned_at = from_unix_ms(q->integer(9));
-    s.total = q->integer(10);
-    s.total_amount = q->integer(11);
-    s.success = q->integer(12);
-    s.success_amount = q->integer(13);
-    s.failed = q->integer(14);
-    s.fail_amount = q->integer(15);
-    s.forced = q->integer(16);
+    BatchSummary s = batch_head(*q);
+    constexpr int h = kBatchHeadColumns;
+    s.total = q->integer(h);
+    s.total_amount = q->integer(h + 1);
+    s.success = q->integer(h + 2);
+    s.success_amount = q->integer(h + 3);
+    s.failed = q->integer(h + 4);
+    s.fail_amount = q->integer(h + 5);
+    s.forced = q->integer(h + 6);
     s.open = s.total - s.success - s.failed;
     out.push_back(std::move(s));
   }
@@ -146,10 +162,9 @@ Result<std::vector<BatchSummary>> SqliteStore::batches(const std::string& center
 Result<std::vector<BatchSummary>> SqliteStore::returned_batches(Instant since, int limit) {
   auto c = pool_->acquire();
   auto q = c->prepare(
-      "SELECT center_id, batch_no, batch_date, received_at, send_from_at, force_fail_at, encoding, "
-      "total_count, total_amount, COALESCE(return_file, ''), returned_at FROM batches "
-      "WHERE state = 'RETURNED' AND returned_at >= ? "
-      "ORDER BY returned_at DESC, center_id, batch_no LIMIT ?");
+      std::string("SELECT ") + kBatchHead + ", b.total_count, b.total_amount FROM batches b "
+      "WHERE b.state = 'RETURNED' AND b.returned_at >= ? "
+      "ORDER BY b.returned_at DESC, b.center_id, b.batch_no LIMIT ?");
   if (!q) return q.error();
   q->bind(1, to_unix_ms(since)).bind(2, static_cast<int64_t>(limit));
   std::vector<BatchSummary> out;
@@ -157,19 +172,9 @@ Result<std::vector<BatchSummary>> SqliteStore::returned_batches(Instant since, i
     auto row = q->step();
     if (!row) return row.error();
     if (!*row) break;
-    BatchSummary s;
-    s.center_id = q->text(0);
-    s.batch_no = q->text(1);
-    s.batch_date = q->text(2);
-    s.state = "RETURNED";
-    s.received_at = from_unix_ms(q->integer(3));
-    s.send_from_at = from_unix_ms(q->integer(4));
-    s.force_fail_at = from_unix_ms(q->integer(5));
-    s.encoding = q->text(6);
-    s.total = q->integer(7);
-    s.total_amount = q->integer(8);
-    s.return_file = q->text(9);
-    s.returned_at = from_unix_ms(q->integer(10));
+    BatchSummary s = batch_head(*q);
+    s.total = q->integer(kBatchHeadColumns);
+    s.total_amount = q->integer(kBatchHeadColumns + 1);
     out.push_back(std::move(s));
   }
   return out;
