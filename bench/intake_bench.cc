@@ -104,7 +104,9 @@ std::string read_all(const std::string& path) {
 int64_t count_items(const std::string& db) {
   sqlite3* c = open_db(db);
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(c, "SELECT COUNT(*) FROM batch_items", -1, &st, nullptr);
+  // Rows, and items still packed (store/batch_blocks.h).
+  sqlite3_prepare_v2(c, "SELECT (SELECT COUNT(*) FROM batch_items) + "
+                     "(SELECT COALESCE(SUM(items), 0) FROM batch_blocks)", -1, &st, nullptr);
   int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
   sqlite3_finalize(st);
   sqlite3_close(c);

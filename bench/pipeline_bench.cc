@@ -1,5 +1,5 @@
-// bench/pipeline: N PENDING items of one OPEN batch debited through the real pipeline
-// (app::BatchJobs::pump(): claim_debits, ChannelClient over curl, apply_facts) against the real
+// bench/pipeline: N items of one OPEN batch, packed as the intake stores them, debited through the
+// real pipeline (app::BatchJobs::pump(): claim_debits, ChannelClient over curl, apply_facts) against the real
 // simulator binary on loopback with a fixed answer latency. Prints debits/s as a fraction of the
 // channel's ceiling min(max_tps, max_inflight / latency). First, the same simulator driven by the
 // ChannelClient alone (no store), to show what the simulator and the curl loop can do.
@@ -18,6 +18,7 @@
 #include "bench_util.h"
 #include "core/log.h"
 #include "simulator/book.h"
+#include "store/batch_blocks.h"
 
 using namespace repay;
 using namespace repay::bench;
@@ -169,25 +170,34 @@ void seed_store(const std::string& db, const crypto::FieldCipher& cipher, const 
               ", " + std::to_string(n * kAmount) + ", " + std::to_string(from) + ", " +
               std::to_string(from) + ", " + std::to_string(ff) + ", 'UTF-8', 'OPEN', " +
               std::to_string(n) + ")");
+  // The items packed as the intake stores them (store/batch_blocks.h): the claims unpack them,
+  // so that work is inside the figure.
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(c,
-                     "INSERT INTO batch_items(center_id, batch_no, seq, item_id, agreement_no, channel_id, "
-                     "amount, debit_amount, fee_rule, state, send_from_at, force_fail_at, updated_at) "
-                     "VALUES ('CC01', 'B1', ?, ?, ?, 'COLL01', ?, ?, 'NONE:0/CENTER', 'PENDING', ?, ?, ?)",
+                     "INSERT INTO batch_blocks(center_id, batch_no, first_seq, items, data) "
+                     "VALUES ('CC01', 'B1', ?, ?, ?)",
                      -1, &st, nullptr);
+  std::string block;
+  int64_t first = 1;
   for (int64_t i = 1; i <= n; ++i) {
-    std::string item = "IT" + std::to_string(i);
-    std::string ag = "AG" + std::to_string(static_cast<size_t>(i) % s.book.size());
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, i);
-    sqlite3_bind_text(st, 2, item.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, ag.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 4, kAmount);
-    sqlite3_bind_int64(st, 5, kAmount);
-    sqlite3_bind_int64(st, 6, from);
-    sqlite3_bind_int64(st, 7, ff);
-    sqlite3_bind_int64(st, 8, from);
-    if (sqlite3_step(st) != SQLITE_DONE) die(sqlite3_errmsg(c));
+    batch::NewItem item;
+    item.seq = i;
+    item.item_id = "IT" + std::to_string(i);
+    item.agreement_no = "AG" + std::to_string(static_cast<size_t>(i) % s.book.size());
+    item.channel_id = kChannel;
+    item.amount = kAmount;
+    item.debit_amount = kAmount;
+    item.fee_rule = "NONE:0/CENTER";
+    store::append_block_item(block, item);
+    if (i - first + 1 == store::kBlockItems || i == n) {
+      sqlite3_reset(st);
+      sqlite3_bind_int64(st, 1, first);
+      sqlite3_bind_int64(st, 2, i - first + 1);
+      sqlite3_bind_blob(st, 3, block.data(), static_cast<int>(block.size()), SQLITE_TRANSIENT);
+      if (sqlite3_step(st) != SQLITE_DONE) die(sqlite3_errmsg(c));
+      block.clear();
+      first = i + 1;
+    }
   }
   sqlite3_finalize(st);
   exec_sql(c, "COMMIT");

@@ -1,6 +1,7 @@
 #include "batch/intake.h"
 
 #include <algorithm>
+#include <tuple>
 #include <unordered_map>
 
 #include "batch/return_file.h"
@@ -23,38 +24,58 @@ IntakeResult rejection(BatchStore& store, FileRecord file, const Error& error, R
   return r;
 }
 
-// Keyed hashes already computed for this file: a cardholder on many lines (several repayments,
-// or one card as both credit and debit card of lines) is hashed once — HMAC-SHA256 is the
-// costliest step of an item check (docs/performance.md). Bounded; the clear values it holds are
-// overwritten when it is dropped.
-class HashMemo {
+// Cardholders already verified against their agreement in this file: a line whose card numbers
+// and ID number equal the ones that matched the agreement's keyed hashes before matches again,
+// without hashing (HMAC-SHA256 is the costliest step of an item check, docs/performance.md).
+// Bounded; the clear values it holds are overwritten when they are dropped.
+class VerifiedHolders {
  public:
-  explicit HashMemo(const Hasher& hash) : hash_(hash) {}
-  ~HashMemo() { clear(); }
-  HashMemo(const HashMemo&) = delete;
-  HashMemo& operator=(const HashMemo&) = delete;
+  explicit VerifiedHolders(const Hasher& hash) : hash_(hash) {}
+  ~VerifiedHolders() { clear(); }
+  VerifiedHolders(const VerifiedHolders&) = delete;
+  VerifiedHolders& operator=(const VerifiedHolders&) = delete;
 
-  std::string operator()(const std::string& value) {
-    if (auto it = memo_.find(value); it != memo_.end()) return it->second;
-    if (memo_.size() >= kMaxEntries) clear();
-    return memo_.emplace(value, hash_(value)).first->second;
+  bool matches(const BatchLine& line, const AgreementDigest& a) {
+    auto it = verified_.find(a.agreement_no);
+    if (it != verified_.end() && it->second.credit_card == line.credit_card &&
+        it->second.debit_card == line.debit_card && it->second.id_no == line.id_no &&
+        it->second.hashes == std::tie(a.credit_card_hash, a.debit_card_hash, a.id_no_hash)) {
+      return true;
+    }
+    if (hash_(line.credit_card) != a.credit_card_hash || hash_(line.debit_card) != a.debit_card_hash ||
+        hash_(line.id_no) != a.id_no_hash) {
+      return false;
+    }
+    if (it == verified_.end()) {
+      if (verified_.size() >= kMaxEntries) clear();
+      it = verified_.emplace(a.agreement_no, Holder{}).first;
+    } else {
+      wipe(it->second);
+    }
+    it->second = Holder{line.credit_card, line.debit_card, line.id_no,
+                        {a.credit_card_hash, a.debit_card_hash, a.id_no_hash}};
+    return true;
   }
 
  private:
+  struct Holder {
+    std::string credit_card, debit_card, id_no;
+    std::tuple<std::string, std::string, std::string> hashes;  // the agreement's, as verified
+  };
   static constexpr size_t kMaxEntries = 1 << 16;
+  static void wipe(Holder& h) {
+    for (std::string* v : {&h.credit_card, &h.debit_card, &h.id_no}) std::fill(v->begin(), v->end(), '\0');
+  }
   void clear() {
-    for (auto& [value, hash] : memo_) std::fill(const_cast<std::string&>(value).begin(),
-                                                const_cast<std::string&>(value).end(), '\0');
-    memo_.clear();
+    for (auto& [no, holder] : verified_) wipe(holder);
+    verified_.clear();
   }
   const Hasher& hash_;
-  std::unordered_map<std::string, std::string> memo_;
+  std::unordered_map<std::string, Holder> verified_;
 };
 
-}  // namespace
-
-std::string item_check(const BatchLine& line, const BatchCenter& center,
-                       const std::optional<AgreementDigest>& agreement, const Hasher& hash) {
+std::string item_check(const BatchLine& line, const BatchCenter& center, const AgreementDigest* agreement,
+                       VerifiedHolders& holders) {
   if (center.luhn_check && (!luhn_ok(line.credit_card) || !luhn_ok(line.debit_card))) {
     return codes::kInvalidCard;
   }
@@ -63,12 +84,19 @@ std::string item_check(const BatchLine& line, const BatchCenter& center,
   if (!agreement || agreement->state != "ACTIVE" || agreement->center_id != center.center_id) {
     return codes::kAgreementNotFound;
   }
-  const AgreementDigest& a = *agreement;
-  if (hash(line.credit_card) != a.credit_card_hash || hash(line.debit_card) != a.debit_card_hash ||
-      line.name != a.holder_name || line.id_type != a.id_type || hash(line.id_no) != a.id_no_hash) {
+  if (line.name != agreement->holder_name || line.id_type != agreement->id_type ||
+      !holders.matches(line, *agreement)) {
     return codes::kAgreementMismatch;
   }
   return {};
+}
+
+}  // namespace
+
+std::string item_check(const BatchLine& line, const BatchCenter& center,
+                       const std::optional<AgreementDigest>& agreement, const Hasher& hash) {
+  VerifiedHolders holders(hash);
+  return item_check(line, center, agreement ? &*agreement : nullptr, holders);
 }
 
 Result<IntakeResult> intake_file(BatchStore& store, const BatchCenter& center, const Hasher& hash,
@@ -153,8 +181,7 @@ Result<IntakeResult> intake_file(BatchStore& store, const BatchCenter& center, c
   result.kind = IntakeResult::Kind::kAccepted;
   result.batch_no = name->batch_no;
   result.status = "00";
-  HashMemo memo(hash);
-  const Hasher memo_hash = [&memo](const std::string& v) { return memo(v); };
+  VerifiedHolders holders(hash);
   const std::string collect_rule = center.fee_collect.to_string();
   const std::string quick_rule = center.fee_quick.to_string();
   auto st = read_batch_lines(path, center.encoding, [&](const BatchLine& line) -> Status {
@@ -169,13 +196,13 @@ Result<IntakeResult> intake_file(BatchStore& store, const BatchCenter& center, c
     if (!*fresh) {
       item.reject_code = codes::kDuplicate;  // the first occurrence is the original
     } else {
-      std::optional<AgreementDigest> agreement;
+      const AgreementDigest* agreement = nullptr;
       if (is_identifier(line.agreement_no)) {
         auto a = (*loader)->agreement(line.agreement_no);
         if (!a) return a.error();
         agreement = *a;
       }
-      item.reject_code = item_check(line, center, agreement, memo_hash);
+      item.reject_code = item_check(line, center, agreement, holders);
       if (item.reject_code.empty()) {
         const bool quick = agreement->kind == "QUICK";
         const FeeRule& rule = quick ? center.fee_quick : center.fee_collect;

@@ -82,7 +82,8 @@ class ItemLoader {
   virtual ~ItemLoader() = default;
   // Marks the itemId used by this center; false when it already was (2006).
   virtual Result<bool> use_item_id(const std::string& item_id, int64_t seq) = 0;
-  virtual Result<std::optional<AgreementDigest>> agreement(const std::string& agreement_no) = 0;
+  // The agreement, or nullptr when there is none; valid until the next call of agreement() or add().
+  virtual Result<const AgreementDigest*> agreement(const std::string& agreement_no) = 0;
   virtual Status add(const NewItem& item) = 0;
   // Stores the file record and opens the batch (or closes it at once when no item is sendable).
   virtual Status finish(const FileRecord& file) = 0;

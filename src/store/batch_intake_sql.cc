@@ -2,6 +2,7 @@
 #include <unordered_map>
 
 #include "batch/return_file.h"
+#include "store/batch_blocks.h"
 #include "store/sqlite_store.h"
 
 namespace repay::store {
@@ -36,7 +37,11 @@ constexpr const char* kRestorePragmas[] = {"PRAGMA ignore_check_constraints=OFF"
 
 class SqliteItemLoader final : public batch::ItemLoader {
  public:
-  SqliteItemLoader(Pool::Lease lease, NewBatch b) : c_(std::move(lease)), b_(std::move(b)) {}
+  SqliteItemLoader(Pool::Lease lease, NewBatch b)
+      : c_(std::move(lease)),
+        b_(std::move(b)),
+        row_context_{b_.center_id, b_.batch_no, to_unix_ms(b_.send_from_at),
+                     to_unix_ms(b_.force_fail_at), to_unix_ms(b_.received_at)} {}
   ~SqliteItemLoader() override {
     if (in_tx_) (void)c_->exec("ROLLBACK");
     (void)restore();  // the connection goes back to the pool as it came
@@ -59,13 +64,9 @@ class SqliteItemLoader final : public batch::ItemLoader {
     if (!dv) return dv.error();
     data_version_.emplace(std::move(*dv));
     REPAY_TRY(note_data_version());
-    auto ins = c_->prepare(
-        "INSERT INTO batch_items(center_id, batch_no, seq, item_id, agreement_no, channel_id, amount, "
-        "fee, cardholder_fee, debit_amount, fee_rule, memo, state, resp_code, send_from_at, "
-        "force_fail_at, finished_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?)");
-    if (!ins) return ins.error();
-    ins_item_.emplace(std::move(*ins));
+    auto rows = ItemRowWriter::prepare(*c_);
+    if (!rows) return rows.error();
+    rows_.emplace(std::move(*rows));
     auto use = c_->prepare(
         "INSERT INTO item_ids(center_id, item_id, batch_no, seq) VALUES (?, ?, ?, ?) "
         "ON CONFLICT(center_id, item_id) DO NOTHING");
@@ -85,10 +86,10 @@ class SqliteItemLoader final : public batch::ItemLoader {
     return c_->changes() == 1;
   }
 
-  Result<std::optional<AgreementDigest>> agreement(const std::string& agreement_no) override {
+  Result<const AgreementDigest*> agreement(const std::string& agreement_no) override {
     // Each agreement is read once, however many items use it: within a chunk the write lock is
     // ours, and between chunks the cache is dropped if another connection wrote (data_version).
-    if (auto it = agreements_.find(agreement_no); it != agreements_.end()) return it->second;
+    if (auto it = agreements_.find(agreement_no); it != agreements_.end()) return digest(it->second);
     auto& s = agreement_->reset().bind(1, agreement_no);
     auto row = s.step();
     if (!row) return row.error();
@@ -99,24 +100,19 @@ class SqliteItemLoader final : public batch::ItemLoader {
     }
     s.reset();  // no statement left running across a commit
     if (agreements_.size() >= kMaxCachedAgreements) agreements_.clear();  // bounded memory
-    agreements_.emplace(agreement_no, a);
-    return a;
+    return digest(agreements_.emplace(agreement_no, std::move(a)).first->second);
   }
 
   Status add(const NewItem& i) override {
-    const bool rejected = !i.reject_code.empty();
-    auto& s = ins_item_->reset();
-    s.bind(1, b_.center_id).bind(2, b_.batch_no).bind(3, i.seq).bind(4, i.item_id)
-        .bind(5, i.agreement_no).bind_opt(6, i.channel_id).bind(7, i.amount).bind(8, i.fee)
-        .bind(9, i.cardholder_fee).bind(10, i.debit_amount).bind_opt(11, i.fee_rule)
-        .bind_opt(12, i.memo).bind(13, rejected ? "REJECTED" : "PENDING")
-        .bind_opt(14, i.reject_code).bind(15, to_unix_ms(b_.send_from_at))
-        .bind(16, to_unix_ms(b_.force_fail_at));
-    if (rejected) s.bind(17, to_unix_ms(b_.received_at));
-    else s.bind_null(17);
-    s.bind(18, to_unix_ms(b_.received_at));
-    REPAY_TRY(s.run());
-    if (!rejected) ++open_;
+    if (i.reject_code.empty()) {
+      // Sendable: packed into the current block (store/batch_blocks.h).
+      if (block_items_ == 0) block_first_seq_ = i.seq;
+      append_block_item(block_, i);
+      ++open_;
+      if (++block_items_ >= kBlockItems) REPAY_TRY(flush_block());
+    } else {
+      REPAY_TRY(rows_->insert(row_context_, i));
+    }
     if (++in_chunk_ >= kChunk) {
       in_chunk_ = 0;
       REPAY_TRY(c_->exec("COMMIT"));
@@ -129,6 +125,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
   Status finish(const FileRecord& f) override {
     // The last chunk, then the acceptance in a transaction of its own, committed with the
     // connection's own synchronous setting: with FULL, that sync makes every chunk durable too.
+    REPAY_TRY(flush_block());
     REPAY_TRY(c_->exec("COMMIT"));
     in_tx_ = false;
     REPAY_TRY(restore());
@@ -166,6 +163,18 @@ class SqliteItemLoader final : public batch::ItemLoader {
   }
 
  private:
+  Status flush_block() {
+    if (block_items_ == 0) return ok_status();
+    REPAY_TRY(write_block(*c_, b_.center_id, b_.batch_no, block_first_seq_, block_items_, block_));
+    block_.clear();
+    block_items_ = 0;
+    return ok_status();
+  }
+
+  static const AgreementDigest* digest(const std::optional<AgreementDigest>& a) {
+    return a ? &*a : nullptr;
+  }
+
   // PRAGMA data_version changes when another connection commits: then an agreement may have
   // changed (revoked, say) between two chunks, and the cached ones are dropped.
   Status note_data_version() {
@@ -198,7 +207,11 @@ class SqliteItemLoader final : public batch::ItemLoader {
   bool in_tx_ = false;
   int64_t in_chunk_ = 0;
   int64_t open_ = 0;
-  std::optional<Stmt> ins_item_;
+  BatchRowContext row_context_;
+  std::optional<ItemRowWriter> rows_;
+  std::string block_;  // the block being filled: block_items_ items from block_first_seq_
+  int64_t block_items_ = 0;
+  int64_t block_first_seq_ = 0;
   std::optional<Stmt> use_id_;
   std::optional<Stmt> agreement_;
 };
@@ -289,6 +302,7 @@ Status SqliteStore::discard_loading(const std::string& center, const std::string
     if (!*row) return ok_status();
   }
   for (const char* sql : {"DELETE FROM item_ids WHERE center_id = ? AND batch_no = ?",
+                          "DELETE FROM batch_blocks WHERE center_id = ? AND batch_no = ?",
                           "DELETE FROM batch_items WHERE center_id = ? AND batch_no = ?",
                           "DELETE FROM batches WHERE center_id = ? AND batch_no = ? AND state = 'LOADING'"}) {
     auto d = c->prepare(sql);

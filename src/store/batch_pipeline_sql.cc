@@ -4,6 +4,7 @@
 #include <map>
 #include <utility>
 
+#include "store/batch_blocks.h"
 #include "store/refund_proposal.h"
 #include "store/sqlite_store.h"
 
@@ -31,18 +32,18 @@ Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& chan
   REPAY_TRY(tx.begin());
   const int64_t now_ms = to_unix_ms(now);
   std::vector<DebitTask> tasks;
-  std::vector<std::pair<std::string, std::string>> existing;  // txn_no, req_sn already set
-  {
-    // files.md: across batches, items of the batch whose force-fail time comes first go first.
-    auto q = c->prepare(
-        "SELECT i.center_id, i.batch_no, i.seq, i.txn_no, i.req_sn, i.agreement_no, "
-        "i.debit_amount, i.force_fail_at, i.version FROM batch_items i "
-        "JOIN batches b ON b.center_id = i.center_id AND b.batch_no = i.batch_no "
-        "WHERE i.channel_id = ? AND i.state = 'PENDING' AND i.send_from_at <= ? "
-        "AND i.force_fail_at > ? AND i.next_at <= ? AND b.state = 'OPEN' "
-        "ORDER BY i.force_fail_at, i.center_id, i.batch_no, i.seq LIMIT ?");
-    if (!q) return q.error();
-    q->bind(1, channel).bind(2, now_ms).bind(3, now_ms).bind(4, now_ms).bind(5, int64_t{max});
+  // files.md: across batches, items of the batch whose force-fail time comes first go first.
+  auto q = c->prepare(
+      "SELECT i.center_id, i.batch_no, i.seq, i.txn_no, i.req_sn, i.agreement_no, "
+      "i.debit_amount, i.force_fail_at, i.version FROM batch_items i "
+      "JOIN batches b ON b.center_id = i.center_id AND b.batch_no = i.batch_no "
+      "WHERE i.channel_id = ? AND i.state = 'PENDING' AND i.send_from_at <= ? "
+      "AND i.force_fail_at > ? AND i.next_at <= ? AND b.state = 'OPEN' "
+      "ORDER BY i.force_fail_at, i.center_id, i.batch_no, i.seq LIMIT ?");
+  if (!q) return q.error();
+  auto select = [&]() -> Status {
+    tasks.clear();
+    q->reset().bind(1, channel).bind(2, now_ms).bind(3, now_ms).bind(4, now_ms).bind(5, int64_t{max});
     for (;;) {
       auto row = q->step();
       if (!row) return row.error();
@@ -60,8 +61,25 @@ Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& chan
       t.channel_id = channel;
       tasks.push_back(std::move(t));
     }
+    q->reset();
+    return ok_status();
+  };
+  REPAY_TRY(select());
+  // Items still packed (store/batch_blocks.h) are unpacked when this claim could use them: it
+  // found fewer than it may take, or a packed batch's force-fail time comes before the last
+  // item found.
+  auto packed = earliest_packed_force_fail(*c, now);
+  if (!packed) return packed.error();
+  if (packed->has_value() &&
+      (std::ssize(tasks) < max || to_unix_ms(tasks.back().force_fail_at) > **packed)) {
+    auto n = unpack_due(*c, now, std::max<int64_t>(4 * int64_t{max}, kBlockItems));
+    if (!n) return n.error();
+    if (*n > 0) REPAY_TRY(select());
   }
-  if (tasks.empty()) return tasks;
+  if (tasks.empty()) {
+    REPAY_TRY(tx.commit());  // what was unpacked stays unpacked
+    return tasks;
+  }
   int64_t fresh = 0;
   for (const auto& t : tasks) fresh += t.txn_no.empty() ? 1 : 0;
   int64_t txn_seq = 0, sn_seq = 0;

@@ -1,4 +1,5 @@
 // SqliteStore: deadlines, return files and batch status (batch/ports.h).
+#include "store/batch_blocks.h"
 #include "store/sqlite_store.h"
 
 namespace repay::store {
@@ -45,6 +46,8 @@ Result<bool> force_fail_batch(Connection& c, const std::string& center,
     if (!*row) return false;  // closed meanwhile (every item final, or another node)
     ff = q->integer(0);
   }
+  // Items still packed were never sent: rows first, then failed with the others (3002).
+  if (auto n = unpack_batch(c, center, batch_no); !n) return n.error();
   const int64_t now_ms = to_unix_ms(now);
   {
     auto a = c.prepare(
@@ -116,7 +119,9 @@ Result<std::vector<BatchSummary>> SqliteStore::summaries(Connection& c, std::str
   auto q = c.prepare(
       std::string("SELECT ") + kBatchHead + ", "
       // One pass over each batch's items (it was seven: docs/performance.md, Deadline).
-      "COUNT(i.seq), COALESCE(SUM(i.amount), 0), "
+      // The totals from the header (an accepted file's are the details'): items still packed
+      // (store/batch_blocks.h) have no row yet.
+      "b.total_count, b.total_amount, "
       "COALESCE(SUM(i.state = 'SUCCESS'), 0), "
       "COALESCE(SUM(CASE WHEN i.state = 'SUCCESS' THEN i.amount ELSE 0 END), 0), "
       "COALESCE(SUM(i.state = 'FAILED' OR i.state = 'REJECTED'), 0), "

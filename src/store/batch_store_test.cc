@@ -19,6 +19,7 @@
 #include "batch/returns.h"
 #include "core/codes.h"
 #include "core/validate.h"
+#include "store/batch_blocks.h"
 #include "store/sqlite_store.h"
 #include "support/temp_dir.h"
 
@@ -281,8 +282,42 @@ struct Rig {
     return *n;
   }
 
+  // Items stored: rows, and items still packed (store/batch_blocks.h).
+  int64_t items() {
+    return rows("batch_items") + scalar("SELECT COALESCE(SUM(items), 0) FROM batch_blocks");
+  }
+  int64_t packed(const std::string& batch_no) {
+    return scalar("SELECT COALESCE(SUM(items), 0) FROM batch_blocks WHERE batch_no = '" + batch_no + "'");
+  }
+
+  // An item as stored: its row, or — not unpacked yet — its entry in a block, PENDING.
   ItemRow item(const std::string& batch_no, int64_t seq) {
     auto c = s().pool().acquire();
+    {
+      auto k = c->prepare("SELECT data FROM batch_blocks WHERE center_id = 'CC01' AND batch_no = ? "
+                          "AND first_seq <= ? ORDER BY first_seq DESC LIMIT 1");
+      REQUIRE(k.ok());
+      k->bind(1, batch_no).bind(2, seq);
+      auto row = k->step();
+      REQUIRE(row.ok());
+      if (*row) {
+        auto items = decode_block(k->blob(0));
+        REQUIRE(items.ok());
+        for (const auto& i : *items) {
+          if (i.seq != seq) continue;
+          ItemRow r;
+          r.item_id = i.item_id;
+          r.state = "PENDING";
+          r.channel_id = i.channel_id;
+          r.fee_rule = i.fee_rule;
+          r.amount = i.amount;
+          r.fee = i.fee;
+          r.cardholder_fee = i.cardholder_fee;
+          r.debit_amount = i.debit_amount;
+          return r;
+        }
+      }
+    }
     auto q = c->prepare(
         "SELECT item_id, state, resp_code, txn_no, req_sn, late_state, channel_id, fee_rule, "
         "channel_txn_no, claim_node, amount, fee, cardholder_fee, debit_amount, forced, next_at, "
@@ -503,7 +538,7 @@ TEST_CASE("intake: the same file again is skipped and stores nothing new") {
   const Holder a1 = r.sign(1);
   const std::string text = batch_text("B001", {{"ITEM1", a1, 100, ""}, {"ITEM2", a1, 200, ""}});
   REQUIRE(r.intake(file_name("B001"), text).kind == IntakeResult::Kind::kAccepted);
-  const int64_t files = r.rows("batch_files"), items = r.rows("batch_items"),
+  const int64_t files = r.rows("batch_files"), items = r.items(),
                 ids = r.rows("item_ids"), batches = r.rows("batches"), audit = r.rows("audit");
 
   for (Instant at : {kReceived + 1min, kForceFail + 1h}) {  // even after the force-fail time
@@ -513,7 +548,7 @@ TEST_CASE("intake: the same file again is skipped and stores nothing new") {
     CHECK(again.return_file.empty());
   }
   CHECK(r.rows("batch_files") == files);
-  CHECK(r.rows("batch_items") == items);
+  CHECK(r.items() == items);
   CHECK(r.rows("item_ids") == ids);
   CHECK(r.rows("batches") == batches);
   CHECK(r.rows("audit") == audit);
@@ -545,7 +580,7 @@ TEST_CASE("intake: batchNo reuse -> F3 REJ1, another bad file REJ2; the accepted
 
   CHECK(r.summary("B001").total == 1);
   CHECK(r.item("B001", 1).item_id == "ITEM1");
-  CHECK(r.rows("batch_items") == 1);
+  CHECK(r.items() == 1);
   CHECK(r.rows("item_ids") == 1);  // a rejected file uses no itemId
 
   auto due = r.s().rejections_due();
@@ -781,7 +816,7 @@ TEST_CASE("intake: a batch left LOADING by a crash is discarded and loaded afres
   }
   const auto loading = r.summary("B009");
   CHECK(loading.state == "LOADING");
-  CHECK(loading.total == 20'000);  // the committed chunk
+  CHECK(r.items() == 20'000);  // the committed chunk
   CHECK(r.rows("item_ids") == 20'000);
   CHECK(r.rows("batch_files") == 0);
   // Nothing of a LOADING batch is sent.
@@ -792,7 +827,7 @@ TEST_CASE("intake: a batch left LOADING by a crash is discarded and loaded afres
   auto res = r.intake(file_name("B009"), text);
   REQUIRE(res.kind == IntakeResult::Kind::kAccepted);
   CHECK(res.rejected_items == 0);  // no 2006 against its own earlier load
-  CHECK(r.rows("batch_items") == 3);
+  CHECK(r.items() == 3);
   CHECK(r.rows("item_ids") == 3);
   for (int64_t seq = 1; seq <= 3; ++seq) {
     CHECK(r.item("B009", seq).state == "PENDING");
@@ -909,6 +944,84 @@ TEST_CASE("claim_debits: never at or after the force-fail time, never from a clo
   // A batch closed by the force-fail job: its items are final and never claimed again.
   REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
   CHECK(r.claim("CB1", 10, kForceFail - 1ms).empty());
+}
+
+TEST_CASE("packed items: claims unpack ahead of what they take, earliest force-fail first; "
+          "a force-fail unpacks the rest as 3002") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  auto many = [&](const std::string& prefix, int n) {
+    std::vector<Line> lines;
+    for (int i = 1; i <= n; ++i) lines.push_back({prefix + std::to_string(i), a1, 100 + i, ""});
+    return lines;
+  };
+  r.accept("B001", many("L", 2'500));  // three blocks
+  batch::BatchCenter early = r.center;
+  early.timing.return_deadline_minutes = 14 * 60;
+  r.accept("B002", many("E", 1'200), &early);  // two blocks, force-fail 13:50
+  CHECK(r.packed("B001") == 2'500);
+  CHECK(r.packed("B002") == 1'200);
+  CHECK(r.rows("batch_items") == 0);
+  CHECK(r.summary("B001").total == 2'500);
+  CHECK(r.summary("B001").open == 2'500);
+  CHECK(r.summary("B001").total_amount == 2'500 * 100 + 2'500 * 2'501 / 2);
+
+  CHECK(r.claim("CB1", 10, kSendFrom - 1ms).empty());  // nothing unpacked before send_from
+  CHECK(r.rows("batch_items") == 0);
+
+  auto first = r.claim("CB1", 10, kSendFrom);
+  REQUIRE(first.size() == 10);
+  for (size_t i = 0; i < first.size(); ++i) {
+    CHECK(first[i].batch_no == "B002");
+    CHECK(first[i].seq == static_cast<int64_t>(i) + 1);
+  }
+  CHECK(r.packed("B002") == 200);   // one block unpacked: at least what the claim may take
+  CHECK(r.packed("B001") == 2'500);
+  CHECK(r.items() == 3'700);        // every item once: in a row or in a block
+
+  // The rest of B002 first, then B001 in seq order; every item once. A claim that finds as many
+  // as it may take unpacks nothing; one that finds fewer unpacks four times what it may take.
+  std::vector<DebitTask> more;
+  for (int round = 0; round < 4; ++round) {
+    auto got = r.claim("CB1", 400, kSendFrom);
+    REQUIRE(got.size() == 400);
+    more.insert(more.end(), got.begin(), got.end());
+    if (round == 1) CHECK(r.packed("B002") == 200);  // 990 rows were enough for two claims
+  }
+  std::set<std::pair<std::string, int64_t>> seen;
+  for (size_t i = 0; i < more.size(); ++i) {
+    const bool b2 = i < 1'190;
+    CHECK(more[i].batch_no == (b2 ? "B002" : "B001"));
+    CHECK(more[i].seq == (b2 ? static_cast<int64_t>(i) + 11 : static_cast<int64_t>(i) - 1'189));
+    seen.insert({more[i].batch_no, more[i].seq});
+  }
+  CHECK(seen.size() == 1'600);
+  CHECK(r.packed("B002") == 0);
+  CHECK(r.packed("B001") == 500);  // the third block
+  CHECK(r.items() == 3'700);
+  CHECK(r.item("B001", 410).state == "SENDING");
+  CHECK(r.item("B001", 411).state == "PENDING");
+  CHECK(r.item("B001", 2'001).state == "PENDING");  // packed
+
+  // B001 has items never unpacked: the force-fail makes them rows, FAILED 3002.
+  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  CHECK(r.packed("B001") == 0);
+  CHECK(r.rows("batch_items") == 3'700);
+  CHECK(r.item("B001", 410).resp_code == "3001");
+  CHECK(r.item("B001", 411).resp_code == "3002");
+  CHECK(r.item("B001", 2'500).resp_code == "3002");
+  CHECK(r.item("B001", 2'500).forced == 1);
+  const auto b1 = r.summary("B001");
+  CHECK(b1.open == 0);
+  CHECK(b1.failed == 2'500);
+  CHECK(b1.forced == 2'500);
+  CHECK(b1.fail_amount == b1.total_amount);
+  int64_t lines = 0;
+  REQUIRE(r.s().for_each_return_line("CC01", "B001", [&](const batch::ReturnRow& row) -> Status {
+    CHECK(row.seq == ++lines);
+    return ok_status();
+  }).ok());
+  CHECK(lines == 2'500);
 }
 
 // --- apply_facts, queries, recovery ---------------------------------------------------------

@@ -572,6 +572,19 @@ CREATE UNIQUE INDEX recon_ours_req_sn ON recon_ours(channel_id, req_sn);
       // Channel reconciliation reads the live tables; recon_ours keeps only what runs listed
       // (store/settlement_recon_migration.cc).
       recon_live_migration(),
+      // A batch's sendable items packed by the intake, up to a thousand a row, until unpacked
+      // into batch_items (store/batch_blocks.h).
+      R"SQL(
+CREATE TABLE batch_blocks (
+  id INTEGER PRIMARY KEY,
+  center_id TEXT NOT NULL,
+  batch_no TEXT NOT NULL,
+  first_seq INTEGER NOT NULL,
+  items INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  UNIQUE (center_id, batch_no, first_seq)
+);
+)SQL",
   };
   return m;
 }

@@ -23,15 +23,22 @@ Result<ops::StoreReading> SqliteOpsStore::read_gauges() {
   ops::StoreReading r;
   auto c = store_.pool().acquire();
   REPAY_TRY(read_counts(*c, "SELECT center_id, state, COUNT(*) FROM batches GROUP BY 1, 2", &r.batches));
+  // Items still packed (store/batch_blocks.h) are PENDING ones without a row yet.
   REPAY_TRY(read_counts(*c,
-      "SELECT i.center_id, i.state, COUNT(*) FROM batches b JOIN batch_items i "
+      "SELECT center_id, state, SUM(n) FROM ("
+      "SELECT i.center_id, i.state, COUNT(*) AS n FROM batches b JOIN batch_items i "
       "ON i.center_id = b.center_id AND i.batch_no = b.batch_no "
-      "WHERE b.state <> 'RETURNED' GROUP BY 1, 2", &r.items));
+      "WHERE b.state <> 'RETURNED' GROUP BY 1, 2 UNION ALL "
+      "SELECT k.center_id, 'PENDING', SUM(k.items) FROM batches b JOIN batch_blocks k "
+      "ON k.center_id = b.center_id AND k.batch_no = b.batch_no "
+      "WHERE b.state <> 'RETURNED' GROUP BY 1) GROUP BY 1, 2", &r.items));
   {
     auto q = c->prepare(
         "SELECT b.center_id, b.batch_no, b.state, b.total_count, b.force_fail_at, "
         "(SELECT COUNT(*) FROM batch_items i WHERE i.center_id = b.center_id AND i.batch_no = b.batch_no "
-        " AND i.state IN ('PENDING', 'SENDING', 'UNKNOWN')) "
+        " AND i.state IN ('PENDING', 'SENDING', 'UNKNOWN')) + "
+        "(SELECT COALESCE(SUM(k.items), 0) FROM batch_blocks k WHERE k.center_id = b.center_id "
+        " AND k.batch_no = b.batch_no) "
         "FROM batches b WHERE b.state <> 'RETURNED' ORDER BY b.force_fail_at");
     if (!q) return q.error();
     for (;;) {

@@ -1,0 +1,205 @@
+#include "store/batch_blocks.h"
+
+#include <cstring>
+
+namespace repay::store {
+namespace {
+
+void put_u64(std::string& out, uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  out.append(b, 8);
+}
+
+void put_text(std::string& out, const std::string& s) {
+  const auto n = static_cast<uint32_t>(s.size());
+  char b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+  out.append(b, 4);
+  out.append(s);
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  bool done() const { return pos_ == in_.size(); }
+  bool u64(int64_t& v) {
+    if (in_.size() - pos_ < 8) return false;
+    uint64_t x = 0;
+    for (int i = 0; i < 8; ++i) x |= static_cast<uint64_t>(static_cast<unsigned char>(in_[pos_ + i])) << (8 * i);
+    pos_ += 8;
+    v = static_cast<int64_t>(x);
+    return true;
+  }
+  bool text(std::string& s) {
+    if (in_.size() - pos_ < 4) return false;
+    uint32_t n = 0;
+    for (int i = 0; i < 4; ++i) n |= static_cast<uint32_t>(static_cast<unsigned char>(in_[pos_ + i])) << (8 * i);
+    pos_ += 4;
+    if (in_.size() - pos_ < n) return false;
+    s.assign(in_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+
+ private:
+  std::string_view in_;
+  size_t pos_ = 0;
+};
+
+// Unpacks the block with this id (of center/batch_no): its rows, then the block gone.
+Result<int64_t> unpack_block(Connection& c, ItemRowWriter& rows, const BatchRowContext& b,
+                             int64_t id, std::string_view data) {
+  auto items = decode_block(data);
+  if (!items) {
+    return make_error("DB", "batch block does not parse", "batchNo", b.center_id + ":" + b.batch_no);
+  }
+  for (const auto& item : *items) REPAY_TRY(rows.insert(b, item));
+  auto del = c.prepare("DELETE FROM batch_blocks WHERE id = ?");
+  if (!del) return del.error();
+  REPAY_TRY(del->bind(1, id).run());
+  if (c.changes() != 1) return make_error("DB", "batch block vanished while unpacking", "batchNo", b.batch_no);
+  return static_cast<int64_t>(items->size());
+}
+
+// Unpacks the blocks `q` selects: columns id, center_id, batch_no, data, send_from_at,
+// force_fail_at, received_at, items; stops once `min_items` are unpacked (memory: that many
+// items, and one block more at most).
+Result<int64_t> unpack_selected(Connection& c, Stmt& q, int64_t min_items) {
+  struct Block {
+    int64_t id;
+    BatchRowContext batch;
+    std::string data;
+  };
+  std::vector<Block> blocks;
+  int64_t selected = 0;
+  for (;;) {
+    if (selected >= min_items) break;
+    auto row = q.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    Block k{q.integer(0), BatchRowContext{q.text(1), q.text(2), q.integer(4), q.integer(5), q.integer(6)},
+            q.blob(3)};
+    selected += q.integer(7);
+    blocks.push_back(std::move(k));
+  }
+  q.reset();  // no statement running while the rows are written
+  if (blocks.empty()) return int64_t{0};
+  auto rows = ItemRowWriter::prepare(c);
+  if (!rows) return rows.error();
+  int64_t n = 0;
+  for (const auto& k : blocks) {
+    auto u = unpack_block(c, *rows, k.batch, k.id, k.data);
+    if (!u) return u.error();
+    n += *u;
+  }
+  return n;
+}
+
+}  // namespace
+
+void append_block_item(std::string& block, const batch::NewItem& i) {
+  put_u64(block, static_cast<uint64_t>(i.seq));
+  put_u64(block, static_cast<uint64_t>(i.amount));
+  put_u64(block, static_cast<uint64_t>(i.fee));
+  put_u64(block, static_cast<uint64_t>(i.cardholder_fee));
+  put_u64(block, static_cast<uint64_t>(i.debit_amount));
+  put_text(block, i.item_id);
+  put_text(block, i.agreement_no);
+  put_text(block, i.channel_id);
+  put_text(block, i.fee_rule);
+  put_text(block, i.memo);
+}
+
+Result<std::vector<batch::NewItem>> decode_block(std::string_view block) {
+  std::vector<batch::NewItem> items;
+  Reader r(block);
+  while (!r.done()) {
+    batch::NewItem i;
+    if (!r.u64(i.seq) || !r.u64(i.amount) || !r.u64(i.fee) || !r.u64(i.cardholder_fee) ||
+        !r.u64(i.debit_amount) || !r.text(i.item_id) || !r.text(i.agreement_no) ||
+        !r.text(i.channel_id) || !r.text(i.fee_rule) || !r.text(i.memo)) {
+      return make_error("DB", "batch block cut short", "item", std::to_string(items.size() + 1));
+    }
+    items.push_back(std::move(i));
+  }
+  return items;
+}
+
+Result<ItemRowWriter> ItemRowWriter::prepare(Connection& c) {
+  auto s = c.prepare(
+      "INSERT INTO batch_items(center_id, batch_no, seq, item_id, agreement_no, channel_id, amount, "
+      "fee, cardholder_fee, debit_amount, fee_rule, memo, state, resp_code, send_from_at, "
+      "force_fail_at, finished_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "?, ?, ?, ?)");
+  if (!s) return s.error();
+  return ItemRowWriter(std::move(*s));
+}
+
+Status ItemRowWriter::insert(const BatchRowContext& b, const batch::NewItem& i) {
+  const bool rejected = !i.reject_code.empty();
+  auto& s = insert_.reset();
+  s.bind(1, b.center_id).bind(2, b.batch_no).bind(3, i.seq).bind(4, i.item_id)
+      .bind(5, i.agreement_no).bind_opt(6, i.channel_id).bind(7, i.amount).bind(8, i.fee)
+      .bind(9, i.cardholder_fee).bind(10, i.debit_amount).bind_opt(11, i.fee_rule)
+      .bind_opt(12, i.memo).bind(13, rejected ? "REJECTED" : "PENDING")
+      .bind_opt(14, i.reject_code).bind(15, b.send_from_ms).bind(16, b.force_fail_ms);
+  if (rejected) s.bind(17, b.received_ms);
+  else s.bind_null(17);
+  s.bind(18, b.received_ms);
+  return s.run();
+}
+
+Status write_block(Connection& c, const std::string& center, const std::string& batch_no,
+                   int64_t first_seq, int64_t items, std::string_view block) {
+  auto s = c.prepare(
+      "INSERT INTO batch_blocks(center_id, batch_no, first_seq, items, data) VALUES (?, ?, ?, ?, ?)");
+  if (!s) return s.error();
+  return s->bind(1, center).bind(2, batch_no).bind(3, first_seq).bind(4, items).bind_blob(5, block).run();
+}
+
+Result<int64_t> unpack_due(Connection& c, Instant now, int64_t min_items) {
+  auto q = c.prepare(
+      "SELECT k.id, k.center_id, k.batch_no, k.data, b.send_from_at, b.force_fail_at, b.received_at, "
+      "k.items "
+      "FROM batches b JOIN batch_blocks k ON k.center_id = b.center_id AND k.batch_no = b.batch_no "
+      "WHERE b.state = 'OPEN' AND b.send_from_at <= ? AND b.force_fail_at > ? "
+      "ORDER BY b.force_fail_at, b.center_id, b.batch_no, k.first_seq");
+  if (!q) return q.error();
+  const int64_t now_ms = to_unix_ms(now);
+  q->bind(1, now_ms).bind(2, now_ms);
+  return unpack_selected(c, *q, min_items);
+}
+
+Result<std::optional<int64_t>> earliest_packed_force_fail(Connection& c, Instant now) {
+  auto q = c.prepare(
+      "SELECT MIN(b.force_fail_at) FROM batches b WHERE b.state = 'OPEN' AND b.send_from_at <= ? "
+      "AND b.force_fail_at > ? AND EXISTS (SELECT 1 FROM batch_blocks k WHERE "
+      "k.center_id = b.center_id AND k.batch_no = b.batch_no)");
+  if (!q) return q.error();
+  const int64_t now_ms = to_unix_ms(now);
+  q->bind(1, now_ms).bind(2, now_ms);
+  auto row = q->step();
+  if (!row) return row.error();
+  if (!*row || q->is_null(0)) return std::optional<int64_t>();
+  return std::optional<int64_t>(q->integer(0));
+}
+
+Result<int64_t> unpack_batch(Connection& c, const std::string& center, const std::string& batch_no) {
+  auto q = c.prepare(
+      "SELECT k.id, k.center_id, k.batch_no, k.data, b.send_from_at, b.force_fail_at, b.received_at, "
+      "k.items "
+      "FROM batches b JOIN batch_blocks k ON k.center_id = b.center_id AND k.batch_no = b.batch_no "
+      "WHERE b.center_id = ? AND b.batch_no = ? ORDER BY k.first_seq");
+  if (!q) return q.error();
+  int64_t total = 0;
+  for (;;) {  // a round of blocks at a time: memory stays bounded whatever the batch's size
+    q->reset().bind(1, center).bind(2, batch_no);
+    auto n = unpack_selected(c, *q, 16 * kBlockItems);
+    if (!n) return n.error();
+    if (*n == 0) return total;
+    total += *n;
+  }
+}
+
+}  // namespace repay::store
