@@ -2,6 +2,7 @@
 // version, or on a claim), so several Repay nodes on one server database can share the work.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -61,6 +62,32 @@ struct AgreementDigest {
   std::string id_no_hash;
 };
 
+// An agreement as the loader read it. `verified` is the intake's: the cardholder numbers that
+// matched its keyed hashes in this load, so that a later line with the same numbers is not hashed
+// again (HMAC-SHA256 is the costliest item check). It goes, wiped, with the entry when the loader
+// drops the entry (the agreement may have changed since).
+struct LoadedAgreement {
+  struct Holder {
+    std::string credit_card, debit_card, id_no;
+  };
+  AgreementDigest digest;
+  Holder verified;        // meaningful when has_verified
+  bool has_verified = false;
+
+  LoadedAgreement() = default;
+  explicit LoadedAgreement(AgreementDigest d) : digest(std::move(d)) {}
+  LoadedAgreement(const LoadedAgreement&) = delete;
+  LoadedAgreement& operator=(const LoadedAgreement&) = delete;
+  ~LoadedAgreement() { wipe(); }
+  void wipe() {
+    for (std::string* v : {&verified.credit_card, &verified.debit_card, &verified.id_no}) {
+      std::fill(v->begin(), v->end(), '\0');
+      v->clear();
+    }
+    has_verified = false;
+  }
+};
+
 struct NewItem {
   int64_t seq = 0;
   std::string item_id;
@@ -82,8 +109,9 @@ class ItemLoader {
   virtual ~ItemLoader() = default;
   // Marks the itemId used by this center; false when it already was (2006).
   virtual Result<bool> use_item_id(const std::string& item_id, int64_t seq) = 0;
-  // The agreement, or nullptr when there is none; valid until the next call of agreement() or add().
-  virtual Result<const AgreementDigest*> agreement(const std::string& agreement_no) = 0;
+  // The agreement, or nullptr when there is none. May be called on one thread while another
+  // calls use_item_id() and add() (batch/intake_writer.h).
+  virtual Result<std::shared_ptr<LoadedAgreement>> agreement(const std::string& agreement_no) = 0;
   virtual Status add(const NewItem& item) = 0;
   // Stores the file record and opens the batch (or closes it at once when no item is sendable).
   virtual Status finish(const FileRecord& file) = 0;

@@ -1,4 +1,5 @@
 // SqliteStore: batch intake (batch/ports.h).
+#include <mutex>
 #include <unordered_map>
 
 #include "batch/return_file.h"
@@ -8,6 +9,7 @@
 namespace repay::store {
 
 using batch::AgreementDigest;
+using batch::LoadedAgreement;
 using batch::FileRecord;
 using batch::NewBatch;
 using batch::NewItem;
@@ -32,7 +34,8 @@ constexpr size_t kMaxCachedAgreements = 1 << 16;
 // - a 64 MiB page cache: the item_ids and batch_items indexes of a large batch stay in memory.
 constexpr const char* kLoadPragmas[] = {"PRAGMA synchronous=NORMAL",
                                         "PRAGMA ignore_check_constraints=ON",
-                                        "PRAGMA cache_size=-65536"};
+                                        "PRAGMA cache_size=-65536",
+                                        "PRAGMA wal_autocheckpoint=0"};
 constexpr const char* kRestorePragmas[] = {"PRAGMA ignore_check_constraints=OFF"};
 
 class SqliteItemLoader final : public batch::ItemLoader {
@@ -49,7 +52,8 @@ class SqliteItemLoader final : public batch::ItemLoader {
 
   Status begin() {
     for (auto [pragma, value] : {std::pair{"PRAGMA cache_size", &cache_size_},
-                                 std::pair{"PRAGMA synchronous", &synchronous_}}) {
+                                 std::pair{"PRAGMA synchronous", &synchronous_},
+                                 std::pair{"PRAGMA wal_autocheckpoint", &autocheckpoint_}}) {
       auto q = c_->prepare(pragma);
       if (!q) return q.error();
       auto row = q->step();
@@ -81,29 +85,42 @@ class SqliteItemLoader final : public batch::ItemLoader {
   }
 
   Result<bool> use_item_id(const std::string& item_id, int64_t seq) override {
+    std::lock_guard<std::mutex> lock(db_mu_);
     REPAY_TRY(use_id_->reset().bind(1, b_.center_id).bind(2, item_id).bind(3, b_.batch_no)
                   .bind(4, seq).run());
     return c_->changes() == 1;
   }
 
-  Result<const AgreementDigest*> agreement(const std::string& agreement_no) override {
+  Result<std::shared_ptr<LoadedAgreement>> agreement(const std::string& agreement_no) override {
     // Each agreement is read once, however many items use it: within a chunk the write lock is
     // ours, and between chunks the cache is dropped if another connection wrote (data_version).
-    if (auto it = agreements_.find(agreement_no); it != agreements_.end()) return digest(it->second);
-    auto& s = agreement_->reset().bind(1, agreement_no);
-    auto row = s.step();
-    if (!row) return row.error();
-    std::optional<AgreementDigest> a;
-    if (*row) {
-      a = AgreementDigest{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4),
-                          s.text(5), s.text(6), s.text(7), s.text(8), s.text(9)};
+    // Called on the intake's reading thread while its writer thread stores items: the cache has
+    // its own lock, the connection is shared under db_mu_.
+    {
+      std::lock_guard<std::mutex> lock(cache_mu_);
+      if (auto it = agreements_.find(agreement_no); it != agreements_.end()) return it->second;
     }
-    s.reset();  // no statement left running across a commit
+    std::shared_ptr<LoadedAgreement> a;
+    {
+      std::lock_guard<std::mutex> lock(db_mu_);
+      auto& s = agreement_->reset().bind(1, agreement_no);
+      auto row = s.step();
+      if (!row) return row.error();
+      if (*row) {
+        a = std::make_shared<LoadedAgreement>(AgreementDigest{s.text(0), s.text(1), s.text(2), s.text(3),
+                                                              s.text(4), s.text(5), s.text(6), s.text(7),
+                                                              s.text(8), s.text(9)});
+      }
+      s.reset();  // no statement left running across a commit
+    }
+    std::lock_guard<std::mutex> lock(cache_mu_);
     if (agreements_.size() >= kMaxCachedAgreements) agreements_.clear();  // bounded memory
-    return digest(agreements_.emplace(agreement_no, std::move(a)).first->second);
+    agreements_.emplace(agreement_no, a);
+    return a;
   }
 
   Status add(const NewItem& i) override {
+    std::lock_guard<std::mutex> lock(db_mu_);
     if (i.reject_code.empty()) {
       // Sendable: packed into the current block (store/batch_blocks.h).
       if (block_items_ == 0) block_first_seq_ = i.seq;
@@ -143,20 +160,22 @@ class SqliteItemLoader final : public batch::ItemLoader {
     }
     const char* state = open_ > 0 ? "OPEN" : "CLOSED";
     {
+      // The file's SHA-256 and header totals: known once its first pass is done (batch/intake.cc).
       auto up = c_->prepare(
-          "UPDATE batches SET state = ?, open_items = ?, closed_at = ? WHERE center_id = ? AND "
-          "batch_no = ? AND state = 'LOADING'");
+          "UPDATE batches SET state = ?, open_items = ?, closed_at = ?, sha256 = ?, total_count = ?, "
+          "total_amount = ? WHERE center_id = ? AND batch_no = ? AND state = 'LOADING'");
       if (!up) return up.error();
       up->bind(1, state).bind(2, open_);
       if (open_ > 0) up->bind_null(3);
       else up->bind(3, to_unix_ms(b_.received_at));
-      REPAY_TRY(up->bind(4, b_.center_id).bind(5, b_.batch_no).run());
+      REPAY_TRY(up->bind(4, f.sha256).bind(5, f.header_count).bind(6, f.header_amount)
+                    .bind(7, b_.center_id).bind(8, b_.batch_no).run());
       if (c_->changes() != 1) return make_error("STALE", "batch is no longer loading", "batchNo", b_.batch_no);
     }
     REPAY_TRY(append_audit(*c_, AuditRow{0, b_.received_at, "job:intake", "batch",
                                         b_.center_id + ":" + b_.batch_no, "LOADING", state,
                                         "file " + f.file_name + " accepted with " +
-                                            std::to_string(b_.total_count) + " items"}));
+                                            std::to_string(f.header_count) + " items"}));
     REPAY_TRY(c_->exec("COMMIT"));
     in_tx_ = false;
     return ok_status();
@@ -171,10 +190,6 @@ class SqliteItemLoader final : public batch::ItemLoader {
     return ok_status();
   }
 
-  static const AgreementDigest* digest(const std::optional<AgreementDigest>& a) {
-    return a ? &*a : nullptr;
-  }
-
   // PRAGMA data_version changes when another connection commits: then an agreement may have
   // changed (revoked, say) between two chunks, and the cached ones are dropped.
   Status note_data_version() {
@@ -182,7 +197,10 @@ class SqliteItemLoader final : public batch::ItemLoader {
     if (!row) return row.error();
     const int64_t v = data_version_->integer(0);
     data_version_->reset();
-    if (v != last_data_version_) agreements_.clear();
+    if (v != last_data_version_) {
+      std::lock_guard<std::mutex> lock(cache_mu_);
+      agreements_.clear();
+    }
     last_data_version_ = v;
     return ok_status();
   }
@@ -192,6 +210,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
     for (const char* p : kRestorePragmas) REPAY_TRY(c_->exec(p));
     REPAY_TRY(c_->exec("PRAGMA cache_size=" + std::to_string(cache_size_)));
     REPAY_TRY(c_->exec("PRAGMA synchronous=" + std::to_string(synchronous_)));
+    REPAY_TRY(c_->exec("PRAGMA wal_autocheckpoint=" + std::to_string(autocheckpoint_)));
     tuned_ = false;
     return ok_status();
   }
@@ -201,7 +220,10 @@ class SqliteItemLoader final : public batch::ItemLoader {
   bool tuned_ = false;
   int64_t cache_size_ = -2000;  // the connection's own settings, restored after the load
   int64_t synchronous_ = 2;     // FULL
-  std::unordered_map<std::string, std::optional<AgreementDigest>> agreements_;
+  int64_t autocheckpoint_ = 1000;
+  std::mutex db_mu_;     // the connection, shared by the intake's two threads
+  std::mutex cache_mu_;  // agreements_
+  std::unordered_map<std::string, std::shared_ptr<LoadedAgreement>> agreements_;
   std::optional<Stmt> data_version_;
   int64_t last_data_version_ = -1;
   bool in_tx_ = false;

@@ -605,6 +605,16 @@ TEST_CASE("intake: a rejected file does not use its batchNo nor its itemIds") {
   CHECK(bad.status == "F2");
   CHECK(bad.return_file == "RET_CC01_20261121_B007_REJ1.txt");
   CHECK_FALSE(r.s().batch("CC01", "B007")->has_value());
+  // Its items were loaded while its first pass ran (batch/intake.cc): all gone again.
+  CHECK(r.items() == 0);
+  CHECK(r.rows("item_ids") == 0);
+  // The very same file again: skipped, and its load discarded too.
+  auto again = r.intake(file_name("B007"), batch_text("B007", lines, std::nullopt, 301));
+  CHECK(again.kind == IntakeResult::Kind::kSkipped);
+  CHECK_FALSE(r.s().batch("CC01", "B007")->has_value());
+  CHECK(r.items() == 0);
+  CHECK(r.rows("item_ids") == 0);
+  CHECK(r.rows("batch_files") == 1);
 
   auto fixed = r.intake(file_name("B007"), batch_text("B007", lines));
   CHECK(fixed.kind == IntakeResult::Kind::kAccepted);

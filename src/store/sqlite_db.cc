@@ -95,6 +95,11 @@ int64_t Stmt::integer(int col) const { return sqlite3_column_int64(s_, col); }
 bool Stmt::is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, Durability durability) {
+  // Before SQLite's first use in the process: no memory statistics (nothing reads them), so an
+  // allocation takes no global mutex — every row written allocates (docs/performance.md,
+  // Intake). Refused harmlessly if SQLite was already initialised by someone else.
+  static const bool configured = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }();
+  (void)configured;
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
