@@ -1,14 +1,16 @@
 // bench/deadline: a 1,000,000-item OPEN batch whose force-fail time has come — 1% of its items
-// SENDING or UNKNOWN, the rest PENDING or SUCCESS — then app::BatchJobs::deadlines_and_returns():
+// SENDING or UNKNOWN, the rest PENDING or SUCCESS, and its last quarter (--packed) never sent nor
+// unpacked (store/batch_blocks.h) — then app::BatchJobs::deadlines_and_returns():
 // force_fail_due(), the return file written (write_return_file) and published to a local outbox
 // (transport: NAME.tmp, rename, NAME.ok), the batch marked RETURNED. Prints the seconds.
 //
-//   repay_bench_deadline [--items 1000000] [--dir /tmp/repay-bench-deadline]
+//   repay_bench_deadline [--items 1000000] [--packed 0.25] [--dir /tmp/repay-bench-deadline]
 #include <fstream>
 
 #include "app/batch_jobs.h"
 #include "bench_util.h"
 #include "core/log.h"
+#include "store/batch_blocks.h"
 
 using namespace repay;
 using namespace repay::bench;
@@ -24,7 +26,7 @@ const char* state_of(int64_t i) {
   return i % 2 == 0 ? "PENDING" : "SUCCESS";
 }
 
-void seed_store(const std::string& db, const crypto::FieldCipher& cipher, int64_t n,
+void seed_store(const std::string& db, const crypto::FieldCipher& cipher, int64_t n, int64_t packed,
                 const std::string& date, int64_t force_fail_ms) {
   {
     auto store = store::SqliteStore::open(db, cipher, 1);
@@ -42,7 +44,8 @@ void seed_store(const std::string& db, const crypto::FieldCipher& cipher, int64_
       -1, &st, nullptr);
   const int64_t from = force_fail_ms - 8 * 3'600'000;
   int64_t open = 0;
-  for (int64_t i = 1; i <= n; ++i) {
+  const int64_t rows = n - packed;
+  for (int64_t i = 1; i <= rows; ++i) {
     const std::string state = state_of(i);
     const bool sent = state != "PENDING";
     const bool success = state == "SUCCESS";
@@ -74,6 +77,34 @@ void seed_store(const std::string& db, const crypto::FieldCipher& cipher, int64_
     if (sqlite3_step(st) != SQLITE_DONE) die(sqlite3_errmsg(c));
   }
   sqlite3_finalize(st);
+  // The rest packed as the intake stores it: never reached by a claim.
+  sqlite3_prepare_v2(c, "INSERT INTO batch_blocks(center_id, batch_no, first_seq, items, data) "
+                        "VALUES ('CC01', 'B1', ?, ?, ?)", -1, &st, nullptr);
+  std::string block;
+  int64_t first = rows + 1;
+  for (int64_t i = rows + 1; i <= n; ++i) {
+    batch::NewItem item;
+    item.seq = i;
+    char id[24];
+    std::snprintf(id, sizeof id, "IT%010lld", static_cast<long long>(i));
+    item.item_id = id;
+    item.agreement_no = "AG1";
+    item.channel_id = "COLL01";
+    item.amount = item.debit_amount = 100 + i % 10000;
+    item.fee_rule = "NONE:0/CENTER";
+    store::append_block_item(block, item);
+    if (i - first + 1 == store::kBlockItems || i == n) {
+      sqlite3_reset(st);
+      sqlite3_bind_int64(st, 1, first);
+      sqlite3_bind_int64(st, 2, i - first + 1);
+      sqlite3_bind_blob(st, 3, block.data(), static_cast<int>(block.size()), SQLITE_TRANSIENT);
+      if (sqlite3_step(st) != SQLITE_DONE) die(sqlite3_errmsg(c));
+      block.clear();
+      first = i + 1;
+    }
+    ++open;
+  }
+  sqlite3_finalize(st);
   int64_t total = 0;
   for (int64_t i = 1; i <= n; ++i) total += 100 + i % 10000;
   exec_sql(c, "INSERT INTO batches(center_id, batch_no, batch_date, file_name, sha256, total_count, "
@@ -90,6 +121,8 @@ void seed_store(const std::string& db, const crypto::FieldCipher& cipher, int64_
 
 int main(int argc, char** argv) {
   const int64_t n = flag_int(argc, argv, "--items", 1'000'000);
+  const double packed_share = std::stod(flag(argc, argv, "--packed", "0.25"));
+  const auto packed = static_cast<int64_t>(static_cast<double>(n) * packed_share);
   const std::string dir = fresh_dir(flag(argc, argv, "--dir", "repay-bench-deadline"));
   log::set_level(log::Level::kError);
   SystemClock clock;
@@ -100,9 +133,9 @@ int main(int argc, char** argv) {
   auto cipher = bench_cipher();
   const std::string db = dir + "/repay.db";
   auto t0 = std::chrono::steady_clock::now();
-  seed_store(db, cipher, n, date, force_fail_ms);
-  std::printf("setup: %lld items (1%% SENDING/UNKNOWN, the rest PENDING/SUCCESS) in %.1f s\n",
-              static_cast<long long>(n), seconds_since(t0));
+  seed_store(db, cipher, n, packed, date, force_fail_ms);
+  std::printf("setup: %lld items (1%% SENDING/UNKNOWN, the rest PENDING/SUCCESS; %lld of them packed) "
+              "in %.1f s\n", static_cast<long long>(n), static_cast<long long>(packed), seconds_since(t0));
 
   auto store = store::SqliteStore::open(db, cipher);
   if (!store) die(store.error().to_string());

@@ -147,7 +147,7 @@ double simulator_alone(Sim& s, int64_t n, int max_inflight, int max_tps) {
   return static_cast<double>(n) / secs;
 }
 
-// One OPEN batch of n PENDING items, sendable now, and an agreement per cardholder.
+// One OPEN batch of n items (packed, PENDING), sendable now, and an agreement per cardholder.
 void seed_store(const std::string& db, const crypto::FieldCipher& cipher, const Sim& s, int64_t n) {
   {
     auto store = store::SqliteStore::open(db, cipher, 1);
@@ -244,7 +244,7 @@ int main(int argc, char** argv) {
   const std::string db = dir + "/repay.db";
   auto t0 = std::chrono::steady_clock::now();
   seed_store(db, cipher, s, n);
-  std::printf("setup: %lld PENDING items, %zu agreements, in %.1f s\n", static_cast<long long>(n),
+  std::printf("setup: %lld items packed, %zu agreements, in %.1f s\n", static_cast<long long>(n),
               s.book.size(), seconds_since(t0));
 
   auto store = store::SqliteStore::open(db, cipher);

@@ -51,7 +51,7 @@ class Reader {
 Result<int64_t> unpack_block(Connection& c, ItemRowWriter& rows, const BatchRowContext& b,
                              int64_t id, std::string_view data) {
   auto items = decode_block(data);
-  if (!items) {
+  if (!items || items->empty()) {
     return make_error("DB", "batch block does not parse", "batchNo", b.center_id + ":" + b.batch_no);
   }
   for (const auto& item : *items) REPAY_TRY(rows.insert(b, item));
@@ -62,39 +62,45 @@ Result<int64_t> unpack_block(Connection& c, ItemRowWriter& rows, const BatchRowC
   return static_cast<int64_t>(items->size());
 }
 
-// Unpacks the blocks `q` selects: columns id, center_id, batch_no, data, send_from_at,
-// force_fail_at, received_at, items; stops once `min_items` are unpacked (memory: that many
-// items, and one block more at most).
-Result<int64_t> unpack_selected(Connection& c, Stmt& q, int64_t min_items) {
+// Unpacks the first `max_blocks` blocks of one batch, in seq order (the unique index gives the
+// order: no sort, and only these blocks' bytes are read). Returns the number of items unpacked.
+Result<int64_t> unpack_first_blocks(Connection& c, const BatchRowContext& b, int64_t max_blocks) {
   struct Block {
     int64_t id;
-    BatchRowContext batch;
     std::string data;
   };
   std::vector<Block> blocks;
-  int64_t selected = 0;
-  for (;;) {
-    if (selected >= min_items) break;
-    auto row = q.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    Block k{q.integer(0), BatchRowContext{q.text(1), q.text(2), q.integer(4), q.integer(5), q.integer(6)},
-            q.blob(3)};
-    selected += q.integer(7);
-    blocks.push_back(std::move(k));
+  {
+    auto q = c.prepare(
+        "SELECT id, data FROM batch_blocks WHERE center_id = ? AND batch_no = ? ORDER BY first_seq LIMIT ?");
+    if (!q) return q.error();
+    q->bind(1, b.center_id).bind(2, b.batch_no).bind(3, max_blocks);
+    for (;;) {
+      auto row = q->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      blocks.push_back(Block{q->integer(0), q->blob(1)});
+    }
   }
-  q.reset();  // no statement running while the rows are written
   if (blocks.empty()) return int64_t{0};
   auto rows = ItemRowWriter::prepare(c);
   if (!rows) return rows.error();
   int64_t n = 0;
   for (const auto& k : blocks) {
-    auto u = unpack_block(c, *rows, k.batch, k.id, k.data);
+    auto u = unpack_block(c, *rows, b, k.id, k.data);
     if (!u) return u.error();
     n += *u;
   }
   return n;
 }
+
+// The batch columns of a batch's rows, from the batches row `q` stands on: center_id, batch_no,
+// send_from_at, force_fail_at, received_at.
+BatchRowContext row_context(const Stmt& q) {
+  return BatchRowContext{q.text(0), q.text(1), q.integer(2), q.integer(3), q.integer(4)};
+}
+
+constexpr int64_t kBlocksPerRound = 16;  // memory: at most this many blocks' bytes at once
 
 }  // namespace
 
@@ -160,15 +166,26 @@ Status write_block(Connection& c, const std::string& center, const std::string& 
 
 Result<int64_t> unpack_due(Connection& c, Instant now, int64_t min_items) {
   auto q = c.prepare(
-      "SELECT k.id, k.center_id, k.batch_no, k.data, b.send_from_at, b.force_fail_at, b.received_at, "
-      "k.items "
-      "FROM batches b JOIN batch_blocks k ON k.center_id = b.center_id AND k.batch_no = b.batch_no "
-      "WHERE b.state = 'OPEN' AND b.send_from_at <= ? AND b.force_fail_at > ? "
-      "ORDER BY b.force_fail_at, b.center_id, b.batch_no, k.first_seq");
+      "SELECT b.center_id, b.batch_no, b.send_from_at, b.force_fail_at, b.received_at FROM batches b "
+      "WHERE b.state = 'OPEN' AND b.send_from_at <= ? AND b.force_fail_at > ? AND EXISTS (SELECT 1 "
+      "FROM batch_blocks k WHERE k.center_id = b.center_id AND k.batch_no = b.batch_no) "
+      "ORDER BY b.force_fail_at, b.center_id, b.batch_no LIMIT 1");
   if (!q) return q.error();
   const int64_t now_ms = to_unix_ms(now);
-  q->bind(1, now_ms).bind(2, now_ms);
-  return unpack_selected(c, *q, min_items);
+  int64_t total = 0;
+  while (total < min_items) {
+    q->reset().bind(1, now_ms).bind(2, now_ms);
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    const BatchRowContext b = row_context(*q);
+    q->reset();
+    const int64_t want = (min_items - total + kBlockItems - 1) / kBlockItems;
+    auto n = unpack_first_blocks(c, b, std::min(want, kBlocksPerRound));
+    if (!n) return n.error();
+    total += *n;
+  }
+  return total;
 }
 
 Result<std::optional<int64_t>> earliest_packed_force_fail(Connection& c, Instant now) {
@@ -186,16 +203,21 @@ Result<std::optional<int64_t>> earliest_packed_force_fail(Connection& c, Instant
 }
 
 Result<int64_t> unpack_batch(Connection& c, const std::string& center, const std::string& batch_no) {
-  auto q = c.prepare(
-      "SELECT k.id, k.center_id, k.batch_no, k.data, b.send_from_at, b.force_fail_at, b.received_at, "
-      "k.items "
-      "FROM batches b JOIN batch_blocks k ON k.center_id = b.center_id AND k.batch_no = b.batch_no "
-      "WHERE b.center_id = ? AND b.batch_no = ? ORDER BY k.first_seq");
-  if (!q) return q.error();
+  BatchRowContext b;
+  {
+    auto q = c.prepare(
+        "SELECT center_id, batch_no, send_from_at, force_fail_at, received_at FROM batches "
+        "WHERE center_id = ? AND batch_no = ?");
+    if (!q) return q.error();
+    q->bind(1, center).bind(2, batch_no);
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) return int64_t{0};
+    b = row_context(*q);
+  }
   int64_t total = 0;
   for (;;) {  // a round of blocks at a time: memory stays bounded whatever the batch's size
-    q->reset().bind(1, center).bind(2, batch_no);
-    auto n = unpack_selected(c, *q, 16 * kBlockItems);
+    auto n = unpack_first_blocks(c, b, kBlocksPerRound);
     if (!n) return n.error();
     if (*n == 0) return total;
     total += *n;

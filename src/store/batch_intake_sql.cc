@@ -1,6 +1,6 @@
 // SqliteStore: batch intake (batch/ports.h).
 #include <mutex>
-#include <unordered_map>
+#include <vector>
 
 #include "batch/return_file.h"
 #include "store/batch_blocks.h"
@@ -21,7 +21,8 @@ namespace {
 constexpr int64_t kChunk = 20000;
 
 // Agreement digests kept while loading: about 30 MiB at most.
-constexpr size_t kMaxCachedAgreements = 1 << 16;
+constexpr size_t kAgreementSets = 1 << 14;
+constexpr size_t kAgreementWays = 4;
 
 // Settings of the loading connection while it loads (docs/performance.md), restored after:
 // - synchronous=NORMAL: a chunk's commit is not fsynced. Nothing of a LOADING batch is used, and
@@ -96,9 +97,19 @@ class SqliteItemLoader final : public batch::ItemLoader {
     // ours, and between chunks the cache is dropped if another connection wrote (data_version).
     // Called on the intake's reading thread while its writer thread stores items: the cache has
     // its own lock, the connection is shared under db_mu_.
+    // The cache is set-associative: kAgreementWays slots per hash, the least recently used one
+    // replaced — bounded, and nothing to rebuild or drop wholesale when every item has an
+    // agreement of its own.
+    const size_t set = (std::hash<std::string>{}(agreement_no) & (kAgreementSets - 1)) * kAgreementWays;
     {
       std::lock_guard<std::mutex> lock(cache_mu_);
-      if (auto it = agreements_.find(agreement_no); it != agreements_.end()) return it->second;
+      for (size_t w = set; w < set + kAgreementWays; ++w) {
+        Slot& k = agreements_[w];
+        if (k.filled && k.agreement_no == agreement_no) {
+          k.used = ++use_clock_;
+          return k.agreement;
+        }
+      }
     }
     std::shared_ptr<LoadedAgreement> a;
     {
@@ -114,8 +125,19 @@ class SqliteItemLoader final : public batch::ItemLoader {
       s.reset();  // no statement left running across a commit
     }
     std::lock_guard<std::mutex> lock(cache_mu_);
-    if (agreements_.size() >= kMaxCachedAgreements) agreements_.clear();  // bounded memory
-    agreements_.emplace(agreement_no, a);
+    Slot* victim = &agreements_[set];
+    for (size_t w = set; w < set + kAgreementWays; ++w) {
+      Slot& k = agreements_[w];
+      if (!k.filled) {
+        victim = &k;
+        break;
+      }
+      if (k.used < victim->used) victim = &k;
+    }
+    victim->agreement_no = agreement_no;
+    victim->agreement = a;
+    victim->filled = true;
+    victim->used = ++use_clock_;
     return a;
   }
 
@@ -199,7 +221,10 @@ class SqliteItemLoader final : public batch::ItemLoader {
     data_version_->reset();
     if (v != last_data_version_) {
       std::lock_guard<std::mutex> lock(cache_mu_);
-      agreements_.clear();
+      for (Slot& k : agreements_) {
+        k.filled = false;
+        k.agreement.reset();
+      }
     }
     last_data_version_ = v;
     return ok_status();
@@ -223,7 +248,14 @@ class SqliteItemLoader final : public batch::ItemLoader {
   int64_t autocheckpoint_ = 1000;
   std::mutex db_mu_;     // the connection, shared by the intake's two threads
   std::mutex cache_mu_;  // agreements_
-  std::unordered_map<std::string, std::shared_ptr<LoadedAgreement>> agreements_;
+  struct Slot {
+    bool filled = false;
+    uint64_t used = 0;  // use_clock_ at the last look-up
+    std::string agreement_no;
+    std::shared_ptr<LoadedAgreement> agreement;  // null: there is no such agreement
+  };
+  std::vector<Slot> agreements_ = std::vector<Slot>(kAgreementSets * kAgreementWays);
+  uint64_t use_clock_ = 0;
   std::optional<Stmt> data_version_;
   int64_t last_data_version_ = -1;
   bool in_tx_ = false;
