@@ -216,6 +216,7 @@ Result<Loaded> load_items(BatchStore& store, const BatchCenter& center, const Ha
   if (!rejected) return rejected.error();
   result.rejected_items = *rejected;
   if (!st) return st.error();
+  REPAY_TRY(loader.suspend());  // the judging of the file may write (a rejection)
   return loaded;
 }
 
@@ -246,16 +247,14 @@ Result<IntakeResult> intake_file(BatchStore& store, const BatchCenter& center, c
   std::optional<Result<Loaded>> loaded;
   if (early) loaded = load_items(store, center, hash, path, file_name, *name, *times, received_at);
 
-  // The load's transaction is open (its last chunk): it goes before anything else writes.
   std::optional<Error> load_error;
   auto drop_load = [&]() -> Status {
     if (!loaded) return ok_status();
     if (!*loaded) load_error = loaded->error();
-    loaded.reset();  // rolls back what is not committed
+    loaded.reset();  // rolls back what is not committed (a load that failed midway)
     return store.discard_loading(center.center_id, name->batch_no);
   };
   const FirstPass first = pass.get();
-  if (loaded && (!*loaded || !first.digest || first.check.status != "00")) REPAY_TRY(drop_load());
   FileRecord file;
   auto verdict = judge_file(store, center, first, file_name, received_at, &file);
   if (!verdict || verdict->has_value() || load_error) {

@@ -113,6 +113,9 @@ class ItemLoader {
   // calls use_item_id() and add() (batch/intake_writer.h).
   virtual Result<std::shared_ptr<LoadedAgreement>> agreement(const std::string& agreement_no) = 0;
   virtual Status add(const NewItem& item) = 0;
+  // Commits what was added and lets go of the store until finish(): the batch stays LOADING
+  // (never sent), and other writes may come first — a rejection, or the load's discard.
+  virtual Status suspend() = 0;
   // Stores the file record and opens the batch (or closes it at once when no item is sendable).
   virtual Status finish(const FileRecord& file) = 0;
 };

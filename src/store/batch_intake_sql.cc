@@ -41,13 +41,18 @@ constexpr const char* kRestorePragmas[] = {"PRAGMA ignore_check_constraints=OFF"
 
 class SqliteItemLoader final : public batch::ItemLoader {
  public:
-  SqliteItemLoader(Pool::Lease lease, NewBatch b)
-      : c_(std::move(lease)),
+  // `reader`, when the pool had one more connection free: the agreements are read through it,
+  // so the reading thread never waits for the writer's connection.
+  SqliteItemLoader(Pool& pool, Pool::Lease lease, std::optional<Pool::Lease> reader, NewBatch b)
+      : pool_(pool),
+        c_(std::move(lease)),
+        reader_(std::move(reader)),
         b_(std::move(b)),
         row_context_{b_.center_id, b_.batch_no, to_unix_ms(b_.send_from_at),
                      to_unix_ms(b_.force_fail_at), to_unix_ms(b_.received_at)} {}
   ~SqliteItemLoader() override {
-    if (in_tx_) (void)c_->exec("ROLLBACK");
+    if (!c_) return;
+    if (in_tx_) (void)(*c_)->exec("ROLLBACK");
     (void)restore();  // the connection goes back to the pool as it came
   }
 
@@ -55,29 +60,29 @@ class SqliteItemLoader final : public batch::ItemLoader {
     for (auto [pragma, value] : {std::pair{"PRAGMA cache_size", &cache_size_},
                                  std::pair{"PRAGMA synchronous", &synchronous_},
                                  std::pair{"PRAGMA wal_autocheckpoint", &autocheckpoint_}}) {
-      auto q = c_->prepare(pragma);
+      auto q = (*c_)->prepare(pragma);
       if (!q) return q.error();
       auto row = q->step();
       if (!row) return row.error();
       *value = q->integer(0);
     }
     tuned_ = true;
-    for (const char* p : kLoadPragmas) REPAY_TRY(c_->exec(p));
-    REPAY_TRY(c_->exec("BEGIN IMMEDIATE"));
+    for (const char* p : kLoadPragmas) REPAY_TRY((*c_)->exec(p));
+    REPAY_TRY((*c_)->exec("BEGIN IMMEDIATE"));
     in_tx_ = true;
-    auto dv = c_->prepare("PRAGMA data_version");
+    auto dv = (*c_)->prepare("PRAGMA data_version");
     if (!dv) return dv.error();
     data_version_.emplace(std::move(*dv));
     REPAY_TRY(note_data_version());
-    auto rows = ItemRowWriter::prepare(*c_);
+    auto rows = ItemRowWriter::prepare(**c_);
     if (!rows) return rows.error();
     rows_.emplace(std::move(*rows));
-    auto use = c_->prepare(
+    auto use = (*c_)->prepare(
         "INSERT INTO item_ids(center_id, item_id, batch_no, seq) VALUES (?, ?, ?, ?) "
         "ON CONFLICT(center_id, item_id) DO NOTHING");
     if (!use) return use.error();
     use_id_.emplace(std::move(*use));
-    auto ag = c_->prepare(
+    auto ag = (reader_ ? **reader_ : **c_).prepare(
         "SELECT agreement_no, center_id, kind, channel_id, state, credit_card_hash, "
         "debit_card_hash, holder_name, id_type, id_no_hash FROM agreements WHERE agreement_no = ?");
     if (!ag) return ag.error();
@@ -89,14 +94,14 @@ class SqliteItemLoader final : public batch::ItemLoader {
     std::lock_guard<std::mutex> lock(db_mu_);
     REPAY_TRY(use_id_->reset().bind(1, b_.center_id).bind(2, item_id).bind(3, b_.batch_no)
                   .bind(4, seq).run());
-    return c_->changes() == 1;
+    return (*c_)->changes() == 1;
   }
 
   Result<std::shared_ptr<LoadedAgreement>> agreement(const std::string& agreement_no) override {
     // Each agreement is read once, however many items use it: within a chunk the write lock is
     // ours, and between chunks the cache is dropped if another connection wrote (data_version).
     // Called on the intake's reading thread while its writer thread stores items: the cache has
-    // its own lock, the connection is shared under db_mu_.
+    // its own lock; the reads go through reader_, or share the writer's connection under db_mu_.
     // The cache is set-associative: kAgreementWays slots per hash, the least recently used one
     // replaced — bounded, and nothing to rebuild or drop wholesale when every item has an
     // agreement of its own.
@@ -113,7 +118,8 @@ class SqliteItemLoader final : public batch::ItemLoader {
     }
     std::shared_ptr<LoadedAgreement> a;
     {
-      std::lock_guard<std::mutex> lock(db_mu_);
+      std::unique_lock<std::mutex> lock(db_mu_, std::defer_lock);
+      if (!reader_) lock.lock();  // the writer's connection: shared
       auto& s = agreement_->reset().bind(1, agreement_no);
       auto row = s.step();
       if (!row) return row.error();
@@ -154,24 +160,43 @@ class SqliteItemLoader final : public batch::ItemLoader {
     }
     if (++in_chunk_ >= kChunk) {
       in_chunk_ = 0;
-      REPAY_TRY(c_->exec("COMMIT"));
-      REPAY_TRY(c_->exec("BEGIN IMMEDIATE"));
+      REPAY_TRY((*c_)->exec("COMMIT"));
+      REPAY_TRY((*c_)->exec("BEGIN IMMEDIATE"));
       REPAY_TRY(note_data_version());
     }
     return ok_status();
   }
 
-  Status finish(const FileRecord& f) override {
-    // The last chunk, then the acceptance in a transaction of its own, committed with the
-    // connection's own synchronous setting: with FULL, that sync makes every chunk durable too.
+  Status suspend() override {
+    // The last chunk committed, the statements and both connections given back (the batch stays
+    // LOADING, never sent) until finish() or the discard.
     REPAY_TRY(flush_block());
-    REPAY_TRY(c_->exec("COMMIT"));
+    REPAY_TRY((*c_)->exec("COMMIT"));
     in_tx_ = false;
     REPAY_TRY(restore());
-    REPAY_TRY(c_->exec("BEGIN IMMEDIATE"));
+    agreement_.reset();
+    data_version_.reset();
+    rows_.reset();
+    use_id_.reset();
+    reader_.reset();
+    c_.reset();
+    return ok_status();
+  }
+
+  Status finish(const FileRecord& f) override {
+    // The acceptance in a transaction of its own, committed with the connection's own
+    // synchronous setting: with FULL, that sync makes every chunk durable too.
+    if (!c_) c_.emplace(pool_.acquire());
+    if (in_tx_) {  // not suspended: the last chunk first
+      REPAY_TRY(flush_block());
+      REPAY_TRY((*c_)->exec("COMMIT"));
+      in_tx_ = false;
+      REPAY_TRY(restore());
+    }
+    REPAY_TRY((*c_)->exec("BEGIN IMMEDIATE"));
     in_tx_ = true;
     {
-      auto ins = c_->prepare(
+      auto ins = (*c_)->prepare(
           "INSERT INTO batch_files(center_id, file_name, sha256, size, received_at, status, batch_no, "
           "batch_date, header_count, header_amount) VALUES (?, ?, ?, ?, ?, '00', ?, ?, ?, ?)");
       if (!ins) return ins.error();
@@ -183,7 +208,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
     const char* state = open_ > 0 ? "OPEN" : "CLOSED";
     {
       // The file's SHA-256 and header totals: known once its first pass is done (batch/intake.cc).
-      auto up = c_->prepare(
+      auto up = (*c_)->prepare(
           "UPDATE batches SET state = ?, open_items = ?, closed_at = ?, sha256 = ?, total_count = ?, "
           "total_amount = ? WHERE center_id = ? AND batch_no = ? AND state = 'LOADING'");
       if (!up) return up.error();
@@ -192,13 +217,13 @@ class SqliteItemLoader final : public batch::ItemLoader {
       else up->bind(3, to_unix_ms(b_.received_at));
       REPAY_TRY(up->bind(4, f.sha256).bind(5, f.header_count).bind(6, f.header_amount)
                     .bind(7, b_.center_id).bind(8, b_.batch_no).run());
-      if (c_->changes() != 1) return make_error("STALE", "batch is no longer loading", "batchNo", b_.batch_no);
+      if ((*c_)->changes() != 1) return make_error("STALE", "batch is no longer loading", "batchNo", b_.batch_no);
     }
-    REPAY_TRY(append_audit(*c_, AuditRow{0, b_.received_at, "job:intake", "batch",
+    REPAY_TRY(append_audit(**c_, AuditRow{0, b_.received_at, "job:intake", "batch",
                                         b_.center_id + ":" + b_.batch_no, "LOADING", state,
                                         "file " + f.file_name + " accepted with " +
                                             std::to_string(f.header_count) + " items"}));
-    REPAY_TRY(c_->exec("COMMIT"));
+    REPAY_TRY((*c_)->exec("COMMIT"));
     in_tx_ = false;
     return ok_status();
   }
@@ -206,7 +231,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
  private:
   Status flush_block() {
     if (block_items_ == 0) return ok_status();
-    REPAY_TRY(write_block(*c_, b_.center_id, b_.batch_no, block_first_seq_, block_items_, block_));
+    REPAY_TRY(write_block(**c_, b_.center_id, b_.batch_no, block_first_seq_, block_items_, block_));
     block_.clear();
     block_items_ = 0;
     return ok_status();
@@ -232,15 +257,17 @@ class SqliteItemLoader final : public batch::ItemLoader {
 
   Status restore() {
     if (!tuned_) return ok_status();
-    for (const char* p : kRestorePragmas) REPAY_TRY(c_->exec(p));
-    REPAY_TRY(c_->exec("PRAGMA cache_size=" + std::to_string(cache_size_)));
-    REPAY_TRY(c_->exec("PRAGMA synchronous=" + std::to_string(synchronous_)));
-    REPAY_TRY(c_->exec("PRAGMA wal_autocheckpoint=" + std::to_string(autocheckpoint_)));
+    for (const char* p : kRestorePragmas) REPAY_TRY((*c_)->exec(p));
+    REPAY_TRY((*c_)->exec("PRAGMA cache_size=" + std::to_string(cache_size_)));
+    REPAY_TRY((*c_)->exec("PRAGMA synchronous=" + std::to_string(synchronous_)));
+    REPAY_TRY((*c_)->exec("PRAGMA wal_autocheckpoint=" + std::to_string(autocheckpoint_)));
     tuned_ = false;
     return ok_status();
   }
 
-  Pool::Lease c_;
+  Pool& pool_;
+  std::optional<Pool::Lease> c_;  // none while suspended
+  std::optional<Pool::Lease> reader_;
   NewBatch b_;
   bool tuned_ = false;
   int64_t cache_size_ = -2000;  // the connection's own settings, restored after the load
@@ -380,7 +407,8 @@ Result<std::unique_ptr<batch::ItemLoader>> SqliteStore::start_loading(const NewB
                   .bind(9, to_unix_ms(b.send_from_at)).bind(10, to_unix_ms(b.force_fail_at))
                   .bind(11, b.encoding).run());
   }
-  auto loader = std::make_unique<SqliteItemLoader>(pool_->acquire(), b);
+  auto writer = pool_->acquire();
+  auto loader = std::make_unique<SqliteItemLoader>(*pool_, std::move(writer), pool_->try_acquire(), b);
   REPAY_TRY(loader->begin());
   return std::unique_ptr<batch::ItemLoader>(std::move(loader));
 }

@@ -179,8 +179,8 @@ struct Rig {
   int files = 0;
   int signings = 0;
 
-  Rig() {
-    auto s = SqliteStore::open(dir.path + "/repay.db", cipher);
+  explicit Rig(int connections = 4) {
+    auto s = SqliteStore::open(dir.path + "/repay.db", cipher, connections);
     REQUIRE_MESSAGE(s.ok(), s.error().to_string());
     store = std::move(*s);
     center.center_id = "CC01";
@@ -624,6 +624,21 @@ TEST_CASE("intake: a rejected file does not use its batchNo nor its itemIds") {
   auto f3 = r.intake(file_name("B007"), batch_text("B007", {{"ITEM72", a1, 100, ""}}));
   CHECK(f3.status == "F3");
   CHECK(f3.return_file == "RET_CC01_20261121_B007_REJ2.txt");
+}
+
+TEST_CASE("intake on a store of one connection: the load lets go of it before the file is judged") {
+  Rig r(1);  // no second connection for the agreement reads, nor for the judging during the load
+  const Holder a1 = r.sign(1);
+  const std::vector<Line> lines = {{"ITEM1", a1, 100, ""}, {"ITEM1", a1, 200, ""}};
+  auto bad = r.intake(file_name("B001"), batch_text("B001", lines, std::nullopt, 999));
+  CHECK(bad.status == "F2");
+  CHECK(r.items() == 0);
+  auto ok = r.accept("B001", lines);
+  CHECK(ok.items == 2);
+  CHECK(ok.rejected_items == 1);
+  CHECK(r.item("B001", 1).state == "PENDING");
+  CHECK(r.item("B001", 2).resp_code == "2006");
+  CHECK(r.summary("B001").total == 2);
 }
 
 TEST_CASE("intake: F6 when received at or after the force-fail time") {

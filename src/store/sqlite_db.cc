@@ -279,6 +279,14 @@ Pool::Lease Pool::acquire() {
   return Lease(*this, std::move(c));
 }
 
+std::optional<Pool::Lease> Pool::try_acquire() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (free_.empty()) return std::nullopt;
+  auto c = std::move(free_.back());
+  free_.pop_back();
+  return std::optional<Lease>(std::in_place, *this, std::move(c));
+}
+
 Pool::Lease::~Lease() {
   if (!c_) return;
   std::lock_guard<std::mutex> lock(p_.mu_);

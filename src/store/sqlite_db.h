@@ -191,6 +191,8 @@ class Pool {
   // A connection of the pool, waiting for one to be free; inside a BatchScope for this pool, the
   // batch's connection.
   Lease acquire();
+  // A free connection of the pool, if there is one now (never a BatchScope's).
+  std::optional<Lease> try_acquire();
 
  private:
   std::mutex mu_;
