@@ -91,7 +91,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
   }
 
   Result<bool> use_item_id(const std::string& item_id, int64_t seq) override {
-    std::lock_guard<std::mutex> lock(db_mu_);
+    auto lock = writer_lock();
     REPAY_TRY(use_id_->reset().bind(1, b_.center_id).bind(2, item_id).bind(3, b_.batch_no)
                   .bind(4, seq).run());
     return (*c_)->changes() == 1;
@@ -148,7 +148,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
   }
 
   Status add(const NewItem& i) override {
-    std::lock_guard<std::mutex> lock(db_mu_);
+    auto lock = writer_lock();
     if (i.reject_code.empty()) {
       // Sendable: packed into the current block (store/batch_blocks.h).
       if (block_items_ == 0) block_first_seq_ = i.seq;
@@ -229,6 +229,12 @@ class SqliteItemLoader final : public batch::ItemLoader {
   }
 
  private:
+  // The writer's connection is shared with the agreement reads only when there is no reader_
+  // (fixed from construction until suspend(), which comes after the last add()).
+  std::unique_lock<std::mutex> writer_lock() {
+    return reader_ ? std::unique_lock<std::mutex>() : std::unique_lock<std::mutex>(db_mu_);
+  }
+
   Status flush_block() {
     if (block_items_ == 0) return ok_status();
     REPAY_TRY(write_block(**c_, b_.center_id, b_.batch_no, block_first_seq_, block_items_, block_));
