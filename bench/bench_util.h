@@ -20,6 +20,7 @@
 
 #include "crypto/crypto.h"
 #include "core/mask.h"
+#include "store/batch_blocks.h"
 
 namespace repay::bench {
 
@@ -224,6 +225,43 @@ inline void exec_sql(sqlite3* db, const std::string& sql) {
     die("sql: " + msg + " in " + sql.substr(0, 80));
   }
 }
+
+// Items of one batch packed into batch_blocks as the intake stores them (store/batch_blocks.h),
+// added in seq order; the last block is written by finish().
+class PackedItemWriter {
+ public:
+  PackedItemWriter(sqlite3* c, const std::string& center, const std::string& batch_no) : c_(c) {
+    sqlite3_prepare_v2(c, ("INSERT INTO batch_blocks(center_id, batch_no, first_seq, items, data) "
+                           "VALUES ('" + center + "', '" + batch_no + "', ?, ?, ?)").c_str(),
+                       -1, &st_, nullptr);
+  }
+  ~PackedItemWriter() { sqlite3_finalize(st_); }
+  PackedItemWriter(const PackedItemWriter&) = delete;
+  PackedItemWriter& operator=(const PackedItemWriter&) = delete;
+
+  void add(const batch::NewItem& item) {
+    if (items_ == 0) first_ = item.seq;
+    store::append_block_item(block_, item);
+    if (++items_ == store::kBlockItems) finish();
+  }
+  void finish() {
+    if (items_ == 0) return;
+    sqlite3_reset(st_);
+    sqlite3_bind_int64(st_, 1, first_);
+    sqlite3_bind_int64(st_, 2, items_);
+    sqlite3_bind_blob(st_, 3, block_.data(), static_cast<int>(block_.size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(st_) != SQLITE_DONE) die(sqlite3_errmsg(c_));
+    block_.clear();
+    items_ = 0;
+  }
+
+ private:
+  sqlite3* c_;
+  sqlite3_stmt* st_ = nullptr;
+  std::string block_;
+  int64_t first_ = 0;
+  int64_t items_ = 0;
+};
 
 inline sqlite3* open_db(const std::string& path) {
   sqlite3* db = nullptr;

@@ -10,7 +10,6 @@
 #include "app/batch_jobs.h"
 #include "bench_util.h"
 #include "core/log.h"
-#include "store/batch_blocks.h"
 
 using namespace repay;
 using namespace repay::bench;
@@ -78,33 +77,23 @@ void seed_store(const std::string& db, const crypto::FieldCipher& cipher, int64_
   }
   sqlite3_finalize(st);
   // The rest packed as the intake stores it: never reached by a claim.
-  sqlite3_prepare_v2(c, "INSERT INTO batch_blocks(center_id, batch_no, first_seq, items, data) "
-                        "VALUES ('CC01', 'B1', ?, ?, ?)", -1, &st, nullptr);
-  std::string block;
-  int64_t first = rows + 1;
-  for (int64_t i = rows + 1; i <= n; ++i) {
-    batch::NewItem item;
-    item.seq = i;
-    char id[24];
-    std::snprintf(id, sizeof id, "IT%010lld", static_cast<long long>(i));
-    item.item_id = id;
-    item.agreement_no = "AG1";
-    item.channel_id = "COLL01";
-    item.amount = item.debit_amount = 100 + i % 10000;
-    item.fee_rule = "NONE:0/CENTER";
-    store::append_block_item(block, item);
-    if (i - first + 1 == store::kBlockItems || i == n) {
-      sqlite3_reset(st);
-      sqlite3_bind_int64(st, 1, first);
-      sqlite3_bind_int64(st, 2, i - first + 1);
-      sqlite3_bind_blob(st, 3, block.data(), static_cast<int>(block.size()), SQLITE_TRANSIENT);
-      if (sqlite3_step(st) != SQLITE_DONE) die(sqlite3_errmsg(c));
-      block.clear();
-      first = i + 1;
+  {
+    PackedItemWriter packed_items(c, "CC01", "B1");
+    for (int64_t i = rows + 1; i <= n; ++i) {
+      batch::NewItem item;
+      item.seq = i;
+      char id[24];
+      std::snprintf(id, sizeof id, "IT%010lld", static_cast<long long>(i));
+      item.item_id = id;
+      item.agreement_no = "AG1";
+      item.channel_id = "COLL01";
+      item.amount = item.debit_amount = 100 + i % 10000;
+      item.fee_rule = "NONE:0/CENTER";
+      packed_items.add(item);
+      ++open;
     }
-    ++open;
+    packed_items.finish();
   }
-  sqlite3_finalize(st);
   int64_t total = 0;
   for (int64_t i = 1; i <= n; ++i) total += 100 + i % 10000;
   exec_sql(c, "INSERT INTO batches(center_id, batch_no, batch_date, file_name, sha256, total_count, "

@@ -18,7 +18,6 @@
 #include "bench_util.h"
 #include "core/log.h"
 #include "simulator/book.h"
-#include "store/batch_blocks.h"
 
 using namespace repay;
 using namespace repay::bench;
@@ -172,34 +171,21 @@ void seed_store(const std::string& db, const crypto::FieldCipher& cipher, const 
               std::to_string(n) + ")");
   // The items packed as the intake stores them (store/batch_blocks.h): the claims unpack them,
   // so that work is inside the figure.
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(c,
-                     "INSERT INTO batch_blocks(center_id, batch_no, first_seq, items, data) "
-                     "VALUES ('CC01', 'B1', ?, ?, ?)",
-                     -1, &st, nullptr);
-  std::string block;
-  int64_t first = 1;
-  for (int64_t i = 1; i <= n; ++i) {
-    batch::NewItem item;
-    item.seq = i;
-    item.item_id = "IT" + std::to_string(i);
-    item.agreement_no = "AG" + std::to_string(static_cast<size_t>(i) % s.book.size());
-    item.channel_id = kChannel;
-    item.amount = kAmount;
-    item.debit_amount = kAmount;
-    item.fee_rule = "NONE:0/CENTER";
-    store::append_block_item(block, item);
-    if (i - first + 1 == store::kBlockItems || i == n) {
-      sqlite3_reset(st);
-      sqlite3_bind_int64(st, 1, first);
-      sqlite3_bind_int64(st, 2, i - first + 1);
-      sqlite3_bind_blob(st, 3, block.data(), static_cast<int>(block.size()), SQLITE_TRANSIENT);
-      if (sqlite3_step(st) != SQLITE_DONE) die(sqlite3_errmsg(c));
-      block.clear();
-      first = i + 1;
+  {
+    PackedItemWriter packed(c, kCenter, "B1");
+    for (int64_t i = 1; i <= n; ++i) {
+      batch::NewItem item;
+      item.seq = i;
+      item.item_id = "IT" + std::to_string(i);
+      item.agreement_no = "AG" + std::to_string(static_cast<size_t>(i) % s.book.size());
+      item.channel_id = kChannel;
+      item.amount = kAmount;
+      item.debit_amount = kAmount;
+      item.fee_rule = "NONE:0/CENTER";
+      packed.add(item);
     }
+    packed.finish();
   }
-  sqlite3_finalize(st);
   exec_sql(c, "COMMIT");
   exec_sql(c, "PRAGMA wal_checkpoint(TRUNCATE)");
   sqlite3_close(c);
