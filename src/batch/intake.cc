@@ -158,7 +158,6 @@ struct Loaded {
 Result<Loaded> load_items(BatchStore& store, const BatchCenter& center, const Hasher& hash,
                           const std::string& path, const std::string& file_name,
                           const BatchName& name, const BatchTimes& times, Instant received_at) {
-  REPAY_TRY(store.discard_loading(center.center_id, name.batch_no));
   NewBatch nb;  // the file's SHA-256 and header totals come with finish()
   nb.center_id = center.center_id;
   nb.batch_no = name.batch_no;
@@ -237,6 +236,10 @@ Result<IntakeResult> intake_file(BatchStore& store, const BatchCenter& center, c
   // rejects, or finds already handled, has its load discarded — nothing of it stays.
   auto pass = std::async(std::launch::async, [&] { return first_pass(path, file_name, center); });
   const auto name = parse_batch_name(file_name);
+  // A batch still LOADING is a load that never finished (a crash): whatever this file turns out
+  // to be, that load goes — its itemIds must not count as used (files.md: only an accepted
+  // file's do).
+  if (name) REPAY_TRY(store.discard_loading(center.center_id, name->batch_no));
   const auto times = times_of(name, center);
   bool early = times && received_at < times->force_fail_at;
   if (early) {

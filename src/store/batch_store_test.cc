@@ -798,6 +798,45 @@ TEST_CASE("intake: fees, FIXED and PERCENT, paid by the center or by the cardhol
   CHECK(collects[1].debit_amount == 10'000);
 }
 
+TEST_CASE("intake: a batch left LOADING by a crash is discarded even when its file is then rejected") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  {
+    batch::NewBatch nb;
+    nb.center_id = "CC01";
+    nb.batch_no = "B010";
+    nb.batch_date = kDateText;
+    nb.file_name = file_name("B010");
+    nb.received_at = kReceived;
+    nb.send_from_at = kSendFrom;
+    nb.force_fail_at = kForceFail;
+    nb.encoding = "UTF-8";
+    auto loader = r.s().start_loading(nb);
+    REQUIRE(loader.ok());
+    REQUIRE((*loader)->use_item_id("ITEMX", 1).ok());
+    batch::NewItem it;
+    it.seq = 1;
+    it.item_id = "ITEMX";
+    it.agreement_no = a1.agreement_no;
+    it.channel_id = "CB1";
+    it.amount = 100;
+    it.debit_amount = 100;
+    REQUIRE((*loader)->add(it).ok());
+    REQUIRE((*loader)->suspend().ok());  // committed; then the process died
+  }
+  CHECK(r.rows("item_ids") == 1);
+  CHECK(r.items() == 1);
+  // Picked up again only after the force-fail time: F6, and the half load is gone with it.
+  auto late = r.intake(file_name("B010"), batch_text("B010", {{"ITEMX", a1, 100, ""}}), kForceFail + 1min);
+  CHECK(late.status == "F6");
+  CHECK(r.rows("item_ids") == 0);
+  CHECK(r.items() == 0);
+  CHECK_FALSE(r.s().batch("CC01", "B010")->has_value());
+  // ITEMX was never used by an accepted file: another batch may use it.
+  auto other = r.accept("B011", {{"ITEMX", a1, 100, ""}});
+  CHECK(other.rejected_items == 0);
+}
+
 TEST_CASE("intake: a batch left LOADING by a crash is discarded and loaded afresh") {
   Rig r;
   const Holder a1 = r.sign(1);
