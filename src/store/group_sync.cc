@@ -1,5 +1,6 @@
 #include "store/group_sync.h"
 
+#include <cstdlib>
 #include <exception>
 #include <future>
 
@@ -7,7 +8,8 @@
 
 namespace repay::store {
 
-Result<std::unique_ptr<GroupSync>> GroupSync::open(const std::string& path, const Pool* pool) {
+Result<std::unique_ptr<GroupSync>> GroupSync::open(const std::string& path, const Pool* pool,
+                                                   SyncHooks hooks) {
   auto c = Connection::open(path, Durability::kPowerLoss);
   if (!c) return c.error();
   REPAY_TRY((*c)->sync_log());  // fails now, not on the first repayment, if it cannot work
@@ -22,12 +24,13 @@ Result<std::unique_ptr<GroupSync>> GroupSync::open(const std::string& path, cons
     writer = std::move(*w);
   }
   return std::unique_ptr<GroupSync>(
-      new GroupSync(std::move(*c), std::move(*checkpointing), std::move(writer), pool));
+      new GroupSync(std::move(*c), std::move(*checkpointing), std::move(writer), pool, std::move(hooks)));
 }
 
 GroupSync::GroupSync(std::unique_ptr<Connection> c, std::unique_ptr<Connection> checkpointing,
-                     std::unique_ptr<Connection> writer, const Pool* pool)
-    : c_(std::move(c)), checkpointing_(std::move(checkpointing)), writer_(std::move(writer)),
+                     std::unique_ptr<Connection> writer, const Pool* pool, SyncHooks hooks)
+    : c_(std::move(c)), hooks_(std::move(hooks)), checkpointing_(std::move(checkpointing)),
+      writer_(std::move(writer)),
       pool_(pool) {
   thread_ = std::thread([this] { run(); });
   checkpoint_thread_ = std::thread([this] { checkpoints(); });
@@ -226,8 +229,15 @@ void GroupSync::run() {
     std::vector<std::function<void(bool)>> group;
     group.swap(waiting_);
     lock.unlock();
-    Status st = c_->sync_log();
-    if (!st) log::error("store.group_sync_failed", {{"error", st.error().to_string()}});
+    Status st = hooks_.sync ? hooks_.sync(*c_) : c_->sync_log();
+    if (!st) {
+      log::alert("store.sync_failed", {{"error", st.error().to_string()},
+                                       {"action", "stopping: the commits it was to cover may or may "
+                                                  "not be on disk; the next start queries what was "
+                                                  "claimed"}});
+      if (!hooks_.on_failed_sync) std::_Exit(kExitSyncFailed);
+      hooks_.on_failed_sync(st.error());
+    }
     for (auto& then : group) then(st.ok());
     lock.lock();
     ++syncs_;

@@ -28,17 +28,30 @@ namespace repay::store {
 
 class GroupSync {
  public:
+  // A sync of the log that fails stops the process at once (docs/decisions.md): the commits it
+  // was to cover may or may not be on disk — and after a failed fsync the kernel may have dropped
+  // their pages — so no caller may be told "stored", nor "not stored" (a card center told 9999
+  // must not find the repayment executed). The next start queries whatever was claimed. Tests
+  // replace the sync and the stop.
+  struct SyncHooks {
+    std::function<Status(Connection&)> sync;            // instead of Connection::sync_log
+    std::function<void(const Error&)> on_failed_sync;   // instead of stopping the process
+  };
+  static constexpr int kExitSyncFailed = 70;
+
   // Opens its own connection to the database (WAL mode) and starts the syncing thread.
   // With `pool` (the store's pool of the same database), write_then() batches writes on a
   // writer thread; without, only after_durable() is offered.
-  static Result<std::unique_ptr<GroupSync>> open(const std::string& path, const Pool* pool = nullptr);
+  static Result<std::unique_ptr<GroupSync>> open(const std::string& path, const Pool* pool = nullptr,
+                                                 SyncHooks hooks = {});
   // Syncs for whoever still waits, calls them, then stops.
   ~GroupSync();
   GroupSync(const GroupSync&) = delete;
   GroupSync& operator=(const GroupSync&) = delete;
 
-  // `then(true)` once every commit that returned before this call is on disk; `then(false)` when
-  // the sync failed (nothing written may be told). Called on the syncing thread: keep it short.
+  // `then(true)` once every commit that returned before this call is on disk. A failed sync stops
+  // the process (SyncHooks); only with a replaced stop that returns is `then(false)` called.
+  // Called on the syncing thread: keep it short.
   void after_durable(std::function<void(bool durable)> then);
   // Queues `write` for the writer thread (only when opened with a pool): it runs there later,
   // with the writes queued meanwhile, in one transaction; the pool's connections it acquires
@@ -84,7 +97,7 @@ class GroupSync {
     bool after_commit = false;  // `then` at the commit, not after the sync (write_committed)
   };
   GroupSync(std::unique_ptr<Connection> c, std::unique_ptr<Connection> checkpointing,
-            std::unique_ptr<Connection> writer, const Pool* pool);
+            std::unique_ptr<Connection> writer, const Pool* pool, SyncHooks hooks);
   void run();
   void checkpoints();
   void writes();
@@ -94,6 +107,7 @@ class GroupSync {
   bool write_batch(std::vector<Write>& batch);
 
   std::unique_ptr<Connection> c_;
+  SyncHooks hooks_;
   std::unique_ptr<Connection> checkpointing_;
   std::mutex checkpointing_mu_;  // held by a checkpoint; by the writer from a rewind to its batch
   mutable std::mutex mu_;

@@ -3,6 +3,7 @@
 // SqliteStore::write_then ties both together.
 #include "store/group_sync.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -163,6 +164,36 @@ TEST_CASE("GroupSync: its own thread checkpoints the WAL of connections that no 
   }
   CHECK(copied);
   CHECK(query_int(*reader, "SELECT count(*) FROM t") == 40000);
+}
+
+TEST_CASE("GroupSync: a failed sync of the log stops the process, telling no waiter anything") {
+  TempDir dir;
+  const std::string path = dir.path + "/db";
+  auto failing = [](Connection&) -> Status { return make_error("DB", "sync of the write-ahead log failed: 10"); };
+  // Forked: the default stop ends the process at once, with kExitSyncFailed, before any callback.
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    auto g = GroupSync::open(path, nullptr, GroupSync::SyncHooks{failing, {}});
+    if (!g) std::_Exit(1);
+    (*g)->after_durable([](bool) { std::_Exit(2); });  // never told anything
+    std::this_thread::sleep_for(std::chrono::seconds(5));
+    std::_Exit(3);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == GroupSync::kExitSyncFailed);
+
+  // With the stop replaced (it returns), the waiters are told `false`.
+  std::promise<std::string> failed;
+  auto g = GroupSync::open(path, nullptr,
+                           GroupSync::SyncHooks{failing, [&](const Error& e) { failed.set_value(e.message); }});
+  REQUIRE(g.ok());
+  std::promise<bool> told;
+  (*g)->after_durable([&](bool durable) { told.set_value(durable); });
+  CHECK(failed.get_future().get() == "sync of the write-ahead log failed: 10");
+  CHECK_FALSE(told.get_future().get());
 }
 
 TEST_CASE("GroupSync: whoever still waits is called when it stops") {
