@@ -1,5 +1,7 @@
 // SqliteStore: batch intake (batch/ports.h).
+#include <cstdio>
 #include <mutex>
+#include <random>
 #include <vector>
 
 #include "batch/return_file.h"
@@ -43,8 +45,10 @@ class SqliteItemLoader final : public batch::ItemLoader {
  public:
   // `reader`, when the pool had one more connection free: the agreements are read through it,
   // so the reading thread never waits for the writer's connection.
-  SqliteItemLoader(Pool& pool, Pool::Lease lease, std::optional<Pool::Lease> reader, NewBatch b)
+  SqliteItemLoader(Pool& pool, Pool::Lease lease, std::optional<Pool::Lease> reader, NewBatch b,
+                   std::string token)
       : pool_(pool),
+        token_(std::move(token)),
         c_(std::move(lease)),
         reader_(std::move(reader)),
         b_(std::move(b)),
@@ -70,6 +74,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
     for (const char* p : kLoadPragmas) REPAY_TRY((*c_)->exec(p));
     REPAY_TRY((*c_)->exec("BEGIN IMMEDIATE"));
     in_tx_ = true;
+    REPAY_TRY(still_ours());
     auto dv = (*c_)->prepare("PRAGMA data_version");
     if (!dv) return dv.error();
     data_version_.emplace(std::move(*dv));
@@ -162,6 +167,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
       in_chunk_ = 0;
       REPAY_TRY((*c_)->exec("COMMIT"));
       REPAY_TRY((*c_)->exec("BEGIN IMMEDIATE"));
+      REPAY_TRY(still_ours());
       REPAY_TRY(note_data_version());
     }
     return ok_status();
@@ -210,13 +216,14 @@ class SqliteItemLoader final : public batch::ItemLoader {
       // The file's SHA-256 and header totals: known once its first pass is done (batch/intake.cc).
       auto up = (*c_)->prepare(
           "UPDATE batches SET state = ?, open_items = ?, closed_at = ?, sha256 = ?, total_count = ?, "
-          "total_amount = ? WHERE center_id = ? AND batch_no = ? AND state = 'LOADING'");
+          "total_amount = ?, load_token = NULL WHERE center_id = ? AND batch_no = ? "
+          "AND state = 'LOADING' AND load_token = ?");
       if (!up) return up.error();
       up->bind(1, state).bind(2, open_);
       if (open_ > 0) up->bind_null(3);
       else up->bind(3, to_unix_ms(b_.received_at));
       REPAY_TRY(up->bind(4, f.sha256).bind(5, f.header_count).bind(6, f.header_amount)
-                    .bind(7, b_.center_id).bind(8, b_.batch_no).run());
+                    .bind(7, b_.center_id).bind(8, b_.batch_no).bind(9, token_).run());
       if ((*c_)->changes() != 1) return make_error("STALE", "batch is no longer loading", "batchNo", b_.batch_no);
     }
     REPAY_TRY(append_audit(**c_, AuditRow{0, b_.received_at, "job:intake", "batch",
@@ -229,6 +236,20 @@ class SqliteItemLoader final : public batch::ItemLoader {
   }
 
  private:
+  // At the start of each chunk's transaction (the write lock held): the batch is still LOADING
+  // under this load's token — not discarded by another intake meanwhile, nor started afresh.
+  Status still_ours() {
+    auto q = (*c_)->prepare(
+        "SELECT 1 FROM batches WHERE center_id = ? AND batch_no = ? AND state = 'LOADING' "
+        "AND load_token = ?");
+    if (!q) return q.error();
+    q->bind(1, b_.center_id).bind(2, b_.batch_no).bind(3, token_);
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) return make_error("STALE", "the load was discarded by another intake", "batchNo", b_.batch_no);
+    return ok_status();
+  }
+
   // The writer's connection is shared with the agreement reads only when there is no reader_
   // (fixed from construction until suspend(), which comes after the last add()).
   std::unique_lock<std::mutex> writer_lock() {
@@ -272,6 +293,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
   }
 
   Pool& pool_;
+  std::string token_;  // batches.load_token of this load
   std::optional<Pool::Lease> c_;  // none while suspended
   std::optional<Pool::Lease> reader_;
   NewBatch b_;
@@ -400,21 +422,32 @@ Status SqliteStore::discard_loading(const std::string& center, const std::string
 }
 
 Result<std::unique_ptr<batch::ItemLoader>> SqliteStore::start_loading(const NewBatch& b) {
+  // This load's token: another intake of the same batchNo (another node, or `repay batch pull`
+  // beside `repay serve`) may discard it and start its own; this loader then notices at its next
+  // chunk or at finish() and stops, writing nothing more.
+  std::string token;
+  {
+    std::random_device rd;
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%08x%08x", rd(), rd());
+    token = hex;
+  }
   {
     auto c = pool_->acquire();
     auto ins = c->prepare(
         "INSERT INTO batches(center_id, batch_no, batch_date, file_name, sha256, total_count, "
-        "total_amount, received_at, send_from_at, force_fail_at, encoding, state) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'LOADING')");
+        "total_amount, received_at, send_from_at, force_fail_at, encoding, state, load_token) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'LOADING', ?)");
     if (!ins) return ins.error();
     REPAY_TRY(ins->bind(1, b.center_id).bind(2, b.batch_no).bind(3, b.batch_date)
                   .bind(4, b.file_name).bind(5, b.sha256).bind(6, b.total_count)
                   .bind(7, b.total_amount).bind(8, to_unix_ms(b.received_at))
                   .bind(9, to_unix_ms(b.send_from_at)).bind(10, to_unix_ms(b.force_fail_at))
-                  .bind(11, b.encoding).run());
+                  .bind(11, b.encoding).bind(12, token).run());
   }
   auto writer = pool_->acquire();
-  auto loader = std::make_unique<SqliteItemLoader>(*pool_, std::move(writer), pool_->try_acquire(), b);
+  auto loader = std::make_unique<SqliteItemLoader>(*pool_, std::move(writer), pool_->try_acquire(), b,
+                                                   std::move(token));
   REPAY_TRY(loader->begin());
   return std::unique_ptr<batch::ItemLoader>(std::move(loader));
 }

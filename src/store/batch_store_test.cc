@@ -837,6 +837,61 @@ TEST_CASE("intake: a batch left LOADING by a crash is discarded even when its fi
   CHECK(other.rejected_items == 0);
 }
 
+TEST_CASE("intake: a load discarded by another intake of its batchNo stops and writes nothing more") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  batch::NewBatch nb;
+  nb.center_id = "CC01";
+  nb.batch_no = "B012";
+  nb.batch_date = kDateText;
+  nb.file_name = file_name("B012");
+  nb.received_at = kReceived;
+  nb.send_from_at = kSendFrom;
+  nb.force_fail_at = kForceFail;
+  nb.encoding = "UTF-8";
+  auto item = [&](const std::string& id) {
+    batch::NewItem it;
+    it.seq = 1;
+    it.item_id = id;
+    it.agreement_no = a1.agreement_no;
+    it.channel_id = "CB1";
+    it.amount = 100;
+    it.debit_amount = 100;
+    return it;
+  };
+  batch::FileRecord f;
+  f.center_id = "CC01";
+  f.file_name = file_name("B012");
+  f.sha256 = "sha";
+  f.batch_no = "B012";
+  f.batch_date = kDateText;
+  f.header_count = 1;
+  f.header_amount = 100;
+  // Load A (say `repay serve`) commits a chunk and pauses...
+  auto a = r.s().start_loading(nb);
+  REQUIRE(a.ok());
+  REQUIRE((*a)->use_item_id("ITEMA", 1).ok());
+  REQUIRE((*a)->add(item("ITEMA")).ok());
+  REQUIRE((*a)->suspend().ok());
+  // ... while load B (`repay batch pull` by hand) discards it and starts its own.
+  REQUIRE(r.s().discard_loading("CC01", "B012").ok());
+  auto b = r.s().start_loading(nb);
+  REQUIRE(b.ok());
+  REQUIRE((*b)->use_item_id("ITEMB", 1).ok());
+  REQUIRE((*b)->add(item("ITEMB")).ok());
+  REQUIRE((*b)->suspend().ok());
+  // A cannot finish B's batch as its own.
+  auto late = (*a)->finish(f);
+  REQUIRE_FALSE(late.ok());
+  CHECK(late.error().code == "STALE");
+  a->reset();
+  REQUIRE((*b)->finish(f).ok());
+  CHECK(r.summary("B012").state == "OPEN");
+  CHECK(r.item("B012", 1).item_id == "ITEMB");
+  CHECK(r.rows("item_ids") == 1);
+  CHECK(r.rows("batch_files") == 1);
+}
+
 TEST_CASE("intake: a batch left LOADING by a crash is discarded and loaded afresh") {
   Rig r;
   const Holder a1 = r.sign(1);

@@ -573,7 +573,7 @@ CREATE UNIQUE INDEX recon_ours_req_sn ON recon_ours(channel_id, req_sn);
       // (store/settlement_recon_migration.cc).
       recon_live_migration(),
       // A batch's sendable items packed by the intake, up to a thousand a row, until unpacked
-      // into batch_items (store/batch_blocks.h).
+      // into batch_items (store/batch_blocks.h); the token of the load that owns a LOADING batch.
       R"SQL(
 CREATE TABLE batch_blocks (
   id INTEGER PRIMARY KEY,
@@ -584,6 +584,8 @@ CREATE TABLE batch_blocks (
   data BLOB NOT NULL,
   UNIQUE (center_id, batch_no, first_seq)
 );
+-- The token of the load that owns a LOADING batch (store/batch_intake_sql.cc); NULL after.
+ALTER TABLE batches ADD COLUMN load_token TEXT;
 )SQL",
   };
   return m;
