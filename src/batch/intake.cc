@@ -260,7 +260,7 @@ Result<IntakeResult> intake_file(BatchStore& store, const BatchCenter& center, c
   const FirstPass first = pass.get();
   FileRecord file;
   auto verdict = judge_file(store, center, first, file_name, received_at, &file);
-  if (!verdict || verdict->has_value() || load_error) {
+  if (!verdict || verdict->has_value() || (loaded && !*loaded)) {
     REPAY_TRY(drop_load());
     if (!verdict) return verdict.error();
     if (verdict->has_value()) return **verdict;
@@ -268,7 +268,10 @@ Result<IntakeResult> intake_file(BatchStore& store, const BatchCenter& center, c
   }
   if (!loaded) {
     loaded = load_items(store, center, hash, path, file_name, *name, *times, received_at);
-    if (!*loaded) return loaded->error();
+    if (!*loaded) {
+      REPAY_TRY(drop_load());
+      return *load_error;
+    }
   }
   Loaded& done = **loaded;
   REPAY_TRY(done.loader->finish(file));

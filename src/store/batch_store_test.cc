@@ -892,6 +892,107 @@ TEST_CASE("intake: a load discarded by another intake of its batchNo stops and w
   CHECK(r.rows("batch_files") == 1);
 }
 
+// The store, but every load fails at its `fail_at`-th item (a full disk, say): the rest forwarded.
+class FailingLoadStore final : public batch::BatchStore {
+ public:
+  FailingLoadStore(SqliteStore& s, int fail_at) : s_(s), fail_at_(fail_at) {}
+
+  Result<std::optional<batch::FileRecord>> find_file(const std::string& c, const std::string& f,
+                                                     const std::string& sha) override {
+    return s_.find_file(c, f, sha);
+  }
+  Result<std::optional<std::string>> accepted_batch_sha(const std::string& c, const std::string& b) override {
+    return s_.accepted_batch_sha(c, b);
+  }
+  Result<int> record_rejection(batch::FileRecord f) override { return s_.record_rejection(std::move(f)); }
+  Status discard_loading(const std::string& c, const std::string& b) override { return s_.discard_loading(c, b); }
+  Result<std::unique_ptr<batch::ItemLoader>> start_loading(const batch::NewBatch& b) override {
+    auto inner = s_.start_loading(b);
+    if (!inner) return inner.error();
+    return std::unique_ptr<batch::ItemLoader>(new Loader(std::move(*inner), fail_at_));
+  }
+  Result<std::vector<DebitTask>> claim_debits(const std::string& ch, int max, Instant now,
+                                              const std::string& node) override {
+    return s_.claim_debits(ch, max, now, node);
+  }
+  Result<std::vector<DebitTask>> claim_queries(const std::string& ch, int max, Instant now,
+                                               std::chrono::milliseconds lease) override {
+    return s_.claim_queries(ch, max, now, lease);
+  }
+  Result<std::vector<Transition>> apply_facts(const std::vector<Fact>& facts, Instant now,
+                                              const std::string& actor) override {
+    return s_.apply_facts(facts, now, actor);
+  }
+  Result<std::optional<batch::ItemKey>> item_by_req_sn(const std::string& ch, const std::string& sn) override {
+    return s_.item_by_req_sn(ch, sn);
+  }
+  Result<int64_t> recover_claims(const std::string& node, Instant now) override {
+    return s_.recover_claims(node, now);
+  }
+  Result<std::vector<batch::ItemKey>> force_fail_due(Instant now, const std::string& actor) override {
+    return s_.force_fail_due(now, actor);
+  }
+  Result<std::vector<batch::BatchSummary>> returns_due() override { return s_.returns_due(); }
+  Result<std::vector<batch::FileRecord>> rejections_due() override { return s_.rejections_due(); }
+  Status for_each_return_line(const std::string& c, const std::string& b,
+                              const std::function<Status(const batch::ReturnRow&)>& f) override {
+    return s_.for_each_return_line(c, b, f);
+  }
+  Status mark_returned(const std::string& c, const std::string& b, const std::string& f, Instant now) override {
+    return s_.mark_returned(c, b, f, now);
+  }
+  Status mark_rejection_returned(const std::string& c, const std::string& f, const std::string& sha,
+                                 Instant now) override {
+    return s_.mark_rejection_returned(c, f, sha, now);
+  }
+  Result<std::vector<batch::BatchSummary>> batches(const std::string& c, bool open_only) override {
+    return s_.batches(c, open_only);
+  }
+  Result<std::optional<batch::BatchSummary>> batch(const std::string& c, const std::string& b) override {
+    return s_.batch(c, b);
+  }
+
+ private:
+  class Loader final : public batch::ItemLoader {
+   public:
+    Loader(std::unique_ptr<batch::ItemLoader> inner, int fail_at) : inner_(std::move(inner)), left_(fail_at) {}
+    Result<bool> use_item_id(const std::string& id, int64_t seq) override { return inner_->use_item_id(id, seq); }
+    Result<std::shared_ptr<batch::LoadedAgreement>> agreement(const std::string& no) override {
+      return inner_->agreement(no);
+    }
+    Status add(const batch::NewItem& item) override {
+      if (--left_ == 0) return make_error("DB", "database or disk is full");
+      return inner_->add(item);
+    }
+    Status suspend() override { return inner_->suspend(); }
+    Status finish(const batch::FileRecord& f) override { return inner_->finish(f); }
+
+   private:
+    std::unique_ptr<batch::ItemLoader> inner_;
+    int left_;
+  };
+  SqliteStore& s_;
+  int fail_at_;
+};
+
+TEST_CASE("intake: a load that fails midway is an error, retried later; nothing of it stays") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  const std::vector<Line> lines = {{"ITEM1", a1, 100, ""}, {"ITEM2", a1, 200, ""}, {"ITEM3", a1, 300, ""}};
+  const std::string path = r.write(batch_text("B013", lines));
+  FailingLoadStore failing(r.s(), 2);
+  auto res = batch::intake_file(failing, r.center, r.hash, path, file_name("B013"), kReceived);
+  REQUIRE_FALSE(res.ok());  // not a rejection: the file is fine, the store was not
+  CHECK(res.error().message == "database or disk is full");
+  CHECK_FALSE(r.s().batch("CC01", "B013")->has_value());
+  CHECK(r.items() == 0);
+  CHECK(r.rows("item_ids") == 0);
+  CHECK(r.rows("batch_files") == 0);
+  auto again = r.intake(file_name("B013"), batch_text("B013", lines));  // the next pull
+  CHECK(again.kind == IntakeResult::Kind::kAccepted);
+  CHECK(again.rejected_items == 0);
+}
+
 TEST_CASE("intake: a batch left LOADING by a crash is discarded and loaded afresh") {
   Rig r;
   const Holder a1 = r.sign(1);
