@@ -798,19 +798,25 @@ TEST_CASE("intake: fees, FIXED and PERCENT, paid by the center or by the cardhol
   CHECK(collects[1].debit_amount == 10'000);
 }
 
+// What intake_file gives start_loading for a file of `batch_no` received at kReceived.
+batch::NewBatch loading_batch(const std::string& batch_no) {
+  batch::NewBatch nb;
+  nb.center_id = "CC01";
+  nb.batch_no = batch_no;
+  nb.batch_date = kDateText;
+  nb.file_name = file_name(batch_no);
+  nb.received_at = kReceived;
+  nb.send_from_at = kSendFrom;
+  nb.force_fail_at = kForceFail;
+  nb.encoding = "UTF-8";
+  return nb;
+}
+
 TEST_CASE("intake: a batch left LOADING by a crash is discarded even when its file is then rejected") {
   Rig r;
   const Holder a1 = r.sign(1);
   {
-    batch::NewBatch nb;
-    nb.center_id = "CC01";
-    nb.batch_no = "B010";
-    nb.batch_date = kDateText;
-    nb.file_name = file_name("B010");
-    nb.received_at = kReceived;
-    nb.send_from_at = kSendFrom;
-    nb.force_fail_at = kForceFail;
-    nb.encoding = "UTF-8";
+    const batch::NewBatch nb = loading_batch("B010");
     auto loader = r.s().start_loading(nb);
     REQUIRE(loader.ok());
     REQUIRE((*loader)->use_item_id("ITEMX", 1).ok());
@@ -840,15 +846,7 @@ TEST_CASE("intake: a batch left LOADING by a crash is discarded even when its fi
 TEST_CASE("intake: a load discarded by another intake of its batchNo stops and writes nothing more") {
   Rig r;
   const Holder a1 = r.sign(1);
-  batch::NewBatch nb;
-  nb.center_id = "CC01";
-  nb.batch_no = "B012";
-  nb.batch_date = kDateText;
-  nb.file_name = file_name("B012");
-  nb.received_at = kReceived;
-  nb.send_from_at = kSendFrom;
-  nb.force_fail_at = kForceFail;
-  nb.encoding = "UTF-8";
+  const batch::NewBatch nb = loading_batch("B012");
   auto item = [&](const std::string& id) {
     batch::NewItem it;
     it.seq = 1;
