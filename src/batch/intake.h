@@ -47,9 +47,4 @@ Result<IntakeResult> intake_file(BatchStore& store, const BatchCenter& center, c
                                  const std::string& path, const std::string& file_name,
                                  Instant received_at);
 
-// Item checks of files.md in order, after the itemId check (2006, done by the caller): 2003,
-// 2004, 2005, 2001, 2002. Returns "" when the item may be sent.
-std::string item_check(const BatchLine& line, const BatchCenter& center,
-                       const std::optional<AgreementDigest>& agreement, const Hasher& hash);
-
 }  // namespace repay::batch
