@@ -39,7 +39,16 @@ Transition next(const ItemView& item, const BankFact& f, bool before_force_fail)
     // files.md: a force-failed item stays failed for the card center; only what the bank did
     // is recorded, and a debit is refunded after review.
     if (f.kind == K::kSuccess && item.late_state == kLateNotDebited) {
-      return exception("bank reports a debit of a force-failed item already resolved as not debited");
+      if (!f.statement) {
+        return exception("bank reports a debit of a force-failed item already resolved as not debited");
+      }
+      // The statement lists what the bank settled: it was debited whatever an answer said before.
+      Transition t;
+      t.kind = Transition::Kind::kLate;
+      t.late_state = kLateDebited;
+      t.propose_refund = true;
+      t.why = "listed debited by the statement, though an earlier answer said not debited";
+      return t;
     }
     if (f.kind == K::kFailed && item.late_state == kLateDebited) {
       return exception("bank reports a decline of a force-failed item already resolved as debited");
@@ -54,7 +63,7 @@ Transition next(const ItemView& item, const BankFact& f, bool before_force_fail)
       case K::kSuccess:
         t.late_state = kLateDebited;
         t.propose_refund = true;
-        t.why = "debited after the force-fail time";
+        t.why = f.statement ? "listed debited by the statement" : "debited after the force-fail time";
         return t;
       case K::kFailed:
       case K::kNotFound:

@@ -46,6 +46,9 @@ struct BankFact {
   std::string settle_date;     // for kSuccess
   Fen amount = -1;             // the bank's amount when it said one (QUERY, notification)
   std::string detail;          // for logs
+  // kSuccess read from the channel's statement (channel-api.md, Statement): the bank's settled
+  // word, which stands even against an earlier answer that said "not debited".
+  bool statement = false;
 };
 
 // An item as the state machine sees it.

@@ -167,6 +167,16 @@ TEST_CASE("forced and resolved") {
     auto t = next(item(kFailed, true, kLateNotDebited), fact(K::kSuccess), false);
     CHECK(t.kind == T::kException);
   }
+  SUBCASE("NOT_DEBITED then the statement lists it debited: the statement stands, DEBITED") {
+    BankFact listed = fact(K::kSuccess);
+    listed.statement = true;
+    auto t = next(item(kFailed, true, kLateNotDebited), listed, false);
+    CHECK(t.kind == T::kLate);
+    CHECK(t.late_state == kLateDebited);
+    CHECK(t.propose_refund);
+    // Listed again (a re-run): nothing more.
+    CHECK(next(item(kFailed, true, kLateDebited), listed, false).kind == T::kNone);
+  }
   SUBCASE("NOT_DEBITED then the same again: nothing") {
     CHECK(next(item(kFailed, true, kLateNotDebited), fact(K::kNotFound), false).kind == T::kNone);
     CHECK(next(item(kFailed, true, kLateNotDebited), fact(K::kFailed, "1001"), false).kind ==

@@ -67,10 +67,16 @@ bool fits_ceiling(Fen amount, Fen ceiling, Fen reserved) {
   return amount > 0 && reserved >= 0 && amount <= ceiling - reserved;
 }
 
-bool late_success_refundable(Fen refund_debit_amount, Fen item_debit_amount, bool item_forced,
-                             const std::string& item_late_state) {
-  return item_forced && item_late_state == "DEBITED" && refund_debit_amount > 0 &&
-         refund_debit_amount <= item_debit_amount;
+Refundable refundable_of(const OriginalFacts& o) {
+  if (o.state == "SUCCESS") return {true, o.amount, o.fee, o.cardholder_fee};
+  if (o.state != "FAILED") return {};
+  const bool late_debit = o.forced && o.late_state == "DEBITED";
+  // A statement line counts only for the debit we sent: a different amount is an exception
+  // (AMOUNT_DIFFERS), never a refund.
+  const bool listed = o.bank_debited >= 0 && o.bank_debited == o.debit_amount;
+  if (!late_debit && !listed) return {};
+  if (o.amount <= 0 || o.amount + o.cardholder_fee != o.debit_amount) return {};
+  return {true, o.amount, o.cardholder_fee, o.cardholder_fee};
 }
 
 }  // namespace repay::settlement

@@ -75,13 +75,29 @@ struct RejectionDecision {
 RejectionDecision decide_rejection(const Proposal& p, const std::string& actor,
                                    const std::string& comment);
 
-// The ceiling of a refund of a SUCCESS repayment (center-api.md, refund): the principal still
-// refundable after what is reserved. `amount` fits when 0 < amount <= ceiling - reserved.
+// The ceiling of a refund (center-api.md, refund): the principal still refundable after what is
+// reserved. `amount` fits when 0 < amount <= ceiling - reserved.
 bool fits_ceiling(Fen amount, Fen ceiling, Fen reserved);
-// LATE_SUCCESS (files.md: a force-failed item debited late): the ceiling is the item's debit
-// itself; the proposal refunds at most what the bank took, and only for a force-failed item
-// whose late debit was confirmed.
-bool late_success_refundable(Fen refund_debit_amount, Fen item_debit_amount, bool item_forced,
-                             const std::string& item_late_state);
+
+// What a refund of an original may give back, the one rule every refund's ceiling starts from.
+// A SUCCESS repayment: its principal, the fee returned in proportion (files.md, Fees of refunds).
+// An original the card center was told failed, which the bank debited all the same — its late
+// state DEBITED (a force-failed item), or the channel's statement lists it (`bank_debited`, the
+// amount the statement shows): the whole debit, principal and the cardholder's fee, nothing more;
+// no fee of the card center goes back (a failed debit is never billed). Anything else: nothing.
+struct Refundable {
+  bool ok = false;
+  Fen principal = 0;       // the ceiling of the principal refunded
+  Fen fee = 0;             // the fee that goes back over the whole principal
+  Fen cardholder_fee = 0;  // of which back to the card (the rest was the card center's)
+};
+struct OriginalFacts {
+  std::string state;        // SUCCESS, FAILED, ...
+  bool forced = false;
+  std::string late_state;   // a forced item's: DEBITED when the bank's answer said so
+  Fen amount = 0, fee = 0, cardholder_fee = 0, debit_amount = 0;
+  Fen bank_debited = -1;    // the statement's debited amount, -1 when no statement lists it
+};
+Refundable refundable_of(const OriginalFacts& o);
 
 }  // namespace repay::settlement

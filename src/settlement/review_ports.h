@@ -69,6 +69,13 @@ struct ProposalDetail {
   bool forced = false;
   Instant force_fail_at{};
   std::string late_state;
+  // The channel's statement line that lists the debit though ours failed (kept by
+  // reconciliation; what such a refund may give back): none when `statement_date` is empty.
+  std::string statement_date;    // yyyyMMdd
+  int64_t statement_line = 0;
+  Fen statement_amount = 0;      // what the statement says was debited
+  std::string statement_txn_no;  // the bank's ChannelTxnNo on that line
+  Instant statement_recorded_at{};
   std::string discrepancy;       // one line for people
   // The ceiling of a SUCCESS repayment (0/0 when none yet).
   Fen ceiling = 0;

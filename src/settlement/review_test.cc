@@ -105,11 +105,41 @@ TEST_CASE("ceilings") {
   CHECK(fits_ceiling(40, 100, 60));
   CHECK_FALSE(fits_ceiling(41, 100, 60));
   CHECK_FALSE(fits_ceiling(0, 100, 0));
-  // LATE_SUCCESS: the item's own debit, for a force-failed item whose late debit is confirmed.
-  CHECK(late_success_refundable(10'050, 10'050, true, "DEBITED"));
-  CHECK_FALSE(late_success_refundable(10'051, 10'050, true, "DEBITED"));
-  CHECK_FALSE(late_success_refundable(10'050, 10'050, false, "DEBITED"));
-  CHECK_FALSE(late_success_refundable(10'050, 10'050, true, "UNRESOLVED"));
+}
+
+TEST_CASE("what a refund may give back: a success's principal, or the whole debit the bank took of a failure") {
+  OriginalFacts ok{"SUCCESS", false, "", 10'000, 300, 200, 10'200, -1};
+  auto r = refundable_of(ok);
+  CHECK(r.ok);
+  CHECK(r.principal == 10'000);
+  CHECK(r.fee == 300);
+  CHECK(r.cardholder_fee == 200);
+  // Told FAILED, nothing says the bank debited it: nothing to refund.
+  OriginalFacts failed{"FAILED", false, "", 10'000, 300, 200, 10'200, -1};
+  CHECK_FALSE(refundable_of(failed).ok);
+  // The statement lists the debit we sent: the whole debit goes back, no fee of the center.
+  failed.bank_debited = 10'200;
+  r = refundable_of(failed);
+  CHECK(r.ok);
+  CHECK(r.principal == 10'000);
+  CHECK(r.fee == 200);
+  CHECK(r.cardholder_fee == 200);
+  // A line of another amount is an exception, never a refund.
+  failed.bank_debited = 10'201;
+  CHECK_FALSE(refundable_of(failed).ok);
+  // A force-failed item: its late state DEBITED, or the statement.
+  OriginalFacts forced{"FAILED", true, "UNRESOLVED", 10'000, 0, 0, 10'000, -1};
+  CHECK_FALSE(refundable_of(forced).ok);
+  forced.late_state = "NOT_DEBITED";
+  CHECK_FALSE(refundable_of(forced).ok);
+  forced.late_state = "DEBITED";
+  CHECK(refundable_of(forced).ok);
+  forced.late_state = "";
+  forced.bank_debited = 10'000;
+  CHECK(refundable_of(forced).principal == 10'000);
+  // Still processing or rejected at intake: nothing.
+  CHECK_FALSE(refundable_of({"UNKNOWN", false, "", 10'000, 0, 0, 10'000, 10'000}).ok);
+  CHECK_FALSE(refundable_of({"REJECTED", false, "", 10'000, 0, 0, 10'000, 10'000}).ok);
 }
 
 TEST_CASE("logins") {

@@ -587,6 +587,24 @@ CREATE TABLE batch_blocks (
 -- The token of the load that owns a LOADING batch (store/batch_intake_sql.cc); NULL after.
 ALTER TABLE batches ADD COLUMN load_token TEXT;
 )SQL",
+      // The bank's word on a debit the card center was told failed (issue 16): the statement line
+      // that lists it debited, kept by reconciliation. It is what such an original's refund may
+      // give back (store/review_sql.cc), and what the review shows.
+      R"SQL(
+CREATE TABLE bank_debits (
+  channel_id TEXT NOT NULL,
+  req_sn TEXT NOT NULL,              -- the DEBIT's ReqSn
+  center_id TEXT NOT NULL,
+  txn_no TEXT NOT NULL,              -- the original (repayment or batch item)
+  amount INTEGER NOT NULL,           -- what the statement says was debited
+  statement_date INTEGER NOT NULL,   -- yyyyMMdd
+  line_no INTEGER NOT NULL,
+  channel_txn_no TEXT NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  PRIMARY KEY (channel_id, req_sn)
+) WITHOUT ROWID;
+CREATE INDEX bank_debits_txn ON bank_debits(center_id, txn_no);
+)SQL",
   };
   return m;
 }

@@ -46,39 +46,51 @@ Result<std::optional<RefundOriginal>> find_refund_original(Connection& c, const 
                                                            const std::string& txn_no) {
   auto r = c.prepare(
       "SELECT state, COALESCE(channel_id, ''), COALESCE(req_sn, ''), req_no, amount, fee, "
-      "cardholder_fee FROM repayments WHERE center_id = ? AND txn_no = ?");
+      "cardholder_fee, debit_amount FROM repayments WHERE center_id = ? AND txn_no = ?");
   if (!r) return r.error();
   r->bind(1, center).bind(2, txn_no);
   auto row = r->step();
   if (!row) return row.error();
+  std::optional<RefundOriginal> o;
   if (*row) {
-    RefundOriginal o{"R", r->text(0), r->text(1), r->text(2), "", r->text(3), r->integer(4),
-                     r->integer(5), r->integer(6), false};
-    return std::optional<RefundOriginal>(o);
+    o = RefundOriginal{"R", r->text(0), r->text(1), r->text(2), "", r->text(3), r->integer(4),
+                       r->integer(5), r->integer(6), false, r->integer(7), "", -1};
+  } else {
+    auto b = c.prepare(
+        "SELECT state, COALESCE(channel_id, ''), COALESCE(req_sn, ''), batch_no, seq, amount, fee, "
+        "cardholder_fee, forced, debit_amount, COALESCE(late_state, '') FROM batch_items "
+        "WHERE center_id = ? AND txn_no = ?");
+    if (!b) return b.error();
+    b->bind(1, center).bind(2, txn_no);
+    row = b->step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<RefundOriginal>();
+    o = RefundOriginal{"B", b->text(0), b->text(1), b->text(2), b->text(3),
+                       b->text(3) + ":" + std::to_string(b->integer(4)), b->integer(5), b->integer(6),
+                       b->integer(7), b->integer(8) != 0, b->integer(9), b->text(10), -1};
   }
-  auto b = c.prepare(
-      "SELECT state, COALESCE(channel_id, ''), COALESCE(req_sn, ''), batch_no, seq, amount, fee, "
-      "cardholder_fee, forced FROM batch_items WHERE center_id = ? AND txn_no = ?");
-  if (!b) return b.error();
-  b->bind(1, center).bind(2, txn_no);
-  row = b->step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<RefundOriginal>();
-  RefundOriginal o{"B", b->text(0), b->text(1), b->text(2), b->text(3),
-                   b->text(3) + ":" + std::to_string(b->integer(4)), b->integer(5), b->integer(6),
-                   b->integer(7), b->integer(8) != 0};
-  return std::optional<RefundOriginal>(o);
+  if (o->state != "SUCCESS" && !o->req_sn.empty()) {
+    // The bank's word on a debit we hold failed: the statement line reconciliation kept.
+    auto q = c.prepare("SELECT amount FROM bank_debits WHERE channel_id = ? AND req_sn = ?");
+    if (!q) return q.error();
+    q->bind(1, o->channel_id).bind(2, o->req_sn);
+    auto got = q->step();
+    if (!got) return got.error();
+    if (*got) o->bank_debited = q->integer(0);
+  }
+  return o;
 }
 
 Result<std::optional<Fen>> reserve_refund_ceiling(Connection& c, const std::string& txn_no,
                                                   const std::string& center,
-                                                  const RefundOriginal& o, Fen amount) {
+                                                  const settlement::Refundable& o, Fen amount) {
+  if (!o.ok) return std::optional<Fen>();
   {
     auto ins = c.prepare(
         "INSERT INTO refund_ceilings(txn_no, center_id, amount, fee, cardholder_fee) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT(txn_no) DO NOTHING");
     if (!ins) return ins.error();
-    REPAY_TRY(ins->bind(1, txn_no).bind(2, center).bind(3, o.amount).bind(4, o.fee)
+    REPAY_TRY(ins->bind(1, txn_no).bind(2, center).bind(3, o.principal).bind(4, o.fee)
                   .bind(5, o.cardholder_fee).run());
   }
   Fen reserved = 0, fee_reserved = 0;
@@ -91,10 +103,10 @@ Result<std::optional<Fen>> reserve_refund_ceiling(Connection& c, const std::stri
     reserved = q->integer(0);
     fee_reserved = q->integer(1);
   }
-  if (amount <= 0 || amount > o.amount - reserved) return std::optional<Fen>();
+  if (!settlement::fits_ceiling(amount, o.principal, reserved)) return std::optional<Fen>();
   // files.md, Fees of refunds: on the running total, so the refunds that complete the principal
   // have returned exactly the fee.
-  const Fen fee_k = refund_fee(o.fee, o.amount, reserved, amount, fee_reserved);
+  const Fen fee_k = refund_fee(o.fee, o.principal, reserved, amount, fee_reserved);
   // The ceiling is one conditional update (lessons.md: Hyperswitch #13182).
   auto up = c.prepare(
       "UPDATE refund_ceilings SET reserved = reserved + ?, fee_reserved = fee_reserved + ? "
@@ -174,7 +186,8 @@ Result<RefundClaim> SqliteStore::claim_refund(const realtime::NewRefund& n, Inst
   // center-api.md: only a SUCCESS repayment of the same card center can be refunded (a
   // force-failed batch item is not a success).
   if (o.state != "SUCCESS") return refuse(codes::kRefundNotAllowed);
-  auto reserved = reserve_refund_ceiling(*c, n.orig_txn_no, n.center_id, o, n.amount);
+  auto reserved = reserve_refund_ceiling(*c, n.orig_txn_no, n.center_id,
+                                         settlement::refundable_of(o.facts()), n.amount);
   if (!reserved) return reserved.error();
   if (!reserved->has_value()) return refuse(codes::kRefundNotAllowed);
   const Fen fee_k = **reserved;
@@ -250,10 +263,8 @@ Result<RefundView> SqliteStore::apply_refund_fact(const std::string& refund_no,
     if (c->changes() == 1) {
       REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, v.state, t.state, t.why}));
       // A failed refund no longer counts against the ceiling: the card center's, and our
-      // approved proposals of a SUCCESS repayment (ONE_SIDED, OTHER reserve it at approval;
-      // LATE_SUCCESS has no ceiling row: its ceiling is the item's debit).
-      if (t.state == batch::kFailed && (v.origin == "CENTER" || v.reason == "ONE_SIDED" ||
-                                        v.reason == "OTHER")) {
+      // approved proposals, whatever their reason (each reserves its share at approval).
+      if (t.state == batch::kFailed && (v.origin == "CENTER" || v.origin == "US")) {
         REPAY_TRY(release_refund_ceiling(*c, v.orig_txn_no, v.amount, fee));
       }
       if (final_now) {

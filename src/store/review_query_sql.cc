@@ -85,7 +85,42 @@ Status add_original(Connection& c, ProposalDetail* d) {
   d->forced = q->integer(12) != 0;
   d->force_fail_at = batch ? from_unix_ms(q->integer(13)) : Instant{};
   d->late_state = q->text(14);
+  if (d->orig_req_sn.empty()) return ok_status();
+  auto b = c.prepare(
+      "SELECT statement_date, line_no, amount, channel_txn_no, recorded_at FROM bank_debits "
+      "WHERE channel_id = ? AND req_sn = ?");
+  if (!b) return b.error();
+  b->bind(1, d->channel_id).bind(2, d->orig_req_sn);
+  auto got = b->step();
+  if (!got) return got.error();
+  if (*got) {
+    d->statement_date = std::to_string(b->integer(0));
+    d->statement_line = b->integer(1);
+    d->statement_amount = b->integer(2);
+    d->statement_txn_no = b->text(3);
+    d->statement_recorded_at = from_unix_ms(b->integer(4));
+  }
   return ok_status();
+}
+
+// What the card center was told of the original, and when.
+std::string told_of(const ProposalDetail& d) {
+  const std::string code = d.orig_resp_code.empty() ? std::string("?") : d.orig_resp_code;
+  const std::string at = d.orig_finished_at == Instant{} ? std::string("?")
+                                                         : format_cst_timestamp(d.orig_finished_at);
+  if (d.row.orig_source == "B") {
+    return "batch item " + d.row.orig_ref + " returned F " + code + " (finish time " + at + ")";
+  }
+  return "real-time repayment " + d.row.orig_ref + " answered FAILED " + code + " at " + at;
+}
+
+// The statement line, without card numbers: channel, date, line, ReqSn, amount, bank txn.
+std::string statement_of(const ProposalDetail& d) {
+  return "the statement of " + d.channel_id + " for " + d.statement_date + " (line " +
+         std::to_string(d.statement_line) + ") lists ReqSn " + d.orig_req_sn + " debited " +
+         format_amount(d.statement_amount) + " yuan" +
+         (d.statement_txn_no.empty() ? std::string() : ", bank txn " + d.statement_txn_no) +
+         "; recorded by reconciliation " + format_cst_timestamp(d.statement_recorded_at);
 }
 
 std::string discrepancy_of(const ProposalDetail& d) {
@@ -96,13 +131,22 @@ std::string discrepancy_of(const ProposalDetail& d) {
     s += " (" + (d.orig_resp_code.empty() ? std::string("?") : d.orig_resp_code) +
          " for the card center), then found debited by the bank (late state " +
          (d.late_state.empty() ? std::string("?") : d.late_state) + ")";
-    if (!d.channel_txn_no.empty()) s += ", bank txn " + d.channel_txn_no;
-    if (!d.settle_date.empty()) s += ", settle date " + d.settle_date;
+    if (!d.statement_date.empty()) {
+      s += "; " + statement_of(d);
+    } else {
+      if (!d.channel_txn_no.empty()) s += ", bank txn " + d.channel_txn_no;
+      if (!d.settle_date.empty()) s += ", settle date " + d.settle_date;
+    }
     return s;
   }
   if (d.row.reason == "ONE_SIDED") {
     return "a success of ours that the card center's posting files do not show (mode 2, "
            "one-sided entry)";
+  }
+  if (!d.statement_date.empty() && d.row.created_by.rfind("job:", 0) == 0) {
+    // DEBITED_OURS_FAILED: reconciliation found a debit the card center was told failed.
+    return "the bank debited what we told the card center failed: " + told_of(d) + "; " +
+           statement_of(d) + ". The whole debit goes back to the card";
   }
   return "proposed by staff (reason OTHER); see the history for the comment";
 }

@@ -70,34 +70,23 @@ Result<bool> close_pending(Connection& c, const Current& cur, const char* state,
   return c.changes() == 1;
 }
 
-// The ceiling re-check at approval (center-api.md, refund; files.md, force-fail). For a proposal
-// of a SUCCESS repayment it reserves the principal (one conditional update, the same ceiling as
-// the card center's refunds) and returns the fee going back with it on the running total; for
-// LATE_SUCCESS the ceiling is the item's debit itself. nullopt: it does not fit (2008).
+// The ceiling re-check at approval (center-api.md, refund; files.md, force-fail). One rule for
+// every proposal, whatever its reason: what the original may give back (settlement::refundable_of:
+// a SUCCESS repayment's principal; the whole debit the bank took of an original the card center
+// was told failed, by its late state DEBITED or its statement line), reserved with one
+// conditional update under the same ceiling as the card center's refunds. Returns the fee going
+// back with it on the running total; nullopt: it does not fit (2008).
 struct Reservation {
   Fen fee = 0;             // fee returned (running total)
   Fen cardholder_fee = 0;  // of which back to the card
 };
 Result<std::optional<Reservation>> check_ceiling(Connection& c, const Current& cur, bool reserve) {
   const ProposalRow& r = cur.row;
-  if (r.reason == "LATE_SUCCESS") {
-    auto q = c.prepare(
-        "SELECT debit_amount, forced, COALESCE(late_state, '') FROM batch_items "
-        "WHERE center_id = ? AND txn_no = ?");
-    if (!q) return q.error();
-    q->bind(1, r.center_id).bind(2, r.orig_txn_no);
-    auto row = q->step();
-    if (!row) return row.error();
-    if (!*row || !settlement::late_success_refundable(r.debit_amount, q->integer(0),
-                                                      q->integer(1) != 0, q->text(2))) {
-      return std::optional<Reservation>();
-    }
-    return std::optional<Reservation>(Reservation{cur.fee, r.cardholder_fee});
-  }
   auto orig = find_refund_original(c, r.center_id, r.orig_txn_no);
   if (!orig) return orig.error();
-  if (!orig->has_value() || (*orig)->state != "SUCCESS") return std::optional<Reservation>();
-  const RefundOriginal& o = **orig;
+  if (!orig->has_value()) return std::optional<Reservation>();
+  const settlement::Refundable o = settlement::refundable_of((*orig)->facts());
+  if (!o.ok) return std::optional<Reservation>();
   if (!reserve) {
     auto q = c.prepare("SELECT reserved FROM refund_ceilings WHERE txn_no = ?");
     if (!q) return q.error();
@@ -105,7 +94,7 @@ Result<std::optional<Reservation>> check_ceiling(Connection& c, const Current& c
     auto row = q->step();
     if (!row) return row.error();
     const Fen reserved = *row ? q->integer(0) : 0;
-    if (!settlement::fits_ceiling(r.amount, o.amount, reserved)) return std::optional<Reservation>();
+    if (!settlement::fits_ceiling(r.amount, o.principal, reserved)) return std::optional<Reservation>();
     return std::optional<Reservation>(Reservation{cur.fee, r.cardholder_fee});
   }
   auto fee = reserve_refund_ceiling(c, r.orig_txn_no, r.center_id, o, r.amount);

@@ -184,8 +184,9 @@ TEST_CASE("above the threshold two different approvers; then the resolver picks 
   CHECK(second->after.state == "APPROVED");
   CHECK(second->after.approvers == std::vector<std::string>{"staff:alice", "staff:carol"});
   CHECK(db.scalar("SELECT COUNT(*) FROM refund_approvals WHERE refund_no = '" + no + "'") == 2);
-  // LATE_SUCCESS holds no ceiling row: its ceiling is the item's debit.
-  CHECK(db.scalar("SELECT COUNT(*) FROM refund_ceilings") == 0);
+  // One ceiling rule for every refund: LATE_SUCCESS reserves the item's whole principal (what the
+  // bank debited, its cardholder fee going back with it).
+  CHECK(db.reserved("T9") == 2'000'000);
 
   auto work = db.store->claim_realtime_work(kT0 + 3h, 10, 30s, "node1");
   REQUIRE(work.ok());

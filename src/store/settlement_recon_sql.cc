@@ -134,6 +134,7 @@ Result<settlement::ReconRun> SqliteStore::record_reconciliation(const std::strin
       fact.settle_date = t_text;
       fact.amount = o.line->amount;
       fact.detail = "statement " + t_text + " line " + std::to_string(o.line->line_no);
+      fact.statement = true;
       if (o.our->type == TxnType::kDebit) {
         auto key = item_by_req_sn(channel, sn);
         if (!key) return key.error();
@@ -207,13 +208,26 @@ Result<settlement::ReconRun> SqliteStore::record_reconciliation(const std::strin
       "our_amount, bank_amount, channel_txn_no, action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!result_q) return result_q.error();
   auto batch_q = c->prepare(
-      "SELECT center_id, batch_no, seq, txn_no, amount, cardholder_fee, debit_amount "
+      "SELECT center_id, batch_no, seq, txn_no, amount, cardholder_fee, debit_amount, state, "
+      "forced, COALESCE(late_state, ''), version, COALESCE(resp_code, '') "
       "FROM batch_items WHERE channel_id = ? AND req_sn = ?");
   if (!batch_q) return batch_q.error();
   auto repay_q = c->prepare(
-      "SELECT center_id, txn_no, req_no, amount, cardholder_fee, debit_amount FROM repayments "
-      "WHERE channel_id = ? AND req_sn = ?");
+      "SELECT center_id, txn_no, req_no, amount, cardholder_fee, debit_amount, "
+      "COALESCE(resp_code, '') FROM repayments WHERE channel_id = ? AND req_sn = ?");
   if (!repay_q) return repay_q.error();
+  // A forced item the statement lists debited: its late state, by the item's rules (batch/item.h).
+  auto late_q = c->prepare(
+      "UPDATE batch_items SET late_state = ?, channel_txn_no = COALESCE(?, channel_txn_no), "
+      "settle_date = COALESCE(?, settle_date), version = version + 1, updated_at = ? "
+      "WHERE center_id = ? AND batch_no = ? AND seq = ? AND version = ?");
+  if (!late_q) return late_q.error();
+  // The bank's word on a debit the card center was told failed: what its refund may give back.
+  auto debit_q = c->prepare(
+      "INSERT INTO bank_debits(channel_id, req_sn, center_id, txn_no, amount, statement_date, "
+      "line_no, channel_txn_no, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT(channel_id, req_sn) DO NOTHING");
+  if (!debit_q) return debit_q.error();
   {
     auto del = c->prepare("DELETE FROM recon_results WHERE channel_id = ? AND date = ?");
     if (!del) return del.error();
@@ -254,14 +268,15 @@ Result<settlement::ReconRun> SqliteStore::record_reconciliation(const std::strin
                     .bind(8, int64_t{moving ? 1 : 0}).run());
     }
 
-    // Refund proposals: files.md (LATE_SUCCESS) and domain.md flow 4; never a second one.
+    // Refund proposals: files.md (LATE_SUCCESS) and domain.md flow 4; never a second one. The
+    // statement is the bank's word that it debited: kept (bank_debits) with the proposal, and a
+    // forced item's late state becomes DEBITED, so the proposal can be approved (review_sql.cc).
     if ((o.cls == Class::kLateSuccess || o.cls == Class::kDebitedOursFailed) && row) {
       RefundProposal p;
       p.reason = o.cls == Class::kLateSuccess ? "LATE_SUCCESS" : "OTHER";
       p.channel_id = channel;
       p.orig_req_sn = sn;
-      p.why = "statement " + t_text + " line " + std::to_string(o.line->line_no) +
-              ": the bank debited " + format_amount(o.line->amount) + ", ours failed";
+      std::string told;  // what the card center was told
       bool found = false;
       if (row->source == "B") {
         batch_q->reset().bind(1, channel).bind(2, sn);
@@ -271,12 +286,36 @@ Result<settlement::ReconRun> SqliteStore::record_reconciliation(const std::strin
           found = true;
           p.center_id = batch_q->text(0);
           p.orig_batch_no = batch_q->text(1);
-          p.orig_ref = p.center_id + ":" + p.orig_batch_no + ":" + std::to_string(batch_q->integer(2));
+          const int64_t seq = batch_q->integer(2);
+          p.orig_ref = p.center_id + ":" + p.orig_batch_no + ":" + std::to_string(seq);
           p.orig_txn_no = batch_q->text(3);
           p.orig_source = "B";
           p.amount = batch_q->integer(4);
           p.fee = p.cardholder_fee = batch_q->integer(5);
           p.debit_amount = batch_q->integer(6);
+          told = batch_q->text(11);
+          batch::ItemView v{batch_q->text(7), batch_q->integer(8) != 0, batch_q->text(9), p.debit_amount};
+          const int64_t version = batch_q->integer(10);
+          if (o.cls == Class::kLateSuccess) {
+            batch::BankFact fact;
+            fact.kind = batch::BankFact::Kind::kSuccess;
+            fact.statement = true;
+            fact.channel_txn_no = std::string(o.line->channel_txn_no);
+            fact.settle_date = t_text;
+            fact.amount = o.line->amount;
+            const batch::Transition tr = batch::next(v, fact, false);
+            if (tr.kind == batch::Transition::Kind::kLate) {
+              REPAY_TRY(late_q->reset().bind(1, tr.late_state).bind_opt(2, fact.channel_txn_no)
+                            .bind(3, t_text).bind(4, now_ms).bind(5, p.center_id)
+                            .bind(6, p.orig_batch_no).bind(7, seq).bind(8, version).run());
+              if (c->changes() == 1) {
+                REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "batch_item", p.orig_ref,
+                                                    "FAILED/" + v.late_state, "FAILED/" + tr.late_state,
+                                                    tr.why + ": statement " + t_text + " line " +
+                                                        std::to_string(o.line->line_no)}));
+              }
+            }
+          }
         }
       } else if (row->source == "R") {
         repay_q->reset().bind(1, channel).bind(2, sn);
@@ -291,9 +330,17 @@ Result<settlement::ReconRun> SqliteStore::record_reconciliation(const std::strin
           p.amount = repay_q->integer(3);
           p.fee = p.cardholder_fee = repay_q->integer(4);
           p.debit_amount = repay_q->integer(5);
+          told = repay_q->text(6);
         }
       }
+      p.why = "statement " + t_text + " line " + std::to_string(o.line->line_no) +
+              ": the bank debited " + format_amount(o.line->amount) + ", ours failed" +
+              (told.empty() ? std::string() : " (" + told + " to the card center)");
       if (found && !p.orig_txn_no.empty()) {
+        REPAY_TRY(debit_q->reset().bind(1, channel).bind(2, sn).bind(3, p.center_id)
+                      .bind(4, p.orig_txn_no).bind(5, o.line->amount).bind(6, t)
+                      .bind(7, int64_t{o.line->line_no}).bind(8, o.line->channel_txn_no)
+                      .bind(9, now_ms).run());
         auto made = insert_refund_proposal(*c, p, now, actor);
         if (!made) return made.error();
         if (made->has_value()) {

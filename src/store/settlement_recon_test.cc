@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include "settlement/channel_recon.h"
+#include "store/review_sql.h"
 #include "store/sqlite_store.h"
 
 namespace repay::store {
@@ -249,6 +250,89 @@ TEST_CASE("channel reconciliation: every class acts once; a re-run changes nothi
   auto late2 = f.reconcile(t3, stmt(t3, {}), cst_time_on(t3 + boost::gregorian::days(1), 10 * 60));
   REQUIRE(late2.ok());
   CHECK(f.count("SELECT COUNT(*) FROM exceptions WHERE kind = 'OURS_MISSING'") == 1);
+}
+
+// Issue 16: proposals of debits the card center was told failed could not be approved (2008),
+// and a force-failed item's late state stayed as the statement contradicted it.
+TEST_CASE("debits the card center was told failed: the statement is recorded, every proposal is approved once for the whole debit") {
+  Fixture f;
+  const std::string finT = std::to_string(at(kT, 10 * 60));
+  const int64_t sentT = at(kT, 9 * 60);
+  f.item(1, "RS31", "FAILED", 1, 10000, finT, sentT);  // force-failed 3002 (never sent, we thought)
+  f.item(2, "RS32", "FAILED", 1, 20000, finT, sentT);  // force-failed 3001, a QUERY said not debited
+  f.item(3, "RS33", "FAILED", 0, 30000, finT, sentT);  // declined, debited all the same
+  f.repayment("RS34", "FAILED", 40000, finT, sentT);   // real time, answered FAILED
+  f.exec("UPDATE batch_items SET late_state = NULL, resp_code = '3002' WHERE req_sn = 'RS31'");
+  f.exec("UPDATE batch_items SET late_state = 'NOT_DEBITED', resp_code = '3001' WHERE req_sn = 'RS32'");
+  f.exec("UPDATE batch_items SET resp_code = '3001' WHERE req_sn = 'RS33'");
+  f.exec("UPDATE repayments SET resp_code = '3001' WHERE req_sn = 'RS34'");
+  // The cardholder paid a fee of 200 with each: the whole debit goes back, never more.
+  f.exec("UPDATE batch_items SET fee = 300, cardholder_fee = 200, debit_amount = amount + 200");
+  f.exec("UPDATE repayments SET fee = 300, cardholder_fee = 200, debit_amount = amount + 200");
+  const std::string body = stmt(kT, {{"RS31", "DEBIT", 10200}, {"RS32", "DEBIT", 20200},
+                                     {"RS33", "DEBIT", 30200}, {"RS34", "DEBIT", 40200}});
+  const Instant now = cst_time_on(kT1, 9 * 60);
+  auto run = f.reconcile(kT, body, now);
+  REQUIRE_MESSAGE(run.ok(), run.error().to_string());
+  CHECK(run->counts[static_cast<size_t>(Class::kLateSuccess)] == 2);
+  CHECK(run->counts[static_cast<size_t>(Class::kDebitedOursFailed)] == 2);
+  CHECK(run->proposals == 4);
+  // The statement is the bank's word: the forced items' late state is DEBITED now, audited.
+  CHECK(f.text("SELECT late_state FROM batch_items WHERE req_sn = 'RS31'") == "DEBITED");
+  CHECK(f.text("SELECT late_state FROM batch_items WHERE req_sn = 'RS32'") == "DEBITED");
+  CHECK(f.text("SELECT state FROM batch_items WHERE req_sn = 'RS32'") == "FAILED");  // for good
+  CHECK(f.count("SELECT COUNT(*) FROM audit WHERE entity = 'batch_item' AND new_state = 'FAILED/DEBITED' "
+                "AND reason LIKE '%statement 20261121 line%'") == 2);
+  CHECK(f.count("SELECT COUNT(*) FROM bank_debits WHERE channel_id = 'BANKC'") == 4);
+
+  SqliteReviewStore review(*f.store);
+  settlement::ReviewPolicy policy;
+  policy.two_approvals_above = 25'000;  // RS33 and RS34 need two approvers
+  for (const char* sn : {"RS31", "RS32", "RS33", "RS34"}) {
+    CAPTURE(sn);
+    const std::string txn = std::string("T") + sn;
+    const std::string no = f.text("SELECT refund_no FROM refunds WHERE origin = 'US' AND orig_txn_no = '" + txn + "'");
+    REQUIRE(!no.empty());
+    // What happened, not "proposed by staff": the statement line and what the center was told.
+    auto shown = review.show_proposal(no);
+    REQUIRE(shown.ok());
+    REQUIRE(shown->has_value());
+    const auto& d = **shown;
+    CHECK(d.discrepancy.find("proposed by staff") == std::string::npos);
+    CHECK(d.discrepancy.find("statement of BANKC for 20261121") != std::string::npos);
+    CHECK(d.discrepancy.find(sn) != std::string::npos);
+    CHECK(d.statement_date == "20261121");
+    CHECK(d.statement_amount == d.orig_debit_amount);
+    if (std::string(sn) == "RS34") {
+      CHECK(d.discrepancy.find("answered FAILED 3001") != std::string::npos);
+    }
+    auto first = review.approve(no, "alice", "", "", now, policy);
+    REQUIRE_MESSAGE(first.ok(), first.error().to_string());
+    if (first->kind == settlement::ReviewOutcome::Kind::kWaitingSecond) {
+      auto second = review.approve(no, "bob", "", "", now, policy);
+      REQUIRE_MESSAGE(second.ok(), second.error().to_string());
+      CHECK(second->kind == settlement::ReviewOutcome::Kind::kDone);
+    }
+    CHECK(f.text("SELECT state FROM refunds WHERE refund_no = '" + no + "'") == "APPROVED");
+    CHECK(f.text("SELECT fee || '/' || cardholder_fee || '/' || debit_amount FROM refunds WHERE refund_no = '" +
+                 no + "'") == "200/200/" + std::to_string(d.orig_debit_amount));
+    CHECK(f.count("SELECT reserved FROM refund_ceilings WHERE txn_no = '" + txn + "'") == d.orig_amount);
+  }
+  // Never two refunds of one debit: another proposal of the same original no longer fits.
+  f.exec("INSERT INTO refunds(refund_no, center_id, origin, reason, orig_txn_no, orig_source, amount, "
+         "fee, cardholder_fee, debit_amount, state, created_at, created_by, updated_at) VALUES "
+         "('RFX', 'CC01', 'US', 'ONE_SIDED', 'TRS33', 'B', 1, 0, 0, 1, 'PENDING_REVIEW', " +
+         std::to_string(to_unix_ms(now)) + ", 'job:test', 0)");
+  auto over = review.approve("RFX", "alice", "", "", now, policy);
+  REQUIRE_FALSE(over.ok());
+  CHECK(over.error().code == "2008");
+  // A re-run of the same statement: nothing new.
+  const auto audit = f.count("SELECT COUNT(*) FROM audit");
+  auto again = f.reconcile(kT, body, now + 1h);
+  REQUIRE_MESSAGE(again.ok(), again.error().to_string());
+  CHECK(again->proposals == 0);
+  CHECK(f.count("SELECT COUNT(*) FROM bank_debits") == 4);
+  CHECK(f.count("SELECT COUNT(*) FROM audit") == audit);
 }
 
 }  // namespace

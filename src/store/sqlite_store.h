@@ -11,6 +11,7 @@
 #include "realtime/ports.h"
 #include "settlement/center_files_ports.h"
 #include "settlement/ports.h"
+#include "settlement/review.h"
 #include "signing/ports.h"
 #include "store/group_sync.h"
 #include "store/sqlite_db.h"
@@ -243,16 +244,22 @@ struct RefundOriginal {
   std::string source, state, channel_id, req_sn, batch_no, ref;
   Fen amount = 0, fee = 0, cardholder_fee = 0;
   bool forced = false;
+  Fen debit_amount = 0;
+  std::string late_state;  // a forced item's
+  Fen bank_debited = -1;   // what a statement line kept in bank_debits says was debited; -1 none
+  settlement::OriginalFacts facts() const {
+    return {state, forced, late_state, amount, fee, cardholder_fee, debit_amount, bank_debited};
+  }
 };
 Result<std::optional<RefundOriginal>> find_refund_original(Connection& c, const std::string& center,
                                                            const std::string& txn_no);
-// center-api.md, refund: the ceiling of a SUCCESS repayment, shared by the card center's refunds
-// and our approved proposals. Creates the ceiling row from the original if missing, then reserves
+// center-api.md, refund: the ceiling of an original (settlement::refundable_of), shared by the card
+// center's refunds and our approved proposals. Creates the ceiling row if missing, then reserves
 // `amount` with one conditional update, inside the caller's write transaction. Returns the fee
 // returned with it (files.md, Fees of refunds: running total), nullopt when it does not fit.
 Result<std::optional<Fen>> reserve_refund_ceiling(Connection& c, const std::string& txn_no,
                                                   const std::string& center,
-                                                  const RefundOriginal& o, Fen amount);
+                                                  const settlement::Refundable& o, Fen amount);
 // Gives a refund's share back (it failed, was rejected or expired).
 Status release_refund_ceiling(Connection& c, const std::string& txn_no, Fen amount, Fen fee);
 
