@@ -64,6 +64,15 @@ void print_detail(const settlement::ProposalDetail& d) {
     std::cout << "  refund ceiling " << d.ceiling << ", reserved " << d.reserved << ", refundable "
               << d.ceiling - d.reserved << "\n";
   }
+  if (!d.statement_date.empty()) {
+    std::cout << "bank statement " << d.channel_id << " " << d.statement_date << " line "
+              << d.statement_line << ": ReqSn " << d.orig_req_sn << " debited " << d.statement_amount
+              << " (fen), bank txn " << (d.statement_txn_no.empty() ? "-" : d.statement_txn_no)
+              << ", recorded " << when(d.statement_recorded_at) << "\n"
+              << "told the card center " << d.orig_state
+              << (d.orig_resp_code.empty() ? "" : " " + d.orig_resp_code) << " at "
+              << when(d.orig_finished_at) << "\n";
+  }
   std::cout << "discrepancy: " << d.discrepancy << "\nhistory:\n";
   for (const auto& e : d.history) {
     std::cout << "  " << when(e.at) << "  " << std::left << std::setw(22) << e.actor

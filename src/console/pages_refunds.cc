@@ -120,7 +120,22 @@ server::HttpResponse Console::refund(const std::string& no, const Who& w, const 
     row("Refund ceiling (yuan)", yuan(d.ceiling) + ", reserved " + yuan(d.reserved) + ", refundable " +
                                      yuan(d.ceiling - d.reserved));
   }
-  body += "</table><h2>The discrepancy</h2><p id=\"discrepancy\">" + esc(d.discrepancy) + "</p>";
+  body += "</table>";
+  if (!d.statement_date.empty()) {
+    // What happened: the bank's statement line (no card numbers), what the card center was told.
+    body += "<h2>The bank's statement</h2><table id=\"statement\">";
+    row("Channel", d.channel_id);
+    row("Statement date", d.statement_date);
+    row("Line", std::to_string(d.statement_line));
+    row("ReqSn", d.orig_req_sn);
+    row("Debited (yuan)", yuan(d.statement_amount));
+    row("Bank's txn", d.statement_txn_no.empty() ? "-" : d.statement_txn_no);
+    row("Told the card center", d.orig_state + (d.orig_resp_code.empty() ? "" : " " + d.orig_resp_code) +
+                                    " at " + when(d.orig_finished_at), "told");
+    row("Recorded by reconciliation", when(d.statement_recorded_at));
+    body += "</table>";
+  }
+  body += "<h2>The discrepancy</h2><p id=\"discrepancy\">" + esc(d.discrepancy) + "</p>";
   if (d.forced) {
     body += "<p>Force-failed at " + esc(when(d.force_fail_at)) + ", late state " + esc(d.late_state) + ".</p>";
   }
