@@ -16,7 +16,8 @@ constexpr const char* kKeys[] = {
     "p-5xx",         "p-no-answer",       "p-lost-answer", "p-processing",
     "late-result-ms", "p-notify-drop",    "p-notify-dup",  "p-notify-reorder",
     "p-notify-early", "stmt-omit-every", "stmt-dup-every", "stmt-amount-every",
-    "stmt-unknown-lines", "stmt-declined-every", nullptr};
+    "stmt-unknown-lines", "stmt-declined-every", "lie-busy-debits", "lie-declined-debits",
+    "lie-query-not-found", nullptr};
 
 using Setter = std::function<bool(Faults&, std::string_view)>;
 
@@ -70,6 +71,12 @@ const std::map<std::string_view, Setter>& setters() {
        [](Faults& f, std::string_view v) { return parse_int(v, f.stmt_unknown_lines); }},
       {"stmt-declined-every",
        [](Faults& f, std::string_view v) { return parse_int(v, f.stmt_declined_every); }},
+      {"lie-busy-debits",
+       [](Faults& f, std::string_view v) { return parse_int(v, f.lie_busy_debits); }},
+      {"lie-declined-debits",
+       [](Faults& f, std::string_view v) { return parse_int(v, f.lie_declined_debits); }},
+      {"lie-query-not-found",
+       [](Faults& f, std::string_view v) { return parse_int(v, f.lie_query_not_found); }},
   };
   return m;
 }
@@ -128,7 +135,10 @@ std::string format_faults(const Faults& f) {
          "stmt-dup-every=" + std::to_string(f.stmt_dup_every) + "\n" +
          "stmt-amount-every=" + std::to_string(f.stmt_amount_every) + "\n" +
          "stmt-unknown-lines=" + std::to_string(f.stmt_unknown_lines) + "\n" +
-         "stmt-declined-every=" + std::to_string(f.stmt_declined_every) + "\n";
+         "stmt-declined-every=" + std::to_string(f.stmt_declined_every) + "\n" +
+         "lie-busy-debits=" + std::to_string(f.lie_busy_debits) + "\n" +
+         "lie-declined-debits=" + std::to_string(f.lie_declined_debits) + "\n" +
+         "lie-query-not-found=" + std::to_string(f.lie_query_not_found) + "\n";
 }
 
 double FaultDice::unit() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }

@@ -34,6 +34,12 @@ struct Faults {
   int stmt_amount_every = 0;    // every N-th line 1 fen more than the amount moved
   int stmt_unknown_lines = 0;   // N extra DEBIT lines with ReqSns nobody sent
   int stmt_declined_every = 0;  // every N-th declined DEBIT/REFUND of the day listed as a success
+  // A bank whose answer lies about money that moved (counts, not dice: each lie used up makes the
+  // count go down by one; the statement, the ledger and, unless said, QUERY tell the truth).
+  int lie_busy_debits = 0;      // the next N DEBITs are executed but answered 9001 (not
+                                // registered), and so is every resend of them; not notified
+  int lie_declined_debits = 0;  // the next N DEBITs that succeed are answered 3001; not notified
+  int lie_query_not_found = 0;  // the next N QUERYs answer Status NOT_FOUND whatever happened
 };
 
 // The statement part of the faults, for the pure Bank.

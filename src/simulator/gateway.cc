@@ -131,8 +131,29 @@ void BankService::gateway(Channel& ch, Request&& req, server::Respond respond) {
     case Refusal::kNone: break;
   }
 
+  // The lies of docs/simulator.md (lie-*): counts, used up one by one, no dice.
+  enum class Lie { kNone, kBusy, kDeclined, kNotFound } lie = Lie::kNone;
+  if (refusal.tx_code == "DEBIT" || refusal.tx_code == "QUERY") {
+    std::lock_guard lock(faults_mu_);
+    const std::string key = id + "|" + refusal.req_sn;
+    if (refusal.tx_code == "QUERY") {
+      if (faults_.lie_query_not_found > 0) {
+        --faults_.lie_query_not_found;
+        lie = Lie::kNotFound;
+      }
+    } else if (lied_busy_.count(key) > 0) {
+      lie = Lie::kBusy;
+    } else if (faults_.lie_busy_debits > 0) {
+      --faults_.lie_busy_debits;
+      lied_busy_.insert(key);
+      lie = Lie::kBusy;
+    } else if (faults_.lie_declined_debits > 0) {
+      lie = Lie::kDeclined;  // used up below, only by a DEBIT that succeeds
+    }
+  }
+
   std::optional<std::chrono::milliseconds> late;
-  if (roll.processing) late = std::chrono::milliseconds(f.late_result_ms);
+  if (roll.processing && lie == Lie::kNone) late = std::chrono::milliseconds(f.late_result_ms);
   Answer a;
   std::vector<Notification> notes;
   {
@@ -140,9 +161,31 @@ void BankService::gateway(Channel& ch, Request&& req, server::Respond respond) {
     a = bank_.handle(id, msg, clock_.now(), late);
     notes = bank_.take_notifications();
   }
+  if (lie == Lie::kDeclined) {
+    std::lock_guard lock(faults_mu_);
+    if (a.ret_code != "0000" || faults_.lie_declined_debits == 0) lie = Lie::kNone;
+    else --faults_.lie_declined_debits;
+  }
+  if (lie == Lie::kBusy || lie == Lie::kDeclined) {
+    // The money moved; the answer says otherwise, and no notification tells the truth.
+    notes.clear();
+    Answer told;
+    told.tx_code = a.tx_code;
+    told.req_sn = a.req_sn;
+    told.ret_code = lie == Lie::kBusy ? "9001" : "3001";
+    told.ret_msg = ret_msg(told.ret_code);
+    a = std::move(told);
+    log::info("sim_lie", {{"channel", id}, {"tx", refusal.tx_code}, {"req_sn", refusal.req_sn},
+                          {"told", a.ret_code}});
+  } else if (lie == Lie::kNotFound && a.ret_code == "0000") {
+    a.fields = {{"Status", "NOT_FOUND"}};
+    log::info("sim_lie", {{"channel", id}, {"tx", refusal.tx_code}, {"req_sn", refusal.req_sn},
+                          {"told", "NOT_FOUND"}});
+  }
   if (late && a.ret_code == "2000") {
     scheduler_.after(*late + std::chrono::milliseconds(1), [this] { late_results(); });
   }
+  if (lie != Lie::kNone) roll.lost_answer = false;  // a lie is told, never lost
   log_line(roll.lost_answer ? a.ret_code + " LOST" : a.ret_code);
   Response r = roll.lost_answer ? dropped() : signed_answer(ch, a);
   if (roll.notify_early && !notes.empty()) {

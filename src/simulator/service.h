@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,8 @@ class BankService {
   std::map<std::string, Channel> channels_;
   std::mutex faults_mu_;
   Faults faults_;
+  // channelId|ReqSn of DEBITs answered busy by lie-busy-debits: every resend is answered so too.
+  std::set<std::string> lied_busy_;
   FaultDice dice_;
   std::mutex nonce_mu_;
   // sender + "|" + nonce -> when seen. Hashed: with 10 minutes of nonces at thousands of calls a

@@ -230,6 +230,43 @@ TEST_CASE("service: faults on and off at run time; lost answer executes, 5xx doe
         std::string::npos);
 }
 
+TEST_CASE("service: the lie-* knobs lie exactly N times; the ledger tells what moved; off by default") {
+  Sim sim;
+  // Off by default: a bank that follows channel-api.md.
+  const std::string knobs = http("GET", sim.base + "/sim/faults").body;
+  CHECK(knobs.find("lie-busy-debits=0\n") != std::string::npos);
+  CHECK(knobs.find("lie-declined-debits=0\n") != std::string::npos);
+  CHECK(knobs.find("lie-query-not-found=0\n") != std::string::npos);
+  CHECK(http("POST", sim.base + "/sim/faults", "lie-busy-debits=1\nlie-declined-debits=1\n").status == 200);
+  // The first DEBIT is executed and answered busy; a resend of it is answered busy too.
+  CHECK(sim.answer(sim.gateway(sim.debit_body("L1", 100))).get("RetCode") == "9001");
+  CHECK(sim.answer(sim.gateway(sim.debit_body("L1", 100))).get("RetCode") == "9001");
+  // The next one is executed and answered declined; then the truth again.
+  CHECK(sim.answer(sim.gateway(sim.debit_body("L2", 200))).get("RetCode") == "3001");
+  CHECK(sim.answer(sim.gateway(sim.debit_body("L3", 300))).get("RetCode") == "0000");
+  std::string ledger = http("GET", sim.base + "/sim/ledger").body;
+  CHECK(ledger.find("COL1|L1|DEBIT|SUCCESS|100|") != std::string::npos);
+  CHECK(ledger.find("COL1|L2|DEBIT|SUCCESS|200|") != std::string::npos);
+  CHECK(ledger.find("COL1|L3|DEBIT|SUCCESS|300|") != std::string::npos);
+  // Only L3's notification was sent: the lies are not notified.
+  REQUIRE(sim.processor.wait_for(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  {
+    std::lock_guard lock(sim.processor.mu);
+    CHECK(sim.processor.got.size() == 1);
+  }
+  auto query = [&](const std::string& sn, const std::string& orig) {
+    const std::string body = wire::build_xml_message(
+        "ChannelRequest", {{"TxCode", "QUERY"}, {"MerchantId", "M100"}, {"ReqSn", sn},
+                           {"ReqTime", format_cst_timestamp(sim.real.now())}, {"OrigReqSn", orig}});
+    return sim.answer(sim.gateway(body));
+  };
+  CHECK(query("Q1", "L2").get("Status") == "SUCCESS");
+  CHECK(http("POST", sim.base + "/sim/faults", "lie-query-not-found=1\n").status == 200);
+  CHECK(query("Q2", "L2").get("Status") == "NOT_FOUND");
+  CHECK(query("Q3", "L2").get("Status") == "SUCCESS");
+}
+
 TEST_CASE("service: statement is 404 until ready, then signed; SMS endpoints") {
   Sim sim;
   auto debit = sim.answer(sim.gateway(sim.debit_body("S1", 700)));
