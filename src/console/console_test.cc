@@ -258,6 +258,35 @@ TEST_CASE("console: above the threshold two different approvers") {
   CHECK(f.text("SELECT state FROM refunds WHERE refund_no = '" + no + "'") == "APPROVED");
 }
 
+TEST_CASE("console: a job's proposal of a debit we answered FAILED shows the statement line and is approved") {
+  Fixture f;
+  // Real time answered FAILED 3001; the channel's statement lists the debit; reconciliation kept
+  // the line and proposed the whole debit back (issue 16).
+  f.exec("INSERT INTO repayments(txn_no, center_id, req_no, fingerprint, agreement_no, channel_id, "
+         "amount, fee, cardholder_fee, debit_amount, state, resp_code, req_sn, created_at, "
+         "finished_at, updated_at) VALUES ('T2', 'CC01', 'Q2', 'f', 'AG1', 'CH01', 10000, 100, 100, "
+         "10100, 'FAILED', '3001', 'RS2', 0, " + std::to_string(to_unix_ms(kT0)) + ", 0)");
+  f.exec("INSERT INTO bank_debits(channel_id, req_sn, center_id, txn_no, amount, statement_date, "
+         "line_no, channel_txn_no, recorded_at) VALUES ('CH01', 'RS2', 'CC01', 'T2', 10100, 20231115, "
+         "4, 'CH0120231115000042', " + std::to_string(to_unix_ms(kT0)) + ")");
+  f.exec("INSERT INTO refunds(refund_no, center_id, origin, reason, orig_txn_no, orig_source, orig_ref, "
+         "channel_id, orig_req_sn, amount, fee, cardholder_fee, debit_amount, state, created_at, "
+         "created_by, updated_at) VALUES ('RFJ1', 'CC01', 'US', 'OTHER', 'T2', 'R', 'Q2', 'CH01', 'RS2', "
+         "10000, 100, 100, 10100, 'PENDING_REVIEW', " + std::to_string(to_unix_ms(kT0)) +
+         ", 'job:reconcile', 0)");
+  Browser alice = f.logged_in("alice");
+  auto page = f.send(alice, "GET", "/refunds/RFJ1");
+  REQUIRE(page.status == 200);
+  CHECK(page.body.find("id=\"statement\"") != std::string::npos);
+  CHECK(page.body.find("CH0120231115000042") != std::string::npos);
+  CHECK(page.body.find("20231115") != std::string::npos);
+  CHECK(page.body.find("FAILED 3001") != std::string::npos);
+  CHECK(page.body.find("proposed by staff") == std::string::npos);
+  auto ok = f.send(alice, "POST", "/refunds/RFJ1/approve", "csrf=" + Fixture::csrf_of(alice.last_body));
+  CHECK(ok.status == 303);
+  CHECK(f.text("SELECT state || ' ' || debit_amount FROM refunds WHERE refund_no = 'RFJ1'") == "APPROVED 10100");
+}
+
 TEST_CASE("console: a viewer looks but may not decide; a rejection needs a comment") {
   Fixture f;
   const std::string no = f.propose("bob", 3000);
