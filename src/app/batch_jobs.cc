@@ -4,9 +4,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "app/center_transport.h"
+#include "batch/batch_file.h"
 #include "batch/return_file.h"
 #include "batch/returns.h"
 #include "core/log.h"
@@ -20,6 +22,9 @@ struct BatchJobs::CenterRuntime {
   batch::BatchCenter batch;
   std::unique_ptr<transport::FileTransport> transport;
   Instant next_poll{};
+  // Inbox entries alerted about and left where they are (a link, a name that is not a batch
+  // file's): alerted once per process, not read again (docs/decisions.md, T+1 days and files).
+  std::set<std::string> alerted;
 };
 
 namespace {
@@ -132,6 +137,22 @@ void BatchJobs::pull_one(CenterRuntime& c, PullReport& report) {
   for (const auto& f : *listed) {
     if (is_settlement_inbox_file(f.name)) continue;  // posting files: the T+1 jobs take them
     ++report.seen;
+    // Checked before anything is read: a link is never followed, and a name that is not a batch
+    // file's is never downloaded, archived or hashed. Both are left in the inbox for staff.
+    std::string refused;
+    if (f.not_regular) {
+      refused = "not a regular file (a symbolic link is never followed), left in the inbox";
+    } else if (!batch::parse_batch_name(f.name)) {
+      refused = "not a batch file name REPAY_<centerId>_<batchDate>_<batchNo>.txt, left in the inbox";
+    }
+    if (!refused.empty()) {
+      report.lines.push_back(center + " " + f.name + ": " + refused);
+      if (c.alerted.insert(f.name).second) {
+        log::alert(f.not_regular ? "batch.inbox_not_regular" : "batch.not_a_batch_file",
+                   {{"center", center}, {"file", f.name}, {"what", refused}});
+      }
+      continue;
+    }
     auto size = c.transport->size_of(f.name);
     if (!size || *size != f.size) {
       report.lines.push_back(center + " " + f.name + ": still changing, left for the next pull");

@@ -10,8 +10,17 @@ namespace repay::transport {
 
 // Copies `from` into `to` (created or truncated, mode 0644) and fsyncs it. Error "IO".
 Status copy_and_sync(const std::string& from, const std::string& to);
+// The same from an open descriptor (read to its end); `from` names it in errors.
+Status copy_fd_and_sync(int in, const std::string& from, const std::string& to);
 // Creates `path` empty if it is missing (an existing one is kept as is) and fsyncs it.
 Status create_empty_and_sync(const std::string& path);
+// Publishes the file `from` as `target` through `temp` (files.md, Publishing), one writer at a
+// time: `temp` is written only under an exclusive flock() of it, and renamed to `target` (never
+// replacing it) before the lock is released, so two processes never write the same `temp` and
+// `target` only ever appears whole. True when this call renamed it, false when `target` was
+// there already (then `temp` is left alone or removed, never renamed). Error "IO".
+Result<bool> publish_once(const std::string& from, const std::string& temp,
+                          const std::string& target);
 // fsyncs a folder, so that names created or renamed in it survive a crash.
 Status sync_folder(const std::string& folder);
 // Renames `from` to `to` unless `to` exists (atomically where the file system allows). True when
