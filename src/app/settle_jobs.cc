@@ -134,6 +134,9 @@ Result<StatementReconciled> SettleJobs::reconcile_statement(const std::string& c
   auto ch = settings_.channels.find(channel);
   if (ch == settings_.channels.end()) return make_error("CONFIG", "no such channel", "channel", channel);
   const Instant now = clock_.now();
+  // A statement of a day not over is at best partial: reconciling it would hold and propose on
+  // half a day and let the day's SETTLE be built (files.md, Once, and only for a day that is over).
+  REPAY_TRY(settlement::day_over(t, now));
   // Our records of the day load on a second thread while the statement is kept and parsed
   // (docs/performance.md, Channel reconciliation).
   settlement::OursLoading ours(store_, channel, t);
@@ -183,6 +186,7 @@ Result<StatementReconciled> SettleJobs::reconcile_statement(const std::string& c
 
 Result<StatementReconciled> SettleJobs::fetch_and_reconcile(const std::string& channel, Date t) {
   if (!client_) return make_error("CONFIG", "no channel client to fetch statements with");
+  REPAY_TRY(settlement::day_over(t, clock_.now()));
   auto got = client_->fetch_statement(channel, t);
   if (!got) return got.error();
   return reconcile_statement(channel, t, *got);
@@ -204,6 +208,11 @@ void SettleJobs::pull_postings(const std::string& center, SettleReport& report) 
     fs::create_directories(work_dir_ + "/in/" + id, ec);
     for (const auto& f : *listed) {
       if (!is_settlement_inbox_file(f.name)) continue;
+      if (f.not_regular) {
+        // Never followed, never read (the batch pull alerts about it once).
+        report.lines.push_back(id + " " + f.name + ": not a regular file, left in the inbox");
+        continue;
+      }
       const std::string local = work_dir_ + "/in/" + id + "/" + f.name;
       auto got = c->transport->fetch(f.name, local);
       if (!got) {
@@ -261,18 +270,22 @@ Status build_and_publish(transport::FileTransport& t, const std::string& dir,
 
 }  // namespace
 
-Result<std::string> SettleJobs::publish_recon(const std::string& center, Date t) {
+Result<SettleJobs::Published> SettleJobs::publish_recon(const std::string& center, Date t) {
   auto it = centers_.find(center);
   if (it == centers_.end()) return make_error("CONFIG", "no such card center", "center", center);
+  REPAY_TRY(settlement::day_over(t, clock_.now()));
   const std::string name = settlement::recon_file_name(center, t);
+  bool created = false;
   auto st = build_and_publish(*it->second->transport, work_dir_ + "/out/" + center, name,
                               [&](const std::string& path) -> Status {
-                                auto w = settlement::write_recon_file(store_, center, t, it->second->encoding, path);
+                                auto w = settlement::write_recon_file(store_, center, t, it->second->encoding,
+                                                                      path, clock_.now());
                                 if (!w) return w.error();
+                                created = w->created;
                                 return ok_status();
                               });
   if (!st) return st.error();
-  return name;
+  return Published{name, !created};
 }
 
 bool SettleJobs::channels_reconciled(const CenterSettings& c, Date t, std::string* missing) {
@@ -287,10 +300,11 @@ bool SettleJobs::channels_reconciled(const CenterSettings& c, Date t, std::strin
   return all;
 }
 
-Result<std::string> SettleJobs::publish_settle(const std::string& center, Date t) {
+Result<SettleJobs::Published> SettleJobs::publish_settle(const std::string& center, Date t) {
   auto it = centers_.find(center);
   if (it == centers_.end()) return make_error("CONFIG", "no such card center", "center", center);
   const CenterSettings& cs = *it->second->settings;
+  REPAY_TRY(settlement::day_over(t, clock_.now()));
   std::string missing;
   if (!channels_reconciled(cs, t, &missing)) {
     // files.md: we pay only for money the bank has confirmed; the file is built after the
@@ -307,12 +321,14 @@ Result<std::string> SettleJobs::publish_settle(const std::string& center, Date t
   const std::string path = work_dir_ + "/out/" + center + "/" + f->name;
   REPAY_TRY(it->second->transport->publish(path, f->name));
   fs::remove(path, ec);
-  return f->name;
+  return Published{f->name, !f->created};
 }
 
 Result<std::string> SettleJobs::publish_fee(const std::string& center, int year, int month) {
   auto it = centers_.find(center);
   if (it == centers_.end()) return make_error("CONFIG", "no such card center", "center", center);
+  const Date first(static_cast<unsigned short>(year), static_cast<unsigned short>(month), 1);
+  REPAY_TRY(settlement::day_over(first.end_of_month(), clock_.now()));
   const std::string name = settlement::fee_statement_name(center, year, month);
   auto st = build_and_publish(*it->second->transport, work_dir_ + "/out/" + center, name,
                               [&](const std::string& path) -> Status {
@@ -329,6 +345,12 @@ SettleReport SettleJobs::run_day(Date t, const std::string& center) {
   std::lock_guard<std::mutex> lock(run_mu_);
   SettleReport report;
   const std::string day = format_date(t);
+  if (auto over = settlement::day_over(t, clock_.now()); !over) {
+    // Nothing at all for a day that has not ended: no statement, no file (files.md).
+    report.lines.push_back(over.error().to_string());
+    ++report.failures;
+    return report;
+  }
   // Statements: the channels of the card center, or every channel.
   std::vector<std::string> chans;
   if (center.empty()) {
@@ -369,16 +391,16 @@ SettleReport SettleJobs::run_day(Date t, const std::string& center) {
     if (!c.active) continue;
     if (c.settlement_mode == 1) {
       auto r = publish_recon(id, t);
-      report.lines.push_back("RECON " + id + " " + day + ": " + (r ? "published " + *r : r.error().to_string()));
-      if (r) (void)jobs_.job_done({settlement::kJobRecon, id, day}, *r, now);
+      report.lines.push_back("RECON " + id + " " + day + ": " + (r ? r->text() : r.error().to_string()));
+      if (r) (void)jobs_.job_done({settlement::kJobRecon, id, day}, r->name, now);
       else ++report.failures;
     } else {
       auto used = store_.has_used_posting_file(id, t);
       if (used && *used) (void)jobs_.job_done({settlement::kJobPosting, id, day}, "used", now);
     }
     auto s = publish_settle(id, t);
-    report.lines.push_back("SETTLE " + id + " " + day + ": " + (s ? "published " + *s : s.error().to_string()));
-    if (s) (void)jobs_.job_done({settlement::kJobSettle, id, day}, *s, now);
+    report.lines.push_back("SETTLE " + id + " " + day + ": " + (s ? s->text() : s.error().to_string()));
+    if (s) (void)jobs_.job_done({settlement::kJobSettle, id, day}, s->name, now);
     else ++report.failures;
     if (last_day_of_month(t) && pays_fees(c)) {
       const int y = t.year(), m = t.month();
@@ -481,7 +503,11 @@ void SettleJobs::tick_center(const CenterSettings& c, Date first, Date today, In
     if (c.settlement_mode == 1) {
       publish_job({settlement::kJobRecon, c.id, day},
                   {opens, publish_at, c.publish_time, true, "", "RECON of " + day,
-                   [&] { return publish_recon(c.id, t); }},
+                   [&]() -> Result<std::string> {
+                     auto r = publish_recon(c.id, t);
+                     if (!r) return r.error();
+                     return r->name;
+                   }},
                   now);
     }
     bool posting_used = true;
@@ -508,7 +534,11 @@ void SettleJobs::tick_center(const CenterSettings& c, Date first, Date today, In
     if (!posting_used) waiting += (waiting.empty() ? "" : ", ") + std::string("posting file");
     publish_job({settlement::kJobSettle, c.id, day},
                 {opens, publish_at, c.publish_time, reconciled && posting_used, waiting, "SETTLE of " + day,
-                 [&] { return publish_settle(c.id, t); }},
+                 [&]() -> Result<std::string> {
+                   auto r = publish_settle(c.id, t);
+                   if (!r) return r.error();
+                   return r->name;
+                 }},
                 now);
     if (last_day_of_month(t) && pays_fees(c)) {
       const int y = t.year(), m = t.month();

@@ -62,10 +62,22 @@ class SettleJobs {
   // centers ("" = all): each applied once, moved to done/ once stored or rejected.
   void pull_postings(const std::string& center, SettleReport& report);
 
-  // Build and publish one file; the name published. Errors: "NOT_READY" (SETTLE of mode 2 before
-  // the day's posting file is used), "RECON", "RANGE", "IO", "DB".
-  Result<std::string> publish_recon(const std::string& center, Date t);
-  Result<std::string> publish_settle(const std::string& center, Date t);
+  // Build and publish one file. RECON and SETTLE are built once per center and day (files.md,
+  // Once): a second call publishes the file as it was first built (completing an interrupted
+  // publish; nothing new), `before` true. Errors: "DAY_NOT_OVER" (day T has not ended, CST),
+  // "NOT_READY" (SETTLE before the channel reconciliations of T, its RECON or, in mode 2, the
+  // day's posting file), "RECON", "RANGE", "IO", "DB".
+  struct Published {
+    std::string name;
+    bool before = false;  // built before: the very same file, nothing new
+    std::string text() const {
+      return before ? "published before as " + name +
+                          " (once per day: what is learned later shows in later days' files)"
+                    : "published " + name;
+    }
+  };
+  Result<Published> publish_recon(const std::string& center, Date t);
+  Result<Published> publish_settle(const std::string& center, Date t);
   Result<std::string> publish_fee(const std::string& center, int year, int month);
 
   // `repay settle run`: every T+1 job of day T, now, whatever the time of day: statements of the

@@ -587,6 +587,20 @@ CREATE TABLE batch_blocks (
 -- The token of the load that owns a LOADING batch (store/batch_intake_sql.cc); NULL after.
 ALTER TABLE batches ADD COLUMN load_token TEXT;
 )SQL",
+      // files.md, Once: the figures of each RECON file as recorded when it was first built (its
+      // SETTLE takes them; a file is published once, never rebuilt from other figures).
+      R"SQL(
+CREATE TABLE recon_files (
+  center_id TEXT NOT NULL,
+  recon_date TEXT NOT NULL,         -- yyyyMMdd, day T
+  repay_count INTEGER NOT NULL,
+  repay_amount INTEGER NOT NULL,
+  refund_count INTEGER NOT NULL,
+  refund_amount INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (center_id, recon_date)
+) WITHOUT ROWID;
+)SQL",
   };
   return m;
 }

@@ -148,6 +148,11 @@ class SqliteStore final : public signing::SigningStore,
   Result<settlement::ReconTotals> recon_totals(const std::string& center, Date day) override;
   Status for_each_recon_line(const std::string& center, Date day,
                              const std::function<Status(const settlement::ReconLine&)>& f) override;
+  Result<settlement::RecordedRecon> record_recon_file(const std::string& center, Date day,
+                                                      const settlement::ReconTotals& totals,
+                                                      Instant now) override;
+  Result<std::optional<settlement::ReconTotals>> recorded_recon(const std::string& center,
+                                                                Date day) override;
   Result<std::optional<settlement::PostingRecord>> find_posting_file(
       const std::string& center, const std::string& file_name, const std::string& sha256) override;
   Result<settlement::PostingRecord> record_posting_rejection(const settlement::PostingFileInfo& f,
@@ -162,9 +167,9 @@ class SqliteStore final : public signing::SigningStore,
                                     const std::string& actor) override;
   Result<settlement::RepayFigures> posted_figures(const std::string& center, Date day) override;
   Result<settlement::ReviewCounts> review_counts(const std::string& center) override;
-  Result<settlement::SettleVersion> record_settle_version(const std::string& center, Date day,
-                                                          const std::string& header,
-                                                          Instant now) override;
+  Result<settlement::SettleVersion> record_settle_file(const std::string& center, Date day,
+                                                       const std::string& header,
+                                                       Instant now) override;
   Result<std::vector<settlement::FeeRow>> fee_rows(const std::string& center, int year,
                                                    int month) override;
 
