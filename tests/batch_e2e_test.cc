@@ -450,3 +450,64 @@ TEST_CASE("batch lost answers: a DEBIT whose answer was lost is never replayed a
 }
 
 }  // namespace repay::e2e
+
+namespace repay::e2e {
+namespace {
+
+using namespace repay::e2e::batch;
+namespace fs = std::filesystem;
+
+size_t occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("batch inbox: a link is never followed and a stranger's name never read; each alerted once") {
+  TestStack ts([&](app::StackOptions& so) {
+    app::StackCenter cc01("CC01");
+    cc01.extra = "poll_interval = 1s\nsend_from = 00:00\nreturn_deadline = 47:59\n";
+    so.centers = {cc01};
+  });
+  const std::string date = cst_today();
+  const std::string inbox = ts.dir() + "/centers/CC01/inbox";
+  // A file outside the inbox that a link named like a batch file points to.
+  const std::string secret = ts.dir() + "/outside.txt";
+  write_bytes(secret, "TOPSECRET first line of a file outside the inbox\n");
+  const std::string link = batch_file_name("CC01", date, "L1");
+  fs::create_symlink(secret, inbox + "/" + link);
+  write_bytes(inbox + "/" + link + ".ok", "");
+  // A complete file whose name is not a batch file's.
+  write_bytes(inbox + "/notes.txt", "HELLO-NOT-A-BATCH\n");
+  write_bytes(inbox + "/notes.txt.ok", "");
+  // A good batch after them, so that we know several polls went by.
+  drop(inbox, batch_file_name("CC01", date, "G1"), batch_text("CC01", "G1", date, {}));
+  REQUIRE(wait_until([&] { return fs::exists(inbox + "/done/" + batch_file_name("CC01", date, "G1")); },
+                     std::chrono::seconds(30)));
+  std::this_thread::sleep_for(std::chrono::seconds(4));  // more polls: still one alert each
+
+  const std::string log = read_file_bytes(ts.dir() + "/repay.log");
+  INFO(log);
+  CHECK(occurrences(log, "\"event\":\"batch.inbox_not_regular\"") == 1);
+  CHECK(occurrences(log, "\"event\":\"batch.not_a_batch_file\"") == 1);
+  CHECK(log.find("TOPSECRET") == std::string::npos);
+  CHECK(log.find("outside.txt") == std::string::npos);
+  CHECK(log.find("HELLO-NOT-A-BATCH") == std::string::npos);
+  // Left where they are; nothing read: no batch, no copy, no archive.
+  CHECK(fs::is_symlink(inbox + "/" + link));
+  CHECK(fs::exists(inbox + "/notes.txt"));
+  CHECK(db_rows(ts.stack().database(), "SELECT COUNT(*) FROM batches WHERE batch_no = 'L1'")[0][0] == "0");
+  CHECK(db_rows(ts.stack().database(), "SELECT COUNT(*) FROM batch_files WHERE file_name <> '" +
+                                           batch_file_name("CC01", date, "G1") + "'")[0][0] == "0");
+  for (const auto& e : fs::recursive_directory_iterator(ts.dir())) {
+    const std::string n = e.path().filename().string();
+    if (e.path().string().find("/archive/") != std::string::npos || e.path().string().find("/work/") != std::string::npos) {
+      CHECK_MESSAGE(n.find("L1") == std::string::npos, e.path());
+      CHECK_MESSAGE(n.find("notes") == std::string::npos, e.path());
+    }
+  }
+}
+
+}  // namespace repay::e2e
