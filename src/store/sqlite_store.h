@@ -82,7 +82,7 @@ class SqliteStore final : public signing::SigningStore,
   Result<std::optional<batch::ItemKey>> item_by_req_sn(const std::string& channel,
                                                        const std::string& req_sn) override;
   Result<int64_t> recover_claims(const std::string& node, Instant now) override;
-  Result<std::vector<batch::ItemKey>> force_fail_due(Instant now, const std::string& actor) override;
+  Result<batch::ForceFailRound> force_fail_due(Instant now, const std::string& actor) override;
   Result<std::vector<batch::BatchSummary>> returns_due() override;
   Result<std::vector<batch::FileRecord>> rejections_due() override;
   Status for_each_return_line(const std::string& center, const std::string& batch_no,
