@@ -3,10 +3,15 @@
 // once-only handling of a file through local inboxes.
 #include <doctest/doctest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <map>
 
+#include "app/batch_jobs.h"
+#include "app/settings.h"
 #include "batch_e2e.h"
+#include "crypto/crypto.h"
+#include "store/sqlite_store.h"
 #include "transport/sshd_test_util.h"
 #include "transport/transport.h"
 
@@ -508,6 +513,70 @@ TEST_CASE("batch inbox: a link is never followed and a stranger's name never rea
       CHECK_MESSAGE(n.find("notes") == std::string::npos, e.path());
     }
   }
+}
+
+TEST_CASE("batch deadlines: a batch whose force-fail fails holds up no other center's return file") {
+  // Nothing is sent before send_from (an hour from now): both batches are still open at their
+  // force-fail time, which the test reaches with a clock of its own.
+  const std::string send_from = hhmm(std::min(cst_minute_now() + 60, 23 * 60 + 59));
+  const std::string timing = "poll_interval = 1s\nsend_from = " + send_from + "\nreturn_deadline = 47:59\n";
+  TestStack ts([&](app::StackOptions& so) {
+    app::StackCenter cc01("CC01");
+    cc01.extra = timing;
+    app::StackCenter cc02("CC02");
+    cc02.extra = timing;
+    so.centers = {cc01, cc02};
+  });
+  const std::string date = cst_today();
+  Holders holders(ts.book());
+  for (const char* c : {"CC01", "CC02"}) {
+    const BookEntry* e = holders.next(100000);
+    REQUIRE(e != nullptr);
+    const std::string ag = sign_collect(ts, c, *e);
+    REQUIRE(!ag.empty());
+    drop(ts.dir() + "/centers/" + c + "/inbox", batch_file_name(c, date, "B1"),
+         batch_text(c, "B1", date, {line_of(*e, ag, "I1", 1000)}));
+  }
+  auto state = [&](const std::string& c) {
+    auto rows = db_rows(ts.stack().database(),
+                        "SELECT state FROM batches WHERE center_id = '" + c + "' AND batch_no = 'B1'");
+    return rows.empty() ? std::string() : rows[0][0];
+  };
+  REQUIRE(wait_until([&] { return state("CC01") == "OPEN" && state("CC02") == "OPEN"; },
+                     std::chrono::seconds(30)));
+  ts.stack().stop_processor(SIGTERM);
+
+  app::Settings settings;
+  REQUIRE(app::load_settings(ts.stack().settings_file(), &settings).empty());
+  auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
+  REQUIRE(cipher.ok());
+  auto store = store::SqliteStore::open(settings.processor.database, *cipher);
+  REQUIRE(store.ok());
+  // CC01's batch cannot be force-failed (an injected failure on its batch row).
+  REQUIRE((*store)->pool().acquire()->exec(
+      "CREATE TRIGGER fail_cc01 BEFORE UPDATE ON batches WHEN OLD.center_id = 'CC01' "
+      "BEGIN SELECT RAISE(ABORT, 'injected'); END").ok());
+  const Date t = *parse_date(date);
+  ManualClock clock(cst_time_on(t, 47 * 60 + 59));  // past the force-fail time (47:59 - 10 min)
+  app::BatchJobs jobs(settings, **store, *cipher, nullptr, nullptr, clock);
+  const std::string out1 = ts.dir() + "/centers/CC01/outbox/" + return_name("CC01", date, "B1");
+  const std::string out2 = ts.dir() + "/centers/CC02/outbox/" + return_name("CC02", date, "B1");
+  auto r = jobs.deadlines_and_returns();
+  REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+  CHECK(*r == 1);
+  CHECK(fs::exists(out2 + ".ok"));    // CC02's deadline and publication stood on their own
+  CHECK_FALSE(fs::exists(out1));
+  CHECK(state("CC01") == "OPEN");
+  CHECK(state("CC02") == "RETURNED");
+  // The failure gone: CC01's batch is force-failed and returned at the next round.
+  REQUIRE((*store)->pool().acquire()->exec("DROP TRIGGER fail_cc01").ok());
+  auto again = jobs.deadlines_and_returns();
+  REQUIRE(again.ok());
+  CHECK(*again == 1);
+  CHECK(fs::exists(out1 + ".ok"));
+  auto ret = read_return(out1);
+  REQUIRE(ret.lines.size() == 1);
+  CHECK(ret.lines[0].resp_code == "3002");
 }
 
 }  // namespace repay::e2e

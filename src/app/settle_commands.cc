@@ -5,6 +5,7 @@
 //              records read beside the parse) and applied. Re-runnable: only the difference is
 //              applied.
 //   run        every T+1 job of day T now: statements, posting files, RECON, SETTLE, FEE.
+// Both refuse a day T that has not ended in CST (files.md, Once, and only for a day that is over).
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -87,7 +88,9 @@ int cmd_settle(const Args& args) {
       "  reconcile  the channel's statement of day T against our records of T (re-runnable: only\n"
       "             the difference is applied)\n"
       "  run        every T+1 job of day T now: fetch and reconcile the statements, take posting\n"
-      "             files (mode 2), publish RECON (mode 1), SETTLE, and FEE on a month's last day\n";
+      "             files (mode 2), publish RECON (mode 1), SETTLE, and FEE on a month's last day;\n"
+      "             RECON and SETTLE once per day (a second run publishes nothing new)\n"
+      "  Day T must be over (CST): a day that has not ended is refused (DAY_NOT_OVER).\n";
   try {
     po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
     if (vm.count("help")) {

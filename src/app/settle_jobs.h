@@ -2,8 +2,9 @@
 // of `repay settle run|reconcile`: fetch each channel's statement of day T and reconcile it, take
 // the posting files of mode-2 card centers, publish RECON (mode 1), SETTLE and the monthly FEE
 // files, expire refund proposals left pending too long. Every job is recorded (settle_jobs), safe
-// to run twice and safe after a crash: files are rebuilt from the store, SETTLE files are
-// versioned, the transport never overwrites a published file. When each job is due is decided by
+// to run twice and safe after a crash: RECON and SETTLE are recorded once per center and day and
+// rebuilt as recorded, the transport never overwrites a published file; nothing runs for a day
+// that is not over (CST). When each job is due is decided by
 // settlement/schedule.h; docs/decisions.md (T+1 scheduling) says why.
 #pragma once
 
@@ -80,9 +81,10 @@ class SettleJobs {
   Result<Published> publish_settle(const std::string& center, Date t);
   Result<std::string> publish_fee(const std::string& center, int year, int month);
 
-  // `repay settle run`: every T+1 job of day T, now, whatever the time of day: statements of the
-  // center's channels (all channels for ""), posting files, RECON, SETTLE, and FEE when T is the
-  // last day of a month. Jobs done are recorded as done for the scheduler.
+  // `repay settle run`: every T+1 job of day T, now, once day T is over (else one DAY_NOT_OVER
+  // failure and nothing done): statements of the center's channels (all channels for ""), posting
+  // files, RECON, SETTLE, and FEE when T is the last day of a month. Jobs done are recorded as
+  // done for the scheduler.
   SettleReport run_day(Date t, const std::string& center);
 
   // One round of the scheduler (what is due at the clock's now; missed days within
