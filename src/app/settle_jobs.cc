@@ -1,8 +1,5 @@
 #include "app/settle_jobs.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -19,6 +16,7 @@
 #include "settlement/settle_file.h"
 #include "settlement/statement.h"
 #include "store/review_sql.h"
+#include "transport/durable_files.h"
 
 namespace fs = std::filesystem;
 
@@ -39,27 +37,14 @@ constexpr auto kPublishRetryBase = std::chrono::seconds(60);
 constexpr auto kPublishRetryCap = std::chrono::seconds(900);
 constexpr auto kStatementRetryCap = std::chrono::seconds(3600);
 
-// Writes `bytes` durably as `path` (tmp, fsync, rename); an existing file is kept as it is (its
-// name holds the SHA-256, so it is the same content).
+// Writes `bytes` durably as `path` (tmp under a lock, fsync, rename: one writer at a time, as
+// `settle reconcile` may run beside `serve`); an existing file is kept as it is (its name holds
+// the SHA-256, so it is the same content).
 Status keep_file(const std::string& path, const std::string& bytes) {
   if (fs::exists(path)) return ok_status();
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return make_error("IO", "cannot create", "", "", tmp);
-  size_t off = 0;
-  while (off < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-    if (n <= 0) {
-      ::close(fd);
-      return make_error("IO", "cannot write", "", "", tmp);
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) return make_error("IO", "cannot sync", "", "", tmp);
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return make_error("IO", "cannot rename: " + ec.message(), "", "", path);
-  return ok_status();
+  auto w = transport::write_bytes_once(path, bytes);
+  if (!w) return w.error();
+  return transport::sync_folder(fs::path(path).parent_path().string());
 }
 
 std::string month_text(int year, int month) {

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 namespace repay::transport {
@@ -73,6 +74,14 @@ Result<bool> publish_once(const std::string& from, const std::string& temp,
                           const std::string& target) {
   Fd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
   if (in.get() < 0) return io_error("cannot open", from, errno);
+  return write_once(temp, target, [&](int out) -> Status {
+    if (::lseek(in.get(), 0, SEEK_SET) != 0) return io_error("cannot rewind", from, errno);
+    return copy_fds(in.get(), from, out, temp);
+  });
+}
+
+Result<bool> write_once(const std::string& temp, const std::string& target,
+                        const std::function<Status(int fd)>& write) {
   for (int attempt = 0; attempt < 1000; ++attempt) {
     struct stat st;
     if (::lstat(target.c_str(), &st) == 0) return false;  // published meanwhile: never replaced
@@ -91,8 +100,7 @@ Result<bool> publish_once(const std::string& from, const std::string& temp,
       continue;
     }
     if (::ftruncate(out.get(), 0) != 0) return io_error("cannot truncate", temp, errno);
-    if (::lseek(in.get(), 0, SEEK_SET) != 0) return io_error("cannot rewind", from, errno);
-    REPAY_TRY(copy_fds(in.get(), from, out.get(), temp));
+    REPAY_TRY(write(out.get()));
     if (::fsync(out.get()) != 0) return io_error("fsync failed", temp, errno);
     // Renamed while the lock is held: the next writer finds `target` there, or a new `temp`.
     auto renamed = rename_no_replace(temp, target);
@@ -101,6 +109,19 @@ Result<bool> publish_once(const std::string& from, const std::string& temp,
     return *renamed;
   }
   return make_error("IO", "cannot take the temporary file for writing", "path", temp);
+}
+
+Result<bool> write_bytes_once(const std::string& target, const std::string& bytes) {
+  const std::string temp = target + ".tmp";
+  return write_once(temp, target, [&](int fd) -> Status {
+    for (size_t off = 0; off < bytes.size();) {
+      ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return io_error("write failed", temp, errno);
+      off += static_cast<size_t>(n);
+    }
+    return ok_status();
+  });
 }
 
 Status copy_fd_and_sync(int in_fd, const std::string& from, const std::string& to) {

@@ -2,6 +2,7 @@
 // disk (fsync of the file and of its folder) and a rename that never replaces its target.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "core/result.h"
@@ -21,6 +22,11 @@ Status create_empty_and_sync(const std::string& path);
 // there already (then `temp` is left alone or removed, never renamed). Error "IO".
 Result<bool> publish_once(const std::string& from, const std::string& temp,
                           const std::string& target);
+// The same with the content written by `write` into the locked, empty `temp` (its descriptor).
+Result<bool> write_once(const std::string& temp, const std::string& target,
+                        const std::function<Status(int fd)>& write);
+// Writes `bytes` with write_once(target + ".tmp", target); false when target was there.
+Result<bool> write_bytes_once(const std::string& target, const std::string& bytes);
 // fsyncs a folder, so that names created or renamed in it survive a crash.
 Status sync_folder(const std::string& folder);
 // Renames `from` to `to` unless `to` exists (atomically where the file system allows). True when
