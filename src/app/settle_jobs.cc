@@ -296,6 +296,13 @@ Result<SettleJobs::Published> SettleJobs::publish_settle(const std::string& cent
     // channel reconciliation of day T.
     return make_error("NOT_READY", "waiting for the channel reconciliation: " + missing, "date", format_date(t));
   }
+  if (cs.settlement_mode == 1) {
+    // Mode 1 takes the RECON file's figures: the RECON file is out (and its figures recorded)
+    // first. Publishing it again is a no-op; a RECON published before its figures were
+    // recorded (a database from before issue 16) records them now, day T being over.
+    auto recon = publish_recon(center, t);
+    if (!recon) return recon.error();
+  }
   auto held = store_.held_figures(center, t);
   if (!held) return held.error();
   std::error_code ec;

@@ -132,6 +132,17 @@ class SftpTransport final : public FileTransport {
           if (!again || find_entry(*again, name) == nullptr) return up;
         }
       }
+      // NAME is there, whole: the temporary files of NAME seen before (an interrupted upload,
+      // another writer's that lost) are of no use any more. Removing one another writer still
+      // holds open is harmless: its rename then fails and it finds NAME.
+      std::vector<std::string> stale;
+      for (const auto& e : listing->entries) {
+        if (e.name.size() >= name.size() + kTempSuffix.size() && e.name.compare(0, name.size() + 1, name + ".") == 0 &&
+            e.name.compare(e.name.size() - kTempSuffix.size(), kTempSuffix.size(), kTempSuffix) == 0) {
+          stale.push_back("*rm " + sftp_quote_path(outbox, e.name));
+        }
+      }
+      if (!stale.empty()) (void)s.run_quote(sftp_folder_url(base_, outbox), stale);
       return s.upload("", sftp_file_url(base_, outbox, flag_name(name)));
     });
   }
