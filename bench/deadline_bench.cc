@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
   const double cpu0 = cpu_seconds();
   t0 = std::chrono::steady_clock::now();
   auto closed = (*store)->force_fail_due(clock.now(), "job:force-fail");
-  if (!closed || closed->size() != 1) die("force_fail_due did not close the batch");
+  if (!closed || closed->closed.size() != 1) die("force_fail_due did not close the batch");
   const double force_s = seconds_since(t0);
   auto t1 = std::chrono::steady_clock::now();
   auto published = jobs.deadlines_and_returns();

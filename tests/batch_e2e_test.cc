@@ -3,10 +3,15 @@
 // once-only handling of a file through local inboxes.
 #include <doctest/doctest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <map>
 
+#include "app/batch_jobs.h"
+#include "app/settings.h"
 #include "batch_e2e.h"
+#include "crypto/crypto.h"
+#include "store/sqlite_store.h"
 #include "transport/sshd_test_util.h"
 #include "transport/transport.h"
 
@@ -447,6 +452,131 @@ TEST_CASE("batch lost answers: a DEBIT whose answer was lost is never replayed a
     const bool debited = d != debits.end() && d->second.status == "SUCCESS";
     CHECK(l.status == (debited ? "S" : "F"));
   }
+}
+
+}  // namespace repay::e2e
+
+namespace repay::e2e {
+namespace {
+
+using namespace repay::e2e::batch;
+namespace fs = std::filesystem;
+
+size_t occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("batch inbox: a link is never followed and a stranger's name never read; each alerted once") {
+  TestStack ts([&](app::StackOptions& so) {
+    app::StackCenter cc01("CC01");
+    cc01.extra = "poll_interval = 1s\nsend_from = 00:00\nreturn_deadline = 47:59\n";
+    so.centers = {cc01};
+  });
+  const std::string date = cst_today();
+  const std::string inbox = ts.dir() + "/centers/CC01/inbox";
+  // A file outside the inbox that a link named like a batch file points to.
+  const std::string secret = ts.dir() + "/outside.txt";
+  write_bytes(secret, "TOPSECRET first line of a file outside the inbox\n");
+  const std::string link = batch_file_name("CC01", date, "L1");
+  fs::create_symlink(secret, inbox + "/" + link);
+  write_bytes(inbox + "/" + link + ".ok", "");
+  // A complete file whose name is not a batch file's.
+  write_bytes(inbox + "/notes.txt", "HELLO-NOT-A-BATCH\n");
+  write_bytes(inbox + "/notes.txt.ok", "");
+  // A good batch after them, so that we know several polls went by.
+  drop(inbox, batch_file_name("CC01", date, "G1"), batch_text("CC01", "G1", date, {}));
+  REQUIRE(wait_until([&] { return fs::exists(inbox + "/done/" + batch_file_name("CC01", date, "G1")); },
+                     std::chrono::seconds(30)));
+  std::this_thread::sleep_for(std::chrono::seconds(4));  // more polls: still one alert each
+
+  const std::string log = read_file_bytes(ts.dir() + "/repay.log");
+  INFO(log);
+  CHECK(occurrences(log, "\"event\":\"batch.inbox_not_regular\"") == 1);
+  CHECK(occurrences(log, "\"event\":\"batch.not_a_batch_file\"") == 1);
+  CHECK(log.find("TOPSECRET") == std::string::npos);
+  CHECK(log.find("outside.txt") == std::string::npos);
+  CHECK(log.find("HELLO-NOT-A-BATCH") == std::string::npos);
+  // Left where they are; nothing read: no batch, no copy, no archive.
+  CHECK(fs::is_symlink(inbox + "/" + link));
+  CHECK(fs::exists(inbox + "/notes.txt"));
+  CHECK(db_rows(ts.stack().database(), "SELECT COUNT(*) FROM batches WHERE batch_no = 'L1'")[0][0] == "0");
+  CHECK(db_rows(ts.stack().database(), "SELECT COUNT(*) FROM batch_files WHERE file_name <> '" +
+                                           batch_file_name("CC01", date, "G1") + "'")[0][0] == "0");
+  for (const auto& e : fs::recursive_directory_iterator(ts.dir())) {
+    const std::string n = e.path().filename().string();
+    if (e.path().string().find("/archive/") != std::string::npos || e.path().string().find("/work/") != std::string::npos) {
+      CHECK_MESSAGE(n.find("L1") == std::string::npos, e.path());
+      CHECK_MESSAGE(n.find("notes") == std::string::npos, e.path());
+    }
+  }
+}
+
+TEST_CASE("batch deadlines: a batch whose force-fail fails holds up no other center's return file") {
+  // Nothing is sent before send_from (an hour from now): both batches are still open at their
+  // force-fail time, which the test reaches with a clock of its own.
+  const std::string send_from = hhmm(std::min(cst_minute_now() + 60, 23 * 60 + 59));
+  const std::string timing = "poll_interval = 1s\nsend_from = " + send_from + "\nreturn_deadline = 47:59\n";
+  TestStack ts([&](app::StackOptions& so) {
+    app::StackCenter cc01("CC01");
+    cc01.extra = timing;
+    app::StackCenter cc02("CC02");
+    cc02.extra = timing;
+    so.centers = {cc01, cc02};
+  });
+  const std::string date = cst_today();
+  Holders holders(ts.book());
+  for (const char* c : {"CC01", "CC02"}) {
+    const BookEntry* e = holders.next(100000);
+    REQUIRE(e != nullptr);
+    const std::string ag = sign_collect(ts, c, *e);
+    REQUIRE(!ag.empty());
+    drop(ts.dir() + "/centers/" + c + "/inbox", batch_file_name(c, date, "B1"),
+         batch_text(c, "B1", date, {line_of(*e, ag, "I1", 1000)}));
+  }
+  auto state = [&](const std::string& c) {
+    auto rows = db_rows(ts.stack().database(),
+                        "SELECT state FROM batches WHERE center_id = '" + c + "' AND batch_no = 'B1'");
+    return rows.empty() ? std::string() : rows[0][0];
+  };
+  REQUIRE(wait_until([&] { return state("CC01") == "OPEN" && state("CC02") == "OPEN"; },
+                     std::chrono::seconds(30)));
+  ts.stack().stop_processor(SIGTERM);
+
+  app::Settings settings;
+  REQUIRE(app::load_settings(ts.stack().settings_file(), &settings).empty());
+  auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
+  REQUIRE(cipher.ok());
+  auto store = store::SqliteStore::open(settings.processor.database, *cipher);
+  REQUIRE(store.ok());
+  // CC01's batch cannot be force-failed (an injected failure on its batch row).
+  REQUIRE((*store)->pool().acquire()->exec(
+      "CREATE TRIGGER fail_cc01 BEFORE UPDATE ON batches WHEN OLD.center_id = 'CC01' "
+      "BEGIN SELECT RAISE(ABORT, 'injected'); END").ok());
+  const Date t = *parse_date(date);
+  ManualClock clock(cst_time_on(t, 47 * 60 + 59));  // past the force-fail time (47:59 - 10 min)
+  app::BatchJobs jobs(settings, **store, *cipher, nullptr, nullptr, clock);
+  const std::string out1 = ts.dir() + "/centers/CC01/outbox/" + return_name("CC01", date, "B1");
+  const std::string out2 = ts.dir() + "/centers/CC02/outbox/" + return_name("CC02", date, "B1");
+  auto r = jobs.deadlines_and_returns();
+  REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+  CHECK(*r == 1);
+  CHECK(fs::exists(out2 + ".ok"));    // CC02's deadline and publication stood on their own
+  CHECK_FALSE(fs::exists(out1));
+  CHECK(state("CC01") == "OPEN");
+  CHECK(state("CC02") == "RETURNED");
+  // The failure gone: CC01's batch is force-failed and returned at the next round.
+  REQUIRE((*store)->pool().acquire()->exec("DROP TRIGGER fail_cc01").ok());
+  auto again = jobs.deadlines_and_returns();
+  REQUIRE(again.ok());
+  CHECK(*again == 1);
+  CHECK(fs::exists(out1 + ".ok"));
+  auto ret = read_return(out1);
+  REQUIRE(ret.lines.size() == 1);
+  CHECK(ret.lines[0].resp_code == "3002");
 }
 
 }  // namespace repay::e2e

@@ -293,8 +293,9 @@ class RtStack {
 };
 
 // `repay <args> --config <the stack's settings>`: exit status and everything it printed.
-inline std::pair<int, std::string> repay_cli(RtStack& s, const std::string& args) {
-  const std::string cmd = std::string(REPAY_BIN) + " " + args + " --config " +
+inline std::pair<int, std::string> repay_cli(RtStack& s, const std::string& args,
+                                             const std::string& env = "") {
+  const std::string cmd = env + std::string(REPAY_BIN) + " " + args + " --config " +
                           s.ts.stack().settings_file() + " 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);

@@ -15,8 +15,17 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
+// Seconds from now to tomorrow 02:01 CST: the clock the T+1 jobs of today run on.
+long long to_tomorrow() {
+  const Date today = cst_date(std::chrono::system_clock::now());
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             cst_time_on(today + boost::gregorian::days(1), 2 * 60 + 1) - std::chrono::system_clock::now())
+      .count();
+}
+
+// `repay settle ARGS` on tomorrow's clock (02:01 CST), when today is over.
 std::pair<int, std::string> settle_cli(RtStack& s, const std::string& args) {
-  return repay_cli(s, "settle " + args);
+  return repay_cli(s, "settle " + args, "REPAY_CLOCK_OFFSET_SECONDS=" + std::to_string(to_tomorrow()) + " ");
 }
 
 // Moves the simulator's clock so that it reads `at` now.
@@ -119,11 +128,14 @@ TEST_CASE("settle run: every discrepancy class of a statement, RECON and SETTLE 
   CHECK(count(s, "SELECT COUNT(*) FROM exceptions WHERE kind = 'DUPLICATE_LINE'") == 2);
   CHECK(count(s, "SELECT COUNT(*) FROM exceptions WHERE kind = 'UNKNOWN_REQSN'") == 2);
 
-  // RECON: the nine successes (L included) and the card center's refund.
+  // RECON: the eight successes of today and the card center's refund. L became a success when
+  // the statement was reconciled, on T+1: it is a success of T+1 (common.md, Day T), in T+1's files.
   const std::string recon = "RECON_CC01_" + today + ".txt";
   REQUIRE(published(s, "CC01", recon));
   auto rh = header_of(outbox(s, "CC01") + "/" + recon);
-  CHECK(rh[3] == "9");
+  CHECK(rh[3] == "8");
+  CHECK(s.db("SELECT finished_at >= " + std::to_string(to_unix_ms(cst_day_start(*parse_date(today) + boost::gregorian::days(1)))) +
+             " FROM repayments WHERE txn_no = '" + l_txn + "'") == "1");
   CHECK(rh[5] == "1");
   // SETTLE: R7 (missing from the statement) held back; the proposal and the exceptions counted.
   const std::string settle = "SETTLE_CC01_" + today + ".txt";
@@ -131,7 +143,7 @@ TEST_CASE("settle run: every discrepancy class of a statement, RECON and SETTLE 
   auto sh = header_of(outbox(s, "CC01") + "/" + settle);
   REQUIRE(sh.size() == 15);
   CHECK(sh[3] == "1");
-  CHECK(sh[4] == "9");
+  CHECK(sh[4] == "8");  // the RECON file's figures
   CHECK(num(sh[9]) >= 1);
   CHECK(num(sh[10]) >= 3);  // the card center's: amount and duplicates (unknown lines have none)
   CHECK(sh[11] == "1");
@@ -149,14 +161,51 @@ TEST_CASE("settle run: every discrepancy class of a statement, RECON and SETTLE 
   auto [rc3, out3] = settle_cli(s, "run --date " + today + " --center CC01");
   REQUIRE_MESSAGE(rc3 == 0, out3);
   CHECK(out3.find("reconciled before") != std::string::npos);
+  // files.md, Once: each file of the day was built before; the run says so and adds nothing.
+  CHECK(out3.find("RECON CC01 " + today + ": published before as " + recon) != std::string::npos);
+  CHECK(out3.find("SETTLE CC01 " + today + ": published before as " + settle) != std::string::npos);
   CHECK(s.ts.count_rows("refunds") == proposals);
   CHECK(s.ts.count_rows("exceptions") == exceptions);
   CHECK_FALSE(fs::exists(outbox(s, "CC01") + "/SETTLE_CC01_" + today + "_V2.txt"));
 
-  // The processor back: L's success reaches the card center.
+  // L's success is queued for the card center, due at T+1 02:01 (the clock `settle run` ran on;
+  // the processor, on the real clock, sends it then).
+  CHECK(count(s, "SELECT COUNT(*) FROM notifications WHERE state = 'PENDING' AND body_fields LIKE '%" +
+                     l_txn + "%' AND body_fields LIKE '%SUCCESS%'") == 1);
   s.ts.restart_processor(SIGTERM);
-  REQUIRE(wait_for([&] { return !s.receiver.accepted_for("TxnNo", l_txn).empty(); }, 30s));
-  CHECK(s.receiver.accepted_for("TxnNo", l_txn)[0]["Status"] == "SUCCESS");
+}
+
+TEST_CASE("settle run and reconcile refuse a day that has not ended (CST): nothing published") {
+  RtStack s;
+  const std::string today = batch::cst_today();
+  const Date t = *parse_date(today);
+  const std::string tomorrow = format_date(t + boost::gregorian::days(1));
+  const std::string paid = repaid(s, "CC01", 12300);
+  statements_ready(s);  // the bank would even hand out a statement of today
+  for (const std::string& day : {today, tomorrow}) {
+    for (const std::string& args : {"run --date " + day, "run --date " + day + " --center CC01",
+                                     "reconcile --channel COLL01 --date " + day}) {
+      auto [rc, out] = repay_cli(s, "settle " + args);  // on the real clock: today is not over
+      INFO(args << "\n" << out);
+      CHECK(rc == 1);
+      CHECK(out.find("DAY_NOT_OVER field date value '" + day + "'") != std::string::npos);
+    }
+  }
+  for (const char* center : {"CC01", "CC02"}) {
+    for (const auto& e : fs::directory_iterator(outbox(s, center))) {
+      const std::string n = e.path().filename().string();
+      CHECK_MESSAGE((n.rfind("RECON_", 0) != 0 && n.rfind("SETTLE_", 0) != 0), n);
+    }
+  }
+  CHECK(count(s, "SELECT COUNT(*) FROM recon_runs") == 0);
+  CHECK(count(s, "SELECT COUNT(*) FROM settle_jobs WHERE job IN ('STATEMENT', 'RECON', 'SETTLE', 'FEE') "
+                 "AND done_at IS NOT NULL") == 0);
+  // Once the day is over, the same command runs: RECON lists today's success.
+  auto [rc, out] = settle_cli(s, "run --date " + today + " --center CC01");
+  REQUIRE_MESSAGE(rc == 0, out);
+  CHECK(published(s, "CC01", "RECON_CC01_" + today + ".txt"));
+  CHECK(header_of(outbox(s, "CC01") + "/RECON_CC01_" + today + ".txt")[3] == "1");
+  (void)paid;
 }
 
 TEST_CASE("settle run, mode 2: the card center's posting file, SETTLE from its lines, one-sided proposals") {

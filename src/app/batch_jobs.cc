@@ -4,9 +4,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "app/center_transport.h"
+#include "batch/batch_file.h"
 #include "batch/return_file.h"
 #include "batch/returns.h"
 #include "core/log.h"
@@ -20,6 +22,9 @@ struct BatchJobs::CenterRuntime {
   batch::BatchCenter batch;
   std::unique_ptr<transport::FileTransport> transport;
   Instant next_poll{};
+  // Inbox entries alerted about and left where they are (a link, a name that is not a batch
+  // file's): alerted once per process, not read again (docs/decisions.md, T+1 days and files).
+  std::set<std::string> alerted;
 };
 
 namespace {
@@ -132,6 +137,22 @@ void BatchJobs::pull_one(CenterRuntime& c, PullReport& report) {
   for (const auto& f : *listed) {
     if (is_settlement_inbox_file(f.name)) continue;  // posting files: the T+1 jobs take them
     ++report.seen;
+    // Checked before anything is read: a link is never followed, and a name that is not a batch
+    // file's is never downloaded, archived or hashed. Both are left in the inbox for staff.
+    std::string refused;
+    if (f.not_regular) {
+      refused = "not a regular file (a symbolic link is never followed), left in the inbox";
+    } else if (!batch::parse_batch_name(f.name)) {
+      refused = "not a batch file name REPAY_<centerId>_<batchDate>_<batchNo>.txt, left in the inbox";
+    }
+    if (!refused.empty()) {
+      report.lines.push_back(center + " " + f.name + ": " + refused);
+      if (c.alerted.insert(f.name).second) {
+        log::alert(f.not_regular ? "batch.inbox_not_regular" : "batch.not_a_batch_file",
+                   {{"center", center}, {"file", f.name}, {"what", refused}});
+      }
+      continue;
+    }
     auto size = c.transport->size_of(f.name);
     if (!size || *size != f.size) {
       report.lines.push_back(center + " " + f.name + ": still changing, left for the next pull");
@@ -186,11 +207,12 @@ void BatchJobs::pull_one(CenterRuntime& c, PullReport& report) {
   }
 }
 
-Status BatchJobs::publish(CenterRuntime& c, const std::string& local_path, const std::string& name) {
+Status BatchJobs::publish(CenterRuntime& c, const std::string& batch_no, const std::string& local_path,
+                          const std::string& name) {
   auto st = c.transport->publish(local_path, name);
   if (!st) {
-    log::alert("batch.publish_failed", {{"center", c.batch.center_id}, {"file", name},
-                                        {"error", st.error().to_string()}});
+    log::alert("batch.publish_failed", {{"center", c.batch.center_id}, {"batchNo", batch_no},
+                                        {"file", name}, {"error", st.error().to_string()}});
   }
   return st;
 }
@@ -199,22 +221,41 @@ Result<int> BatchJobs::publish_due() {
   std::lock_guard<std::mutex> lock(publish_mu_);
   int published = 0;
   std::error_code ec;
+  // Each file stands on its own (issue 16): one that cannot be built, published or recorded is
+  // alerted, naming its batch, and the others go out; it is tried again at the next round.
+  std::optional<Error> first_error;
   auto rejections = store_.rejections_due();
-  if (!rejections) return rejections.error();
-  for (const auto& f : *rejections) {
+  if (!rejections) {
+    log::alert("batch.returns_due_failed", {{"what", "rejections"}, {"error", rejections.error().to_string()}});
+    first_error = rejections.error();
+  }
+  for (const auto& f : rejections ? *rejections : std::vector<batch::FileRecord>()) {
     auto it = centers_.find(f.center_id);
     if (it == centers_.end()) continue;
     fs::create_directories(work_dir_ + "/out/" + f.center_id, ec);
     const std::string path = work_dir_ + "/out/" + f.center_id + "/" + f.return_file;
     auto w = batch::write_rejection_file(f, it->second->batch.encoding, path);
-    if (!w) return w.error();
-    if (!publish(*it->second, path, f.return_file)) continue;
-    REPAY_TRY(store_.mark_rejection_returned(f.center_id, f.file_name, f.sha256, clock_.now()));
+    if (!w) {
+      log::alert("batch.return_build_failed", {{"center", f.center_id}, {"batchNo", f.batch_no},
+                                               {"file", f.return_file}, {"error", w.error().to_string()}});
+      continue;
+    }
+    if (!publish(*it->second, f.batch_no, path, f.return_file)) continue;
+    auto marked = store_.mark_rejection_returned(f.center_id, f.file_name, f.sha256, clock_.now());
+    if (!marked) {
+      // Published, not recorded: the next round publishes it again, a no-op for the transport.
+      log::alert("batch.return_not_recorded", {{"center", f.center_id}, {"batchNo", f.batch_no},
+                                               {"file", f.return_file}, {"error", marked.error().to_string()}});
+      continue;
+    }
     fs::remove(path, ec);
     ++published;
   }
   auto returns = store_.returns_due();
-  if (!returns) return returns.error();
+  if (!returns) {
+    log::alert("batch.returns_due_failed", {{"what", "returns"}, {"error", returns.error().to_string()}});
+    return first_error ? *first_error : returns.error();
+  }
   for (const auto& b : *returns) {
     auto it = centers_.find(b.center_id);
     if (it == centers_.end()) continue;
@@ -227,24 +268,41 @@ Result<int> BatchJobs::publish_due() {
                                                {"error", w.error().to_string()}});
       continue;
     }
-    if (!publish(*it->second, path, name)) continue;
-    REPAY_TRY(store_.mark_returned(b.center_id, b.batch_no, name, clock_.now()));
+    if (!publish(*it->second, b.batch_no, path, name)) continue;
+    auto marked = store_.mark_returned(b.center_id, b.batch_no, name, clock_.now());
+    if (!marked) {
+      log::alert("batch.return_not_recorded", {{"center", b.center_id}, {"batchNo", b.batch_no},
+                                               {"file", name}, {"error", marked.error().to_string()}});
+      continue;
+    }
     fs::remove(path, ec);
     log::info("batch.returned", {{"center", b.center_id}, {"batchNo", b.batch_no}, {"file", name},
                                  {"success", std::to_string(b.success)}, {"failed", std::to_string(b.failed)},
                                  {"forced", std::to_string(b.forced)}});
     ++published;
   }
+  if (first_error) return *first_error;
   return published;
 }
 
 Result<int> BatchJobs::deadlines_and_returns() {
-  auto closed = store_.force_fail_due(clock_.now(), "job:force-fail");
-  if (!closed) return closed.error();
-  for (const auto& b : *closed) {
-    log::warn("batch.force_failed", {{"center", b.center_id}, {"batchNo", b.batch_no}});
+  // Each batch's deadline stands on its own: a batch whose force-fail fails is alerted by name
+  // and tried again next round; the others are closed, and every return file due still goes out.
+  auto round = store_.force_fail_due(clock_.now(), "job:force-fail");
+  if (!round) {
+    log::alert("batch.force_fail_failed", {{"error", round.error().to_string()}});
+  } else {
+    for (const auto& b : round->closed) {
+      log::warn("batch.force_failed", {{"center", b.center_id}, {"batchNo", b.batch_no}});
+    }
+    for (const auto& [b, e] : round->failed) {
+      log::alert("batch.force_fail_failed", {{"center", b.center_id}, {"batchNo", b.batch_no},
+                                             {"error", e.to_string()}});
+    }
   }
-  return publish_due();
+  auto published = publish_due();
+  if (!round) return round.error();
+  return published;
 }
 
 int BatchJobs::batch_capacity(const std::string& channel) const {

@@ -65,7 +65,8 @@ class BatchJobs {
 
  private:
   struct CenterRuntime;
-  Status publish(CenterRuntime& c, const std::string& local_path, const std::string& name);
+  Status publish(CenterRuntime& c, const std::string& batch_no, const std::string& local_path,
+                 const std::string& name);
   Result<int> publish_due();
   void pull_one(CenterRuntime& c, PullReport& report);
   void poll_loop();

@@ -32,8 +32,9 @@ std::string quoted(const std::string& s) {
 }
 
 // Runs `repay <args> --config <settings>`: exit status and what it printed.
-std::pair<int, std::string> repay_cli(const Stack& stack, const std::string& args) {
-  const std::string cmd = quoted(self_dir() + "/repay") + " " + args + " --config " +
+std::pair<int, std::string> repay_cli(const Stack& stack, const std::string& args,
+                                      const std::string& env = "") {
+  const std::string cmd = env + quoted(self_dir() + "/repay") + " " + args + " --config " +
                           quoted(stack.settings_file()) + " 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return {127, "cannot run " + cmd};
@@ -137,8 +138,11 @@ BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick) 
   rep.lines.push_back("the simulator's statements of " + day + " leave out every " + std::to_string(omit) +
                       "th line, list every 11th twice, show every " + std::to_string(amount) +
                       "th 1 fen off, add a line nobody sent and list the declined debits as done");
-  rep.lines.push_back("$ repay settle run --date " + day);
-  auto [rc, out] = repay_cli(stack, "settle run --date " + day);
+  // Day T's jobs run once the day is over (files.md): `repay settle run` on tomorrow's clock, 02:01.
+  rep.lines.push_back("$ repay settle run --date " + day + "   (on the clock of " +
+                      format_date(today + boost::gregorian::days(1)) + " 02:01 CST)");
+  auto [rc, out] = repay_cli(stack, "settle run --date " + day,
+                             "REPAY_CLOCK_OFFSET_SECONDS=" + std::to_string(offset.count()) + " ");
   add_lines(rep, out, "  ");
   if (rc != 0) ++rep.unexpected;
   for (const char* cls : {"MATCHED", "LATE_SUCCESS", "DEBITED_OURS_FAILED", "BANK_DONE_OURS_PENDING",

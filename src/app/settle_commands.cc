@@ -5,6 +5,8 @@
 //              records read beside the parse) and applied. Re-runnable: only the difference is
 //              applied.
 //   run        every T+1 job of day T now: statements, posting files, RECON, SETTLE, FEE.
+// Both refuse a day T that has not ended in CST (files.md, Once, and only for a day that is over).
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -22,6 +24,31 @@ namespace po = boost::program_options;
 
 namespace repay::app {
 namespace {
+
+// The clock of `repay settle`: the machine's, moved by REPAY_CLOCK_OFFSET_SECONDS when that is
+// set — for the demo and the end-to-end tests, which make a day's transactions and then run its
+// T+1 jobs "tomorrow", as they move the simulator's clock (docs/decisions.md, T+1 days and files).
+class SettleClock : public Clock {
+ public:
+  explicit SettleClock(std::chrono::seconds offset) : offset_(offset) {}
+  Instant now() const override { return std::chrono::system_clock::now() + offset_; }
+
+ private:
+  std::chrono::seconds offset_;
+};
+
+Result<std::chrono::seconds> clock_offset() {
+  const char* v = std::getenv("REPAY_CLOCK_OFFSET_SECONDS");
+  if (!v || !*v) return std::chrono::seconds(0);
+  std::string_view t(v);
+  const bool negative = t.front() == '-';
+  if (negative) t.remove_prefix(1);
+  if (t.empty() || t.size() > 10 || t.find_first_not_of("0123456789") != std::string_view::npos) {
+    return make_error("CONFIG", "must be a whole number of seconds", "REPAY_CLOCK_OFFSET_SECONDS", v);
+  }
+  const long long n = std::stoll(std::string(t));
+  return std::chrono::seconds(negative ? -n : n);
+}
 
 int fail(const Error& e) {
   std::cerr << "repay: " << e.to_string() << "\n";
@@ -61,7 +88,9 @@ int cmd_settle(const Args& args) {
       "  reconcile  the channel's statement of day T against our records of T (re-runnable: only\n"
       "             the difference is applied)\n"
       "  run        every T+1 job of day T now: fetch and reconcile the statements, take posting\n"
-      "             files (mode 2), publish RECON (mode 1), SETTLE, and FEE on a month's last day\n";
+      "             files (mode 2), publish RECON (mode 1), SETTLE, and FEE on a month's last day;\n"
+      "             RECON and SETTLE once per day (a second run publishes nothing new)\n"
+      "  Day T must be over (CST): a day that has not ended is refused (DAY_NOT_OVER).\n";
   try {
     po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
     if (vm.count("help")) {
@@ -103,7 +132,15 @@ int cmd_settle(const Args& args) {
     for (const auto& e : cal_errors) std::cerr << "repay: " << e.to_string() << "\n";
     return 1;
   }
-  SystemClock clock;
+  auto offset = clock_offset();
+  if (!offset) return fail(offset.error());
+  if (offset->count() != 0) {
+    std::cerr << "repay: the clock is moved by " << offset->count()
+              << " s (REPAY_CLOCK_OFFSET_SECONDS: tests and the demo only)\n";
+  }
+  SettleClock clock(*offset);
+  // files.md: nothing of day T, neither a reconciliation nor a file, before day T has ended (CST).
+  if (auto over = settlement::day_over(*date, clock.now()); !over) return fail(over.error());
   auto client = statement_client(settings, clock);
   if (!client) return fail(client.error());
   SettleJobs jobs(settings, *ctx->store, client->get(), std::move(*calendar), clock);

@@ -1,8 +1,5 @@
 #include "app/settle_jobs.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -19,6 +16,7 @@
 #include "settlement/settle_file.h"
 #include "settlement/statement.h"
 #include "store/review_sql.h"
+#include "transport/durable_files.h"
 
 namespace fs = std::filesystem;
 
@@ -39,27 +37,14 @@ constexpr auto kPublishRetryBase = std::chrono::seconds(60);
 constexpr auto kPublishRetryCap = std::chrono::seconds(900);
 constexpr auto kStatementRetryCap = std::chrono::seconds(3600);
 
-// Writes `bytes` durably as `path` (tmp, fsync, rename); an existing file is kept as it is (its
-// name holds the SHA-256, so it is the same content).
+// Writes `bytes` durably as `path` (tmp under a lock, fsync, rename: one writer at a time, as
+// `settle reconcile` may run beside `serve`); an existing file is kept as it is (its name holds
+// the SHA-256, so it is the same content).
 Status keep_file(const std::string& path, const std::string& bytes) {
   if (fs::exists(path)) return ok_status();
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return make_error("IO", "cannot create", "", "", tmp);
-  size_t off = 0;
-  while (off < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-    if (n <= 0) {
-      ::close(fd);
-      return make_error("IO", "cannot write", "", "", tmp);
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) return make_error("IO", "cannot sync", "", "", tmp);
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return make_error("IO", "cannot rename: " + ec.message(), "", "", path);
-  return ok_status();
+  auto w = transport::write_bytes_once(path, bytes);
+  if (!w) return w.error();
+  return transport::sync_folder(fs::path(path).parent_path().string());
 }
 
 std::string month_text(int year, int month) {
@@ -134,6 +119,9 @@ Result<StatementReconciled> SettleJobs::reconcile_statement(const std::string& c
   auto ch = settings_.channels.find(channel);
   if (ch == settings_.channels.end()) return make_error("CONFIG", "no such channel", "channel", channel);
   const Instant now = clock_.now();
+  // A statement of a day not over is at best partial: reconciling it would hold and propose on
+  // half a day and let the day's SETTLE be built (files.md, Once, and only for a day that is over).
+  REPAY_TRY(settlement::day_over(t, now));
   // Our records of the day load on a second thread while the statement is kept and parsed
   // (docs/performance.md, Channel reconciliation).
   settlement::OursLoading ours(store_, channel, t);
@@ -183,6 +171,7 @@ Result<StatementReconciled> SettleJobs::reconcile_statement(const std::string& c
 
 Result<StatementReconciled> SettleJobs::fetch_and_reconcile(const std::string& channel, Date t) {
   if (!client_) return make_error("CONFIG", "no channel client to fetch statements with");
+  REPAY_TRY(settlement::day_over(t, clock_.now()));
   auto got = client_->fetch_statement(channel, t);
   if (!got) return got.error();
   return reconcile_statement(channel, t, *got);
@@ -204,6 +193,11 @@ void SettleJobs::pull_postings(const std::string& center, SettleReport& report) 
     fs::create_directories(work_dir_ + "/in/" + id, ec);
     for (const auto& f : *listed) {
       if (!is_settlement_inbox_file(f.name)) continue;
+      if (f.not_regular) {
+        // Never followed, never read (the batch pull alerts about it once).
+        report.lines.push_back(id + " " + f.name + ": not a regular file, left in the inbox");
+        continue;
+      }
       const std::string local = work_dir_ + "/in/" + id + "/" + f.name;
       auto got = c->transport->fetch(f.name, local);
       if (!got) {
@@ -261,18 +255,22 @@ Status build_and_publish(transport::FileTransport& t, const std::string& dir,
 
 }  // namespace
 
-Result<std::string> SettleJobs::publish_recon(const std::string& center, Date t) {
+Result<SettleJobs::Published> SettleJobs::publish_recon(const std::string& center, Date t) {
   auto it = centers_.find(center);
   if (it == centers_.end()) return make_error("CONFIG", "no such card center", "center", center);
+  REPAY_TRY(settlement::day_over(t, clock_.now()));
   const std::string name = settlement::recon_file_name(center, t);
+  bool created = false;
   auto st = build_and_publish(*it->second->transport, work_dir_ + "/out/" + center, name,
                               [&](const std::string& path) -> Status {
-                                auto w = settlement::write_recon_file(store_, center, t, it->second->encoding, path);
+                                auto w = settlement::write_recon_file(store_, center, t, it->second->encoding,
+                                                                      path, clock_.now());
                                 if (!w) return w.error();
+                                created = w->created;
                                 return ok_status();
                               });
   if (!st) return st.error();
-  return name;
+  return Published{name, !created};
 }
 
 bool SettleJobs::channels_reconciled(const CenterSettings& c, Date t, std::string* missing) {
@@ -287,15 +285,23 @@ bool SettleJobs::channels_reconciled(const CenterSettings& c, Date t, std::strin
   return all;
 }
 
-Result<std::string> SettleJobs::publish_settle(const std::string& center, Date t) {
+Result<SettleJobs::Published> SettleJobs::publish_settle(const std::string& center, Date t) {
   auto it = centers_.find(center);
   if (it == centers_.end()) return make_error("CONFIG", "no such card center", "center", center);
   const CenterSettings& cs = *it->second->settings;
+  REPAY_TRY(settlement::day_over(t, clock_.now()));
   std::string missing;
   if (!channels_reconciled(cs, t, &missing)) {
     // files.md: we pay only for money the bank has confirmed; the file is built after the
     // channel reconciliation of day T.
     return make_error("NOT_READY", "waiting for the channel reconciliation: " + missing, "date", format_date(t));
+  }
+  if (cs.settlement_mode == 1) {
+    // Mode 1 takes the RECON file's figures: the RECON file is out (and its figures recorded)
+    // first. Publishing it again is a no-op; a RECON published before its figures were
+    // recorded (a database from before issue 16) records them now, day T being over.
+    auto recon = publish_recon(center, t);
+    if (!recon) return recon.error();
   }
   auto held = store_.held_figures(center, t);
   if (!held) return held.error();
@@ -307,12 +313,14 @@ Result<std::string> SettleJobs::publish_settle(const std::string& center, Date t
   const std::string path = work_dir_ + "/out/" + center + "/" + f->name;
   REPAY_TRY(it->second->transport->publish(path, f->name));
   fs::remove(path, ec);
-  return f->name;
+  return Published{f->name, !f->created};
 }
 
 Result<std::string> SettleJobs::publish_fee(const std::string& center, int year, int month) {
   auto it = centers_.find(center);
   if (it == centers_.end()) return make_error("CONFIG", "no such card center", "center", center);
+  const Date first(static_cast<unsigned short>(year), static_cast<unsigned short>(month), 1);
+  REPAY_TRY(settlement::day_over(first.end_of_month(), clock_.now()));
   const std::string name = settlement::fee_statement_name(center, year, month);
   auto st = build_and_publish(*it->second->transport, work_dir_ + "/out/" + center, name,
                               [&](const std::string& path) -> Status {
@@ -329,6 +337,12 @@ SettleReport SettleJobs::run_day(Date t, const std::string& center) {
   std::lock_guard<std::mutex> lock(run_mu_);
   SettleReport report;
   const std::string day = format_date(t);
+  if (auto over = settlement::day_over(t, clock_.now()); !over) {
+    // Nothing at all for a day that has not ended: no statement, no file (files.md).
+    report.lines.push_back(over.error().to_string());
+    ++report.failures;
+    return report;
+  }
   // Statements: the channels of the card center, or every channel.
   std::vector<std::string> chans;
   if (center.empty()) {
@@ -369,16 +383,16 @@ SettleReport SettleJobs::run_day(Date t, const std::string& center) {
     if (!c.active) continue;
     if (c.settlement_mode == 1) {
       auto r = publish_recon(id, t);
-      report.lines.push_back("RECON " + id + " " + day + ": " + (r ? "published " + *r : r.error().to_string()));
-      if (r) (void)jobs_.job_done({settlement::kJobRecon, id, day}, *r, now);
+      report.lines.push_back("RECON " + id + " " + day + ": " + (r ? r->text() : r.error().to_string()));
+      if (r) (void)jobs_.job_done({settlement::kJobRecon, id, day}, r->name, now);
       else ++report.failures;
     } else {
       auto used = store_.has_used_posting_file(id, t);
       if (used && *used) (void)jobs_.job_done({settlement::kJobPosting, id, day}, "used", now);
     }
     auto s = publish_settle(id, t);
-    report.lines.push_back("SETTLE " + id + " " + day + ": " + (s ? "published " + *s : s.error().to_string()));
-    if (s) (void)jobs_.job_done({settlement::kJobSettle, id, day}, *s, now);
+    report.lines.push_back("SETTLE " + id + " " + day + ": " + (s ? s->text() : s.error().to_string()));
+    if (s) (void)jobs_.job_done({settlement::kJobSettle, id, day}, s->name, now);
     else ++report.failures;
     if (last_day_of_month(t) && pays_fees(c)) {
       const int y = t.year(), m = t.month();
@@ -481,7 +495,11 @@ void SettleJobs::tick_center(const CenterSettings& c, Date first, Date today, In
     if (c.settlement_mode == 1) {
       publish_job({settlement::kJobRecon, c.id, day},
                   {opens, publish_at, c.publish_time, true, "", "RECON of " + day,
-                   [&] { return publish_recon(c.id, t); }},
+                   [&]() -> Result<std::string> {
+                     auto r = publish_recon(c.id, t);
+                     if (!r) return r.error();
+                     return r->name;
+                   }},
                   now);
     }
     bool posting_used = true;
@@ -508,7 +526,11 @@ void SettleJobs::tick_center(const CenterSettings& c, Date first, Date today, In
     if (!posting_used) waiting += (waiting.empty() ? "" : ", ") + std::string("posting file");
     publish_job({settlement::kJobSettle, c.id, day},
                 {opens, publish_at, c.publish_time, reconciled && posting_used, waiting, "SETTLE of " + day,
-                 [&] { return publish_settle(c.id, t); }},
+                 [&]() -> Result<std::string> {
+                   auto r = publish_settle(c.id, t);
+                   if (!r) return r.error();
+                   return r->name;
+                 }},
                 now);
     if (last_day_of_month(t) && pays_fees(c)) {
       const int y = t.year(), m = t.month();

@@ -2,8 +2,9 @@
 // of `repay settle run|reconcile`: fetch each channel's statement of day T and reconcile it, take
 // the posting files of mode-2 card centers, publish RECON (mode 1), SETTLE and the monthly FEE
 // files, expire refund proposals left pending too long. Every job is recorded (settle_jobs), safe
-// to run twice and safe after a crash: files are rebuilt from the store, SETTLE files are
-// versioned, the transport never overwrites a published file. When each job is due is decided by
+// to run twice and safe after a crash: RECON and SETTLE are recorded once per center and day and
+// rebuilt as recorded, the transport never overwrites a published file; nothing runs for a day
+// that is not over (CST). When each job is due is decided by
 // settlement/schedule.h; docs/decisions.md (T+1 scheduling) says why.
 #pragma once
 
@@ -62,15 +63,28 @@ class SettleJobs {
   // centers ("" = all): each applied once, moved to done/ once stored or rejected.
   void pull_postings(const std::string& center, SettleReport& report);
 
-  // Build and publish one file; the name published. Errors: "NOT_READY" (SETTLE of mode 2 before
-  // the day's posting file is used), "RECON", "RANGE", "IO", "DB".
-  Result<std::string> publish_recon(const std::string& center, Date t);
-  Result<std::string> publish_settle(const std::string& center, Date t);
+  // Build and publish one file. RECON and SETTLE are built once per center and day (files.md,
+  // Once): a second call publishes the file as it was first built (completing an interrupted
+  // publish; nothing new), `before` true. Errors: "DAY_NOT_OVER" (day T has not ended, CST),
+  // "NOT_READY" (SETTLE before the channel reconciliations of T, its RECON or, in mode 2, the
+  // day's posting file), "RECON", "RANGE", "IO", "DB".
+  struct Published {
+    std::string name;
+    bool before = false;  // built before: the very same file, nothing new
+    std::string text() const {
+      return before ? "published before as " + name +
+                          " (once per day: what is learned later shows in later days' files)"
+                    : "published " + name;
+    }
+  };
+  Result<Published> publish_recon(const std::string& center, Date t);
+  Result<Published> publish_settle(const std::string& center, Date t);
   Result<std::string> publish_fee(const std::string& center, int year, int month);
 
-  // `repay settle run`: every T+1 job of day T, now, whatever the time of day: statements of the
-  // center's channels (all channels for ""), posting files, RECON, SETTLE, and FEE when T is the
-  // last day of a month. Jobs done are recorded as done for the scheduler.
+  // `repay settle run`: every T+1 job of day T, now, once day T is over (else one DAY_NOT_OVER
+  // failure and nothing done): statements of the center's channels (all channels for ""), posting
+  // files, RECON, SETTLE, and FEE when T is the last day of a month. Jobs done are recorded as
+  // done for the scheduler.
   SettleReport run_day(Date t, const std::string& center);
 
   // One round of the scheduler (what is due at the clock's now; missed days within

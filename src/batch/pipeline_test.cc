@@ -202,8 +202,8 @@ class FakeStore final : public BatchStore {
     return std::optional<ItemKey>();
   }
   Result<int64_t> recover_claims(const std::string&, Instant) override { return int64_t{0}; }
-  Result<std::vector<ItemKey>> force_fail_due(Instant, const std::string&) override {
-    return std::vector<ItemKey>();
+  Result<ForceFailRound> force_fail_due(Instant, const std::string&) override {
+    return ForceFailRound();
   }
   Result<std::vector<BatchSummary>> returns_due() override { return std::vector<BatchSummary>(); }
   Result<std::vector<FileRecord>> rejections_due() override { return std::vector<FileRecord>(); }

@@ -147,6 +147,11 @@ struct ItemKey {
   int64_t seq = 0;
 };
 
+struct ForceFailRound {
+  std::vector<ItemKey> closed;                    // batches closed now
+  std::vector<std::pair<ItemKey, Error>> failed;  // batches whose force-fail failed, and why
+};
+
 struct BatchSummary {
   std::string center_id;
   std::string batch_no;
@@ -229,8 +234,10 @@ class BatchStore {
 
   // --- deadlines and return files ---
   // OPEN batches whose force-fail time has come: force-fails their open items (3002 never sent,
-  // 3001 sent) and closes them. Returns the batches closed.
-  virtual Result<std::vector<ItemKey>> force_fail_due(Instant now, const std::string& actor) = 0;
+  // 3001 sent) and closes them, each batch in a transaction of its own: a batch that fails is
+  // rolled back alone (tried again next round) and the others are still closed. The error is
+  // only for the look-up of the batches due.
+  virtual Result<ForceFailRound> force_fail_due(Instant now, const std::string& actor) = 0;
   // CLOSED batches (every item final) without a published return file, and rejected files whose
   // rejection file is not published yet.
   virtual Result<std::vector<BatchSummary>> returns_due() = 0;

@@ -85,6 +85,14 @@ std::optional<int64_t> parse_amount(std::string_view s) {
   return v;
 }
 
+std::optional<int64_t> parse_total(std::string_view s) {
+  if (!digits(s, 1, 18)) return std::nullopt;
+  if (s.size() > 1 && s[0] == '0') return std::nullopt;
+  int64_t v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
 std::optional<int64_t> parse_signed_amount(std::string_view s) {
   if (!s.empty() && s[0] == '-') {
     auto v = parse_amount(s.substr(1));

@@ -38,6 +38,9 @@ bool is_sms_code(std::string_view s);
 bool is_nonce(std::string_view s);
 // Amount form 0|[1-9][0-9]{0,10}; returns fen. Value checks (0, limits) are the caller's.
 std::optional<int64_t> parse_amount(std::string_view s);
+// A header's count or sum of amounts (files.md: totalAmount, Statement and posting headers):
+// 0|[1-9][0-9]{0,17}, so that a day or file above the per-item maximum is read whole; fits int64.
+std::optional<int64_t> parse_total(std::string_view s);
 // Signed form used by netAmount/feeAmount: optional '-' then the amount form ("-0" rejected).
 std::optional<int64_t> parse_signed_amount(std::string_view s);
 // Code points in valid UTF-8, nullopt when not valid UTF-8.

@@ -169,6 +169,13 @@ TEST_CASE("mobile, SMS code, nonce") {
 }
 
 TEST_CASE("amounts") {
+  CHECK(parse_total("0") == 0);
+  CHECK(parse_total("100000000000") == 100000000000);          // 12 digits: a sum, not an amount
+  CHECK(parse_total("999999999999999999") == 999999999999999999);
+  CHECK_FALSE(parse_total("1000000000000000000"));             // 19 digits
+  CHECK_FALSE(parse_total("01"));
+  CHECK_FALSE(parse_total(""));
+  CHECK_FALSE(parse_total("-1"));
   CHECK(parse_amount("0") == 0);
   CHECK(parse_amount("1") == 1);
   CHECK(parse_amount("10000") == 10000);

@@ -62,11 +62,13 @@ bool add_to_totals(const ReconLine& l, ReconTotals* t) {
   return true;
 }
 
-Result<files::LineWriter::Done> write_recon_file(CenterFilesStore& store, const std::string& center,
-                                                 Date day, files::Encoding enc,
-                                                 const std::string& path) {
-  auto totals = store.recon_totals(center, day);
-  if (!totals) return totals.error();
+Result<ReconWritten> write_recon_file(CenterFilesStore& store, const std::string& center, Date day,
+                                      files::Encoding enc, const std::string& path, Instant now) {
+  auto live = store.recon_totals(center, day);
+  if (!live) return live.error();
+  auto recorded = store.record_recon_file(center, day, *live, now);
+  if (!recorded) return recorded.error();
+  const ReconTotals* totals = &recorded->totals;
   auto header = format_recon_header(center, day, *totals);
   if (!header) return header.error();
   auto w = files::LineWriter::create(path, enc);
@@ -92,7 +94,9 @@ Result<files::LineWriter::Done> write_recon_file(CenterFilesStore& store, const 
                           std::to_string(totals->refund_count) + ")",
                       "center", center, format_date(day));
   }
-  return (*w)->finish();
+  auto done = (*w)->finish();
+  if (!done) return done.error();
+  return ReconWritten{*done, *totals, recorded->created};
 }
 
 }  // namespace repay::settlement

@@ -24,12 +24,19 @@ Result<std::string> format_recon_line(const ReconLine& l);
 // Adds a line to running totals; false on overflow.
 bool add_to_totals(const ReconLine& l, ReconTotals* t);
 
+struct ReconWritten {
+  files::LineWriter::Done done;
+  ReconTotals totals;        // the header's figures (as recorded)
+  bool created = false;      // false: the figures were recorded before (the file was built before)
+};
+
 // Writes day T's RECON file of `center` to `path` in the center's encoding, streaming: the header
-// from recon_totals(), then the lines; the lines must add up to the header, else nothing is
-// published (error "RECON"). The bytes depend only on the store, so an interrupted publish
-// rebuilds the very same file. Errors: "RECON", "RANGE", "IO", "DB".
-Result<files::LineWriter::Done> write_recon_file(CenterFilesStore& store, const std::string& center,
-                                                 Date day, files::Encoding enc,
-                                                 const std::string& path);
+// from the recorded figures (record_recon_file: recon_totals() the first time, for good), then
+// the lines; the lines must add up to the header, else nothing is published (error "RECON": a
+// store that disagrees with itself, or day T's transactions changed after the file was built).
+// The bytes depend only on the store, so an interrupted publish rebuilds the very same file.
+// Errors: "RECON", "RANGE", "IO", "DB".
+Result<ReconWritten> write_recon_file(CenterFilesStore& store, const std::string& center, Date day,
+                                      files::Encoding enc, const std::string& path, Instant now);
 
 }  // namespace repay::settlement

@@ -90,11 +90,18 @@ struct ReviewCounts {
   int64_t exceptions = 0;      // OPEN exceptions
 };
 
+// The SETTLE file of a (center, day): recorded once (files.md, Once). `version` is 1, or the
+// latest of a database that kept versions before issue 16.
 struct SettleVersion {
   int version = 0;
   std::string file_name;
   std::string header;
-  bool created = false;      // true when this call recorded a new version
+  bool created = false;      // true when this call recorded it; false: recorded before
+};
+
+struct RecordedRecon {
+  ReconTotals totals;        // the figures of the RECON file
+  bool created = false;      // true when this call recorded them
 };
 
 // Sums of one day T and channel kind for the FEE statement (files.md, Fee statement).
@@ -120,6 +127,12 @@ class CenterFilesStore {
   // RefundNo): the bytes of a RECON file depend only on the store. Stops at f's first error.
   virtual Status for_each_recon_line(const std::string& center, Date day,
                                      const std::function<Status(const ReconLine&)>& f) = 0;
+  // files.md, Once: the RECON file of (center, day) has one set of figures for good. Records
+  // `totals` unless figures are recorded already, and returns the recorded ones.
+  virtual Result<RecordedRecon> record_recon_file(const std::string& center, Date day,
+                                                  const ReconTotals& totals, Instant now) = 0;
+  // The recorded figures of day T's RECON file; none before it was first built.
+  virtual Result<std::optional<ReconTotals>> recorded_recon(const std::string& center, Date day) = 0;
 
   // --- POST (mode 2) ---
   virtual Result<std::optional<PostingRecord>> find_posting_file(const std::string& center,
@@ -149,11 +162,11 @@ class CenterFilesStore {
   // Mode 2: the lines of day T's USED posting file that matched our successes.
   virtual Result<RepayFigures> posted_figures(const std::string& center, Date day) = 0;
   virtual Result<ReviewCounts> review_counts(const std::string& center) = 0;
-  // Records `header` as the SETTLE file of (center, day): when the latest version holds the very
-  // same header it is returned (created false), else version latest+1 is recorded under
-  // settle_file_name(center, day, version).
-  virtual Result<SettleVersion> record_settle_version(const std::string& center, Date day,
-                                                      const std::string& header, Instant now) = 0;
+  // files.md, Once: records `header` as the SETTLE file of (center, day) under
+  // settle_file_name(center, day) unless one is recorded already; returns the recorded one
+  // (created false: recorded before, whatever `header` says now).
+  virtual Result<SettleVersion> record_settle_file(const std::string& center, Date day,
+                                                   const std::string& header, Instant now) = 0;
 
   // --- FEE ---
   // Per day T of the month and channel kind (of the agreement): successful repayments whose fee

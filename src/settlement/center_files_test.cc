@@ -64,12 +64,14 @@ TEST_CASE("RECON header: netAmount = repayAmount - refundAmount, may be negative
 TEST_CASE("write_recon_file streams header and lines; a zero-count file on a quiet day") {
   TempDir dir;
   FakeCenterFilesStore store;
-  auto quiet = write_recon_file(store, "CC01", kDay, files::Encoding::kUtf8, dir.path() + "/q.txt");
+  auto quiet = write_recon_file(store, "CC01", kDay, files::Encoding::kUtf8, dir.path() + "/q.txt", kAt);
   REQUIRE(quiet.ok());
+  CHECK(quiet->created);
   CHECK(TempDir::read(dir.path() + "/q.txt") == "H|CC01|20261121|0|0|0|0|0\n");
 
+  store.recorded.reset();  // another day's store
   store.lines = {repay_b("T1", 10000, 200), repay_r("T2", 500), refund("T1", 3000, 60)};
-  auto w = write_recon_file(store, "CC01", kDay, files::Encoding::kUtf8, dir.path() + "/r.txt");
+  auto w = write_recon_file(store, "CC01", kDay, files::Encoding::kUtf8, dir.path() + "/r.txt", kAt);
   REQUIRE(w.ok());
   const std::string text = TempDir::read(dir.path() + "/r.txt");
   CHECK(text ==
@@ -77,13 +79,30 @@ TEST_CASE("write_recon_file streams header and lines; a zero-count file on a qui
         "D|T1|REPAY|B|B001|ITEM1|10000|200|10200|20261121103000\n"
         "D|T2|REPAY|R||REQ9|500|0|500|20261121103000\n"
         "D|T1|REFUND|B|B001|RF2026112100000001|3000|60|3060|20261121103000\n");
-  CHECK(w->size == text.size());
+  CHECK(w->done.size == text.size());
+  CHECK(w->totals == ReconTotals{2, 10500, 1, 3000});
 
   // GBK: the same ASCII bytes (decode-first readers see the same text).
-  auto g = write_recon_file(store, "CC01", kDay, files::Encoding::kGbk, dir.path() + "/g.txt");
+  auto g = write_recon_file(store, "CC01", kDay, files::Encoding::kGbk, dir.path() + "/g.txt", kAt);
   REQUIRE(g.ok());
+  CHECK_FALSE(g->created);  // built before: the same figures
   CHECK(TempDir::read(dir.path() + "/g.txt") == text);
-  CHECK(g->sha256 == w->sha256);
+  CHECK(g->done.sha256 == w->done.sha256);
+}
+
+TEST_CASE("write_recon_file: once built, the figures are the file's for good") {
+  TempDir dir;
+  FakeCenterFilesStore store;
+  store.lines = {repay_b("T1", 10000, 0)};
+  auto first = write_recon_file(store, "CC01", kDay, files::Encoding::kUtf8, dir.path() + "/a.txt", kAt);
+  REQUIRE(first.ok());
+  // Day T's transactions are not what they were when its file was built: nothing is published
+  // in place of the first file.
+  store.lines.push_back(repay_r("T2", 500));
+  auto second = write_recon_file(store, "CC01", kDay, files::Encoding::kUtf8, dir.path() + "/b.txt", kAt);
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.error().code == "RECON");
+  CHECK(store.recorded == ReconTotals{1, 10000, 0, 0});
 }
 
 TEST_CASE("write_recon_file refuses lines that disagree with the header") {
@@ -92,15 +111,13 @@ TEST_CASE("write_recon_file refuses lines that disagree with the header") {
   store.lines = {repay_b("T1", 10000, 0)};
   store.totals_from_lines = false;
   store.totals = ReconTotals{1, 9999, 0, 0};
-  auto w = write_recon_file(store, "CC01", kDay, files::Encoding::kUtf8, dir.path() + "/r.txt");
+  auto w = write_recon_file(store, "CC01", kDay, files::Encoding::kUtf8, dir.path() + "/r.txt", kAt);
   REQUIRE_FALSE(w.ok());
   CHECK(w.error().code == "RECON");
 }
 
-TEST_CASE("SETTLE names: version 1 plain, then _V<n>") {
-  CHECK(settle_file_name("CC01", kDay, 1) == "SETTLE_CC01_20261121.txt");
-  CHECK(settle_file_name("CC01", kDay, 2) == "SETTLE_CC01_20261121_V2.txt");
-  CHECK(settle_file_name("CC01", kDay, 12) == "SETTLE_CC01_20261121_V12.txt");
+TEST_CASE("SETTLE name: one per center and day") {
+  CHECK(settle_file_name("CC01", kDay) == "SETTLE_CC01_20261121.txt");
 }
 
 TEST_CASE("SETTLE header: net = repay - refund - held + released, may be negative") {
@@ -130,31 +147,34 @@ TEST_CASE("SETTLE header: net = repay - refund - held + released, may be negativ
   CHECK(format_settle_header(f).error().field == "netAmount");
 }
 
-TEST_CASE("write_settle_file: mode 1 from RECON figures; same figures, same version") {
+TEST_CASE("write_settle_file: mode 1 from the RECON file's recorded figures; once per day") {
   TempDir dir;
   FakeCenterFilesStore store;
   store.lines = {repay_b("T1", 10000, 200), refund("T1", 3000, 60)};
   store.review = ReviewCounts{1, 4};
+  // Not before the RECON file of the day was built.
+  auto early = write_settle_file(store, "CC01", kDay, 1, HeldFigures{}, files::Encoding::kUtf8,
+                                 dir.path(), kAt);
+  REQUIRE_FALSE(early.ok());
+  CHECK(early.error().code == "NOT_READY");
+  REQUIRE(write_recon_file(store, "CC01", kDay, files::Encoding::kUtf8, dir.path() + "/r.txt", kAt).ok());
+  // The store's live figures moved on after the RECON file: SETTLE takes the file's.
+  store.lines.push_back(repay_r("T9", 777));
   auto a = write_settle_file(store, "CC01", kDay, 1, HeldFigures{}, files::Encoding::kUtf8,
                              dir.path(), kAt);
   REQUIRE(a.ok());
   CHECK(a->name == "SETTLE_CC01_20261121.txt");
-  CHECK(a->new_version);
+  CHECK(a->created);
   CHECK(TempDir::read(dir.path() + "/" + a->name) ==
         "H|CC01|20261121|1|1|10000|1|3000|7000|1|4|0|0|0|0\n");
-  auto again = write_settle_file(store, "CC01", kDay, 1, HeldFigures{}, files::Encoding::kUtf8,
-                                 dir.path(), kAt);
+  // Figures that change later (a held success, the backlog): no second file, the same bytes.
+  store.review = ReviewCounts{0, 0};
+  auto again = write_settle_file(store, "CC01", kDay, 1, HeldFigures{1, 10000, 0, 0},
+                                 files::Encoding::kUtf8, dir.path(), kAt);
   REQUIRE(again.ok());
   CHECK(again->name == a->name);
-  CHECK_FALSE(again->new_version);
-  // Figures that change: a new version under a new name, the first file untouched.
-  auto held = write_settle_file(store, "CC01", kDay, 1, HeldFigures{1, 10000, 0, 0},
-                                files::Encoding::kUtf8, dir.path(), kAt);
-  REQUIRE(held.ok());
-  CHECK(held->name == "SETTLE_CC01_20261121_V2.txt");
-  CHECK(held->version == 2);
-  CHECK(TempDir::read(dir.path() + "/" + held->name) ==
-        "H|CC01|20261121|1|1|10000|1|3000|-3000|1|4|1|10000|0|0\n");
+  CHECK_FALSE(again->created);
+  CHECK(store.versions.size() == 1);
   CHECK(TempDir::read(dir.path() + "/" + a->name) ==
         "H|CC01|20261121|1|1|10000|1|3000|7000|1|4|0|0|0|0\n");
 }

@@ -47,6 +47,7 @@ class FakeCenterFilesStore : public CenterFilesStore {
   RepayFigures posted;
   ReviewCounts review;
   std::vector<SettleVersion> versions;
+  std::optional<ReconTotals> recorded;  // the RECON figures recorded
   std::vector<FeeRow> fees;
 
   Result<ReconTotals> recon_totals(const std::string&, Date) override {
@@ -62,6 +63,15 @@ class FakeCenterFilesStore : public CenterFilesStore {
                              const std::function<Status(const ReconLine&)>& f) override {
     for (const auto& l : lines) REPAY_TRY(f(l));
     return ok_status();
+  }
+  Result<RecordedRecon> record_recon_file(const std::string&, Date, const ReconTotals& t,
+                                          Instant) override {
+    if (recorded) return RecordedRecon{*recorded, false};
+    recorded = t;
+    return RecordedRecon{t, true};
+  }
+  Result<std::optional<ReconTotals>> recorded_recon(const std::string&, Date) override {
+    return recorded;
   }
   Result<std::optional<PostingRecord>> find_posting_file(const std::string&, const std::string&,
                                                          const std::string&) override {
@@ -89,16 +99,16 @@ class FakeCenterFilesStore : public CenterFilesStore {
   }
   Result<RepayFigures> posted_figures(const std::string&, Date) override { return posted; }
   Result<ReviewCounts> review_counts(const std::string&) override { return review; }
-  Result<SettleVersion> record_settle_version(const std::string& center, Date day,
-                                              const std::string& header, Instant) override {
-    if (!versions.empty() && versions.back().header == header) {
+  Result<SettleVersion> record_settle_file(const std::string& center, Date day,
+                                           const std::string& header, Instant) override {
+    if (!versions.empty()) {
       SettleVersion v = versions.back();
       v.created = false;
       return v;
     }
     SettleVersion v;
-    v.version = static_cast<int>(versions.size()) + 1;
-    v.file_name = settle_file_name(center, day, v.version);
+    v.version = 1;
+    v.file_name = settle_file_name(center, day);
     v.header = header;
     v.created = true;
     versions.push_back(v);

@@ -50,17 +50,6 @@ size_t split(std::string_view line, std::array<std::string_view, kFields>& out) 
   return count + 1;
 }
 
-// 0|[1-9][0-9]{0,17}: counts and header sums (a sum may exceed the per-item maximum).
-std::optional<int64_t> parse_total(std::string_view s) {
-  if (s.empty() || s.size() > 18 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
-  int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
-}
-
 Problem problem(std::string field, std::string_view value, std::string message) {
   return Problem{std::move(field), shown(value), std::move(message)};
 }

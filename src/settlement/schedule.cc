@@ -89,6 +89,15 @@ Date run_day(Date t, bool business_days_only, const Calendar& calendar) {
   return calendar.next_business_day_after(t);
 }
 
+Status day_over(Date t, Instant now) {
+  const Date next = t + boost::gregorian::days(1);
+  if (now >= cst_day_start(next)) return ok_status();
+  return make_error("DAY_NOT_OVER",
+                    "day " + format_date(t) + " has not ended (CST): its T+1 jobs run from " +
+                        format_date(next) + " 00:00 CST, and a file of it is published once",
+                    "date", format_date(t));
+}
+
 std::vector<Date> days_due(Date first, Date today, bool business_days_only, const Calendar& calendar) {
   std::vector<Date> out;
   for (Date t = first; t < today; t += boost::gregorian::days(1)) {

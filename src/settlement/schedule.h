@@ -39,6 +39,11 @@ class Calendar {
 // The day the T+1 jobs of day T run: T+1, or with business_days_only the first business day after T.
 Date run_day(Date t, bool business_days_only, const Calendar& calendar);
 
+// files.md, "Once, and only for a day that is over": no T+1 job of day T (statement
+// reconciliation, RECON, SETTLE; FEE of a month: its last day) before day T has ended in CST, that
+// is before T+1 00:00 CST. Error "DAY_NOT_OVER", field date, value T, otherwise.
+Status day_over(Date t, Instant now);
+
 // The days whose T+1 jobs are looked at on `today`: from `first` (the oldest day still in the
 // catch-up window) to the day before today, those whose run day has come.
 std::vector<Date> days_due(Date first, Date today, bool business_days_only, const Calendar& calendar);

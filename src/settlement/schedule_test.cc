@@ -74,6 +74,26 @@ TEST_CASE("run day: T+1, or the next business day; a Friday's jobs run on Monday
   CHECK(days_due(d("20261120"), d("20261122"), false, weekends).size() == 2);
 }
 
+TEST_CASE("a day is over only once T+1 has begun in CST; the scheduler never looks at today") {
+  const Date t = d("20261121");
+  // 20261121 23:59:59 CST is 15:59:59 UTC: still day T, whatever the machine's time zone.
+  auto not_over = day_over(t, cst_day_start(d("20261122")) - seconds(1));
+  REQUIRE_FALSE(not_over);
+  CHECK(not_over.error().code == "DAY_NOT_OVER");
+  CHECK(not_over.error().field == "date");
+  CHECK(not_over.error().value == "20261121");
+  CHECK_FALSE(day_over(t, cst_time_on(t, 9 * 60)));
+  CHECK_FALSE(day_over(d("20261130"), cst_time_on(t, 9 * 60)));  // a future day
+  CHECK(day_over(t, cst_day_start(d("20261122"))));
+  CHECK(day_over(t, cst_time_on(d("20261125"), 60)));
+  // days_due stops before today, whatever the calendar says.
+  for (bool business : {false, true}) {
+    for (Date due : days_due(d("20261101"), d("20261122"), business, Calendar())) {
+      CHECK(day_over(due, cst_day_start(d("20261122"))));
+    }
+  }
+}
+
 TEST_CASE("decide: nothing before the job opens; runs on its retry time; one alert when late") {
   const Instant opens = cst_day_start(d("20261123"));
   const Instant alert_at = cst_time_on(d("20261123"), 18 * 60);

@@ -2,10 +2,8 @@
 
 namespace repay::settlement {
 
-std::string settle_file_name(const std::string& center, Date day, int version) {
-  std::string name = "SETTLE_" + center + "_" + format_date(day);
-  if (version >= 2) name += "_V" + std::to_string(version);
-  return name + ".txt";
+std::string settle_file_name(const std::string& center, Date day) {
+  return "SETTLE_" + center + "_" + format_date(day) + ".txt";
 }
 
 Result<Fen> settle_net_amount(const SettleFigures& f) {
@@ -53,16 +51,24 @@ Result<SettleFigures> settle_figures(CenterFilesStore& store, const std::string&
   f.day = day;
   f.mode = mode;
   f.held = held;
-  // Mode 1 takes both from the RECON file's figures; mode 2 its refunds (the card center's own
-  // refunds of day T: the very refunds a RECON file lists).
-  auto recon = store.recon_totals(center, day);
-  if (!recon) return recon.error();
-  f.refund_count = recon->refund_count;
-  f.refund_amount = recon->refund_amount;
+  // Mode 1 takes both from the RECON file's figures, as recorded when it was built; mode 2 its
+  // refunds (the card center's own refunds of day T: the very refunds a RECON file would list).
   if (mode == 1) {
-    f.repay_count = recon->repay_count;
-    f.repay_amount = recon->repay_amount;
+    auto recon = store.recorded_recon(center, day);
+    if (!recon) return recon.error();
+    if (!recon->has_value()) {
+      return make_error("NOT_READY", "the RECON file of the day is not built yet", "date",
+                        format_date(day), center);
+    }
+    f.repay_count = (*recon)->repay_count;
+    f.repay_amount = (*recon)->repay_amount;
+    f.refund_count = (*recon)->refund_count;
+    f.refund_amount = (*recon)->refund_amount;
   } else if (mode == 2) {
+    auto recon = store.recon_totals(center, day);
+    if (!recon) return recon.error();
+    f.refund_count = recon->refund_count;
+    f.refund_amount = recon->refund_amount;
     auto used = store.has_used_posting_file(center, day);
     if (!used) return used.error();
     if (!*used) {
@@ -91,16 +97,17 @@ Result<SettleFile> write_settle_file(CenterFilesStore& store, const std::string&
   auto header = format_settle_header(*figures);
   if (!header) return header.error();
   // Recorded before it is written: a crash in between rebuilds the same bytes under the same name.
-  auto v = store.record_settle_version(center, day, *header, now);
+  // Once recorded, the recorded header is the file (files.md, Once).
+  auto v = store.record_settle_file(center, day, *header, now);
   if (!v) return v.error();
   SettleFile out;
   out.name = v->file_name;
   out.version = v->version;
-  out.new_version = v->created;
-  out.header = *header;
+  out.created = v->created;
+  out.header = v->header;
   auto w = files::LineWriter::create(dir + "/" + out.name, enc);
   if (!w) return w.error();
-  REPAY_TRY((*w)->write_line(*header));
+  REPAY_TRY((*w)->write_line(out.header));
   auto done = (*w)->finish();
   if (!done) return done.error();
   out.done = *done;

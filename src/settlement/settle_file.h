@@ -1,7 +1,7 @@
 // The settlement file (files.md, "Settlement file"): one header line per card center and day T,
-// what we pay the card center for T. Versioned (docs/decisions.md, Settlement files): a re-run
-// with the same figures gives the same file; different figures give a new version under a new
-// name (SETTLE_<centerId>_<date>_V<n>.txt), never an overwritten file.
+// what we pay the card center for T. Published once (files.md, Once, and only for a day that is
+// over): the header recorded first is the file of the day for good; what is learned about T later
+// shows in later days' files (released), never in a second version.
 #pragma once
 
 #include <string>
@@ -30,8 +30,8 @@ struct SettleFigures {
   HeldFigures held;
 };
 
-// SETTLE_<centerId>_<date>.txt for version 1, SETTLE_<centerId>_<date>_V<n>.txt for n >= 2.
-std::string settle_file_name(const std::string& center, Date day, int version);
+// SETTLE_<centerId>_<date>.txt
+std::string settle_file_name(const std::string& center, Date day);
 
 // netAmount = repayAmount - refundAmount - heldAmount + releasedAmount (may be negative); error
 // "RANGE" on overflow.
@@ -40,7 +40,8 @@ Result<Fen> settle_net_amount(const SettleFigures& f);
 //   pendingReviewCount|exceptionCount|heldCount|heldAmount|releasedCount|releasedAmount
 Result<std::string> format_settle_header(const SettleFigures& f);
 
-// The figures of files.md: mode 1, the RECON file's; mode 2, the matched lines of day T's
+// The figures of files.md: mode 1, the RECON file's as recorded when it was built (error
+// "NOT_READY" before it was); mode 2, the matched lines of day T's
 // posting file and the card center's own refunds of day T — error "NOT_READY" while day T's
 // posting file has not been used (files.md: that day is not settled).
 Result<SettleFigures> settle_figures(CenterFilesStore& store, const std::string& center, Date day,
@@ -49,14 +50,15 @@ Result<SettleFigures> settle_figures(CenterFilesStore& store, const std::string&
 struct SettleFile {
   std::string name;                  // the name to publish under
   int version = 0;
-  bool new_version = false;          // false: these figures were recorded before (same bytes)
+  bool created = false;              // false: recorded before; the file is rebuilt as recorded
   std::string header;
   files::LineWriter::Done done;
 };
 
-// Computes the figures, records the version (record_settle_version) and writes the file into
-// folder `dir` under its versioned name. Publishing it again when it was already published is a
-// no-op for the transport (never overwrites). Errors: "NOT_READY", "RANGE", "IO", "DB".
+// Computes the figures, records the file (record_settle_file: once per center and day) and writes
+// what is recorded into folder `dir` under its name. Once recorded, a second call writes the very
+// same bytes whatever the figures are now (an interrupted publish completes; publishing a
+// published file again is a no-op for the transport). Errors: "NOT_READY", "RANGE", "IO", "DB".
 Result<SettleFile> write_settle_file(CenterFilesStore& store, const std::string& center, Date day,
                                      int mode, const HeldFigures& held, files::Encoding enc,
                                      const std::string& dir, Instant now);

@@ -107,19 +107,21 @@ std::vector<Error> read_statement(files::LineReader& in, const std::string& file
         errors.add("F1", n, "date", f[2], "statement of another day (expected " + format_date(date) + ")");
         header_ok = false;
       }
-      auto c = parse_amount(f[3]);  // count: digits without leading zeros, like an amount
+      // Counts and sums of the day (common.md: sums are checked 64-bit integers), not amounts
+      // of one transaction: a day above 99,999,999,999 fen is read whole.
+      auto c = parse_total(f[3]);
       if (!c) {
         errors.add("F1", n, "count", f[3], "not a count");
         header_ok = false;
       }
-      auto da = parse_amount(f[4]);
+      auto da = parse_total(f[4]);
       if (!da) {
-        errors.add("F1", n, "debitAmount", f[4], "not an amount 0|[1-9][0-9]{0,10}");
+        errors.add("F1", n, "debitAmount", f[4], "not a sum 0|[1-9][0-9]{0,17}");
         header_ok = false;
       }
-      auto ra = parse_amount(f[5]);
+      auto ra = parse_total(f[5]);
       if (!ra) {
-        errors.add("F1", n, "refundAmount", f[5], "not an amount 0|[1-9][0-9]{0,10}");
+        errors.add("F1", n, "refundAmount", f[5], "not a sum 0|[1-9][0-9]{0,17}");
         header_ok = false;
       }
       if (header_ok) {

@@ -137,6 +137,29 @@ TEST_CASE("statement: counts and sums are checked (F2)") {
   CHECK(refund.errors[0].field == "refundAmount");
 }
 
+TEST_CASE("statement: header sums are sums — a day above a billion yuan is read whole") {
+  // Two debits of 600,000,000 yuan and a refund of 999,999,999.99 yuan: 12-digit header sums.
+  auto big = read_text(
+      "H|BANKC|20261121|4|120000000000|199999999998\n"
+      "D|C1|RS1|DEBIT|60000000000|20261121093000\n"
+      "D|C2|RS2|DEBIT|60000000000|20261121093001\n"
+      "D|C3|RS3|REFUND|99999999999|20261121100000\n"
+      "D|C4|RS4|REFUND|99999999999|20261121100001\n");
+  INFO((big.errors.empty() ? "" : big.errors[0].to_string()));
+  REQUIRE(big.errors.empty());
+  CHECK(big.st.debit_amount == 120000000000);
+  CHECK(big.st.refund_amount == 199999999998);
+  // One line is still one amount: 12 digits there are a format error.
+  auto line = read_text("H|BANKC|20261121|1|100000000000|0\nD|C1|RS1|DEBIT|100000000000|20261121093000\n");
+  REQUIRE_FALSE(line.errors.empty());
+  CHECK(line.errors[0].field == "amount");
+  // Sums keep their form: no leading zero, at most 18 digits.
+  auto form = read_text("H|BANKC|20261121|0|1000000000000000000|00\n");
+  REQUIRE(form.errors.size() == 2);
+  CHECK(form.errors[0].field == "debitAmount");
+  CHECK(form.errors[1].field == "refundAmount");
+}
+
 TEST_CASE("statement: text rules — empty line, BOM, invalid UTF-8") {
   auto empty = read_text("H|BANKC|20261121|0|0|0\n\n");
   REQUIRE(!empty.errors.empty());

@@ -86,7 +86,7 @@ Result<bool> force_fail_batch(Connection& c, const std::string& center,
   return true;
 }
 
-Result<std::vector<ItemKey>> SqliteStore::force_fail_due(Instant now, const std::string& actor) {
+Result<batch::ForceFailRound> SqliteStore::force_fail_due(Instant now, const std::string& actor) {
   std::vector<ItemKey> due;
   {
     auto c = pool_->acquire();
@@ -100,18 +100,26 @@ Result<std::vector<ItemKey>> SqliteStore::force_fail_due(Instant now, const std:
       due.push_back(ItemKey{q->text(0), q->text(1), 0});
     }
   }
-  std::vector<ItemKey> closed;
+  batch::ForceFailRound round;
   for (const auto& b : due) {
-    auto c = pool_->acquire();
-    WriteTx tx(*c);
-    REPAY_TRY(tx.begin());
-    auto done = force_fail_batch(*c, b.center_id, b.batch_no, now, actor);
-    if (!done) return done.error();
-    if (!*done) continue;
-    REPAY_TRY(tx.commit());
-    closed.push_back(b);
+    // Each batch on its own (issue 16): one that fails never keeps another from its deadline.
+    auto one = [&]() -> Result<bool> {
+      auto c = pool_->acquire();
+      WriteTx tx(*c);
+      REPAY_TRY(tx.begin());
+      auto done = force_fail_batch(*c, b.center_id, b.batch_no, now, actor);
+      if (!done) return done.error();
+      if (!*done) return false;
+      REPAY_TRY(tx.commit());
+      return true;
+    }();
+    if (!one) {
+      round.failed.emplace_back(b, one.error());
+    } else if (*one) {
+      round.closed.push_back(b);
+    }
   }
-  return closed;
+  return round;
 }
 
 Result<std::vector<BatchSummary>> SqliteStore::summaries(Connection& c, std::string_view where,

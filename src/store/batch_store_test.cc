@@ -27,6 +27,12 @@ namespace repay::store {
 namespace {
 
 using namespace std::chrono_literals;
+
+bool all_force_failed(const Result<batch::ForceFailRound>& r) {
+  if (!r) return false;
+  for (const auto& [k, e] : r->failed) MESSAGE("force-fail of " << k.batch_no << " failed: " << e.to_string());
+  return r->failed.empty();
+}
 using batch::BankFact;
 using batch::DebitTask;
 using batch::IntakeResult;
@@ -927,7 +933,7 @@ class FailingLoadStore final : public batch::BatchStore {
   Result<int64_t> recover_claims(const std::string& node, Instant now) override {
     return s_.recover_claims(node, now);
   }
-  Result<std::vector<batch::ItemKey>> force_fail_due(Instant now, const std::string& actor) override {
+  Result<batch::ForceFailRound> force_fail_due(Instant now, const std::string& actor) override {
     return s_.force_fail_due(now, actor);
   }
   Result<std::vector<batch::BatchSummary>> returns_due() override { return s_.returns_due(); }
@@ -1160,7 +1166,7 @@ TEST_CASE("claim_debits: never at or after the force-fail time, never from a clo
   REQUIRE(last.size() == 1);
 
   // A batch closed by the force-fail job: its items are final and never claimed again.
-  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  REQUIRE(all_force_failed(r.s().force_fail_due(kForceFail, "job:force-fail")));
   CHECK(r.claim("CB1", 10, kForceFail - 1ms).empty());
 }
 
@@ -1222,7 +1228,7 @@ TEST_CASE("packed items: claims unpack ahead of what they take, earliest force-f
   CHECK(r.item("B001", 2'001).state == "PENDING");  // packed
 
   // B001 has items never unpacked: the force-fail makes them rows, FAILED 3002.
-  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  REQUIRE(all_force_failed(r.s().force_fail_due(kForceFail, "job:force-fail")));
   CHECK(r.packed("B001") == 0);
   CHECK(r.rows("batch_items") == 3'700);
   CHECK(r.item("B001", 410).resp_code == "3001");
@@ -1490,7 +1496,7 @@ TEST_CASE("apply_facts: an answer after the force-fail time, before the job ran,
   auto audit = r.s().audit_of("batch", "CC01:B001");
   REQUIRE(audit.ok());
   CHECK(audit->back().new_state == "CLOSED");
-  CHECK(r.s().force_fail_due(after, "job:force-fail")->empty());  // nothing left for the job
+  CHECK(r.s().force_fail_due(after, "job:force-fail")->closed.empty());  // nothing left for the job
 
   // A millisecond before the force-fail time, the same answer is in time.
   Rig r2;
@@ -1585,16 +1591,49 @@ struct ForcedBatch {
   }
 };
 
+TEST_CASE("force_fail_due: a batch that fails is rolled back alone; the others close on time") {
+  Rig r;
+  const Holder h = r.sign(1);
+  r.accept("B001", {{"I1", h, 10'000, ""}});
+  r.accept("B002", {{"J1", h, 20'000, ""}});
+  // An injected failure for B001 alone (its batch row refuses to change).
+  {
+    auto c = r.s().pool().acquire();
+    REQUIRE(c->exec("CREATE TRIGGER fail_b001 BEFORE UPDATE ON batches WHEN OLD.batch_no = 'B001' "
+                    "BEGIN SELECT RAISE(ABORT, 'injected'); END").ok());
+  }
+  auto round = r.s().force_fail_due(kForceFail, "job:force-fail");
+  REQUIRE(round.ok());
+  for (const auto& [k, e] : round->failed) MESSAGE(k.batch_no << ": " << e.to_string());
+  REQUIRE(round->closed.size() == 1);
+  CHECK(round->closed[0].batch_no == "B002");
+  REQUIRE(round->failed.size() == 1);
+  CHECK(round->failed[0].first.batch_no == "B001");
+  CHECK(round->failed[0].second.to_string().find("injected") != std::string::npos);
+  CHECK(r.scalar("SELECT state = 'OPEN' FROM batches WHERE batch_no = 'B001'") == 1);
+  CHECK(r.scalar("SELECT COUNT(*) FROM batch_items WHERE batch_no = 'B001' AND forced = 1") == 0);
+  // The next round, the failure gone: B001 closes too.
+  {
+    auto c = r.s().pool().acquire();
+    REQUIRE(c->exec("DROP TRIGGER fail_b001").ok());
+  }
+  auto next = r.s().force_fail_due(kForceFail + 1min, "job:force-fail");
+  REQUIRE(next.ok());
+  REQUIRE(next->closed.size() == 1);
+  CHECK(next->closed[0].batch_no == "B001");
+}
+
 TEST_CASE("force_fail_due: 3002 never sent, 3001 sent; finished at the force-fail time") {
   ForcedBatch fb;
   Rig& r = fb.r;
-  CHECK(r.s().force_fail_due(kForceFail - 1ms, "job:force-fail")->empty());  // not yet
+  CHECK(r.s().force_fail_due(kForceFail - 1ms, "job:force-fail")->closed.empty());  // not yet
 
   const Instant job_at = kForceFail + 20s;  // the job runs a little late
   auto closed = r.s().force_fail_due(job_at, "job:force-fail");
   REQUIRE(closed.ok());
-  REQUIRE(closed->size() == 1);
-  CHECK(closed->front().batch_no == "B001");
+  REQUIRE(closed->closed.size() == 1);
+  CHECK(closed->closed.front().batch_no == "B001");
+  CHECK(closed->failed.empty());
 
   auto i1 = r.item("B001", 1);
   CHECK(i1.state == "SUCCESS");
@@ -1642,7 +1681,7 @@ TEST_CASE("force_fail_due: 3002 never sent, 3001 sent; finished at the force-fai
   const int64_t v2 = r.item("B001", 2).version;
   auto again = r.s().force_fail_due(job_at + 1min, "job:force-fail");
   REQUIRE(again.ok());
-  CHECK(again->empty());
+  CHECK(again->closed.empty());
   CHECK(r.rows("audit") == audit_rows);
   CHECK(r.item("B001", 2).version == v2);
 
@@ -1659,7 +1698,7 @@ TEST_CASE("force_fail_due: 3002 never sent, 3001 sent; finished at the force-fai
 TEST_CASE("after force-fail: a late success is refunded once, the item stays FAILED 3001") {
   ForcedBatch fb;
   Rig& r = fb.r;
-  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  REQUIRE(all_force_failed(r.s().force_fail_due(kForceFail, "job:force-fail")));
   const Instant late = kForceFail + 5min;
 
   BankFact ok = kSuccessFact;
@@ -1708,7 +1747,7 @@ TEST_CASE("after force-fail: a late success is refunded once, the item stays FAI
 TEST_CASE("after force-fail: a success for a 3002 item that had been sent is refunded") {
   ForcedBatch fb;
   Rig& r = fb.r;
-  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  REQUIRE(all_force_failed(r.s().force_fail_due(kForceFail, "job:force-fail")));
   auto key = r.s().item_by_req_sn("CB1", fb.task(5).req_sn);
   REQUIRE(key.ok());
   REQUIRE(key->has_value());
@@ -1729,7 +1768,7 @@ TEST_CASE("after force-fail: a success for a 3002 item that had been sent is ref
 TEST_CASE("write_return_file: header figures, one line per item in seq order, S and F fields") {
   ForcedBatch fb;
   Rig& r = fb.r;
-  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  REQUIRE(all_force_failed(r.s().force_fail_due(kForceFail, "job:force-fail")));
   // A late success does not change what the card center sees.
   r.apply("B001", 2, kSuccessFact, kForceFail + 1min);
 
@@ -1838,7 +1877,7 @@ TEST_CASE("write_return_file: a batch of a GBK center gets a GBK file") {
   CHECK(res->rejected_items == 0);  // the GBK name matched the agreement's
   CHECK(r.summary("B001").encoding == "GBK");
 
-  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  REQUIRE(all_force_failed(r.s().force_fail_due(kForceFail, "job:force-fail")));
   auto due = r.s().returns_due();
   REQUIRE(due->size() == 1);
   CHECK(due->front().encoding == "GBK");

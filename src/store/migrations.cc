@@ -605,6 +605,20 @@ CREATE TABLE bank_debits (
 ) WITHOUT ROWID;
 CREATE INDEX bank_debits_txn ON bank_debits(center_id, txn_no);
 )SQL",
+      // files.md, Once: the figures of each RECON file as recorded when it was first built (its
+      // SETTLE takes them; a file is published once, never rebuilt from other figures).
+      R"SQL(
+CREATE TABLE recon_files (
+  center_id TEXT NOT NULL,
+  recon_date TEXT NOT NULL,         -- yyyyMMdd, day T
+  repay_count INTEGER NOT NULL,
+  repay_amount INTEGER NOT NULL,
+  refund_count INTEGER NOT NULL,
+  refund_amount INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (center_id, recon_date)
+) WITHOUT ROWID;
+)SQL",
   };
   return m;
 }

@@ -442,14 +442,16 @@ Result<ReviewCounts> SqliteStore::review_counts(const std::string& center) {
   return ReviewCounts{s->integer(0), s->integer(1)};
 }
 
-Result<SettleVersion> SqliteStore::record_settle_version(const std::string& center, Date day,
-                                                         const std::string& header, Instant now) {
+Result<SettleVersion> SqliteStore::record_settle_file(const std::string& center, Date day,
+                                                      const std::string& header, Instant now) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
   const std::string date = format_date(day);
   SettleVersion v;
   {
+    // files.md, Once: the file recorded first is the file of the day. A database from before
+    // issue 16 may hold several versions: the latest is the one published last.
     auto s = c->prepare(
         "SELECT version, file_name, header FROM settle_files WHERE center_id = ? AND "
         "settle_date = ? ORDER BY version DESC LIMIT 1");
@@ -461,21 +463,66 @@ Result<SettleVersion> SqliteStore::record_settle_version(const std::string& cent
       v.version = static_cast<int>(s->integer(0));
       v.file_name = s->text(1);
       v.header = s->text(2);
-      if (v.header == header) return v;  // the very same file: never a new version
+      return v;
     }
   }
-  v.version += 1;
-  v.file_name = settlement::settle_file_name(center, day, v.version);
+  v.version = 1;
+  v.file_name = settlement::settle_file_name(center, day);
   v.header = header;
   v.created = true;
   auto ins = c->prepare(
       "INSERT INTO settle_files(center_id, settle_date, version, file_name, header, created_at) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
+      "VALUES (?, ?, 1, ?, ?, ?)");
   if (!ins) return ins.error();
-  REPAY_TRY(ins->bind(1, center).bind(2, date).bind(3, int64_t{v.version}).bind(4, v.file_name)
-                .bind(5, header).bind(6, to_unix_ms(now)).run());
+  REPAY_TRY(ins->bind(1, center).bind(2, date).bind(3, v.file_name).bind(4, header)
+                .bind(5, to_unix_ms(now)).run());
   REPAY_TRY(tx.commit());
   return v;
+}
+
+Result<settlement::RecordedRecon> SqliteStore::record_recon_file(const std::string& center,
+                                                                 Date day,
+                                                                 const ReconTotals& totals,
+                                                                 Instant now) {
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  auto ins = c->prepare(
+      "INSERT INTO recon_files(center_id, recon_date, repay_count, repay_amount, refund_count, "
+      "refund_amount, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (center_id, recon_date) DO NOTHING");
+  if (!ins) return ins.error();
+  REPAY_TRY(ins->bind(1, center).bind(2, format_date(day)).bind(3, totals.repay_count)
+                .bind(4, totals.repay_amount).bind(5, totals.refund_count)
+                .bind(6, totals.refund_amount).bind(7, to_unix_ms(now)).run());
+  settlement::RecordedRecon out;
+  out.created = c->changes() > 0;
+  {
+    auto s = c->prepare(
+        "SELECT repay_count, repay_amount, refund_count, refund_amount FROM recon_files "
+        "WHERE center_id = ? AND recon_date = ?");
+    if (!s) return s.error();
+    s->bind(1, center).bind(2, format_date(day));
+    auto row = s->step();
+    if (!row) return row.error();
+    if (!*row) return make_error("DB", "the RECON figures just recorded are not there", "center", center);
+    out.totals = ReconTotals{s->integer(0), s->integer(1), s->integer(2), s->integer(3)};
+  }
+  REPAY_TRY(tx.commit());
+  return out;
+}
+
+Result<std::optional<ReconTotals>> SqliteStore::recorded_recon(const std::string& center, Date day) {
+  auto c = pool_->acquire();
+  auto s = c->prepare(
+      "SELECT repay_count, repay_amount, refund_count, refund_amount FROM recon_files "
+      "WHERE center_id = ? AND recon_date = ?");
+  if (!s) return s.error();
+  s->bind(1, center).bind(2, format_date(day));
+  auto row = s->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<ReconTotals>();
+  return std::optional<ReconTotals>(ReconTotals{s->integer(0), s->integer(1), s->integer(2), s->integer(3)});
 }
 
 Result<std::vector<FeeRow>> SqliteStore::fee_rows(const std::string& center, int year, int month) {

@@ -204,7 +204,7 @@ TEST_CASE("RECON of a day: batch and real-time successes, the center's refunds; 
   Rig r;
   day_of_cc01(r);
   auto w = settlement::write_recon_file(r.files(), "CC01", kT, files::Encoding::kUtf8,
-                                        r.dir.path + "/" + settlement::recon_file_name("CC01", kT));
+                                        r.dir.path + "/" + settlement::recon_file_name("CC01", kT), at(day(22), 9, 0));
   REQUIRE_MESSAGE(w.ok(), w.error().to_string());
   CHECK(r.dir.read("RECON_CC01_20261121.txt") ==
         "H|CC01|20261121|2|30000|1|3000|27000\n"
@@ -213,21 +213,35 @@ TEST_CASE("RECON of a day: batch and real-time successes, the center's refunds; 
         "D|T1|REFUND|B|B001|RF1|3000|0|3000|20261121140000\n");
   // A day without activity: the header with zero counts.
   REQUIRE(settlement::write_recon_file(r.files(), "CC01", day(25), files::Encoding::kGbk,
-                                       r.dir.path + "/quiet.txt")
+                                       r.dir.path + "/quiet.txt", at(day(26), 9, 0))
               .ok());
   CHECK(r.dir.read("quiet.txt") == "H|CC01|20261125|0|0|0|0|0\n");
   // A day with refunds only: a negative net.
-  r.refund("RF4", "CC01", "CENTER", "", "T3", "B", 700, 0, 0, "SUCCESS", at(day(25), 9, 0));
-  REQUIRE(settlement::write_recon_file(r.files(), "CC01", day(25), files::Encoding::kUtf8,
-                                       r.dir.path + "/neg.txt")
+  r.refund("RF4", "CC01", "CENTER", "", "T3", "B", 700, 0, 0, "SUCCESS", at(day(24), 9, 0));
+  REQUIRE(settlement::write_recon_file(r.files(), "CC01", day(24), files::Encoding::kUtf8,
+                                       r.dir.path + "/neg.txt", at(day(26), 9, 0))
               .ok());
   CHECK(r.dir.read("neg.txt") ==
-        "H|CC01|20261125|0|0|1|700|-700\nD|T3|REFUND|B|B001|RF4|700|0|700|20261125090000\n");
+        "H|CC01|20261124|0|0|1|700|-700\nD|T3|REFUND|B|B001|RF4|700|0|700|20261124090000\n");
+  // Once built, the figures of a day are its file's: a success stored later under day 24 (it
+  // cannot happen once the day is over; a store edited by hand) publishes nothing new.
+  r.refund("RF5", "CC01", "CENTER", "", "T3", "B", 100, 0, 0, "SUCCESS", at(day(24), 10, 0));
+  auto changed = settlement::write_recon_file(r.files(), "CC01", day(24), files::Encoding::kUtf8,
+                                              r.dir.path + "/neg2.txt", at(day(26), 9, 5));
+  REQUIRE_FALSE(changed.ok());
+  CHECK(changed.error().code == "RECON");
 }
 
-TEST_CASE("SETTLE of mode 1: RECON figures, review backlog, held figures; versions on change") {
+TEST_CASE("SETTLE of mode 1: RECON figures, review backlog, held figures; once per day") {
   Rig r;
   day_of_cc01(r);
+  auto early = settlement::write_settle_file(r.files(), "CC01", kT, 1, HeldFigures{},
+                                             files::Encoding::kUtf8, r.dir.path, at(day(22), 9, 0));
+  REQUIRE_FALSE(early.ok());
+  CHECK(early.error().code == "NOT_READY");  // its RECON file first
+  REQUIRE(settlement::write_recon_file(r.files(), "CC01", kT, files::Encoding::kUtf8,
+                                       r.dir.path + "/recon.txt", at(day(22), 9, 0))
+              .ok());
   auto s = settlement::write_settle_file(r.files(), "CC01", kT, 1, HeldFigures{}, files::Encoding::kUtf8,
                                          r.dir.path, at(day(22), 9, 0));
   REQUIRE_MESSAGE(s.ok(), s.error().to_string());
@@ -237,15 +251,16 @@ TEST_CASE("SETTLE of mode 1: RECON figures, review backlog, held figures; versio
   auto same = settlement::write_settle_file(r.files(), "CC01", kT, 1, HeldFigures{},
                                             files::Encoding::kUtf8, r.dir.path, at(day(22), 9, 5));
   REQUIRE(same.ok());
-  CHECK_FALSE(same->new_version);
+  CHECK_FALSE(same->created);
   CHECK(same->name == s->name);
+  // Different figures later (a held success learned of): no _V2, the file as it was.
   auto held = settlement::write_settle_file(r.files(), "CC01", kT, 1, HeldFigures{1, 20000, 0, 0},
                                             files::Encoding::kUtf8, r.dir.path, at(day(22), 10, 0));
   REQUIRE(held.ok());
-  CHECK(held->name == "SETTLE_CC01_20261121_V2.txt");
-  CHECK(r.dir.read(held->name) == "H|CC01|20261121|1|2|30000|1|3000|7000|0|0|1|20000|0|0\n");
-  CHECK(r.dir.read(s->name) == "H|CC01|20261121|1|2|30000|1|3000|27000|0|0|0|0|0|0\n");
-  CHECK(r.scalar("SELECT COUNT(*) FROM settle_files") == 2);
+  CHECK_FALSE(held->created);
+  CHECK(held->name == "SETTLE_CC01_20261121.txt");
+  CHECK(r.dir.read(held->name) == "H|CC01|20261121|1|2|30000|1|3000|27000|0|0|0|0|0|0\n");
+  CHECK(r.scalar("SELECT COUNT(*) FROM settle_files") == 1);
 }
 
 TEST_CASE("FEE month: center-paid fees by day and kind, returned fees, never a force-failed debit") {

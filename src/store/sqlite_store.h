@@ -83,7 +83,7 @@ class SqliteStore final : public signing::SigningStore,
   Result<std::optional<batch::ItemKey>> item_by_req_sn(const std::string& channel,
                                                        const std::string& req_sn) override;
   Result<int64_t> recover_claims(const std::string& node, Instant now) override;
-  Result<std::vector<batch::ItemKey>> force_fail_due(Instant now, const std::string& actor) override;
+  Result<batch::ForceFailRound> force_fail_due(Instant now, const std::string& actor) override;
   Result<std::vector<batch::BatchSummary>> returns_due() override;
   Result<std::vector<batch::FileRecord>> rejections_due() override;
   Status for_each_return_line(const std::string& center, const std::string& batch_no,
@@ -149,6 +149,11 @@ class SqliteStore final : public signing::SigningStore,
   Result<settlement::ReconTotals> recon_totals(const std::string& center, Date day) override;
   Status for_each_recon_line(const std::string& center, Date day,
                              const std::function<Status(const settlement::ReconLine&)>& f) override;
+  Result<settlement::RecordedRecon> record_recon_file(const std::string& center, Date day,
+                                                      const settlement::ReconTotals& totals,
+                                                      Instant now) override;
+  Result<std::optional<settlement::ReconTotals>> recorded_recon(const std::string& center,
+                                                                Date day) override;
   Result<std::optional<settlement::PostingRecord>> find_posting_file(
       const std::string& center, const std::string& file_name, const std::string& sha256) override;
   Result<settlement::PostingRecord> record_posting_rejection(const settlement::PostingFileInfo& f,
@@ -163,9 +168,9 @@ class SqliteStore final : public signing::SigningStore,
                                     const std::string& actor) override;
   Result<settlement::RepayFigures> posted_figures(const std::string& center, Date day) override;
   Result<settlement::ReviewCounts> review_counts(const std::string& center) override;
-  Result<settlement::SettleVersion> record_settle_version(const std::string& center, Date day,
-                                                          const std::string& header,
-                                                          Instant now) override;
+  Result<settlement::SettleVersion> record_settle_file(const std::string& center, Date day,
+                                                       const std::string& header,
+                                                       Instant now) override;
   Result<std::vector<settlement::FeeRow>> fee_rows(const std::string& center, int year,
                                                    int month) override;
 

@@ -1,12 +1,14 @@
 #include "transport/durable_files.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 namespace repay::transport {
@@ -43,6 +45,90 @@ Status sync_and_close(Fd& fd, const std::string& path) {
 Status copy_and_sync(const std::string& from, const std::string& to) {
   Fd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
   if (in.get() < 0) return io_error("cannot open", from, errno);
+  return copy_fd_and_sync(in.get(), from, to);
+}
+
+namespace {
+
+// Copies everything readable from `in` into `out` (both open).
+Status copy_fds(int in, const std::string& from, int out, const std::string& to) {
+  std::vector<char> buf(1 << 16);
+  for (;;) {
+    ssize_t n = ::read(in, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error("read failed", from, errno);
+    if (n == 0) break;
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = ::write(out, buf.data() + done, static_cast<size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return io_error("write failed", to, errno);
+      done += w;
+    }
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<bool> publish_once(const std::string& from, const std::string& temp,
+                          const std::string& target) {
+  Fd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) return io_error("cannot open", from, errno);
+  return write_once(temp, target, [&](int out) -> Status {
+    if (::lseek(in.get(), 0, SEEK_SET) != 0) return io_error("cannot rewind", from, errno);
+    return copy_fds(in.get(), from, out, temp);
+  });
+}
+
+Result<bool> write_once(const std::string& temp, const std::string& target,
+                        const std::function<Status(int fd)>& write) {
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    struct stat st;
+    if (::lstat(target.c_str(), &st) == 0) return false;  // published meanwhile: never replaced
+    // Not truncated at open: the file may be another writer's until its lock is ours.
+    Fd out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (out.get() < 0) return io_error("cannot create", temp, errno);
+    while (::flock(out.get(), LOCK_EX) != 0) {
+      if (errno != EINTR) return io_error("cannot lock", temp, errno);
+    }
+    // Still the file named `temp`? A writer before us may have renamed it to `target` (then our
+    // descriptor is the published file: never touched) or removed it.
+    struct stat mine, named;
+    if (::fstat(out.get(), &mine) != 0) return io_error("cannot stat", temp, errno);
+    if (::lstat(temp.c_str(), &named) != 0 || named.st_ino != mine.st_ino ||
+        named.st_dev != mine.st_dev) {
+      continue;
+    }
+    if (::ftruncate(out.get(), 0) != 0) return io_error("cannot truncate", temp, errno);
+    REPAY_TRY(write(out.get()));
+    if (::fsync(out.get()) != 0) return io_error("fsync failed", temp, errno);
+    // Renamed while the lock is held: the next writer finds `target` there, or a new `temp`.
+    auto renamed = rename_no_replace(temp, target);
+    if (!renamed) return renamed.error();
+    if (!*renamed) ::unlink(temp.c_str());  // files.md: a published file is never overwritten
+    return *renamed;
+  }
+  return make_error("IO", "cannot take the temporary file for writing", "path", temp);
+}
+
+Result<bool> write_bytes_once(const std::string& target, const std::string& bytes) {
+  const std::string temp = target + ".tmp";
+  return write_once(temp, target, [&](int fd) -> Status {
+    for (size_t off = 0; off < bytes.size();) {
+      ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return io_error("write failed", temp, errno);
+      off += static_cast<size_t>(n);
+    }
+    return ok_status();
+  });
+}
+
+Status copy_fd_and_sync(int in_fd, const std::string& from, const std::string& to) {
+  struct Borrowed {
+    int fd;
+    int get() const { return fd; }
+  } in{in_fd};
   Fd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (out.get() < 0) return io_error("cannot create", to, errno);
   std::vector<char> buf(1 << 16);

@@ -2,6 +2,7 @@
 // disk (fsync of the file and of its folder) and a rename that never replaces its target.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "core/result.h"
@@ -10,8 +11,22 @@ namespace repay::transport {
 
 // Copies `from` into `to` (created or truncated, mode 0644) and fsyncs it. Error "IO".
 Status copy_and_sync(const std::string& from, const std::string& to);
+// The same from an open descriptor (read to its end); `from` names it in errors.
+Status copy_fd_and_sync(int in, const std::string& from, const std::string& to);
 // Creates `path` empty if it is missing (an existing one is kept as is) and fsyncs it.
 Status create_empty_and_sync(const std::string& path);
+// Publishes the file `from` as `target` through `temp` (files.md, Publishing), one writer at a
+// time: `temp` is written only under an exclusive flock() of it, and renamed to `target` (never
+// replacing it) before the lock is released, so two processes never write the same `temp` and
+// `target` only ever appears whole. True when this call renamed it, false when `target` was
+// there already (then `temp` is left alone or removed, never renamed). Error "IO".
+Result<bool> publish_once(const std::string& from, const std::string& temp,
+                          const std::string& target);
+// The same with the content written by `write` into the locked, empty `temp` (its descriptor).
+Result<bool> write_once(const std::string& temp, const std::string& target,
+                        const std::function<Status(int fd)>& write);
+// Writes `bytes` with write_once(target + ".tmp", target); false when target was there.
+Result<bool> write_bytes_once(const std::string& target, const std::string& bytes);
 // fsyncs a folder, so that names created or renamed in it survive a crash.
 Status sync_folder(const std::string& folder);
 // Renames `from` to `to` unless `to` exists (atomically where the file system allows). True when

@@ -18,14 +18,19 @@ bool has_control_char(std::string_view s) {
 }  // namespace
 
 std::vector<InboxFile> complete_files(const std::vector<FolderEntry>& entries) {
-  std::map<std::string, const FolderEntry*> regular;
+  std::map<std::string, const FolderEntry*> all;
   for (const auto& e : entries) {
-    if (e.regular) regular.emplace(e.name, &e);
+    if (!e.folder) all.emplace(e.name, &e);
   }
   std::vector<InboxFile> out;
-  for (const auto& [name, entry] : regular) {
+  for (const auto& [name, entry] : all) {
     if (ends_with(name, kFlagSuffix) || ends_with(name, kTempSuffix)) continue;
-    if (regular.count(flag_name(name)) == 0) continue;  // files.md: incomplete until NAME.ok
+    auto flag = all.find(flag_name(name));
+    if (flag == all.end()) continue;  // files.md: incomplete until NAME.ok
+    if (!entry->regular || !flag->second->regular) {
+      out.push_back(InboxFile{name, 0, true});
+      continue;
+    }
     out.push_back(InboxFile{name, entry->size});
   }
   return out;  // std::map iteration: already sorted by name

@@ -23,10 +23,13 @@ struct FolderEntry {
   std::string name;
   uint64_t size = 0;
   bool regular = false;  // a regular file (not a folder, link or device)
+  bool folder = false;   // a folder (done/): never a data file, not reported
 };
 
 // The complete data files among `entries`, sorted by name: regular NAME (not *.ok, not *.tmp)
-// with a regular NAME.ok beside it. A flag without its data file is ignored.
+// with a regular NAME.ok beside it. A flag without its data file is ignored. A NAME with its
+// NAME.ok where either is not a regular file (a symbolic link: never followed) is listed with
+// not_regular set, so that it is reported, never read.
 std::vector<InboxFile> complete_files(const std::vector<FolderEntry>& entries);
 
 // "" when neither NAME nor NAME.ok is in `done`, else ".<n>" with the smallest n >= 1 for which

@@ -10,14 +10,23 @@ TEST_CASE("layout: complete files need a regular data file and a regular flag") 
   std::vector<FolderEntry> entries = {
       {"b.txt", 3, true},     {"b.txt.ok", 0, true},  {"a.txt", 1, true},
       {"a.txt.ok", 0, true},  {"lonely.txt", 2, true}, {"orphan.txt.ok", 0, true},
-      {"x.tmp", 1, true},     {"x.tmp.ok", 0, true},   {"dir", 4096, false},
+      {"x.tmp", 1, true},     {"x.tmp.ok", 0, true},   {"dir", 4096, false, true},
       {"dir.ok", 0, true},    {"c.txt", 1, true},      {"c.txt.ok", 4096, false},
-      {"x.ok", 0, true},      {"x.ok.ok", 0, true}};
+      {"x.ok", 0, true},      {"x.ok.ok", 0, true},    {"link.txt", 9, false},
+      {"link.txt.ok", 0, true}};
   auto files = complete_files(entries);
-  REQUIRE(files.size() == 2);
+  REQUIRE(files.size() == 4);
   CHECK(files[0].name == "a.txt");
+  CHECK_FALSE(files[0].not_regular);
   CHECK(files[1].name == "b.txt");
   CHECK(files[1].size == 3);
+  // A link (or any entry not a regular file, folders aside) with its flag, or a data file whose
+  // flag is not a regular file: listed to be reported, never to be read.
+  CHECK(files[2].name == "c.txt");
+  CHECK(files[2].not_regular);
+  CHECK(files[3].name == "link.txt");
+  CHECK(files[3].not_regular);
+  CHECK(files[3].size == 0);
 }
 
 TEST_CASE("layout: done suffix keeps the pair together and never reuses a name") {

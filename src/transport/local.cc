@@ -1,5 +1,10 @@
 // Local folders with the card-center layout (files.md: "a card center may instead be configured
 // with a local folder (the same layout)").
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <filesystem>
 #include <set>
 #include <system_error>
@@ -17,6 +22,12 @@ Error fs_error(const std::string& what, const fs::path& path, const std::error_c
   return make_error("IO", what + ": " + ec.message(), "path", path.string());
 }
 
+// Nothing of the entry's target is said: only that it is not a regular file.
+Error not_regular(const fs::path& path) {
+  return make_error("NOT_REGULAR", "not a regular file (a symbolic link is never followed)", "path",
+                    path.string());
+}
+
 class LocalTransport final : public FileTransport {
  public:
   explicit LocalTransport(LocalOptions options) : options_(std::move(options)) {}
@@ -28,7 +39,10 @@ class LocalTransport final : public FileTransport {
     fs::directory_iterator it(options_.inbox, ec);
     if (ec) return fs_error("cannot list inbox", options_.inbox, ec);
     for (const fs::directory_entry& e : it) {
-      FolderEntry entry{e.path().filename().string(), 0, e.is_regular_file(ec) && !ec};
+      // lstat: a symbolic link is never followed, whatever it points to.
+      const fs::file_status st = e.symlink_status(ec);
+      FolderEntry entry{e.path().filename().string(), 0, !ec && fs::is_regular_file(st),
+                        !ec && fs::is_directory(st)};
       if (entry.regular) {
         entry.size = e.file_size(ec);
         if (ec) continue;  // removed while listing
@@ -41,25 +55,38 @@ class LocalTransport final : public FileTransport {
   Result<uint64_t> size_of(const std::string& name) override {
     REPAY_TRY(check_file_name(name));
     REPAY_TRY(check_folder(options_.inbox, "inbox"));
-    std::error_code ec;
-    fs::path path = fs::path(options_.inbox) / name;
-    uintmax_t size = fs::file_size(path, ec);
-    if (ec) return fs_error("cannot read size", path, ec);
-    return static_cast<uint64_t>(size);
+    const fs::path path = fs::path(options_.inbox) / name;
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) {
+      return fs_error("cannot read size", path, std::error_code(errno, std::generic_category()));
+    }
+    if (!S_ISREG(st.st_mode)) return not_regular(path);
+    return static_cast<uint64_t>(st.st_size);
   }
 
   Status fetch(const std::string& name, const std::string& local_path) override {
     REPAY_TRY(check_file_name(name));
     REPAY_TRY(check_folder(options_.inbox, "inbox"));
-    std::error_code ec;
-    fs::path path = fs::path(options_.inbox) / name;
-    fs::copy_file(path, local_path, fs::copy_options::overwrite_existing, ec);
-    if (ec) {
+    const fs::path path = fs::path(options_.inbox) / name;
+    // O_NOFOLLOW: a symbolic link put in place of the file after the listing is refused, its
+    // target never opened; only a regular file is read.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ELOOP) return not_regular(path);
+      return fs_error("cannot open", path, std::error_code(errno, std::generic_category()));
+    }
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return not_regular(path);
+    }
+    auto copied = copy_fd_and_sync(fd, path.string(), local_path);
+    ::close(fd);
+    if (!copied) {
       std::error_code ignored;
       fs::remove(local_path, ignored);  // no partial copy left behind
-      return fs_error("cannot copy to " + local_path, path, ec);
     }
-    return ok_status();
+    return copied;
   }
 
   Status mark_done(const std::string& name) override {
@@ -110,11 +137,10 @@ class LocalTransport final : public FileTransport {
     std::error_code ec;
     if (fs::exists(flag, ec)) return ok_status();  // already published
     if (!fs::exists(fs::symlink_status(target, ec))) {
-      const fs::path temp = outbox / temp_name(name);
-      REPAY_TRY(copy_and_sync(local_path, temp.string()));
-      auto renamed = rename_no_replace(temp.string(), target.string());
+      // One writer of NAME.tmp at a time (`repay batch return` or `settle run` beside `serve`):
+      // NAME.ok is created below only once NAME is there, which is only ever whole.
+      auto renamed = publish_once(local_path, (outbox / temp_name(name)).string(), target.string());
       if (!renamed) return renamed.error();
-      if (!*renamed) fs::remove(temp, ec);  // files.md: a published file is never overwritten
       REPAY_TRY(sync_folder(outbox.string()));
     }
     REPAY_TRY(create_empty_and_sync(flag.string()));

@@ -1,6 +1,12 @@
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "transport/sshd_test_util.h"
 #include "transport/transport.h"
@@ -147,4 +153,85 @@ TEST_CASE("local: a missing folder is an IO error, the description names the inb
   CHECK(t->list_complete().error().code == "IO");
   CHECK(t->publish("/etc/hostname", "X.txt").error().code == "IO");
   CHECK(t->describe() == "local:/nonexistent/repay/inbox");
+}
+
+TEST_CASE_FIXTURE(LocalFolders, "local: a symbolic link is never followed, whatever it points to") {
+  const std::string secret = dir + "/secret.txt";
+  write_text(secret, "H|TOP SECRET target text\n");
+  // A link named like a batch file, with a real flag; and a real file whose flag is a link.
+  fs::create_symlink(secret, inbox() + "/REPAY_CC01_20261122_L1.txt");
+  write_text(inbox() + "/REPAY_CC01_20261122_L1.txt.ok", "");
+  write_text(inbox() + "/REPAY_CC01_20261122_L2.txt", "H|x\n");
+  fs::create_symlink(secret, inbox() + "/REPAY_CC01_20261122_L2.txt.ok");
+  arrive("REPAY_CC01_20261122_B1.txt", "H|ok\n");
+
+  auto files = transport->list_complete();
+  REQUIRE(files.ok());
+  REQUIRE(files->size() == 3);
+  CHECK((*files)[0].name == "REPAY_CC01_20261122_B1.txt");
+  CHECK_FALSE((*files)[0].not_regular);
+  CHECK((*files)[1].not_regular);
+  CHECK((*files)[1].size == 0);
+  CHECK((*files)[2].not_regular);
+  // Read by name anyway: refused, and nothing of the target is read or said.
+  const std::string local = dir + "/copy.txt";
+  auto got = transport->fetch("REPAY_CC01_20261122_L1.txt", local);
+  REQUIRE_FALSE(got.ok());
+  CHECK(got.error().code == "NOT_REGULAR");
+  CHECK(got.error().to_string().find("SECRET") == std::string::npos);
+  CHECK(got.error().to_string().find("secret.txt") == std::string::npos);
+  CHECK_FALSE(fs::exists(local));
+  CHECK(transport->size_of("REPAY_CC01_20261122_L1.txt").error().code == "NOT_REGULAR");
+}
+
+TEST_CASE_FIXTURE(LocalFolders, "local: two processes publishing one name: one writer, a whole file, one flag") {
+  // Two writers of the same NAME (say `repay batch return` beside `repay serve`), each in a
+  // process of its own, each with a large file: NAME is one of them whole, never a mix.
+  const std::string a = dir + "/a.txt", b = dir + "/b.txt";
+  write_text(a, std::string(8 << 20, 'a'));
+  write_text(b, std::string(8 << 20, 'b'));
+  for (int round = 0; round < 5; ++round) {
+    const std::string name = "RET_CC01_20261122_B" + std::to_string(round) + ".txt";
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      auto t = make_local_transport(LocalOptions{inbox(), outbox()});
+      ::_exit(t->publish(b, name).ok() ? 0 : 1);
+    }
+    auto mine = transport->publish(a, name);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    CHECK(mine.ok());
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    const std::string text = read_text(outbox() + "/" + name);
+    REQUIRE(text.size() == size_t{8} << 20);
+    CHECK((text.find('a') == std::string::npos || text.find('b') == std::string::npos));
+    CHECK(fs::exists(outbox() + "/" + name + ".ok"));
+    CHECK_FALSE(fs::exists(outbox() + "/" + name + ".tmp"));
+  }
+}
+
+TEST_CASE_FIXTURE(LocalFolders, "local: a NAME.tmp left by a crash is taken over; one held by a writer is waited for") {
+  write_text(outbox() + "/X.txt.tmp", "half a file from a crash");
+  const std::string src = dir + "/x.txt";
+  write_text(src, "whole\n");
+  REQUIRE(transport->publish(src, "X.txt").ok());
+  CHECK(read_text(outbox() + "/X.txt") == "whole\n");
+  CHECK_FALSE(fs::exists(outbox() + "/X.txt.tmp"));
+  // A writer holds Y.txt.tmp: the publish waits for it, and then finds Y.txt there.
+  const std::string tmp = outbox() + "/Y.txt.tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(::flock(fd, LOCK_EX) == 0);
+  std::thread other([&] { CHECK(transport->publish(src, "Y.txt").ok()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK_FALSE(fs::exists(outbox() + "/Y.txt"));          // not written beside the holder
+  CHECK_FALSE(fs::exists(outbox() + "/Y.txt.ok"));
+  REQUIRE(::write(fd, "theirs\n", 7) == 7);
+  REQUIRE(::rename(tmp.c_str(), (outbox() + "/Y.txt").c_str()) == 0);
+  ::close(fd);
+  other.join();
+  CHECK(read_text(outbox() + "/Y.txt") == "theirs\n");  // never overwritten
+  CHECK(fs::exists(outbox() + "/Y.txt.ok"));
 }

@@ -2,7 +2,13 @@
 // one SSH connection (several libcurl requests reuse it) and closes it at the end; an operation
 // that fails at the connection level is run again from the start, so each one is written to be
 // safe to repeat.
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -110,13 +116,33 @@ class SftpTransport final : public FileTransport {
       if (!listing) return listing.error();
       if (has_regular(*listing, flag_name(name))) return ok_status();  // already published
       if (find_entry(*listing, name) == nullptr) {
-        // files.md: upload NAME.tmp, rename it to NAME. OpenSSH's rename also refuses to replace
-        // an existing NAME, so a published file is never overwritten even in a race.
-        const std::string temp = temp_name(name);
-        REPAY_TRY(s.upload(local_path, sftp_file_url(base_, outbox, temp),
+        // files.md: upload a temporary file, rename it to NAME. Each writer uploads a temporary
+        // name of its own (NAME.<random>.tmp): two processes publishing NAME at once never write
+        // into one file, and neither keeps writing into a file the other has renamed to NAME.
+        // OpenSSH's rename refuses to replace an existing NAME: the first whole upload wins, the
+        // other's rename fails, and it removes its temporary file and completes the flag.
+        const std::string temp = writer_temp_name(name);
+        auto up = s.upload(local_path, sftp_file_url(base_, outbox, temp),
                            {"rename " + sftp_quote_path(outbox, temp) + " " +
-                            sftp_quote_path(outbox, name)}));
+                            sftp_quote_path(outbox, name)});
+        if (!up) {
+          if (s.retryable()) return up;
+          (void)s.run_quote(sftp_folder_url(base_, outbox), {"*rm " + sftp_quote_path(outbox, temp)});
+          auto again = s.list(sftp_folder_url(base_, outbox));
+          if (!again || find_entry(*again, name) == nullptr) return up;
+        }
       }
+      // NAME is there, whole: the temporary files of NAME seen before (an interrupted upload,
+      // another writer's that lost) are of no use any more. Removing one another writer still
+      // holds open is harmless: its rename then fails and it finds NAME.
+      std::vector<std::string> stale;
+      for (const auto& e : listing->entries) {
+        if (e.name.size() >= name.size() + kTempSuffix.size() && e.name.compare(0, name.size() + 1, name + ".") == 0 &&
+            e.name.compare(e.name.size() - kTempSuffix.size(), kTempSuffix.size(), kTempSuffix) == 0) {
+          stale.push_back("*rm " + sftp_quote_path(outbox, e.name));
+        }
+      }
+      if (!stale.empty()) (void)s.run_quote(sftp_folder_url(base_, outbox), stale);
       return s.upload("", sftp_file_url(base_, outbox, flag_name(name)));
     });
   }
@@ -136,6 +162,22 @@ class SftpTransport final : public FileTransport {
   }
 
  private:
+  // NAME.<16 hex>.tmp, unique to this writer (a *.tmp name: never listed as complete).
+  static std::string writer_temp_name(const std::string& name) {
+    static std::mutex mu;
+    static std::mt19937_64 gen{std::random_device{}() ^
+                               (static_cast<uint64_t>(::getpid()) << 32) ^
+                               static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())};
+    uint64_t v;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      v = gen();
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+    return name + "." + buf + std::string(kTempSuffix);
+  }
+
   static std::string join(const std::string& folder, const std::string& name) {
     if (!folder.empty() && folder.back() == '/') return folder + name;
     return folder + "/" + name;

@@ -93,7 +93,7 @@ SftpListing parse_listing(std::string_view names_text, std::string_view long_tex
       }
     }
     if (name.empty() || !l.size) continue;
-    found.insert_or_assign(std::string(name), FolderEntry{std::string(name), *l.size, l.type == '-'});
+    found.insert_or_assign(std::string(name), FolderEntry{std::string(name), *l.size, l.type == '-', l.type == 'd'});
   }
   SftpListing out;
   for (const std::string& n : names) {

@@ -1,11 +1,13 @@
 // SFTP against a real OpenSSH sshd on loopback (../shared/testing.md). When sshd cannot run
 // here, every test fails and says why: these tests are never skipped silently.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "transport/sshd_test_util.h"
 #include "transport/transport.h"
@@ -144,14 +146,71 @@ TEST_CASE_FIXTURE(SshdFixture, "sftp: publish is .tmp, rename, .ok, and idempote
   CHECK(read_text(sshd.outbox() + "/RET_2.txt") == "renamed before the crash");
   CHECK(fs::exists(sshd.outbox() + "/RET_2.txt.ok"));
 
-  // Interrupted before the rename: a stale NAME.tmp is replaced.
+  // Interrupted before the rename (or another writer still uploading): its temporary file is
+  // never written into nor renamed; this writer uploads one of its own, and once NAME is there
+  // the temporary files of NAME seen before are removed.
   write_text(sshd.outbox() + "/RET_3.txt.tmp", "half");
+  write_text(sshd.outbox() + "/RET_3.txt.0123456789abcdef.tmp", "half too");
   REQUIRE(t->publish(src, "RET_3.txt").ok());
   CHECK(read_text(sshd.outbox() + "/RET_3.txt") == "something else\n");
-  CHECK_FALSE(fs::exists(sshd.outbox() + "/RET_3.txt.tmp"));
+  for (const auto& e : fs::directory_iterator(sshd.outbox())) {
+    CHECK(e.path().filename().string().find(".tmp") == std::string::npos);
+  }
 
   CHECK(t->publish(local("no-such-file"), "RET_4.txt").error().code == "IO");
   CHECK_FALSE(fs::exists(sshd.outbox() + "/RET_4.txt"));
+}
+
+TEST_CASE_FIXTURE(SshdFixture, "sftp: two writers of one name: a whole file, never a mix") {
+  const std::string a = local("a.txt"), b = local("b.txt");
+  write_text(a, std::string(4 << 20, 'a'));
+  write_text(b, std::string(4 << 20, 'b'));
+  for (int round = 0; round < 2; ++round) {
+    const std::string name = "RET_CC01_20261122_B" + std::to_string(round) + ".txt";
+    auto ta = make_sftp_transport(sshd.options());
+    auto tb = make_sftp_transport(sshd.options());
+    repay::Status rb = repay::ok_status();
+    std::thread other([&] { rb = tb->publish(b, name); });
+    auto ra = ta->publish(a, name);
+    other.join();
+    CHECK_MESSAGE(ra.ok(), (ra.ok() ? "" : ra.error().to_string()));
+    CHECK_MESSAGE(rb.ok(), (rb.ok() ? "" : rb.error().to_string()));
+    const std::string text = read_text(sshd.outbox() + "/" + name);
+    REQUIRE(text.size() == size_t{4} << 20);
+    CHECK((text.find('a') == std::string::npos || text.find('b') == std::string::npos));
+    CHECK(fs::exists(sshd.outbox() + "/" + name + ".ok"));
+  }
+  for (const auto& e : fs::directory_iterator(sshd.outbox())) {
+    CHECK(e.path().filename().string().find(".tmp") == std::string::npos);
+  }
+}
+
+TEST_CASE_FIXTURE(SshdFixture, "sftp: a writer still uploading NAME.tmp is never published under NAME") {
+  // Another process is writing its NAME.tmp (it opened it and has written part of it).
+  const std::string theirs = sshd.outbox() + "/R.txt.tmp";
+  int fd = ::open(theirs.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(::write(fd, "other writer, part 1\n", 21) == 21);
+  const std::string src = local("mine.txt");
+  write_text(src, "H|CC01|mine\n");
+  auto t = make_sftp_transport(sshd.options());
+  REQUIRE(t->publish(src, "R.txt").ok());
+  // The other writer goes on: what it writes never lands in the published file.
+  REQUIRE(::write(fd, "other writer, part 2\n", 21) == 21);
+  ::close(fd);
+  CHECK(read_text(sshd.outbox() + "/R.txt") == "H|CC01|mine\n");
+  CHECK(fs::exists(sshd.outbox() + "/R.txt.ok"));
+}
+
+TEST_CASE_FIXTURE(SshdFixture, "sftp: a symbolic link in the inbox is listed as not regular") {
+  write_text(local("secret.txt"), "target");
+  fs::create_symlink(local("secret.txt"), sshd.inbox() + "/REPAY_CC01_20261122_L1.txt");
+  write_text(sshd.inbox() + "/REPAY_CC01_20261122_L1.txt.ok", "");
+  auto t = make_sftp_transport(sshd.options());
+  auto files = t->list_complete();
+  REQUIRE_MESSAGE(files.ok(), files.error().to_string());
+  REQUIRE(files->size() == 1);
+  CHECK((*files)[0].not_regular);
 }
 
 TEST_CASE_FIXTURE(SshdFixture, "sftp: folders relative to the login folder") {
@@ -195,7 +254,9 @@ TEST_CASE_FIXTURE(SshdFixture, "sftp: another host key is refused (HOSTKEY), not
   CHECK(fetched.error().code == "HOSTKEY");
   CHECK_FALSE(fs::exists(local("copy.txt")));
   CHECK(t->publish(local("wrong_known_hosts"), "X.txt").error().code == "HOSTKEY");
-  CHECK_FALSE(fs::exists(sshd.outbox() + "/X.txt.tmp"));
+  for (const auto& e : fs::directory_iterator(sshd.outbox())) {
+    CHECK(e.path().filename().string().rfind("X.txt", 0) == std::string::npos);
+  }
   CHECK(count(log.text(), "sftp_attempt_failed") == 0);  // a configuration error: not retried
 
   // No entry for this host at all is refused as well.

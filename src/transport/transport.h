@@ -15,6 +15,9 @@ namespace repay::transport {
 struct InboxFile {
   std::string name;   // data file name, e.g. REPAY_CC01_20261122_B001.txt
   uint64_t size = 0;  // bytes, as listed
+  // NAME and NAME.ok are there but one of them is not a regular file (a symbolic link, a
+  // folder): never read, never followed, never moved; the caller alerts staff.
+  bool not_regular = false;
 };
 
 class FileTransport {
