@@ -261,6 +261,7 @@ TEST_CASE("fault store: bank answers arrive while the database is busy past the 
   // are not in the store, and no debit of the bank is outside it.
   check_repayments(s.ts, s.receiver, reps);
   check_every_debit_is_ours(s.ts);
+  CHECK(db_value(s.ts, "SELECT COUNT(*) FROM repayments WHERE req_no LIKE 'SBLOCK%'") == "0");  // 9999: nothing stored
   const std::string refund_no = db_value(s.ts, "SELECT refund_no FROM refunds WHERE req_no = 'SBREF'");
   CHECK(!s.receiver.accepted_for("RefundNo", refund_no, "REFUND").empty());
   int refunds_moved = 0;
