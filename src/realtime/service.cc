@@ -433,6 +433,17 @@ int RealtimeService::resolve_once(int max) {
       post_([this, w, is_refund, is_query, r = std::move(r)] {
         batch::BankFact f = is_query ? batch::fact_from_query(r) : money_fact(r);
         const int query_count = w.query_count + (is_query ? 1 : 0);
+        if (is_query) {
+          // Once: a QUERY's answer not stored leaves the call UNKNOWN, asked again when its lease
+          // ends (an old NOT_FOUND stored late could only send it again for nothing).
+          Instant retry = retry_time(f, query_count);
+          if (is_refund) {
+            (void)store_.apply_refund_fact(w.key, f, retry, clock_.now(), "job:realtime");
+          } else {
+            (void)store_.apply_repayment_fact(w.key, f, retry, clock_.now(), "job:realtime");
+          }
+          return;
+        }
         // A resend is SENDING until its answer is stored: stored until it is, like a first call.
         if (is_refund) {
           store_refund_fact(w.key, f, query_count, "job:realtime", 0, nullptr);
