@@ -153,6 +153,122 @@ TEST_CASE("fault store: the database busy longer than the processor waits; nothi
   s.finish_and_check(no, lines, reps);
 }
 
+TEST_CASE("fault store: bank answers arrive while the database is busy past the wait; stored by the running processor, none left SENDING") {
+  StoreStack s;
+  s.sign(3);
+  const std::string log_path = s.ts.dir() + "/repay.log";
+  auto log_count = [&](const std::string& what) {
+    std::istringstream in(read_file_bytes(log_path));
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) n += line.find(what) != std::string::npos ? 1 : 0;
+    return n;
+  };
+  // Calls from several threads at once: a client of their own each.
+  auto call = [&s](const std::string& tx, const Fields& fields) {
+    centerclient::CenterClientOptions o;
+    o.base_url = s.ts.stack().api_url();
+    o.center_id = "CC01";
+    o.secret = s.ts.stack().center_secret("CC01");
+    SystemClock clock;
+    centerclient::CenterClient client(o, clock);
+    auto a = client.call(tx, fields);
+    if (a) return *a;
+    CenterAnswer none;
+    none.fields["RespCode"] = "IO";
+    none.fields["RespMsg"] = a.error().message;
+    return none;
+  };
+  auto repay = [&s, &call](const std::string& req_no, size_t who, long long amount) {
+    const auto& [e, ag] = s.signed_[who];
+    Repayment r;
+    r.req_no = req_no;
+    r.amount = amount;
+    auto a = call("repay", rt::repay_fields(r.req_no, ag, e->credit_card, r.amount));
+    r.answered = a.field("Status");
+    r.txn_no = a.field("TxnNo");
+    r.note = rt::show(a);
+    return r;
+  };
+  // A repayment that succeeds at once, to be refunded while the database is busy.
+  const auto& [e0, ag0] = s.signed_[0];
+  auto first = call("repay", rt::repay_fields("SBDONE", ag0, e0->credit_card, 1500));
+  REQUIRE_MESSAGE(first.field("Status") == "SUCCESS", rt::show(first));
+
+  // The bank answers 4 s late: realtime_timeout (3 s) answers PROCESSING first. It notifies
+  // nothing (channel-api.md: a notification may never come), so only its answers tell.
+  s.ts.faults("reset\nlatency-ms=4000\np-notify-drop=1\n");
+  std::vector<std::future<Repayment>> in_flight;
+  for (size_t i = 0; i < 3; ++i) {
+    in_flight.push_back(std::async(std::launch::async, repay, "SBFLY" + std::to_string(i), i,
+                                   static_cast<long long>(2100 + i)));
+  }
+  auto refund = std::async(std::launch::async, call, "refund", rt::refund_fields("SBREF", first.field("TxnNo"), 700));
+  // Every call claimed (its ReqSn stored, the DEBIT or REFUND on its way): then another
+  // connection takes the write lock and keeps it.
+  REQUIRE_MESSAGE(wait_until([&] {
+    return db_value(s.ts, "SELECT COUNT(*) FROM repayments WHERE req_no LIKE 'SBFLY%' AND state = 'SENDING'") == "3" &&
+           db_value(s.ts, "SELECT COUNT(*) FROM refunds WHERE req_no = 'SBREF' AND state = 'SENDING'") == "1";
+  }, std::chrono::seconds(10)), db_value(s.ts, "SELECT group_concat(req_no || ' ' || state) FROM repayments") << "; "
+                                   << db_value(s.ts, "SELECT group_concat(COALESCE(req_no, '') || ' ' || state) FROM refunds"));
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(s.ts.stack().database().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+  sqlite3_busy_timeout(db, 10000);
+  REQUIRE(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  // Requests that come meanwhile cannot be claimed: 9999, not executed.
+  std::vector<std::future<Repayment>> refused;
+  for (size_t i = 0; i < 2; ++i) {
+    refused.push_back(std::async(std::launch::async, repay, "SBLOCK" + std::to_string(i), i,
+                                 static_cast<long long>(4000 + i)));
+  }
+  // The bank has every call; its answers reach the processor within latency-ms.
+  REQUIRE(wait_until([&] { return s.ts.bank_calls("DEBIT") >= 4 && s.ts.bank_calls("REFUND") >= 1; },
+                     std::chrono::seconds(30)));
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  // Held until the writer gave up twice more (its busy wait is 10 s or more, store/sqlite_db.cc):
+  // the batch under way when the answers came, then the one that held them.
+  const int failed_before = log_count("store.write_batch_failed");
+  wait_until([&] { return log_count("store.write_batch_failed") >= failed_before + 2; }, std::chrono::seconds(90));
+  const int failed = log_count("store.write_batch_failed") - failed_before;
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  std::cout << "fault store: busy: the writer gave up " << failed << " times after the answers came" << std::endl;
+  REQUIRE(failed >= 1);  // the fault did meet the bank's answers
+  s.ts.faults("reset\n");
+
+  std::vector<Repayment> reps;
+  for (auto& f : in_flight) reps.push_back(f.get());
+  for (auto& f : refused) {
+    Repayment r = f.get();
+    MESSAGE("repay while busy: " << r.note);
+    CHECK(r.note.find("9999") != std::string::npos);
+    reps.push_back(r);
+  }
+  auto refunded = refund.get();
+  MESSAGE("refund: " << rt::show(refunded));
+  // Resolved by the processor that kept running: no restart.
+  REQUIRE(s.processor_answers());
+  CHECK_MESSAGE(wait_repayments_final(s.ts, std::chrono::seconds(60)),
+                db_value(s.ts, "SELECT group_concat(req_no || ' ' || state) FROM repayments WHERE state IN "
+                               "('PENDING', 'SENDING', 'UNKNOWN')"));
+  CHECK(wait_until([&] {
+    return db_value(s.ts, "SELECT state FROM refunds WHERE req_no = 'SBREF'") == "SUCCESS";
+  }, std::chrono::seconds(60)));
+  CHECK(db_value(s.ts, "SELECT COUNT(*) FROM repayments WHERE state = 'SENDING'") == "0");
+  CHECK(db_value(s.ts, "SELECT COUNT(*) FROM refunds WHERE state = 'SENDING'") == "0");
+  CHECK(wait_notified(s.ts, std::chrono::seconds(60)));
+  // Each repayment as the bank has it, notified when answered PROCESSING; those answered 9999
+  // are not in the store, and no debit of the bank is outside it.
+  check_repayments(s.ts, s.receiver, reps);
+  check_every_debit_is_ours(s.ts);
+  CHECK(db_value(s.ts, "SELECT COUNT(*) FROM repayments WHERE req_no LIKE 'SBLOCK%'") == "0");  // 9999: nothing stored
+  const std::string refund_no = db_value(s.ts, "SELECT refund_no FROM refunds WHERE req_no = 'SBREF'");
+  CHECK(!s.receiver.accepted_for("RefundNo", refund_no, "REFUND").empty());
+  int refunds_moved = 0;
+  for (const auto& e : ledger(s.ts)) refunds_moved += e.type == "REFUND" ? 1 : 0;
+  CHECK(refunds_moved == 1);
+}
+
 TEST_CASE("fault store: the disk under the database fills up and is freed; nothing lost, nothing twice") {
   StoreStack s;
   s.sign(4);

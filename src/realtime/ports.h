@@ -128,12 +128,20 @@ class RealtimeStore {
                                              const std::string& node) = 0;
   // Applies a fact about the DEBIT (batch::next() with no force-fail); a final state answered
   // PROCESSING before is notified (outbox row in the same transaction). Returns the view after.
+  // A success of another amount than the one sent (channel-api.md: never silently accepted)
+  // makes an open repayment FAILED 3001 and raises one exception for staff, however often the
+  // channel repeats it.
   virtual Result<RepaymentView> apply_repayment_fact(const std::string& txn_no,
                                                      const batch::BankFact& fact, Instant retry_at,
                                                      Instant now, const std::string& actor) = 0;
   // Marks that the card center was told PROCESSING, if it is still not final (one conditional
   // update, so a result arriving at the same moment is either told or notified, never lost).
   virtual Result<RepaymentView> answer_processing(const std::string& txn_no, Instant now) = 0;
+  // The card center was told PROCESSING although answer_processing() could not store that (the
+  // store busy): marks it now, and a repayment final by then is notified (outbox row in the same
+  // transaction) — as it would have been, had the mark been stored first. Nothing when it was
+  // marked already.
+  virtual Result<RepaymentView> told_processing(const std::string& txn_no, Instant now) = 0;
   virtual Result<std::optional<RepaymentView>> repayment_by_req_no(const std::string& center,
                                                                    const std::string& req_no) = 0;
   // Real-time repayments and batch items of the center.

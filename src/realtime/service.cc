@@ -171,6 +171,69 @@ void RealtimeService::answer_later_repay(const std::string& txn_no, Reply reply)
   // center's query finds the result.
   log::error("realtime.answer_processing_failed", {{"txnNo", txn_no}, {"error", v.error().to_string()}});
   reply(ApiAnswer::of(codes::kProcessing).with("Status", "PROCESSING").with("TxnNo", txn_no));
+  // Told PROCESSING: its final state is owed a notification, so the mark is stored as soon as
+  // the store takes it.
+  retry_store(0, [this, txn_no] { store_told_processing(txn_no, 1); });
+}
+
+void RealtimeService::store_told_processing(const std::string& txn_no, int attempt) {
+  auto v = store_.told_processing(txn_no, clock_.now());
+  if (v) return;
+  log::error("realtime.told_processing_not_stored",
+             {{"txnNo", txn_no}, {"attempt", std::to_string(attempt)}, {"error", v.error().to_string()}});
+  retry_store(attempt, [this, txn_no, attempt] { store_told_processing(txn_no, attempt + 1); });
+}
+
+void RealtimeService::retry_store(int attempt, std::function<void()> again) {
+  if (attempt == kAlertAfterTries) {
+    log::alert("realtime.store_keeps_failing",
+               {{"attempts", std::to_string(attempt)},
+                {"action", "still trying while the process runs; after a stop, the next start queries it"}});
+  }
+  auto wait = options_.busy_backoff * (int64_t{1} << std::min(attempt, 8));
+  post_after_(std::min(wait, options_.store_retry_max), std::move(again));
+}
+
+void RealtimeService::store_repay_fact(const std::string& txn_no, const batch::BankFact& f,
+                                       int query_count, const std::string& actor, int attempt,
+                                       std::function<void(const RepaymentView&)> stored) {
+  auto after = std::make_shared<std::optional<Result<RepaymentView>>>();
+  store_.write_then(
+      [this, after, txn_no, f, query_count, actor] {
+        *after = store_.apply_repayment_fact(txn_no, f, retry_time(f, query_count), clock_.now(), actor);
+      },
+      // On the syncing thread: what follows only queues (an answer, a timer).
+      [this, after, txn_no, f, query_count, actor, attempt, stored = std::move(stored)](bool durable) mutable {
+        if (durable && *after && **after) {
+          if (stored) stored(***after);
+          return;
+        }
+        // Not stored (the store busy past its wait, a rolled-back batch): the call stays SENDING
+        // until this fact is stored — tried again while the process runs, never dropped.
+        log::error("realtime.fact_not_stored",
+                   {{"txnNo", txn_no}, {"attempt", std::to_string(attempt)},
+                    {"error", !durable ? std::string("not committed")
+                              : !*after ? std::string("the write did not run")
+                                        : (*after)->error().to_string()}});
+        retry_store(attempt, [this, txn_no, f, query_count, actor, attempt, stored = std::move(stored)] {
+          store_repay_fact(txn_no, f, query_count, actor, attempt + 1, stored);
+        });
+      });
+}
+
+void RealtimeService::store_refund_fact(const std::string& refund_no, const batch::BankFact& f,
+                                        int query_count, const std::string& actor, int attempt,
+                                        std::function<void(const RefundView&)> stored) {
+  auto after = store_.apply_refund_fact(refund_no, f, retry_time(f, query_count), clock_.now(), actor);
+  if (after) {
+    if (stored) stored(*after);
+    return;
+  }
+  log::error("realtime.refund_fact_not_stored",
+             {{"refundNo", refund_no}, {"attempt", std::to_string(attempt)}, {"error", after.error().to_string()}});
+  retry_store(attempt, [this, refund_no, f, query_count, actor, attempt, stored = std::move(stored)] {
+    store_refund_fact(refund_no, f, query_count, actor, attempt + 1, stored);
+  });
 }
 
 void RealtimeService::answer_later_refund(const std::string& refund_no, Reply reply) {
@@ -203,23 +266,11 @@ void RealtimeService::send_repay(const RealtimeCenter& center, const RepaymentVi
     if (once->take()) answer_later_repay(txn_no, *shared_reply);
   });
   auto apply = [this, once, shared_reply, txn_no](const channel::ChannelResult& r) {
-    batch::BankFact f = money_fact(r);
-    auto after = std::make_shared<std::optional<Result<RepaymentView>>>();
-    store_.write_then(
-        [this, after, txn_no, f] {
-          *after = store_.apply_repayment_fact(txn_no, f, retry_time(f, 0), clock_.now(), "api:repay");
-        },
-        [once, shared_reply, txn_no, after](bool durable) {
-          // Not durable (perhaps not even written): the timeout answers PROCESSING
-          // (answer_processing syncs by itself) and recovery queries it.
-          if (!durable || !*after) return;
-          const Result<RepaymentView>& a = **after;
-          if (!a) {
-            log::error("realtime.apply_failed", {{"txnNo", txn_no}, {"error", a.error().to_string()}});
-            return;  // the timeout answers PROCESSING; recovery queries it
-          }
-          if (is_final(a->state) && once->take()) (*shared_reply)(repay_answer(*a));
-        });
+    // Until stored: meanwhile the timeout answers PROCESSING (answer_processing syncs by itself)
+    // and the final state is notified.
+    store_repay_fact(txn_no, money_fact(r), 0, "api:repay", 0, [once, shared_reply](const RepaymentView& a) {
+      if (is_final(a.state) && once->take()) (*shared_reply)(repay_answer(a));
+    });
   };
   channels_.submit(std::move(call), [this, apply](channel::ChannelResult r) {
     // Straight from the channel client's thread to the writer when write_then only queues (one
@@ -273,13 +324,10 @@ void RealtimeService::send_refund(const RealtimeCenter& center, const RefundView
   });
   channels_.submit(std::move(call), [this, once, shared_reply, refund_no](channel::ChannelResult r) {
     post_([this, once, shared_reply, refund_no, r = std::move(r)] {
-      batch::BankFact f = money_fact(r);  // REFUND answers read like DEBIT answers
-      auto after = store_.apply_refund_fact(refund_no, f, retry_time(f, 0), clock_.now(), "api:refund");
-      if (!after) {
-        log::error("realtime.refund_apply_failed", {{"refundNo", refund_no}, {"error", after.error().to_string()}});
-        return;
-      }
-      if (is_final(after->state) && once->take()) (*shared_reply)(refund_answer(*after));
+      // REFUND answers read like DEBIT answers; stored until it is (every final refund is notified).
+      store_refund_fact(refund_no, money_fact(r), 0, "api:refund", 0, [once, shared_reply](const RefundView& a) {
+        if (is_final(a.state) && once->take()) (*shared_reply)(refund_answer(a));
+      });
     });
   });
 }
@@ -384,11 +432,23 @@ int RealtimeService::resolve_once(int max) {
     channels_.submit(std::move(call), [this, w, is_refund, is_query](channel::ChannelResult r) {
       post_([this, w, is_refund, is_query, r = std::move(r)] {
         batch::BankFact f = is_query ? batch::fact_from_query(r) : money_fact(r);
-        Instant retry = retry_time(f, w.query_count + (is_query ? 1 : 0));
+        const int query_count = w.query_count + (is_query ? 1 : 0);
+        if (is_query) {
+          // Once: a QUERY's answer not stored leaves the call UNKNOWN, asked again when its lease
+          // ends (an old NOT_FOUND stored late could only send it again for nothing).
+          Instant retry = retry_time(f, query_count);
+          if (is_refund) {
+            (void)store_.apply_refund_fact(w.key, f, retry, clock_.now(), "job:realtime");
+          } else {
+            (void)store_.apply_repayment_fact(w.key, f, retry, clock_.now(), "job:realtime");
+          }
+          return;
+        }
+        // A resend is SENDING until its answer is stored: stored until it is, like a first call.
         if (is_refund) {
-          (void)store_.apply_refund_fact(w.key, f, retry, clock_.now(), "job:realtime");
+          store_refund_fact(w.key, f, query_count, "job:realtime", 0, nullptr);
         } else {
-          (void)store_.apply_repayment_fact(w.key, f, retry, clock_.now(), "job:realtime");
+          store_repay_fact(w.key, f, query_count, "job:realtime", 0, nullptr);
         }
       });
     });

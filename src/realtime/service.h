@@ -45,6 +45,9 @@ struct RealtimeOptions {
       std::chrono::seconds(2), std::chrono::seconds(5), std::chrono::seconds(15),
       std::chrono::seconds(30), std::chrono::seconds(60), std::chrono::seconds(120)};
   std::chrono::milliseconds busy_backoff{300};
+  // A bank's answer the store could not take (busy past its wait) is stored again after
+  // busy_backoff, doubling up to this, for as long as the process runs.
+  std::chrono::milliseconds store_retry_max{10000};
 };
 
 class RealtimeService {
@@ -71,6 +74,18 @@ class RealtimeService {
   void send_refund(const RealtimeCenter& center, const RefundView& v, Reply reply);
   void answer_later_repay(const std::string& txn_no, Reply reply);
   void answer_later_refund(const std::string& refund_no, Reply reply);
+  // A bank's fact about a call, stored until it is (the call stays SENDING or UNKNOWN until
+  // then); `stored` follows once it is (for a repayment: durable). `attempt` counts the tries.
+  void store_repay_fact(const std::string& txn_no, const batch::BankFact& f, int query_count,
+                        const std::string& actor, int attempt,
+                        std::function<void(const RepaymentView&)> stored);
+  void store_refund_fact(const std::string& refund_no, const batch::BankFact& f, int query_count,
+                         const std::string& actor, int attempt,
+                         std::function<void(const RefundView&)> stored);
+  void store_told_processing(const std::string& txn_no, int attempt);
+  // Runs `again` after a wait growing with `attempt` (options_.busy_backoff ... store_retry_max).
+  void retry_store(int attempt, std::function<void()> again);
+  static constexpr int kAlertAfterTries = 10;
 
   RealtimeStore& store_;
   AgreementLookup agreements_;

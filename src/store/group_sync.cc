@@ -166,57 +166,72 @@ void GroupSync::writes() {
     batch.swap(queued_);
     if (batch.empty()) continue;
     lock.unlock();
-    const bool committed = write_batch(batch);
+    const std::vector<bool> committed = write_batch(batch);
     if (no_checkpoint.owns_lock()) no_checkpoint.unlock();
     lock.lock();
     ++batches_;
-    std::vector<std::function<void(bool)>> now;  // write_committed()'s, told at the commit
-    for (auto& w : batch) {
-      if (w.after_commit) now.push_back(std::move(w.then));
-      // Committed before they wait: the next sync covers them.
-      else if (committed) waiting_.push_back(std::move(w.then));
-      else now.push_back([then = std::move(w.then)](bool) { then(false); });
+    // Told now: write_committed()'s (at the commit), and every write that is not committed.
+    std::vector<std::pair<std::function<void(bool)>, bool>> now;
+    bool synced_later = false;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Write& w = batch[i];
+      if (w.after_commit || !committed[i]) {
+        now.emplace_back(std::move(w.then), committed[i]);
+      } else {
+        // Committed before they wait: the next sync covers them.
+        waiting_.push_back(std::move(w.then));
+        synced_later = true;
+      }
     }
-    if (committed) cv_.notify_one();
+    if (synced_later) cv_.notify_one();
     lock.unlock();
-    for (auto& then : now) then(committed);
+    for (auto& [then, ok] : now) then(ok);
     lock.lock();
   }
 }
 
-bool GroupSync::write_batch(std::vector<Write>& batch) {
+std::vector<bool> GroupSync::write_batch(std::vector<Write>& batch) {
   Connection& c = *writer_;
-  Status st = c.exec("BEGIN IMMEDIATE");
-  if (!st) {
-    log::error("store.write_batch_failed", {{"error", st.error().to_string()}});
-    return false;  // none of the writes ran
-  }
-  bool intact = true;
-  {
-    DeferSync deferred;
-    BatchScope scope(*pool_, c);
-    for (auto& w : batch) {
+  std::vector<bool> committed(batch.size(), false);
+  auto begin = [&c] {
+    Status st = c.exec("BEGIN IMMEDIATE");
+    if (!st) log::error("store.write_batch_failed", {{"error", st.error().to_string()}});
+    return st.ok();
+  };
+  if (!begin()) return committed;  // none of the writes ran
+  size_t first = 0;  // the first write of the open transaction
+  DeferSync deferred;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    {
+      // Statements of the write run only inside this transaction: once SQLite has rolled it
+      // back they are refused, never run (and committed) one by one outside it.
+      BatchScope scope(*pool_, c);
       try {
-        w.write();
+        batch[i].write();
       } catch (const std::exception& e) {  // its SAVEPOINT was rolled back while unwinding
         log::error("store.write_threw", {{"error", e.what()}});
       }
-      if (!c.in_transaction()) {
-        // SQLite rolled the whole transaction back (an I/O error, disk full): what the earlier
-        // writes did is gone. Tell nobody of this batch; the next writes get a transaction.
-        intact = false;
-        if (!c.exec("BEGIN IMMEDIATE")) break;
-      }
+    }
+    if (!c.in_transaction()) {
+      // SQLite rolled the whole transaction back during this write (an I/O error, a full disk,
+      // busy): it and every write before it since `first` stored nothing — none of them was told
+      // anything yet, and none will be told "stored". The next writes get a transaction of
+      // their own, and are told what became of it.
+      log::error("store.write_batch_rolled_back", {{"writes", std::to_string(i + 1 - first)}});
+      first = i + 1;
+      if (first < batch.size() && !begin()) return committed;
     }
   }
-  if (!c.in_transaction()) return false;
-  st = c.exec("COMMIT");
+  if (first == batch.size()) return committed;  // no transaction open
+  Status st = c.exec("COMMIT");
   if (!st) {
+    // Rolled back by SQLite, or still open (then rolled back here): nothing of it is stored.
     log::error("store.write_batch_failed", {{"error", st.error().to_string()}});
-    (void)c.exec("ROLLBACK");
-    return false;
+    if (c.in_transaction()) (void)c.exec("ROLLBACK");
+    return committed;
   }
-  return intact;
+  for (size_t i = first; i < batch.size(); ++i) committed[i] = true;
+  return committed;
 }
 
 void GroupSync::run() {

@@ -103,8 +103,10 @@ class GroupSync {
   void writes();
   // On the writer thread: see kRewindLogFrames. True when the whole log is copied.
   bool rewind_log();
-  // Runs the batch in one transaction and commits it; false when it is not all committed.
-  bool write_batch(std::vector<Write>& batch);
+  // Runs the batch in one transaction and commits it; for each write, whether it is committed.
+  // When SQLite rolls the transaction back midway, the writes it held are not, and the rest run
+  // in a new one: each caller is told exactly what became of its own write.
+  std::vector<bool> write_batch(std::vector<Write>& batch);
 
   std::unique_ptr<Connection> c_;
   SyncHooks hooks_;

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <cstdlib>
 #include <future>
+#include <map>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -353,6 +355,85 @@ TEST_CASE("write batching: a write that fails rolls back alone; the pool lends t
   // The held write's batch, and the three queued meanwhile in the same or the next one.
   CHECK(store->group_sync()->batches() <= 2);
   CHECK(BatchScope::lent(&store->pool()) == nullptr);  // not on this thread
+  store->stop_group_commit();
+}
+
+TEST_CASE("write batching: SQLite rolling the batch back midway; each write told what became of it") {
+  TempDir dir;
+  const std::string path = dir.path + "/repay.db";
+  auto store = open_store(path);
+  {
+    auto c = store->pool().acquire();
+    REQUIRE(c->exec(kCreate).ok());
+  }
+  REQUIRE(store->enable_group_commit().ok());
+  // Hold the writer in its first batch until the next writes are queued, so they share one.
+  std::promise<void> queued;
+  std::shared_future<void> go = queued.get_future().share();
+  std::mutex mu;
+  std::map<int, bool> told;
+  auto tell = [&](int which) {
+    return [&, which](bool ok) {
+      std::lock_guard<std::mutex> lock(mu);
+      told[which] = ok;
+    };
+  };
+  store->write_then([go] { go.wait(); }, tell(0));
+  store->write_then([&store] { store_row(*store, 1); }, tell(1));  // before the rollback
+  // A write whose statement fails with SQLITE_FULL (no room for a new page): SQLite rolls back
+  // the whole transaction, its SAVEPOINTs with it. The write then goes on, as code that ignores
+  // one failed result would: that statement must not run outside the batch's transaction.
+  std::string full_error;
+  bool after_rollback_ran = true;
+  store->write_then(
+      [&] {
+        auto c = store->pool().acquire();
+        REQUIRE(c->exec("PRAGMA max_page_count = " + std::to_string(query_int(*c, "PRAGMA page_count"))).ok());
+        {
+          WriteTx tx(*c);
+          REQUIRE(tx.begin().ok());
+          auto s = c->prepare("INSERT INTO t(v) VALUES (?)");
+          REQUIRE(s.ok());
+          auto st = s->bind_blob(1, std::string(256 * 1024, 'x')).run();
+          REQUIRE_FALSE(st.ok());
+          full_error = st.error().message;
+          CHECK_FALSE(c->in_transaction());  // the whole transaction, not only the SAVEPOINT
+        }
+        WriteTx again(*c);
+        auto begun = again.begin();
+        auto s = c->prepare("INSERT INTO t(v) VALUES (22)");
+        after_rollback_ran = begun.ok() && s.ok() && s->run().ok() && again.commit().ok();
+      },
+      tell(2));
+  std::promise<void> last;
+  store->write_then(
+      [&] {
+        auto c = store->pool().acquire();
+        REQUIRE(c->exec("PRAGMA max_page_count = 1073741823").ok());
+        store_row(*store, 3);  // after the rollback: in a transaction of its own
+      },
+      [&](bool ok) {
+        tell(3)(ok);
+        last.set_value();
+      });
+  queued.set_value();
+  last.get_future().wait();
+  INFO("SQLite said: " << full_error);
+  CHECK(full_error.find("full") != std::string::npos);
+  CHECK_FALSE(after_rollback_ran);
+  auto reader = open_db(path);
+  std::lock_guard<std::mutex> lock(mu);
+  // Each caller told exactly what is stored: nothing durable reported failed, nothing reported
+  // stored missing.
+  auto count = [&](const std::string& where) { return query_int(*reader, "SELECT count(*) FROM t WHERE " + where); };
+  REQUIRE(told.size() == 4);
+  CHECK(count("v = 1") == 0);  // rolled back with the batch's transaction...
+  CHECK_FALSE(told[1]);        // ...and told so
+  CHECK(count("typeof(v) = 'blob'") == 0);
+  CHECK(count("v = 22") == 0);  // nothing of the failed write ran outside the transaction
+  CHECK_FALSE(told[2]);
+  CHECK(count("v = 3") == 1);  // committed in a transaction of its own...
+  CHECK(told[3]);              // ...and told so
   store->stop_group_commit();
 }
 

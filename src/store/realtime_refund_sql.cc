@@ -2,6 +2,7 @@
 #include "core/codes.h"
 #include "core/money.h"
 #include "realtime/answers.h"
+#include "realtime/facts.h"
 #include "store/sqlite_store.h"
 
 namespace repay::store {
@@ -125,6 +126,17 @@ Status release_refund_ceiling(Connection& c, const std::string& txn_no, Fen amou
   return rel->bind(1, amount).bind(2, fee).bind(3, txn_no).run();
 }
 
+Status raise_contradiction(Connection& c, const std::string& center, const std::string& channel,
+                           const std::string& ref, const std::string& detail, int64_t now_ms) {
+  // One per call and text, however often the channel repeats it (a notification, each QUERY).
+  auto ex = c.prepare(
+      "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) "
+      "SELECT 'BANK_CONTRADICTS', ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM exceptions "
+      "WHERE kind = 'BANK_CONTRADICTS' AND ref = ?3 AND detail = ?4)");
+  if (!ex) return ex.error();
+  return ex->bind(1, center).bind_opt(2, channel).bind(3, ref).bind(4, detail).bind(5, now_ms).run();
+}
+
 Result<std::optional<RefundView>> SqliteStore::read_refund(Connection& c, std::string_view where,
                                                            const std::vector<std::string>& args) {
   auto s = c.prepare(std::string("SELECT ") + kRefundColumns + " FROM refunds WHERE " + std::string(where));
@@ -241,11 +253,15 @@ Result<RefundView> SqliteStore::apply_refund_fact(const std::string& refund_no,
     fee = q->integer(1);
   }
   const int64_t now_ms = to_unix_ms(now);
-  batch::Transition t;
+  realtime::Step step;
   // Only refunds on their way to or at the bank take facts; a proposal under review does not.
   if (v.state == "SENDING" || v.state == "UNKNOWN" || v.state == "PENDING" ||
       v.state == "SUCCESS" || v.state == "FAILED") {
-    t = batch::next(batch::ItemView{v.state, false, "", v.debit_amount}, fact, true);
+    step = realtime::next_step(v.state, v.debit_amount, fact);
+  }
+  const batch::Transition& t = step.t;
+  if (!step.exception.empty()) {
+    REPAY_TRY(raise_contradiction(*c, v.center_id, v.channel_id, "RF:" + refund_no, step.exception, now_ms));
   }
   if (t.kind == batch::Transition::Kind::kApply) {
     const bool final_now = t.state == batch::kSuccess || t.state == batch::kFailed;
@@ -264,7 +280,10 @@ Result<RefundView> SqliteStore::apply_refund_fact(const std::string& refund_no,
       REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, v.state, t.state, t.why}));
       // A failed refund no longer counts against the ceiling: the card center's, and our
       // approved proposals, whatever their reason (each reserves its share at approval).
-      if (t.state == batch::kFailed && (v.origin == "CENTER" || v.origin == "US")) {
+      // Not one whose success of another amount was refused (step.exception): money may have
+      // gone back to the card, so its share stays counted until staff have looked.
+      if (t.state == batch::kFailed && step.exception.empty() &&
+          (v.origin == "CENTER" || v.origin == "US")) {
         REPAY_TRY(release_refund_ceiling(*c, v.orig_txn_no, v.amount, fee));
       }
       if (final_now) {
@@ -282,13 +301,6 @@ Result<RefundView> SqliteStore::apply_refund_fact(const std::string& refund_no,
         }
       }
     }
-  } else if (t.kind == batch::Transition::Kind::kException) {
-    auto ex = c->prepare(
-        "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) "
-        "VALUES ('BANK_CONTRADICTS', ?, ?, ?, ?, ?)");
-    if (!ex) return ex.error();
-    REPAY_TRY(ex->bind(1, v.center_id).bind(2, v.channel_id).bind(3, "RF:" + refund_no)
-                  .bind(4, t.why).bind(5, now_ms).run());
   } else if (v.state == "UNKNOWN" || v.state == "PENDING") {
     auto up = c->prepare("UPDATE refunds SET next_at = ? WHERE refund_no = ? AND version = ?");
     if (!up) return up.error();

@@ -1,5 +1,6 @@
 // SqliteStore: real-time repayments (realtime/ports.h).
 #include "realtime/answers.h"
+#include "realtime/facts.h"
 #include "store/sqlite_store.h"
 
 namespace repay::store {
@@ -160,9 +161,12 @@ Result<RepaymentView> SqliteStore::apply_repayment_fact(const std::string& txn_n
     version = q->integer(0);
   }
   const RepaymentView& v = **before;
-  batch::ItemView iv{v.state, false, "", v.debit_amount};
-  batch::Transition t = batch::next(iv, fact, true);  // no force-fail in real time
+  const realtime::Step step = realtime::next_step(v.state, v.debit_amount, fact);
+  const batch::Transition& t = step.t;
   const int64_t now_ms = to_unix_ms(now);
+  if (!step.exception.empty()) {
+    REPAY_TRY(raise_contradiction(*c, v.center_id, v.channel_id, "R:" + txn_no, step.exception, now_ms));
+  }
   if (t.kind == batch::Transition::Kind::kApply) {
     const bool final_now = t.state == batch::kSuccess || t.state == batch::kFailed;
     auto up = c->prepare(
@@ -194,13 +198,6 @@ Result<RepaymentView> SqliteStore::apply_repayment_fact(const std::string& txn_n
         }
       }
     }
-  } else if (t.kind == batch::Transition::Kind::kException) {
-    auto ex = c->prepare(
-        "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) "
-        "VALUES ('BANK_CONTRADICTS', ?, ?, ?, ?, ?)");
-    if (!ex) return ex.error();
-    REPAY_TRY(ex->bind(1, v.center_id).bind(2, v.channel_id).bind(3, "R:" + txn_no).bind(4, t.why)
-                  .bind(5, now_ms).run());
   } else if (!realtime::is_final(v.state)) {
     auto up = c->prepare("UPDATE repayments SET next_at = ?, last_look_at = ? WHERE txn_no = ? AND version = ?");
     if (!up) return up.error();
@@ -226,6 +223,35 @@ Result<RepaymentView> SqliteStore::answer_processing(const std::string& txn_no, 
   if (!v->has_value()) return make_error("DB", "no such repayment", "txnNo", txn_no);
   REPAY_TRY(tx.commit());
   return **v;
+}
+
+Result<RepaymentView> SqliteStore::told_processing(const std::string& txn_no, Instant now) {
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  auto up = c->prepare(
+      "UPDATE repayments SET answered_processing = 1, updated_at = ? WHERE txn_no = ? AND "
+      "answered_processing = 0");
+  if (!up) return up.error();
+  REPAY_TRY(up->bind(1, to_unix_ms(now)).bind(2, txn_no).run());
+  const bool marked_now = c->changes() == 1;
+  auto v = read_repayment(*c, "txn_no = ?", {txn_no});
+  if (!v) return v.error();
+  if (!v->has_value()) return make_error("DB", "no such repayment", "txnNo", txn_no);
+  const RepaymentView& after = **v;
+  // Became final before the mark: the final state's own transaction did not notify (it found no
+  // mark), so this one does (center-api.md, Notifications).
+  if (marked_now && realtime::is_final(after.state) && !after.notify_url.empty()) {
+    realtime::Notification note;
+    note.center_id = after.center_id;
+    note.key = "REPAY:" + txn_no;
+    note.url = after.notify_url;
+    note.fields = realtime::repay_notification(after);
+    note.created_at = now;
+    REPAY_TRY(enqueue_notification(*c, note));
+  }
+  REPAY_TRY(tx.commit());
+  return after;
 }
 
 Result<std::optional<RepaymentView>> SqliteStore::repayment_by_req_no(const std::string& center,

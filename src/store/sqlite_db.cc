@@ -63,7 +63,19 @@ Stmt& Stmt::bind_opt(int i, std::string_view text) {
   return text.empty() ? bind_null(i) : bind(i, text);
 }
 
+namespace {
+thread_local sqlite3* batch_db = nullptr;  // BatchScope's connection on this thread
+
+// A statement on a BatchScope's connection whose transaction SQLite rolled back: refused.
+bool outside_batch(sqlite3* db) { return db == batch_db && sqlite3_get_autocommit(db) != 0; }
+
+Error refused_outside_batch() {
+  return make_error("DB", "sqlite: the batch's transaction was rolled back; statement not run");
+}
+}  // namespace
+
 Result<bool> Stmt::step() {
+  if (outside_batch(db_)) return refused_outside_batch();
   int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -130,6 +142,7 @@ Connection::~Connection() {
 }
 
 Status Connection::exec(std::string_view sql) {
+  if (outside_batch(db_)) return refused_outside_batch();
   char* err = nullptr;
   std::string s(sql);
   int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
@@ -178,10 +191,12 @@ thread_local Connection* batch_conn = nullptr;
 BatchScope::BatchScope(const Pool& pool, Connection& c) : prev_pool_(batch_pool), prev_conn_(batch_conn) {
   batch_pool = &pool;
   batch_conn = &c;
+  batch_db = c.db_;
 }
 BatchScope::~BatchScope() {
   batch_pool = prev_pool_;
   batch_conn = prev_conn_;
+  batch_db = prev_conn_ ? prev_conn_->db_ : nullptr;
 }
 Connection* BatchScope::lent(const Pool* pool) { return pool && pool == batch_pool ? batch_conn : nullptr; }
 bool BatchScope::inside(const Connection& c) { return batch_conn == &c; }

@@ -101,6 +101,7 @@ class Connection {
   }
 
  private:
+  friend class BatchScope;
   Connection(sqlite3* db, Durability d) : db_(db), durability_(d) {}
   sqlite3* db_;
   Durability durability_;
@@ -135,6 +136,9 @@ class Pool;
 // one of its own, and a WriteTx on `c` becomes a SAVEPOINT: each write of the batch still commits
 // or rolls back on its own (a failed one leaves the others as they were), and the batch commits
 // them all at once, so the pages they share (indexes, audit, sequences) are written once.
+// While it lives, a statement on `c` runs only inside the batch's transaction: once SQLite has
+// rolled that back (SQLITE_FULL, IOERR, BUSY can roll back the whole transaction, SAVEPOINTs and
+// all), every further statement of the write is refused instead of committing on its own.
 class BatchScope {
  public:
   BatchScope(const Pool& pool, Connection& c);

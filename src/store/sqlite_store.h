@@ -119,6 +119,7 @@ class SqliteStore final : public signing::SigningStore,
                                                        const batch::BankFact& fact, Instant retry_at,
                                                        Instant now, const std::string& actor) override;
   Result<realtime::RepaymentView> answer_processing(const std::string& txn_no, Instant now) override;
+  Result<realtime::RepaymentView> told_processing(const std::string& txn_no, Instant now) override;
   Result<std::optional<realtime::RepaymentView>> repayment_by_req_no(const std::string& center,
                                                                      const std::string& req_no) override;
   Result<std::optional<realtime::RepaymentView>> repayment_by_txn_no(const std::string& center,
@@ -232,6 +233,10 @@ Status append_audit(Connection& c, const AuditRow& row);
 // Writes a notification to the outbox inside the caller's transaction (store/notify_sql.cc):
 // delivered after that transaction commits, never before.
 Status enqueue_notification(Connection& c, const realtime::Notification& n);
+// A channel's fact that contradicts a real-time call (`ref` R:<TxnNo> or RF:<RefundNo>): one
+// BANK_CONTRADICTS exception per ref and detail, whatever its state.
+Status raise_contradiction(Connection& c, const std::string& center, const std::string& channel,
+                           const std::string& ref, const std::string& detail, int64_t now_ms);
 // "<prefix><yyyyMMdd><10 digits>" for TxnNo, RefundNo, AgreementNo.
 std::string format_serial(const char* prefix, Instant now, int64_t value);
 // "RS<14 digits>" for ReqSn.
