@@ -33,6 +33,7 @@ struct ProposalRow {
   std::string orig_txn_no;
   std::string orig_source;    // B or R
   std::string orig_ref;       // "<batchNo>:<seq>" or the ReqNo
+  std::string orig_item_id;   // a batch item's itemId (the card center's name for it); "" else
   Fen amount = 0;             // principal
   Fen cardholder_fee = 0;     // fee going back to the card with it
   Fen debit_amount = 0;       // what goes back to the card
