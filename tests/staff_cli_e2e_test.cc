@@ -176,7 +176,7 @@ TEST_CASE("staff CLI: --format json of refunds list|show, batch status and notif
         "INSERT INTO refunds(refund_no, center_id, origin, reason, orig_txn_no, orig_source, orig_batch_no, "
         "orig_ref, channel_id, orig_req_sn, amount, fee, cardholder_fee, debit_amount, state, created_at, "
         "created_by, updated_at) SELECT 'RFJSON1', center_id, 'US', 'LATE_SUCCESS', txn_no, 'B', batch_no, "
-        "batch_no || ':' || seq, channel_id, req_sn, amount, fee, cardholder_fee, debit_amount, "
+        "center_id || ':' || batch_no || ':' || seq, channel_id, req_sn, amount, fee, cardholder_fee, debit_amount, "
         "'PENDING_REVIEW', 0, 'job:batch-query', 0 FROM batch_items WHERE batch_no = 'JS1'";
     write_db(s.ts.stack().database(), sql);
   }
@@ -206,7 +206,7 @@ TEST_CASE("staff CLI: --format json of refunds list|show, batch status and notif
   // The table keeps the long itemId in its own column.
   auto [trc, table] = repay_cli(s, "refunds list");
   REQUIRE(trc == 0);
-  CHECK(table.find(item_id + " ") != std::string::npos);
+  CHECK(table.find("batch JS1 #1 item " + item_id + " ") != std::string::npos);
 
   auto shown = json_of(s, "refunds show --refund-no RFJSON1 --format json");
   CHECK(shown.get<std::string>("itemId") == item_id);

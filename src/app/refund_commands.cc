@@ -29,19 +29,11 @@ std::string approvers_of(const settlement::ProposalRow& r) {
   return out.empty() ? "-" : out;
 }
 
-// A batch original's "<batchNo>:<seq>".
-std::pair<std::string, std::string> batch_and_seq(const settlement::ProposalRow& r) {
-  if (r.orig_source != "B") return {"", ""};
-  const size_t colon = r.orig_ref.rfind(':');
-  if (colon == std::string::npos) return {r.orig_ref, ""};
-  return {r.orig_ref.substr(0, colon), r.orig_ref.substr(colon + 1)};
-}
-
 // The original as people name it: "batch B1 #3 item I0003", or "ReqNo R1".
 std::string original_of(const settlement::ProposalRow& r) {
   if (r.orig_source == "B") {
-    auto [batch, seq] = batch_and_seq(r);
-    return "batch " + batch + " #" + seq + (r.orig_item_id.empty() ? "" : " item " + r.orig_item_id);
+    if (r.orig_batch_no.empty()) return "batch " + r.orig_ref;  // the item is not found
+    return "batch " + r.orig_batch_no + " #" + std::to_string(r.orig_seq) + " item " + r.orig_item_id;
   }
   return r.orig_ref.empty() ? "-" : "ReqNo " + r.orig_ref;
 }
@@ -49,16 +41,15 @@ std::string original_of(const settlement::ProposalRow& r) {
 // docs/cli.md, refunds: the fields of a proposal.
 JsonObject proposal_json(const settlement::ProposalRow& r) {
   JsonObject o;
-  auto [batch, seq] = batch_and_seq(r);
   o.str("refundNo", r.refund_no).str("center", r.center_id).str("reason", r.reason)
       .str("state", r.state).str("respCode", r.resp_code).str("origTxnNo", r.orig_txn_no)
       .str("origSource", r.orig_source == "B" ? "batch" : "realtime");
   if (r.orig_source == "B") {
-    o.str("batchNo", batch);
-    if (!seq.empty() && seq.find_first_not_of("0123456789") == std::string::npos && seq.size() < 10) {
-      o.num("seq", std::stoll(seq));
-    } else {
+    o.str("batchNo", r.orig_batch_no);
+    if (r.orig_batch_no.empty()) {
       o.null("seq");
+    } else {
+      o.num("seq", r.orig_seq);
     }
     o.str("itemId", r.orig_item_id).null("reqNo");
   } else {
