@@ -27,12 +27,12 @@
 #include "core/log.h"
 #include "core/message_log.h"
 #include "crypto/crypto.h"
+#include "ops/metrics.h"
 #include "server/http_server.h"
 #include "realtime/service.h"
 #include "signing/signing_service.h"
 #include "store/console_sql.h"
 #include "store/review_sql.h"
-#include "ops/metrics.h"
 #include "store/serving_lock.h"
 #include "store/sqlite_store.h"
 
@@ -79,12 +79,12 @@ Result<std::vector<std::string>> secrets_of(const SecretRef& current, const Secr
   return out;
 }
 
-}  // namespace
-
 // repay_up (README.md, Metrics): 0 starting (listeners bound, claims being recovered), 1
 // serving, 2 draining (after SIGTERM: card-center requests get 503 9999, channel notifications
 // are still taken).
 void set_up(double v) { ops::metrics().set("repay_up", {}, v); }
+
+}  // namespace
 
 struct Processor::Impl {
   // First member, so released last: one serving process per database (store/serving_lock.h).
@@ -455,8 +455,7 @@ void Processor::stop() {
   // three quarters of it (or are left claimed: queried at the next start); then the listener
   // closes, the jobs stop and flush what they hold.
   const auto bound = impl_->settings.processor.shutdown_timeout;
-  const auto begin = std::chrono::steady_clock::now();
-  const auto deadline = begin + bound * 3 / 4;
+  const auto deadline = std::chrono::steady_clock::now() + bound * 3 / 4;
   if (impl_->api) impl_->api->set_draining();
   set_up(2);
   if (impl_->channels) impl_->channels->hold_new_calls();
