@@ -62,7 +62,8 @@ TEST_CASE("console in a browser: login, maker refused, approve to SUCCESS, rejec
     REQUIRE_MESSAGE(paid.field("Status") == "SUCCESS", show(paid));
     const std::string txn = paid.field("TxnNo");
     auto [rc, out] = repay_cli(s, "refunds propose --center CC01 --txn-no " + txn + " --amount " + amount +
-                                      " --staff maker --comment 'cardholder complaint'");
+                                      " --staff maker --password-file " + pw_file +
+                                      " --comment 'cardholder complaint'");
     REQUIRE_MESSAGE(rc == 0, out);
     nos.push_back(s.db("SELECT refund_no FROM refunds WHERE origin = 'US' AND orig_txn_no = '" + txn + "'"));
     REQUIRE(!nos.back().empty());

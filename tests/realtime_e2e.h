@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -305,6 +306,19 @@ inline std::pair<int, std::string> repay_cli(RtStack& s, const std::string& args
   while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   const int rc = ::pclose(p);
   return {WEXITSTATUS(rc), out};
+}
+
+// Adds a staff account (`repay staff add`) whose password is in a file of the stack's folder:
+// " --staff LOGIN --password-file FILE", for the `repay refunds` commands that act for staff.
+inline std::string staff_args(RtStack& s, const std::string& login, const std::string& role = "reviewer") {
+  const std::string file = s.ts.dir() + "/" + login + ".pw";
+  {
+    std::ofstream out(file);
+    out << "pw-of-" << login << "-1234\n";
+  }
+  auto [rc, out] = repay_cli(s, "staff add --login " + login + " --role " + role + " --password-file " + file);
+  REQUIRE_MESSAGE(rc == 0, out);
+  return " --staff " + login + " --password-file " + file;
 }
 
 inline Fields repay_fields(const std::string& req_no, const std::string& agreement,

@@ -80,7 +80,7 @@ TEST_CASE("refund review: a LATE_SUCCESS proposal approved with the CLI is refun
   // Masked card numbers only.
   for (const auto& e : s.ts.book()) CHECK(shown.find(e.debit_card) == std::string::npos);
 
-  auto [arc, approved] = refunds_cli(s, "approve --refund-no " + no + " --staff alice --comment 'statement shows it'");
+  auto [arc, approved] = refunds_cli(s, "approve --refund-no " + no + staff_args(s, "alice") + " --comment 'statement shows it'");
   REQUIRE_MESSAGE(arc == 0, approved);
   CHECK(approved.find("APPROVED") != std::string::npos);
 
@@ -108,27 +108,28 @@ TEST_CASE("refund review: a LATE_SUCCESS proposal approved with the CLI is refun
 TEST_CASE("refund review: a staff OTHER proposal, maker-checker and the ceiling, by the CLI") {
   RtStack s;
   const std::string txn = repaid(s, 10000);
+  const std::string bob = staff_args(s, "bob"), alice = staff_args(s, "alice");
   auto [prc, proposed] = refunds_cli(s, "propose --center CC01 --txn-no " + txn +
-                                            " --amount 4000 --staff bob --comment 'goodwill'");
+                                            " --amount 4000" + bob + " --comment 'goodwill'");
   REQUIRE_MESSAGE(prc == 0, proposed);
   const std::string no = s.db("SELECT refund_no FROM refunds WHERE origin = 'US' AND orig_txn_no = '" + txn + "'");
   REQUIRE(!no.empty());
 
-  auto [own, own_out] = refunds_cli(s, "approve --refund-no " + no + " --staff bob");
+  auto [own, own_out] = refunds_cli(s, "approve --refund-no " + no + bob);
   CHECK(own == 1);
   CHECK(own_out.find("MAKER_CHECKER") != std::string::npos);
 
   // The card center refunds 7000 of its own meanwhile: 4000 no longer fits.
   auto r = s.ts.call("CC01", "refund", refund_fields(s.ts.req_no(), txn, 7000));
   REQUIRE_MESSAGE(r.field("Status") == "SUCCESS", show(r));
-  auto [over, over_out] = refunds_cli(s, "approve --refund-no " + no + " --staff alice");
+  auto [over, over_out] = refunds_cli(s, "approve --refund-no " + no + alice);
   CHECK(over == 1);
   CHECK(over_out.find("2008") != std::string::npos);
   CHECK(s.db("SELECT state FROM refunds WHERE refund_no = '" + no + "'") == "PENDING_REVIEW");
 
-  auto [rej0, rej0_out] = refunds_cli(s, "reject --refund-no " + no + " --staff alice");
+  auto [rej0, rej0_out] = refunds_cli(s, "reject --refund-no " + no + alice);
   CHECK(rej0 == 1);
-  auto [rej, rej_out] = refunds_cli(s, "reject --refund-no " + no + " --staff alice --comment 'center refunded'");
+  auto [rej, rej_out] = refunds_cli(s, "reject --refund-no " + no + alice + " --comment 'center refunded'");
   REQUIRE_MESSAGE(rej == 0, rej_out);
   CHECK(s.db("SELECT state FROM refunds WHERE refund_no = '" + no + "'") == "REJECTED");
   CHECK(s.ledger_for(s.refund_req_sn(no)).empty());

@@ -81,7 +81,7 @@ void CenterApi::handle(server::HttpRequest&& req, server::Respond respond) {
   if (req.method == "GET" && path == "/healthz") {
     server::HttpResponse r;
     r.status = ready_.load() ? 200 : 503;
-    r.body = ready_.load() ? "ok" : "starting";
+    r.body = ready_.load() ? "ok" : draining_.load() ? "draining" : "starting";
     return respond(std::move(r));
   }
   for (auto& [prefix, handler] : prefix_routes_) {

@@ -54,6 +54,12 @@ class CenterApi {
   server::HttpResponse unavailable(const std::string& sender_id) const;
 
   void set_ready(bool ready) { ready_.store(ready); }
+  // After SIGTERM: card-center requests get the signed 503 9999 and /healthz says "draining";
+  // the prefix routes (channel notifications) are still served.
+  void set_draining() {
+    draining_.store(true);
+    ready_.store(false);
+  }
 
  private:
   const CenterEntry* find_center(const std::string& id) const;
@@ -68,6 +74,7 @@ class CenterApi {
   std::vector<std::pair<std::string, server::Handler>> prefix_routes_;
   RateLimiter limiter_;
   std::atomic<bool> ready_{false};
+  std::atomic<bool> draining_{false};
 };
 
 // center-api.md "HTTP status": 200 for every business answer; 401 for 4001/4002; 429 for 4003.

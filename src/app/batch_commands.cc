@@ -1,11 +1,12 @@
 // repay batch pull|status|return: each step of `repay serve`'s batch jobs, by hand. Running a step
 // twice does no harm: pull skips files already handled, return publishes only what is due.
-#include <iomanip>
+#include <cstdio>
 #include <iostream>
 
 #include <boost/program_options.hpp>
 
 #include "app/batch_jobs.h"
+#include "app/cli_output.h"
 #include "app/command_context.h"
 #include "app/commands.h"
 #include "core/log.h"
@@ -17,25 +18,43 @@ namespace {
 
 std::string when(Instant t) { return t == Instant{} ? "-" : format_cst_timestamp(t); }
 
-int print_status(BatchJobs& jobs, const std::string& center) {
+// docs/cli.md, batch status: one object per open batch.
+std::string status_json(const Outlook& o) {
+  const auto& b = o.batch;
+  return JsonObject()
+      .str("center", b.center_id).str("batchNo", b.batch_no).str("batchDate", b.batch_date)
+      .str("state", b.state).num("items", b.total).num("success", b.success).num("failed", b.failed)
+      .num("open", b.open).num("forced", b.forced).num("totalAmount", b.total_amount)
+      .num("successAmount", b.success_amount).num("failAmount", b.fail_amount)
+      .time("receivedAt", b.received_at).time("sendFromAt", b.send_from_at)
+      .time("forceFailAt", b.force_fail_at).time("projectedFinishAt", o.projected_finish)
+      .real("itemsPerSecond", o.items_per_second).boolean("atRisk", o.at_risk)
+      .done();
+}
+
+int print_status(BatchJobs& jobs, const std::string& center, bool json) {
   auto rows = jobs.outlook(center);
+  if (json) {
+    std::vector<std::string> items;
+    for (const auto& o : rows) items.push_back(status_json(o));
+    std::cout << json_array(items) << "\n";
+    return 0;
+  }
   if (rows.empty()) {
     std::cout << "no open batches\n";
     return 0;
   }
-  std::cout << std::left << std::setw(6) << "center" << std::setw(18) << "batchNo" << std::setw(9)
-            << "state" << std::right << std::setw(9) << "items" << std::setw(9) << "success"
-            << std::setw(9) << "failed" << std::setw(9) << "open" << "  " << std::left
-            << std::setw(15) << "force-fail at" << std::setw(15) << "projected" << "items/s\n";
+  Table t({"center", "batchNo", "state", "items>", "success>", "failed>", "open>", "force-fail at",
+           "projected", "items/s>", "outlook"});
   for (const auto& o : rows) {
     const auto& b = o.batch;
-    std::cout << std::left << std::setw(6) << b.center_id << std::setw(18) << b.batch_no
-              << std::setw(9) << b.state << std::right << std::setw(9) << b.total << std::setw(9)
-              << b.success << std::setw(9) << b.failed << std::setw(9) << b.open << "  "
-              << std::left << std::setw(15) << when(b.force_fail_at) << std::setw(15)
-              << when(o.projected_finish) << std::fixed << std::setprecision(1)
-              << o.items_per_second << (o.at_risk ? "  AT RISK: projected to miss" : "") << "\n";
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.1f", o.items_per_second);
+    t.row({b.center_id, b.batch_no, b.state, std::to_string(b.total), std::to_string(b.success),
+           std::to_string(b.failed), std::to_string(b.open), when(b.force_fail_at),
+           when(o.projected_finish), rate, o.at_risk ? "AT RISK: projected to miss" : ""});
   }
+  t.print(std::cout);
   return 0;
 }
 
@@ -43,16 +62,17 @@ int print_status(BatchJobs& jobs, const std::string& center) {
 
 int cmd_batch(const Args& args) {
   po::options_description desc("batch options");
-  std::string action, config, center;
+  std::string action, config, center, format;
   desc.add_options()("help,h", "show this help")(
       "action", po::value(&action)->required(), "pull | status | return")(
       "config,c", po::value(&config)->required(), "settings file (docs/settings.md)")(
-      "center", po::value(&center)->default_value(""), "only this card center");
+      "center", po::value(&center)->default_value(""), "only this card center")(
+      "format", po::value(&format)->default_value("table"), "status: table or json");
   po::positional_options_description pos;
   pos.add("action", 1);
   po::variables_map vm;
   const char* usage =
-      "usage: repay batch pull|status|return --config FILE [--center ID]\n"
+      "usage: repay batch pull|status|return --config FILE [--center ID] [--format table|json]\n"
       "  pull    pick up complete files from the inboxes and store them (or their rejection)\n"
       "  status  open batches: counts, force-fail time and the deadline outlook\n"
       "  return  force-fail batches whose time has come and publish every return file due\n";
@@ -71,11 +91,15 @@ int cmd_batch(const Args& args) {
     std::cerr << "repay: unknown batch action '" << action << "'\n" << usage;
     return 2;
   }
+  if (!valid_format(format)) {
+    std::cerr << "repay: --format must be table or json\n" << usage;
+    return 2;
+  }
   auto ctx = open_for_command(config);
   if (!ctx) return 1;
   SystemClock clock;
   BatchJobs jobs(ctx->settings, *ctx->store, *ctx->cipher, nullptr, nullptr, clock);
-  if (action == "status") return print_status(jobs, center);
+  if (action == "status") return print_status(jobs, center, format == "json");
   if (action == "pull") {
     auto r = jobs.pull(center);
     for (const auto& l : r.lines) std::cout << l << "\n";

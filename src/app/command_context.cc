@@ -1,5 +1,6 @@
 #include "app/command_context.h"
 
+#include <fstream>
 #include <iostream>
 
 namespace repay::app {
@@ -24,6 +25,18 @@ std::optional<CommandContext> open_for_command(const std::string& config, int co
   }
   ctx.store = std::move(*store);
   return ctx;
+}
+
+Result<std::string> read_password_input(const std::string& file) {
+  std::string line;
+  if (file.empty()) {
+    if (!std::getline(std::cin, line)) return make_error("IO", "no password on stdin");
+  } else {
+    std::ifstream in(file);
+    if (!in || !std::getline(in, line)) return make_error("IO", "cannot read the password file", "", file);
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
 }
 
 }  // namespace repay::app

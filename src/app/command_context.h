@@ -22,4 +22,8 @@ struct CommandContext {
 // returns nullopt when the settings, the key or the database cannot be used.
 std::optional<CommandContext> open_for_command(const std::string& config, int connections = 4);
 
+// A staff member's password: the first line of `file`, or of stdin when `file` is empty — never
+// the command line, where `ps` shows it. Error IO when there is none.
+Result<std::string> read_password_input(const std::string& file);
+
 }  // namespace repay::app

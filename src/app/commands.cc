@@ -44,6 +44,15 @@ void print_errors(const std::vector<Error>& errors) {
   for (const auto& e : errors) std::cerr << "repay: " << e.to_string() << "\n";
 }
 
+// repay serve logs as JSON lines on stderr, a failure at start-up too (one line per problem).
+void log_start_failure(const Error& e) {
+  log::error("processor.start_failed", {{"code", e.code},
+                                        {"where", e.where},
+                                        {"field", e.field},
+                                        {"value", e.value},
+                                        {"error", e.message}});
+}
+
 }  // namespace
 
 bool write_file_atomically(const std::string& path, const std::string& text) {
@@ -69,7 +78,7 @@ int cmd_serve(const Args& args) {
   Settings settings;
   auto errors = load_settings(config, &settings);
   if (!errors.empty()) {
-    print_errors(errors);
+    for (const auto& e : errors) log_start_failure(e);
     return 1;
   }
   log::Level level;
@@ -87,17 +96,17 @@ int cmd_serve(const Args& args) {
   SystemClock clock;
   auto processor = Processor::create(settings, clock);
   if (!processor) {
-    print_errors({processor.error()});
+    log_start_failure(processor.error());
     return 1;
   }
   if (auto st = (*processor)->start(); !st) {
-    print_errors({st.error()});
+    log_start_failure(st.error());
     return 1;
   }
   if (!port_file.empty() &&
       !write_file_atomically(port_file, std::to_string((*processor)->api_port()) + "\n" +
                                             std::to_string((*processor)->admin_port()) + "\n")) {
-    std::cerr << "repay: cannot write port file " << port_file << "\n";
+    log_start_failure(make_error("IO", "cannot write the port file", "--port-file", port_file));
     return 1;
   }
   int sig = 0;

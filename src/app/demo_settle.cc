@@ -190,6 +190,15 @@ BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick) 
     return rep;
   }
   store::SqliteReviewStore review(**db);
+  // Staff act with their console password (`repay staff add`, then --password-file).
+  for (const char* login : {"li.ming", "wang.fang"}) {
+    if (auto pw = add_demo_staff(stack, login, "reviewer"); !pw) {
+      rep.lines.push_back("staff " + std::string(login) + ": " + pw.error().to_string());
+      ++rep.unexpected;
+      return rep;
+    }
+  }
+  auto pw_file = [&](const std::string& login) { return quoted(stack.dir() + "/staff-" + login + ".pw"); };
   // A late debit of a force-failed item is money the cardholder must get back; without one, a
   // staff member proposes a goodwill refund of a real-time repayment and another approves it.
   std::string no;
@@ -209,9 +218,10 @@ BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick) 
     }
     if (!rows.empty()) {
       rep.lines.push_back("$ repay refunds propose --center CC01 --txn-no " + rows[0] +
-                          " --amount 1000 --staff li.ming --comment goodwill");
+                          " --amount 1000 --staff li.ming --password-file staff-li.ming.pw --comment goodwill");
       auto [prc, proposed] = repay_cli(stack, "refunds propose --center CC01 --txn-no " + rows[0] +
-                                                  " --amount 1000 --staff li.ming --comment goodwill");
+                                                  " --amount 1000 --staff li.ming --password-file " +
+                                                  pw_file("li.ming") + " --comment goodwill");
       add_lines(rep, proposed, "  ");
       if (auto other = review.list_proposals({"CC01", "", "OTHER", "PENDING_REVIEW", 1}); other && !other->empty()) {
         no = other->front().refund_no;
@@ -223,9 +233,11 @@ BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick) 
     ++rep.unexpected;
     return rep;
   }
-  rep.lines.push_back("$ repay refunds approve --refund-no " + no + " --staff wang.fang");
-  auto [arc, approved] = repay_cli(stack, "refunds approve --refund-no " + no +
-                                              " --staff wang.fang --comment " + quoted("checked against the statement"));
+  rep.lines.push_back("$ repay refunds approve --refund-no " + no +
+                      " --staff wang.fang --password-file staff-wang.fang.pw");
+  auto [arc, approved] = repay_cli(stack, "refunds approve --refund-no " + no + " --staff wang.fang --password-file " +
+                                              pw_file("wang.fang") + " --comment " +
+                                              quoted("checked against the statement"));
   add_lines(rep, approved, "  ");
   if (arc != 0) ++rep.unexpected;
   std::string state;

@@ -15,13 +15,15 @@ commands:
   serve          run the processor: card-center API, channel notifications, scheduled jobs
   config check   check a settings file; every problem is printed with its key
   batch pull     pick up complete batch files from the card centers' inboxes
-  batch status   open batches with their deadline outlook
+  batch status   open batches with their deadline outlook (--format json)
   batch return   force-fail what is due and publish every return file due
   notify list    notifications to the card centers and their attempts
   notify retry   try a notification that gave up again now
   settle reconcile  a channel's statement of day T against our records (re-runnable)
+  settle run     every T+1 job of a day at once: statements, posting files, RECON, SETTLE, FEE
   refunds list   our refund proposals (pending review, approved, ...); refunds show one
-  refunds approve|reject|propose|expire   the review of refund proposals by staff
+  refunds approve|reject|propose|expire   the review of refund proposals by staff (their
+                 console password from --password-file or stdin)
   staff add|passwd|unlock|list   staff accounts of the console (on the admin listener)
   report daily   the day per card center: counts, amounts, success rate, force-failed,
                  refunds, exceptions; text, or an HTML page with charts (--html)

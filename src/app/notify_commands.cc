@@ -6,6 +6,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "app/cli_output.h"
 #include "app/command_context.h"
 #include "app/commands.h"
 #include "app/settings.h"
@@ -32,22 +33,27 @@ std::string one_line(const std::string& v) {
   return out;
 }
 
-void print_row(const realtime::Notification& n) {
-  std::cout << std::left << std::setw(8) << n.id << std::setw(8) << n.center_id << std::setw(41)
-            << n.key << std::setw(11) << n.state << std::right << std::setw(8) << n.attempts
-            << "  " << std::left << std::setw(16) << when(n.created_at) << std::setw(16)
-            << (n.state == "PENDING" ? when(n.next_at) : "-")
-            << (n.last_result.empty() ? "-" : n.last_result) << "\n";
+Table list_table() {
+  return Table({"id>", "center", "key", "state", "attempts>", "created", "next try", "last result"});
 }
 
-void print_header() {
-  std::cout << std::left << std::setw(8) << "id" << std::setw(8) << "center" << std::setw(41)
-            << "key" << std::setw(11) << "state" << std::right << std::setw(8) << "attempts"
-            << "  " << std::left << std::setw(16) << "created" << std::setw(16) << "next try"
-            << "last result\n";
+void add_row(Table& t, const realtime::Notification& n) {
+  t.row({std::to_string(n.id), n.center_id, n.key, n.state, std::to_string(n.attempts),
+         when(n.created_at), n.state == "PENDING" ? when(n.next_at) : "-",
+         n.last_result.empty() ? "-" : one_line(n.last_result)});
 }
 
-int show_one(store::SqliteStore& s, int64_t id) {
+// docs/cli.md, notify list: one object per notification (its <Notify> fields with --id).
+JsonObject notification_json(const realtime::Notification& n) {
+  JsonObject o;
+  o.num("id", n.id).str("center", n.center_id).str("key", n.key).str("state", n.state)
+      .num("attempts", n.attempts).time("createdAt", n.created_at)
+      .time("nextTryAt", n.state == "PENDING" ? n.next_at : Instant{})
+      .time("firstTryAt", n.first_try_at).str("lastResult", n.last_result);
+  return o;
+}
+
+int show_one(store::SqliteStore& s, int64_t id, bool json) {
   Result<std::optional<realtime::Notification>> found = [&] {
     auto c = s.pool().acquire();
     return store::find_notification(*c, id);
@@ -61,15 +67,26 @@ int show_one(store::SqliteStore& s, int64_t id) {
     return 1;
   }
   const auto& n = **found;
-  print_header();
-  print_row(n);
-  std::cout << "\nurl: " << n.url << "\nfirst try: " << when(n.first_try_at) << "\nfields:\n";
-  for (const auto& [name, value] : n.fields) std::cout << "  " << name << " = " << one_line(value) << "\n";
   auto attempts = s.attempts_of(id);
   if (!attempts) {
     std::cerr << "repay: " << attempts.error().to_string() << "\n";
     return 1;
   }
+  if (json) {
+    JsonObject fields;
+    for (const auto& [name, value] : n.fields) fields.str(name, value);
+    std::vector<std::string> tries;
+    for (const auto& [at, result] : *attempts) tries.push_back(JsonObject().time("at", at).str("result", result).done());
+    std::cout << notification_json(n).str("url", n.url).raw("fields", fields.done())
+                     .raw("attemptHistory", json_array(tries)).done()
+              << "\n";
+    return 0;
+  }
+  Table t = list_table();
+  add_row(t, n);
+  t.print(std::cout);
+  std::cout << "\nurl: " << n.url << "\nfirst try: " << when(n.first_try_at) << "\nfields:\n";
+  for (const auto& [name, value] : n.fields) std::cout << "  " << name << " = " << one_line(value) << "\n";
   std::cout << "attempts:\n";
   if (attempts->empty()) std::cout << "  none yet\n";
   int i = 0;
@@ -84,7 +101,7 @@ int show_one(store::SqliteStore& s, int64_t id) {
 
 int cmd_notify(const Args& args) {
   po::options_description desc("notify options");
-  std::string action, config, center, state;
+  std::string action, config, center, state, format;
   int limit = 50;
   int64_t id = 0;
   desc.add_options()("help,h", "show this help")(
@@ -93,12 +110,14 @@ int cmd_notify(const Args& args) {
       "center", po::value(&center)->default_value(""), "list: only this card center")(
       "state", po::value(&state)->default_value(""), "list: PENDING, DELIVERED or GAVE_UP")(
       "limit", po::value(&limit)->default_value(50), "list: at most this many, newest first")(
-      "id", po::value(&id), "list: this notification with its attempts; retry: the one to retry");
+      "id", po::value(&id), "list: this notification with its attempts; retry: the one to retry")(
+      "format", po::value(&format)->default_value("table"), "list: table or json");
   po::positional_options_description pos;
   pos.add("action", 1);
   po::variables_map vm;
   const char* usage =
       "usage: repay notify list --config FILE [--center ID] [--state S] [--limit N] [--id N]\n"
+      "                         [--format table|json]\n"
       "       repay notify retry --config FILE --id N\n"
       "  list   notifications to the card centers, newest first; with --id, one of them and the\n"
       "         history of its attempts\n"
@@ -127,6 +146,11 @@ int cmd_notify(const Args& args) {
     std::cerr << "repay: --state must be PENDING, DELIVERED or GAVE_UP\n";
     return 2;
   }
+  if (!valid_format(format)) {
+    std::cerr << "repay: --format must be table or json\n";
+    return 2;
+  }
+  const bool json = format == "json";
   auto ctx = open_for_command(config);
   if (!ctx) return 1;
   auto& s = *ctx->store;
@@ -140,18 +164,25 @@ int cmd_notify(const Args& args) {
     std::cout << "notification " << id << " is due now; the running processor tries it again\n";
     return 0;
   }
-  if (vm.count("id")) return show_one(s, id);
+  if (vm.count("id")) return show_one(s, id, json);
   auto rows = s.list_notifications(center, state, limit);
   if (!rows) {
     std::cerr << "repay: " << rows.error().to_string() << "\n";
     return 1;
   }
+  if (json) {
+    std::vector<std::string> items;
+    for (const auto& n : *rows) items.push_back(notification_json(n).done());
+    std::cout << json_array(items) << "\n";
+    return 0;
+  }
   if (rows->empty()) {
     std::cout << "no notifications\n";
     return 0;
   }
-  print_header();
-  for (const auto& n : *rows) print_row(n);
+  Table t = list_table();
+  for (const auto& n : *rows) add_row(t, n);
+  t.print(std::cout);
   return 0;
 }
 

@@ -24,8 +24,10 @@ void declare_families() {
             "card-center API answers by center, txCode, RespCode and HTTP status");
   m.declare("repay_api_request_seconds", Kind::kHistogram,
             "time from a card-center request's arrival to its answer", ops::latency_buckets());
-  m.declare("repay_up", Kind::kGauge, "1 while the processor serves");
-  m.set("repay_up", {}, 1);
+  m.declare("repay_up", Kind::kGauge,
+            "0 starting (recovering claims), 1 serving, 2 draining after SIGTERM (card-center "
+            "requests refused with 503 9999, channel notifications still taken)");
+  m.set("repay_up", {}, 0);
 }
 
 }  // namespace

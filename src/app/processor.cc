@@ -1,7 +1,9 @@
 #include "app/processor.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -25,11 +27,13 @@
 #include "core/log.h"
 #include "core/message_log.h"
 #include "crypto/crypto.h"
+#include "ops/metrics.h"
 #include "server/http_server.h"
 #include "realtime/service.h"
 #include "signing/signing_service.h"
 #include "store/console_sql.h"
 #include "store/review_sql.h"
+#include "store/serving_lock.h"
 #include "store/sqlite_store.h"
 
 namespace repay::app {
@@ -75,9 +79,16 @@ Result<std::vector<std::string>> secrets_of(const SecretRef& current, const Secr
   return out;
 }
 
+// repay_up (README.md, Metrics): 0 starting (listeners bound, claims being recovered), 1
+// serving, 2 draining (after SIGTERM: card-center requests get 503 9999, channel notifications
+// are still taken).
+void set_up(double v) { ops::metrics().set("repay_up", {}, v); }
+
 }  // namespace
 
 struct Processor::Impl {
+  // First member, so released last: one serving process per database (store/serving_lock.h).
+  std::optional<store::ServingLock> serving_lock;
   const Settings settings;
   const Clock& clock;
   std::unique_ptr<crypto::FieldCipher> cipher;
@@ -204,6 +215,11 @@ Processor::~Processor() { stop(); }
 
 Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, const Clock& clock) {
   auto impl = std::make_unique<Impl>(settings, clock);
+  // Before anything else touches the database: a second serving process stops here, before it
+  // could recover (take over) the claims of the running one.
+  auto lock = store::ServingLock::acquire(settings.processor.database);
+  if (!lock) return lock.error();
+  impl->serving_lock.emplace(std::move(*lock));
   auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
   if (!cipher) return cipher.error();
   impl->cipher = std::make_unique<crypto::FieldCipher>(std::move(*cipher));
@@ -382,18 +398,15 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
 }
 
 Status Processor::start() {
-  // lessons.md: after a crash every claimed item is queried before anything is sent again.
-  auto recovered = impl_->batches->recover();
-  if (!recovered) return recovered.error();
-  if (*recovered > 0) log::warn("batch.recovered_claims", {{"items", std::to_string(*recovered)}});
-  auto recovered_rt = impl_->store->recover_realtime(impl_->settings.processor.id, impl_->clock.now());
-  if (!recovered_rt) return recovered_rt.error();
-  if (*recovered_rt > 0) log::warn("realtime.recovered_claims", {{"calls", std::to_string(*recovered_rt)}});
+  set_up(0);
   impl_->timer_guard = std::make_unique<
       boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
       impl_->timer_io.get_executor());
   impl_->timer_thread = std::thread([impl = impl_.get()] { impl->timer_io.run(); });
   impl_->channels->start();
+  // The listeners first: a process that cannot own them stops before it recovers anything. Until
+  // ready, card-center requests get 503 9999; channel notifications are taken (conditional
+  // updates: recovery below only moves what is still SENDING).
   try {
     impl_->http->start();
   } catch (const std::exception& e) {
@@ -408,6 +421,14 @@ Status Processor::start() {
                       impl_->settings.processor.admin.address + ":" +
                           std::to_string(impl_->settings.processor.admin.port));
   }
+  // lessons.md: after a crash every claimed item is queried before anything is sent again. The
+  // serving lock (create()) makes the claims tagged with this node those of a process that ended.
+  auto recovered = impl_->batches->recover();
+  if (!recovered) return recovered.error();
+  if (*recovered > 0) log::warn("batch.recovered_claims", {{"items", std::to_string(*recovered)}});
+  auto recovered_rt = impl_->store->recover_realtime(impl_->settings.processor.id, impl_->clock.now());
+  if (!recovered_rt) return recovered_rt.error();
+  if (*recovered_rt > 0) log::warn("realtime.recovered_claims", {{"calls", std::to_string(*recovered_rt)}});
   // Nonces older than the replay window are never needed again.
   (void)impl_->store->purge_nonces(impl_->clock.now(), 600);
   impl_->housekeeper = std::thread([impl = impl_.get()] { impl->housekeeping(); });
@@ -416,6 +437,7 @@ Status Processor::start() {
   impl_->notifier->start();  // anything overdue at start-up goes at once
   impl_->resolver = std::thread([impl = impl_.get()] { impl->resolve_loop(); });
   impl_->api->set_ready(true);
+  set_up(1);
   log::info("processor.started", {{"api_port", std::to_string(api_port())},
                                    {"admin_port", std::to_string(admin_port())}});
   return ok_status();
@@ -426,16 +448,24 @@ uint16_t Processor::admin_port() const { return impl_->admin_http->port(); }
 
 void Processor::stop() {
   if (!impl_) return;
-  // Within processor.shutdown_timeout (README.md, Operating Repay): new requests get 503 and no
-  // queued bank call starts; requests being served get half the bound to be answered; calls on
-  // the wire finish within three quarters of it (or are left claimed: queried at the next start);
-  // then the jobs stop and flush what they hold.
+  // Within processor.shutdown_timeout (README.md, Operating Repay): the listener stays open for
+  // the drain — card-center requests get the signed 503 9999, channel notifications (which
+  // resolve the calls being drained) are still taken and stored — and no queued bank call starts;
+  // requests being served get half the bound to be answered; calls on the wire finish within
+  // three quarters of it (or are left claimed: queried at the next start); then the listener
+  // closes, the jobs stop and flush what they hold.
   const auto bound = impl_->settings.processor.shutdown_timeout;
   const auto deadline = std::chrono::steady_clock::now() + bound * 3 / 4;
-  if (impl_->api) impl_->api->set_ready(false);
+  if (impl_->api) impl_->api->set_draining();
+  set_up(2);
   if (impl_->channels) impl_->channels->hold_new_calls();
-  if (impl_->http) impl_->http->stop(std::chrono::duration_cast<std::chrono::milliseconds>(bound / 2));
+  if (impl_->http) impl_->http->wait_idle(std::chrono::duration_cast<std::chrono::milliseconds>(bound / 2));
   if (impl_->channels) wait_for_calls_on_the_wire(*impl_->channels, impl_->settings, deadline);
+  if (impl_->http) {
+    // What the last answers of the bank set off is answered before the listener closes.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    impl_->http->stop(std::max(left, std::chrono::milliseconds(500)));
+  }
   if (impl_->admin_http) impl_->admin_http->stop(std::chrono::milliseconds(2000));
   if (impl_->batches) impl_->batches->stop();
   if (impl_->settle) impl_->settle->stop();

@@ -7,9 +7,12 @@
 #include <boost/program_options.hpp>
 
 #include "app/command_context.h"
+#include "app/cli_output.h"
 #include "app/commands.h"
 #include "app/settings.h"
+#include "console/staff_auth.h"
 #include "crypto/crypto.h"
+#include "store/console_sql.h"
 #include "store/review_sql.h"
 #include "store/sqlite_store.h"
 
@@ -26,19 +29,66 @@ std::string approvers_of(const settlement::ProposalRow& r) {
   return out.empty() ? "-" : out;
 }
 
-void print_header() {
-  std::cout << std::left << std::setw(23) << "refundNo" << std::setw(8) << "center" << std::setw(14)
-            << "reason" << std::setw(16) << "state" << std::setw(22) << "origTxnNo" << std::right
-            << std::setw(14) << "debitAmount" << "  " << std::left << std::setw(16) << "created"
-            << std::setw(22) << "by" << "approved by\n";
+// The original as people name it: "batch B1 #3 item I0003", or "ReqNo R1".
+std::string original_of(const settlement::ProposalRow& r) {
+  if (r.orig_source == "B") {
+    if (r.orig_batch_no.empty()) return "batch " + r.orig_ref;  // the item is not found
+    return "batch " + r.orig_batch_no + " #" + std::to_string(r.orig_seq) + " item " + r.orig_item_id;
+  }
+  return r.orig_ref.empty() ? "-" : "ReqNo " + r.orig_ref;
 }
 
-void print_row(const settlement::ProposalRow& r) {
-  std::cout << std::left << std::setw(23) << r.refund_no << std::setw(8) << r.center_id
-            << std::setw(14) << r.reason << std::setw(16) << r.state << std::setw(22)
-            << r.orig_txn_no << std::right << std::setw(14) << r.debit_amount << "  " << std::left
-            << std::setw(16) << when(r.created_at) << std::setw(22) << r.created_by
-            << approvers_of(r) << "\n";
+// docs/cli.md, refunds: the fields of a proposal.
+JsonObject proposal_json(const settlement::ProposalRow& r) {
+  JsonObject o;
+  o.str("refundNo", r.refund_no).str("center", r.center_id).str("reason", r.reason)
+      .str("state", r.state).str("respCode", r.resp_code).str("origTxnNo", r.orig_txn_no)
+      .str("origSource", r.orig_source == "B" ? "batch" : "realtime");
+  if (r.orig_source == "B") {
+    o.str("batchNo", r.orig_batch_no);
+    if (r.orig_batch_no.empty()) {
+      o.null("seq");
+    } else {
+      o.num("seq", r.orig_seq);
+    }
+    o.str("itemId", r.orig_item_id).null("reqNo");
+  } else {
+    o.null("batchNo").null("seq").null("itemId").str("reqNo", r.orig_ref);
+  }
+  o.num("amount", r.amount).num("cardholderFee", r.cardholder_fee).num("debitAmount", r.debit_amount)
+      .str("reqSn", r.req_sn).time("createdAt", r.created_at).str("createdBy", r.created_by)
+      .strs("approvedBy", r.approvers);
+  return o;
+}
+
+void print_list(const std::vector<settlement::ProposalRow>& rows) {
+  Table t({"refundNo", "center", "reason", "state", "origTxnNo", "original", "debitAmount>", "created",
+           "by", "approved by"});
+  for (const auto& r : rows) {
+    t.row({r.refund_no, r.center_id, r.reason, r.state + (r.resp_code.empty() ? "" : " " + r.resp_code),
+           r.orig_txn_no, original_of(r), std::to_string(r.debit_amount), when(r.created_at),
+           r.created_by, approvers_of(r)});
+  }
+  t.print(std::cout);
+}
+
+std::string detail_json(const settlement::ProposalDetail& d) {
+  JsonObject original;
+  original.str("state", d.orig_state).str("respCode", d.orig_resp_code).num("amount", d.orig_amount)
+      .num("cardholderFee", d.orig_cardholder_fee).num("debitAmount", d.orig_debit_amount)
+      .time("finishedAt", d.orig_finished_at).str("channel", d.channel_id).str("reqSn", d.orig_req_sn)
+      .str("channelTxnNo", d.channel_txn_no).str("settleDate", d.settle_date)
+      .str("creditCard", d.credit_card_masked).str("debitCard", d.debit_card_masked)
+      .boolean("forced", d.forced).time("forceFailAt", d.force_fail_at).str("lateState", d.late_state);
+  std::vector<std::string> history;
+  for (const auto& e : d.history) {
+    history.push_back(JsonObject().time("at", e.at).str("actor", e.actor).str("from", e.old_state)
+                          .str("to", e.new_state).str("reason", e.reason).done());
+  }
+  auto o = proposal_json(d.row);
+  o.raw("original", original.done()).str("discrepancy", d.discrepancy).num("ceiling", d.ceiling)
+      .num("reserved", d.reserved).raw("history", json_array(history));
+  return o.done();
 }
 
 void print_detail(const settlement::ProposalDetail& d) {
@@ -50,8 +100,7 @@ void print_detail(const settlement::ProposalDetail& d) {
             << "  amount " << r.amount << " + fee to card " << r.cardholder_fee
             << " = back to the card " << r.debit_amount << " (fen)"
             << (r.req_sn.empty() ? "" : ", sent as " + r.req_sn) << "\n"
-            << "original " << r.orig_txn_no << " (" << (r.orig_source == "B" ? "batch " : "real time ")
-            << r.orig_ref << ")\n"
+            << "original " << r.orig_txn_no << " (" << original_of(r) << ")\n"
             << "  state " << d.orig_state << (d.orig_resp_code.empty() ? "" : " " + d.orig_resp_code)
             << ", amount " << d.orig_amount << ", cardholder fee " << d.orig_cardholder_fee
             << ", debit " << d.orig_debit_amount << ", finished " << when(d.orig_finished_at) << "\n"
@@ -74,11 +123,11 @@ void print_detail(const settlement::ProposalDetail& d) {
               << when(d.orig_finished_at) << "\n";
   }
   std::cout << "discrepancy: " << d.discrepancy << "\nhistory:\n";
+  Table t({"at", "actor", "from", "to", "reason"});
   for (const auto& e : d.history) {
-    std::cout << "  " << when(e.at) << "  " << std::left << std::setw(22) << e.actor
-              << (e.old_state.empty() ? "-" : e.old_state) << " -> " << e.new_state << "  " << e.reason
-              << "\n";
+    t.row({when(e.at), e.actor, e.old_state.empty() ? "-" : e.old_state, e.new_state, e.reason});
   }
+  t.print(std::cout);
 }
 
 int fail(const Error& e) {
@@ -88,12 +137,18 @@ int fail(const Error& e) {
 
 const char* kUsage =
     "usage: repay refunds list    --config FILE [--center C] [--date yyyyMMdd] [--reason R] [--state S]\n"
-    "       repay refunds show    --config FILE --refund-no N\n"
-    "       repay refunds approve --config FILE --refund-no N --staff LOGIN [--comment TEXT]\n"
-    "       repay refunds reject  --config FILE --refund-no N --staff LOGIN --comment TEXT\n"
-    "       repay refunds propose --config FILE --center C --txn-no T --amount FEN --staff LOGIN\n"
+    "                             [--limit N] [--format table|json]\n"
+    "       repay refunds show    --config FILE --refund-no N [--format text|json]\n"
+    "       repay refunds approve --config FILE --refund-no N --staff LOGIN [--password-file F]\n"
+    "                             [--comment TEXT]\n"
+    "       repay refunds reject  --config FILE --refund-no N --staff LOGIN [--password-file F]\n"
     "                             --comment TEXT\n"
+    "       repay refunds propose --config FILE --center C --txn-no T --amount FEN --staff LOGIN\n"
+    "                             [--password-file F] --comment TEXT\n"
     "       repay refunds expire  --config FILE\n"
+    "  approve, reject and propose act for a staff member (role reviewer or admin) whose console\n"
+    "  password is checked first: the first line of --password-file, or of stdin without it; after\n"
+    "  processor.console_max_failed_logins wrong ones in a row the account locks, as in the console.\n"
     "  list     our refund proposals, newest first (--date: made on that CST day)\n"
     "  show     one proposal with its original repayment and the discrepancy behind it\n"
     "  approve  approve a proposal (never your own; two different approvers above\n"
@@ -108,6 +163,7 @@ const char* kUsage =
 int cmd_refunds(const Args& args) {
   po::options_description desc("refunds options");
   std::string action, config, center, date, reason, state, refund_no, staff, comment, txn_no;
+  std::string password_file, format;
   int64_t amount = 0;
   int limit = 200;
   desc.add_options()("help,h", "show this help")(
@@ -122,7 +178,10 @@ int cmd_refunds(const Args& args) {
       "staff", po::value(&staff)->default_value(""), "approve, reject, propose: your login")(
       "comment", po::value(&comment)->default_value(""), "approve: optional; reject, propose: required")(
       "txn-no", po::value(&txn_no)->default_value(""), "propose: the repayment's TxnNo")(
-      "amount", po::value(&amount)->default_value(0), "propose: principal to refund, in fen");
+      "amount", po::value(&amount)->default_value(0), "propose: principal to refund, in fen")(
+      "password-file", po::value(&password_file)->default_value(""),
+      "approve, reject, propose: your console password is its first line (default: stdin)")(
+      "format", po::value(&format)->default_value("table"), "list, show: table (text) or json");
   po::positional_options_description pos;
   pos.add("action", 1);
   po::variables_map vm;
@@ -159,6 +218,8 @@ int cmd_refunds(const Args& args) {
     return usage("--reason must be LATE_SUCCESS, ONE_SIDED or OTHER");
   }
   if (!date.empty() && !parse_date(date)) return usage("--date must be yyyyMMdd");
+  if (!valid_format(format)) return usage("--format must be table (or text) or json");
+  const bool json = format == "json";
 
   auto ctx = open_for_command(config);
   if (!ctx) return 1;
@@ -168,15 +229,47 @@ int cmd_refunds(const Args& args) {
                                         settings.processor.refund_review_expiry_days};
   SystemClock clock;
 
+  // The staff member acting: their console password, the same accounts and lock-out
+  // (console/staff_auth.h); viewers only look.
+  if (action == "approve" || action == "reject" || action == "propose") {
+    auto password = read_password_input(password_file);
+    if (!password) return fail(password.error());
+    store::SqliteConsoleStore accounts(*ctx->store);
+    auto check = console::check_staff_password(accounts, staff, *password,
+                                               settings.processor.console_max_failed_logins, clock.now());
+    if (!check) return fail(check.error());
+    using K = console::StaffCheck::Kind;
+    if (check->kind == K::kLocked) {
+      return fail(make_error("LOCKED",
+                             "the account is locked after repeated wrong passwords; an admin unlocks it "
+                             "(repay staff unlock)",
+                             "--staff", staff));
+    }
+    if (check->kind == K::kWrong) return fail(make_error("AUTH", "wrong login or password", "--staff", staff));
+    if (check->account.role != "reviewer" && check->account.role != "admin") {
+      (void)accounts.refused(staff, "refunds " + action + ": role " + check->account.role, clock.now());
+      return fail(make_error("AUTH", "refunds " + action + " needs the role reviewer or admin",
+                             "--staff", staff + " (" + check->account.role + ")"));
+    }
+    auto accepted = accounts.password_accepted(
+        staff, "password checked by the CLI for refunds " + action, clock.now());
+    if (!accepted) return fail(accepted.error());
+  }
+
   if (action == "list") {
     auto rows = review.list_proposals(settlement::ReviewFilter{center, date, reason, state, limit});
     if (!rows) return fail(rows.error());
+    if (json) {
+      std::vector<std::string> items;
+      for (const auto& r : *rows) items.push_back(proposal_json(r).done());
+      std::cout << json_array(items) << "\n";
+      return 0;
+    }
     if (rows->empty()) {
       std::cout << "no refund proposals\n";
       return 0;
     }
-    print_header();
-    for (const auto& r : *rows) print_row(r);
+    print_list(*rows);
     return 0;
   }
   if (action == "show") {
@@ -186,7 +279,11 @@ int cmd_refunds(const Args& args) {
       std::cerr << "repay: no refund proposal " << refund_no << "\n";
       return 1;
     }
-    print_detail(**d);
+    if (json) {
+      std::cout << detail_json(**d) << "\n";
+    } else {
+      print_detail(**d);
+    }
     return 0;
   }
   if (action == "approve") {

@@ -303,6 +303,7 @@ void apply(const IniSection& section, const KeyTable& keys, SettingsLines* lines
   for (const IniEntry& e : section.entries) {
     std::string field = section.name + "." + e.key;
     lines->lines[field] = e.line;
+    lines->written[field] = e.value;
     auto where = ini_where(lines->source, e.line);
     auto key = keys.find(e.key);
     if (key == keys.end()) {

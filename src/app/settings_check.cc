@@ -44,8 +44,10 @@ class Checker {
  public:
   explicit Checker(const SettingsLines& lines) : lines_(lines) {}
 
+  // The value is quoted as written in the file (`11m`, not its 660000 ms), else as given.
   void fail(const std::string& field, std::string message, std::string value = {}) {
     if (lines_.reported.count(field) != 0) return;  // its value was already reported bad
+    if (auto w = lines_.written.find(field); w != lines_.written.end() && !value.empty()) value = w->second;
     errors_.push_back(
         make_error("CONFIG", std::move(message), field, std::move(value), lines_.where(field)));
   }

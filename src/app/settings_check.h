@@ -17,6 +17,7 @@ struct SettingsLines {
   std::string source;                // the file, for `where`
   std::map<std::string, int> lines;  // key or section -> line
   std::set<std::string> reported;    // keys whose value was already reported bad: not checked again
+  std::map<std::string, std::string> written;  // key -> its value as written in the file
 
   // "<source> line <n>" of the key, else of its section, else just the source.
   std::string where(const std::string& key) const;

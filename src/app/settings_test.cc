@@ -554,6 +554,15 @@ TEST_CASE("cross-key checks of values") {
     expect_error(errors, "channel.BANKX.base_url", 15);
     expect_error(errors, "channel.BANKX.merchant_id", 16);
   }
+  SUBCASE("an error quotes the value as written, not as normalised") {
+    auto errors = parse(std::string("[processor]\nshutdown_timeout = 11m\n") +
+                            (std::string(kBase).substr(12)),
+                        &s);
+    const Error* e = find(errors, "processor.shutdown_timeout");
+    REQUIRE(e != nullptr);
+    CHECK(e->value == "11m");
+    CHECK(e->to_string().find("660000") == std::string::npos);
+  }
   SUBCASE("fee payer") {
     auto errors = parse(std::string(kBase) + "fee_collect_payer = BANK\n", &s);
     expect_error(errors, "center.CC01.fee_collect_payer", 13);

@@ -43,15 +43,9 @@ std::string cli_actor() {
 }
 
 Result<std::string> read_password(const std::string& file) {
-  std::string line;
-  if (file.empty()) {
-    if (!std::getline(std::cin, line)) return make_error("IO", "no password on stdin");
-  } else {
-    std::ifstream in(file);
-    if (!in || !std::getline(in, line)) return make_error("IO", "cannot read the password file", "", file);
-  }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  const std::string problem = console::password_problem(line);
+  auto line = read_password_input(file);
+  if (!line) return line.error();
+  const std::string problem = console::password_problem(*line);
   if (!problem.empty()) return make_error("CONFIG", problem, "password");
   return line;
 }

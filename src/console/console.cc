@@ -2,6 +2,7 @@
 #include "console/console.h"
 
 #include "console/password.h"
+#include "console/staff_auth.h"
 #include "console/web.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
@@ -145,30 +146,12 @@ server::HttpResponse Console::login(const server::HttpRequest& req) {
   const std::string login = form.count("login") ? form.at("login") : "";
   const std::string password = form.count("password") ? form.at("password") : "";
   const Instant now = clock_.now();
-  auto account = staff_.staff(login);
-  if (!account) return html(503, page("Unavailable", PageUser{}, "", "The store did not answer.", "error"));
   const char* kLocked = "This account is locked after repeated failed logins; an admin unlocks it.";
-  if (!account->has_value()) {
-    std::call_once(dummy_once_, [this] { dummy_hash_ = hash_password(crypto::random_token(24)); });
-    (void)verify_password(password, dummy_hash_);
-    auto f = staff_.login_failed(login, opt_.max_failed_logins, now);
-    (void)f;
-    return login_page("Login failed: wrong login or password.", 401);
-  }
-  const auto& a = **account;
-  const bool right = verify_password(password, a.password_hash);
-  if (a.locked) {
-    if (!right) (void)staff_.login_failed(login, opt_.max_failed_logins, now);
-    return login_page(kLocked, 403);
-  }
-  if (!right) {
-    auto locked = staff_.login_failed(login, opt_.max_failed_logins, now);
-    if (locked && *locked) {
-      log::warn("console.locked", {{"login", login}});
-      return login_page(kLocked, 403);
-    }
-    return login_page("Login failed: wrong login or password.", 401);
-  }
+  // The same check as the `repay refunds` CLI's (console/staff_auth.h).
+  auto check = check_staff_password(staff_, login, password, opt_.max_failed_logins, now);
+  if (!check) return html(503, page("Unavailable", PageUser{}, "", "The store did not answer.", "error"));
+  if (check->kind == StaffCheck::Kind::kLocked) return login_page(kLocked, 403);
+  if (check->kind == StaffCheck::Kind::kWrong) return login_page("Login failed: wrong login or password.", 401);
   const std::string token = crypto::random_token(43);
   const std::string csrf_token = crypto::random_token(43);
   auto ok = staff_.login_succeeded(login, crypto::sha256_hex(token), csrf_token, now,

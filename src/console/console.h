@@ -104,8 +104,6 @@ class Console {
   const Clock& clock_;
   // Verified against for unknown logins, so timing says nothing; made on first need (it costs a
   // whole KDF run, which start-up need not pay).
-  std::once_flag dummy_once_;
-  std::string dummy_hash_;
 };
 
 }  // namespace repay::console

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -122,11 +123,41 @@ Result<FieldCipher> FieldCipher::from_hex_key(std::string_view hex) {
 }
 
 Result<FieldCipher> FieldCipher::from_key_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error("CONFIG", "cannot read key file " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error("CONFIG", "cannot read key file " + path + ": " + std::strerror(errno));
+  struct stat st{};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return make_error("CONFIG", "key file " + path + " is not a regular file");
+  }
+  // The key decrypts every stored card, ID and mobile number: only its owner may read it.
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    ::close(fd);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return make_error("CONFIG",
+                      "key file " + path + " has mode " + mode +
+                          ": group or others can access it; make it the owner's only (chmod 600 " +
+                          path + ")",
+                      "processor.key_file", mode);
+  }
+  std::string text;
+  char buf[256];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      OPENSSL_cleanse(buf, sizeof buf);
+      OPENSSL_cleanse(text.data(), text.size());
+      return make_error("CONFIG", "cannot read key file " + path + ": " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > 4096) break;  // far beyond a key: malformed below
+  }
+  ::close(fd);
+  OPENSSL_cleanse(buf, sizeof buf);
   if (!text.empty() && text.back() == '\n') text.pop_back();
   auto c = from_hex_key(text);
   OPENSSL_cleanse(text.data(), text.size());

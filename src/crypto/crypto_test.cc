@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -33,6 +34,7 @@ using testing::TempDir;
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
+  ::chmod(path.c_str(), 0600);  // a key file others can read is refused
 }
 
 std::string unhex(std::string_view hex) {
@@ -311,6 +313,21 @@ TEST_CASE("key files") {
       CHECK(m.error().code == "CONFIG");
       CHECK(m.error().message.find(path) != std::string::npos);
     }
+  }
+  SUBCASE("a key file group or others can access is refused, naming the file and its mode") {
+    REQUIRE(FieldCipher::create_key_file(path).ok());
+    for (mode_t mode : {0644, 0640, 0604, 0620, 0601}) {
+      REQUIRE(::chmod(path.c_str(), mode) == 0);
+      auto r = FieldCipher::from_key_file(path);
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.error().code == "CONFIG");
+      CHECK(r.error().message.find(path) != std::string::npos);
+      char m[8];
+      std::snprintf(m, sizeof m, "%04o", static_cast<unsigned>(mode));
+      CHECK(r.error().message.find(std::string("mode ") + m) != std::string::npos);
+    }
+    REQUIRE(::chmod(path.c_str(), 0400) == 0);
+    CHECK(FieldCipher::from_key_file(path).ok());
   }
   SUBCASE("create in a missing directory fails") {
     auto r = FieldCipher::create_key_file(dir.path + "/no/such/dir/key");

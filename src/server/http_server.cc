@@ -177,6 +177,8 @@ void HttpServer::at(std::chrono::steady_clock::time_point when, std::function<vo
   });
 }
 
+bool HttpServer::wait_idle(std::chrono::milliseconds grace) { return impl_->state->wait_idle(grace); }
+
 void HttpServer::stop(std::chrono::milliseconds grace) {
   std::lock_guard lock(impl_->mu);
   if (!impl_->started || impl_->stopped) return;

@@ -79,6 +79,9 @@ class HttpServer {
   // or once stop() began, runs fn at once on the calling thread. Thread-safe. For answers held
   // back on purpose (the bank simulator's latency) without a thread of their own.
   void at(std::chrono::steady_clock::time_point when, std::function<void()> fn);
+  // Until no request is in flight (handler called, answer not yet written), at most `grace`;
+  // keeps accepting and serving meanwhile (a drain). True when none was left.
+  bool wait_idle(std::chrono::milliseconds grace);
   // Stops accepting, runs what at() holds, answers new requests on open connections with
   // unavailable_response, waits up to `grace` for handlers that have not responded, then closes
   // everything and joins the threads.

@@ -33,6 +33,11 @@ struct ProposalRow {
   std::string orig_txn_no;
   std::string orig_source;    // B or R
   std::string orig_ref;       // "<batchNo>:<seq>" or the ReqNo
+  // A batch item's batchNo, seq and itemId (the card center's name for it), read from the item;
+  // "" and 0 for real time.
+  std::string orig_batch_no;
+  int64_t orig_seq = 0;
+  std::string orig_item_id;
   Fen amount = 0;             // principal
   Fen cardholder_fee = 0;     // fee going back to the card with it
   Fen debit_amount = 0;       // what goes back to the card

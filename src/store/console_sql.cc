@@ -172,6 +172,20 @@ Status SqliteConsoleStore::login_succeeded(const std::string& login, const std::
   return tx.commit();
 }
 
+Status SqliteConsoleStore::password_accepted(const std::string& login, const std::string& what,
+                                             Instant now) {
+  auto c = store_.pool().acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  auto q = c->prepare(
+      "UPDATE staff SET failed_logins = 0, updated_at = ? WHERE login = ? AND locked_at IS NULL");
+  if (!q) return q.error();
+  REPAY_TRY(q->bind(1, to_unix_ms(now)).bind(2, login).run());
+  if (c->changes() == 0) return make_error("LOCKED", "the account is locked", "login", login);
+  REPAY_TRY(audit_staff(*c, now, "staff:" + login, login, "", "AUTHENTICATED", what));
+  return tx.commit();
+}
+
 Result<std::optional<StaffSession>> SqliteConsoleStore::session(const std::string& token_hash,
                                                                 Instant now) {
   auto c = store_.pool().acquire();

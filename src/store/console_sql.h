@@ -97,6 +97,9 @@ class SqliteConsoleStore {
   // A successful login: failures reset, a session stored, both audited.
   Status login_succeeded(const std::string& login, const std::string& token_hash,
                          const std::string& csrf, Instant now, Instant expires_at);
+  // A staff member's password accepted outside the console (the `repay refunds` CLI, `what` says
+  // for which command): failures reset, audited. Error LOCKED when the account is locked.
+  Status password_accepted(const std::string& login, const std::string& what, Instant now);
   // The session of a token hash if it has not expired (and its account is not locked).
   Result<std::optional<StaffSession>> session(const std::string& token_hash, Instant now);
   Status logout(const std::string& token_hash, const std::string& login, Instant now);

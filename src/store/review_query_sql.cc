@@ -13,7 +13,13 @@ namespace {
 const char* kProposalColumns =
     "refund_no, center_id, reason, state, COALESCE(resp_code, ''), orig_txn_no, "
     "COALESCE(orig_source, ''), COALESCE(orig_ref, ''), amount, cardholder_fee, debit_amount, "
-    "COALESCE(req_sn, ''), created_at, created_by";
+    "COALESCE(req_sn, ''), created_at, created_by, "
+    "COALESCE((SELECT i.item_id FROM batch_items i WHERE refunds.orig_source = 'B' AND "
+    "i.txn_no = refunds.orig_txn_no), ''), "
+    "COALESCE((SELECT i.batch_no FROM batch_items i WHERE refunds.orig_source = 'B' AND "
+    "i.txn_no = refunds.orig_txn_no), ''), "
+    "COALESCE((SELECT i.seq FROM batch_items i WHERE refunds.orig_source = 'B' AND "
+    "i.txn_no = refunds.orig_txn_no), 0)";
 
 ProposalRow row_of(Stmt& s) {
   ProposalRow r;
@@ -31,6 +37,9 @@ ProposalRow row_of(Stmt& s) {
   r.req_sn = s.text(11);
   r.created_at = from_unix_ms(s.integer(12));
   r.created_by = s.text(13);
+  r.orig_item_id = s.text(14);
+  r.orig_batch_no = s.text(15);
+  r.orig_seq = s.integer(16);
   return r;
 }
 
