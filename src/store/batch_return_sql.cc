@@ -47,13 +47,18 @@ Result<bool> force_fail_batch(Connection& c, const std::string& center,
     ff = q->integer(0);
   }
   // Items still packed were never sent: rows first, then failed with the others (3002).
+  // files.md: 3002 ("never sent") only when no DEBIT of the item can have been executed: it is
+  // PENDING and no send of it ever had an unknown outcome (maybe_debited, batch/item.h: never
+  // sent, or only answers proving it unregistered — 9001, HTTP 429, 4001, never left us); every
+  // other open item is 3001 and resolved by QUERY afterwards (late_state UNRESOLVED).
   if (auto n = unpack_batch(c, center, batch_no); !n) return n.error();
   const int64_t now_ms = to_unix_ms(now);
   {
     auto a = c.prepare(
         "INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason) "
         "SELECT ?, ?, 'batch_item', center_id || ':' || batch_no || ':' || seq, state, 'FAILED', "
-        "CASE state WHEN 'PENDING' THEN 'force-failed: not sent before the force-fail time (3002)' "
+        "CASE WHEN state = 'PENDING' AND maybe_debited = 0 THEN "
+        "'force-failed: not sent before the force-fail time (3002)' "
         "ELSE 'force-failed: sent, result unknown (3001)' END FROM batch_items "
         "WHERE center_id = ? AND batch_no = ? AND state IN ('PENDING', 'SENDING', 'UNKNOWN')");
     if (!a) return a.error();
@@ -64,9 +69,10 @@ Result<bool> force_fail_batch(Connection& c, const std::string& center,
     // or 3002 (never sent); finishTime is the force-fail time. What the bank did with a sent
     // one is still resolved (late_state).
     auto up = c.prepare(
-        "UPDATE batch_items SET resp_code = CASE state WHEN 'PENDING' THEN '3002' ELSE '3001' END, "
-        "late_state = CASE state WHEN 'PENDING' THEN NULL ELSE 'UNRESOLVED' END, "
-        "next_at = CASE state WHEN 'PENDING' THEN next_at ELSE ? END, "
+        "UPDATE batch_items SET "
+        "resp_code = CASE WHEN state = 'PENDING' AND maybe_debited = 0 THEN '3002' ELSE '3001' END, "
+        "late_state = CASE WHEN state = 'PENDING' AND maybe_debited = 0 THEN NULL ELSE 'UNRESOLVED' END, "
+        "next_at = CASE WHEN state = 'PENDING' AND maybe_debited = 0 THEN next_at ELSE ? END, "
         "state = 'FAILED', forced = 1, finished_at = ?, claim_node = NULL, "
         "version = version + 1, updated_at = ? "
         "WHERE center_id = ? AND batch_no = ? AND state IN ('PENDING', 'SENDING', 'UNKNOWN')");
