@@ -31,7 +31,8 @@ bool is_final(const std::string& s) { return s == batch::kSuccess || s == batch:
 // when it was never sent. Otherwise (a send whose outcome was unknown, then NOT_FOUND) the bank
 // may still execute that send: it waits, unsent, for its force-fail time (3001) and is resolved
 // by QUERY like any item sent with an unknown result (docs/decisions.md).
-Status stop_revoked(Connection& c, const std::vector<std::pair<DebitTask, bool>>& items, Instant now) {
+Status stop_revoked(Connection& c, const std::vector<std::pair<DebitTask, bool>>& items, Instant now,
+                    const std::string& actor) {
   if (items.empty()) return ok_status();
   const int64_t now_ms = to_unix_ms(now);
   auto fail = c.prepare(
@@ -54,7 +55,7 @@ Status stop_revoked(Connection& c, const std::vector<std::pair<DebitTask, bool>>
       REPAY_TRY(park->reset().bind(1, now_ms).bind(2, t.center_id).bind(3, t.batch_no)
                     .bind(4, t.seq).bind(5, t.version).run());
       if (c.changes() != 1) continue;
-      REPAY_TRY(append_audit(c, AuditRow{0, now, "job:pipeline", "batch_item", ref, "PENDING", "PENDING",
+      REPAY_TRY(append_audit(c, AuditRow{0, now, actor, "batch_item", ref, "PENDING", "PENDING",
                                          "agreement no longer active: not sent again; a DEBIT may "
                                          "have been executed, resolved at the force-fail time (3001)"}));
       continue;
@@ -63,7 +64,7 @@ Status stop_revoked(Connection& c, const std::vector<std::pair<DebitTask, bool>>
                   .bind(4, now_ms).bind(5, t.center_id).bind(6, t.batch_no).bind(7, t.seq)
                   .bind(8, t.version).run());
     if (c.changes() != 1) continue;
-    REPAY_TRY(append_audit(c, AuditRow{0, now, "job:pipeline", "batch_item", ref, "PENDING", "FAILED",
+    REPAY_TRY(append_audit(c, AuditRow{0, now, actor, "batch_item", ref, "PENDING", "FAILED",
                                        "agreement no longer active: not sent (2001)"}));
     REPAY_TRY(close->reset().bind(1, now_ms).bind(2, t.center_id).bind(3, t.batch_no).run());
   }
@@ -160,7 +161,7 @@ Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& chan
     sendable.push_back(std::move(t));
   }
   ag->reset();
-  REPAY_TRY(stop_revoked(*c, revoked, now));
+  REPAY_TRY(stop_revoked(*c, revoked, now, "job:pipeline:" + node));
   int64_t fresh = 0;
   for (const auto& t : sendable) fresh += t.txn_no.empty() ? 1 : 0;
   int64_t txn_seq = 0;
