@@ -28,6 +28,10 @@ bool amount_differs(const ItemView& item, const BankFact& f) {
 
 }  // namespace
 
+const char* force_fail_code(const std::string& state, bool maybe_debited) {
+  return state == kPending && !maybe_debited ? codes::kForceFailedNotSent : codes::kForceFailedUnknown;
+}
+
 Transition next(const ItemView& item, const BankFact& f, bool before_force_fail) {
   using K = BankFact::Kind;
   if (f.kind == K::kSuccess && amount_differs(item, f)) {

@@ -83,4 +83,10 @@ struct Transition {
 // Pure: what a fact does to an item. `before_force_fail` is whether now < the force-fail time.
 Transition next(const ItemView& item, const BankFact& fact, bool before_force_fail);
 
+// files.md: the code of an item still open (PENDING, SENDING, UNKNOWN) at its force-fail time:
+// 3002 ("never sent") only when no DEBIT of it can have been executed — PENDING, and no send of
+// it ever had an unknown outcome (`maybe_debited`, above) — else 3001 (sent, result unknown),
+// resolved by QUERY afterwards. The store applies it to a whole batch in one statement.
+const char* force_fail_code(const std::string& state, bool maybe_debited);
+
 }  // namespace repay::batch
