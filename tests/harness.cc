@@ -48,6 +48,18 @@ TestStack::TestStack(const std::function<void(app::StackOptions&)>& tweak) {
 TestStack::~TestStack() {
   clients_.clear();
   stack_.reset();  // stops the processor and the simulator
+  // channel-api.md: ReqSn is unique per channel across all TxCodes, and a QUERY has a fresh one.
+  // The simulator refuses and logs every reuse (docs/simulator.md): no test may cause one.
+  {
+    std::istringstream in(read_file_bytes(dir_ + "/banksim.log"));
+    std::string line, first;
+    int reused = 0;
+    while (std::getline(in, line)) {
+      if (line.find("\"event\":\"sim_reqsn_reused\"") == std::string::npos) continue;
+      if (reused++ == 0) first = line;
+    }
+    CHECK_MESSAGE(reused == 0, reused << " request(s) reused a ReqSn; the first: " << first);
+  }
   if (std::getenv("REPAY_E2E_KEEP") == nullptr) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);

@@ -227,8 +227,8 @@ class RtStack {
     }
     return out;
   }
-  // Gateway calls the simulator logged for this TxCode whose ReqSn ends in `req_sn` (a QUERY has
-  // its own ReqSn; ours end in the queried one), optionally only with that outcome.
+  // Gateway calls the simulator logged for this TxCode with ReqSn `req_sn` (a QUERY: whose
+  // OrigReqSn is `req_sn`, its own ReqSn being fresh), optionally only with that outcome.
   int sim_calls(const std::string& tx, const std::string& req_sn, const std::string& ret = "") {
     std::istringstream in(read_file_bytes(ts.dir() + "/banksim.log"));
     std::string line;
@@ -236,14 +236,8 @@ class RtStack {
     while (std::getline(in, line)) {
       if (line.find("\"event\":\"sim_gateway\"") == std::string::npos) continue;
       if (line.find("\"tx\":\"" + tx + "\"") == std::string::npos) continue;
-      auto p = line.find("\"req_sn\":\"");
-      if (p == std::string::npos) continue;
-      auto q = line.find('"', p + 10);
-      const std::string sn = line.substr(p + 10, q - p - 10);
-      const bool match = tx == "QUERY" ? sn.size() >= req_sn.size() &&
-                                             sn.compare(sn.size() - req_sn.size(), req_sn.size(), req_sn) == 0
-                                       : sn == req_sn;
-      if (!match) continue;
+      const std::string key = tx == "QUERY" ? "\"orig_req_sn\":\"" : "\"req_sn\":\"";
+      if (line.find(key + req_sn + "\"") == std::string::npos) continue;
       if (!ret.empty() && line.find("\"ret\":\"" + ret + "\"") == std::string::npos) continue;
       ++n;
     }

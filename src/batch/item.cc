@@ -28,6 +28,10 @@ bool amount_differs(const ItemView& item, const BankFact& f) {
 
 }  // namespace
 
+const char* force_fail_code(const std::string& state, bool maybe_debited) {
+  return state == kPending && !maybe_debited ? codes::kForceFailedNotSent : codes::kForceFailedUnknown;
+}
+
 Transition next(const ItemView& item, const BankFact& f, bool before_force_fail) {
   using K = BankFact::Kind;
   if (f.kind == K::kSuccess && amount_differs(item, f)) {
@@ -53,8 +57,8 @@ Transition next(const ItemView& item, const BankFact& f, bool before_force_fail)
     if (f.kind == K::kFailed && item.late_state == kLateDebited) {
       return exception("bank reports a decline of a force-failed item already resolved as debited");
     }
-    // late_state "" (3002): the item was PENDING at the force-fail time, but it may have been
-    // sent before (busy, or NOT_FOUND then a delayed request): a debit of it is still refunded.
+    // late_state "" (3002): no DEBIT of it can have been executed (never sent, or only answers
+    // proving it unregistered); should the bank debit it all the same, that is refunded too.
     const bool unsent_debited = item.late_state.empty() && f.kind == K::kSuccess;
     if (item.late_state != kLateUnresolved && !unsent_debited) return {};
     Transition t;

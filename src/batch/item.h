@@ -4,9 +4,18 @@
 //   PENDING  -> SENDING         claimed; its ReqSn (and TxnNo) stored before the DEBIT call
 //   SENDING  -> SUCCESS|FAILED  the bank answered finally
 //   SENDING  -> UNKNOWN         no usable answer, or "processing": resolved by QUERY/notification
-//   SENDING  -> PENDING         busy (not registered): sent again later with the same ReqSn
+//   SENDING  -> PENDING         not registered (9001, HTTP 429, 4001; or it never left us): sent
+//                               again later with the same ReqSn
 //   UNKNOWN  -> PENDING         QUERY said NOT_FOUND (before the force-fail time only)
-//   PENDING|SENDING|UNKNOWN -> FAILED (forced)  at the force-fail time: 3002 never sent, 3001 sent
+//   PENDING  -> FAILED 2001     its agreement is no longer ACTIVE and no DEBIT of it can have
+//                               been executed (claim time; never sent)
+//   PENDING|SENDING|UNKNOWN -> FAILED (forced)  at the force-fail time: 3002 when no DEBIT of it
+//                               can have been executed, else 3001
+//
+// "A DEBIT of it may have been executed" (the store's maybe_debited) is set when the item enters
+// UNKNOWN — an answer that proves nothing, a crash while SENDING — and never cleared: a NOT_FOUND
+// does not prove that a delayed request will not land, and a later busy answer says nothing of
+// the earlier send. An item PENDING without it at the force-fail time is 3002 ("never sent").
 //
 // A forced item stays FAILED for the card center for good; what the bank did is still resolved
 // (late_state UNRESOLVED -> DEBITED or NOT_DEBITED) and a late debit becomes a refund proposal.
@@ -76,5 +85,11 @@ struct Transition {
 
 // Pure: what a fact does to an item. `before_force_fail` is whether now < the force-fail time.
 Transition next(const ItemView& item, const BankFact& fact, bool before_force_fail);
+
+// files.md: the code of an item still open (PENDING, SENDING, UNKNOWN) at its force-fail time:
+// 3002 ("never sent") only when no DEBIT of it can have been executed — PENDING, and no send of
+// it ever had an unknown outcome (`maybe_debited`, above) — else 3001 (sent, result unknown),
+// resolved by QUERY afterwards. The store applies it to a whole batch in one statement.
+const char* force_fail_code(const std::string& state, bool maybe_debited);
 
 }  // namespace repay::batch

@@ -98,6 +98,17 @@ TEST_CASE("UNKNOWN + NOT_FOUND: resent before the force-fail time only") {
   CHECK(next(item(kUnknown), fact(K::kNotFound), false).kind == T::kNone);
 }
 
+// files.md: 3002 ("never sent") only when no DEBIT of the item can have been executed.
+TEST_CASE("force_fail_code: 3002 only for a PENDING item no send of which had an unknown outcome") {
+  CHECK(std::string(force_fail_code(kPending, false)) == codes::kForceFailedNotSent);
+  CHECK(std::string(force_fail_code(kPending, true)) == codes::kForceFailedUnknown);
+  for (const char* s : {kSending, kUnknown}) {
+    CAPTURE(s);
+    CHECK(std::string(force_fail_code(s, false)) == codes::kForceFailedUnknown);
+    CHECK(std::string(force_fail_code(s, true)) == codes::kForceFailedUnknown);
+  }
+}
+
 TEST_CASE("PENDING: a notification of a final state is applied") {
   CHECK(next(item(kPending), fact(K::kSuccess), true).state == kSuccess);
   CHECK(next(item(kPending), fact(K::kFailed, codes::kCardInvalid), true).state == kFailed);

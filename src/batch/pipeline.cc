@@ -74,7 +74,10 @@ BankFact fact_from_debit(const channel::ChannelResult& r) {
     case codes::ChannelClass::kDuplicate:
       return fact_of_status(r.fields);  // the original's state (channel-api.md: 1000)
     case codes::ChannelClass::kConfigError:
-      // 4001 did not register the request: like busy, and an alert (codes.md).
+      // channel-api.md: a request answered 4001 did not register its ReqSn and is sent again
+      // later with the same ReqSn — like 9001 — and codes.md: an alert, our configuration is
+      // wrong. (The channel client never lets libcurl resend a request by itself, so a 4001 is
+      // never the answer to a second copy of an executed one: channel/channel_curl.cc.)
       log::alert("channel.signature_rejected", {{"detail", r.detail}});
       b.kind = BankFact::Kind::kBusy;
       return b;
@@ -165,8 +168,8 @@ Result<int> DebitPipeline::resolve(const std::string& channel, int max) {
     call.tx_code = "QUERY";
     call.priority = channel::Priority::kBatch;
     call.fields.emplace_back("OrigReqSn", t.req_sn);
-    // QUERY has a fresh ReqSn of its own (channel-api.md): derived from the item's, unique.
-    call.req_sn = "Q" + std::to_string(t.query_count) + t.req_sn;
+    // QUERY has a fresh ReqSn of its own (channel-api.md), reserved by the claim.
+    call.req_sn = t.query_req_sn;
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++outstanding_[channel];

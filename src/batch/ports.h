@@ -126,7 +126,8 @@ struct DebitTask {
   int64_t seq = 0;
   int64_t version = 0;       // of the item row after the claim
   std::string txn_no;
-  std::string req_sn;
+  std::string req_sn;        // of the DEBIT
+  std::string query_req_sn;  // claim_queries: the QUERY's own ReqSn, fresh, stored before the call
   std::string channel_id;
   std::string agreement_no;
   Fen debit_amount = 0;
@@ -207,11 +208,14 @@ class BatchStore {
   // Claims up to `max` PENDING items for `channel`: batches OPEN, send_from_at <= now <
   // force_fail_at, next try due; the batch whose force-fail time comes first goes first. Assigns
   // TxnNo and ReqSn when the item has none, moves it to SENDING with `node` — all committed
-  // before any call is made.
+  // before any call is made. center-api.md: an item whose agreement is no longer ACTIVE is not
+  // sent: FAILED 2001 when no DEBIT of it can have been executed (never sent, or every send
+  // proven unregistered), else it waits, unsent, for its force-fail time (3001, then QUERY).
   virtual Result<std::vector<DebitTask>> claim_debits(const std::string& channel, int max,
                                                       Instant now, const std::string& node) = 0;
   // Items whose outcome is unknown (UNKNOWN, or forced and unresolved) with a query due; their
-  // next query time is pushed to now + lease so no other worker queries them at once.
+  // next query time is pushed to now + lease so no other worker queries them at once. Each
+  // gets a fresh ReqSn of its own for the QUERY (query_req_sn), stored before the call.
   virtual Result<std::vector<DebitTask>> claim_queries(const std::string& channel, int max,
                                                        Instant now,
                                                        std::chrono::milliseconds lease) = 0;

@@ -114,6 +114,7 @@ struct Work {
   std::string key;          // TxnNo or RefundNo
   std::string channel_id;
   std::string req_sn;       // of the DEBIT or REFUND
+  std::string query_req_sn; // kQuery*: the QUERY's own ReqSn, fresh, stored before the call
   std::string orig_req_sn;  // refunds: the DEBIT's
   Fen amount = 0;           // what the call carries
   int query_count = 0;
@@ -163,7 +164,7 @@ class RealtimeStore {
 
   // SENDING repayments and refunds of this node become UNKNOWN (queried before any resend).
   virtual Result<int64_t> recover_realtime(const std::string& node, Instant now) = 0;
-  // Due work, leased until now + lease.
+  // Due work, leased until now + lease. A query gets a fresh ReqSn of its own (query_req_sn).
   virtual Result<std::vector<Work>> claim_realtime_work(Instant now, int max,
                                                         std::chrono::milliseconds lease,
                                                         const std::string& node) = 0;

@@ -21,21 +21,9 @@ struct Once {
   bool take() { return !done.exchange(true); }
 };
 
-// The fact of a DEBIT's or REFUND's answer. RetCode 4001 is taken as unknown (QUERY first), not
-// as "not registered, send again": libcurl silently resends a request whose reused connection
-// died without an answer, with the same signature headers, and the channel's replay check
-// answers 4001 to that copy while the first one may have been executed (lessons.md: never resend
-// while unknown). A real configuration error still alerts (fact_from_debit), and its QUERYs
-// answer 4001 too, so nothing is sent again until it is fixed.
-batch::BankFact money_fact(const channel::ChannelResult& r) {
-  batch::BankFact f = batch::fact_from_debit(r);
-  if (r.outcome == channel::Outcome::kAnswered &&
-      r.mapping.cls == codes::ChannelClass::kConfigError) {
-    f.kind = batch::BankFact::Kind::kUnknown;
-    f.detail = "RetCode " + r.ret_code + ": outcome unknown until QUERY";
-  }
-  return f;
-}
+// The fact of a DEBIT's or REFUND's answer: the same reading as batches (batch/pipeline.h),
+// 4001 included.
+batch::BankFact money_fact(const channel::ChannelResult& r) { return batch::fact_from_debit(r); }
 
 bool prefix_allowed(const std::string& url, const std::vector<std::string>& prefixes) {
   return std::any_of(prefixes.begin(), prefixes.end(),
@@ -410,7 +398,7 @@ int RealtimeService::resolve_once(int max) {
     const bool is_query = w.kind == Work::Kind::kQueryRepay || w.kind == Work::Kind::kQueryRefund;
     if (is_query) {
       call.tx_code = "QUERY";
-      call.req_sn = "Q" + std::to_string(w.query_count) + w.req_sn;
+      call.req_sn = w.query_req_sn;  // channel-api.md: a fresh ReqSn of its own
       call.fields = {{"OrigReqSn", w.req_sn}};
     } else if (w.kind == Work::Kind::kSendRefund) {
       call.tx_code = "REFUND";

@@ -72,12 +72,16 @@ Answer Bank::handle(const std::string& channel_id, const wire::XmlMessage& req, 
   if (it == channels_.end()) return decline("unknown channel");
   Channel& ch = it->second;
   if (a.req_sn.empty()) return decline("missing ReqSn");
+  const std::string& tx = a.tx_code;
   if (const Transaction* t = ch.txns.find(a.req_sn)) {
+    // channel-api.md: a retry of the same request is never executed again and answers 1000 with
+    // the original's state; any other use of the ReqSn is refused.
+    if (tx == "QUERY" || tx != t->tx_code) return reused(std::move(a), t->tx_code);
     Answer d = duplicate(*t);
     d.tx_code = a.tx_code;
     return d;
   }
-  const std::string& tx = a.tx_code;
+  if (ch.query_sns.find(a.req_sn) != nullptr) return reused(std::move(a), "QUERY");
   if (tx == "VERIFY3") return verify3(ch, req, now);
   if (tx == "SIGNAPPLY") return sign_apply(ch, req, now);
   if (tx == "SIGNCONFIRM") return sign_confirm(ch, req, now);
@@ -105,6 +109,14 @@ Answer Bank::duplicate(const Transaction& t) const {
   return a;
 }
 
+Answer Bank::reused(Answer a, const std::string& first_tx_code) const {
+  a.ret_code = "1000";
+  a.ret_msg = "duplicate ReqSn: already used by a " + first_tx_code;
+  a.fields.clear();
+  a.reused_by = first_tx_code;
+  return a;
+}
+
 Transaction& Bank::register_txn(Channel& ch, const wire::XmlMessage& req, Instant now) {
   Transaction t;
   t.seq = next_seq_++;
@@ -122,6 +134,8 @@ Answer Bank::query(Channel& ch, const wire::XmlMessage& req) {
   Answer a;
   a.tx_code = "QUERY";
   a.req_sn = req.get("ReqSn").value_or("");
+  // A QUERY's ReqSn is its own (channel-api.md): used once, like any other.
+  ch.query_sns.emplace(a.req_sn, 0);
   auto orig = req.get("OrigReqSn");
   if (!orig) {
     a.ret_code = "3099";

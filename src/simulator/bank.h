@@ -4,8 +4,12 @@
 // Not thread-safe: the HTTP adapter holds one mutex around it.
 //
 // Rules (channel-api.md, from the bank's side):
-// - A ReqSn registered on a channel (any TxCode but QUERY) is never executed again: a request
-//   reusing it gets RetCode 1000 with the original's Status, OrigRetCode and fields.
+// - A ReqSn registered on a channel (any TxCode but QUERY) is never executed again: a retry of
+//   the same TxCode gets RetCode 1000 with the original's Status, OrigRetCode and fields.
+// - ReqSn is unique per channel across all TxCodes, QUERY's own included (a QUERY has a fresh
+//   one): a QUERY whose ReqSn was already used by any request, or a request reusing a ReqSn of
+//   another TxCode or of a QUERY, is refused like a strict bank: RetCode 1000 "duplicate ReqSn"
+//   with no Status, nothing executed, and Answer::reused set (the gateway logs it).
 // - A DEBIT or REFUND accepted "processing" answers 2000 and is executed at now + late by
 //   apply_due(); until then QUERY says PROCESSING.
 // - Every DEBIT and REFUND that reaches a final state queues a ChannelNotify (take_notifications).
@@ -55,6 +59,9 @@ struct Answer {
   std::string ret_code;
   std::string ret_msg;
   Fields fields;
+  // A reuse of a ReqSn that is not a retry of the same DEBIT/REFUND/signing call: the TxCode
+  // that used it first (refused 1000, see above); "" otherwise.
+  std::string reused_by;
   std::string field(const std::string& name) const;  // "" when absent
   Fields all_fields() const;                         // the four above first, then `fields`
 };
@@ -146,6 +153,7 @@ class Bank {
     ShardedMap<Transaction> txns;
     std::map<std::string, SmsApply> applies;        // by the SIGNAPPLY's ReqSn
     std::map<std::string, Protocol> protocols;      // by ProtocolNo
+    ShardedMap<char> query_sns;                     // every QUERY's own ReqSn
   };
   struct CardTotals {
     Fen initial = 0;
@@ -155,6 +163,7 @@ class Bank {
 
   // bank.cc
   Answer duplicate(const Transaction& t) const;
+  Answer reused(Answer a, const std::string& first_tx_code) const;
   Transaction& register_txn(Channel& ch, const wire::XmlMessage& req, Instant now);
   Answer query(Channel& ch, const wire::XmlMessage& req);
   // bank_signing.cc: VERIFY3, SIGNAPPLY, SIGNCONFIRM, UNSIGN

@@ -154,8 +154,11 @@ TEST_CASE("DEBIT: the same ReqSn twice executes once and answers 1000 with the o
   CHECK(b.field("OrigRetCode") == "0000");
   CHECK(b.field("ChannelTxnNo") == a.field("ChannelTxnNo"));
   CHECK(f.balance(0) == 10'000'000 - 12345);
-  // Another TxCode with the same ReqSn is not executed either.
-  CHECK(f.refund("D1", 100, "D1").ret_code == "1000");
+  // Another TxCode with the same ReqSn is not executed either: refused, no Status.
+  auto other = f.refund("D1", 100, "D1");
+  CHECK(other.ret_code == "1000");
+  CHECK(other.field("Status").empty());
+  CHECK(other.reused_by == "DEBIT");
   CHECK(f.bank.find("COL", "D1")->executed == 1);
   CHECK(f.bank.ledger().find("|D1|DEBIT|SUCCESS|12345|") != std::string::npos);
   CHECK(f.bank.ledger().substr(f.bank.ledger().size() - 2) == "1\n");
@@ -220,6 +223,40 @@ TEST_CASE("QUERY: NOT_FOUND, SUCCESS, FAILED, PROCESSING then final by apply_due
   auto notes = f.bank.take_notifications();
   REQUIRE(notes.size() == 1);
   CHECK(notes[0].fields[2] == std::pair<std::string, std::string>{"Status", "SUCCESS"});
+}
+
+// channel-api.md: ReqSn is unique per channel across all TxCodes, and a QUERY has a fresh one. A
+// strict bank refuses any other use: RetCode 1000 with no Status (for a QUERY: not answered).
+TEST_CASE("ReqSn reused: a QUERY's own ReqSn twice, a QUERY on a DEBIT's, a DEBIT on a QUERY's") {
+  Fixture f;
+  REQUIRE(f.debit(0, 100, "D1").ret_code == "0000");
+  auto q1 = f.bank.handle("COL", f.msg("QUERY", {{"OrigReqSn", "D1"}}, "Q1"), f.now);
+  CHECK(q1.ret_code == "0000");
+  CHECK(q1.reused_by.empty());
+  auto q2 = f.bank.handle("COL", f.msg("QUERY", {{"OrigReqSn", "D1"}}, "Q1"), f.now);
+  CHECK(q2.ret_code == "1000");
+  CHECK(q2.field("Status").empty());
+  CHECK(q2.reused_by == "QUERY");
+  auto q3 = f.bank.handle("COL", f.msg("QUERY", {{"OrigReqSn", "D1"}}, "D1"), f.now);
+  CHECK(q3.ret_code == "1000");
+  CHECK(q3.field("Status").empty());
+  CHECK(q3.reused_by == "DEBIT");
+  // A QUERY refused for a missing OrigReqSn used its ReqSn all the same.
+  CHECK(f.bank.handle("COL", f.msg("QUERY", {}, "Q2"), f.now).ret_code == "3099");
+  CHECK(f.bank.handle("COL", f.msg("QUERY", {{"OrigReqSn", "D1"}}, "Q2"), f.now).reused_by == "QUERY");
+  // A DEBIT on a QUERY's ReqSn is refused and executes nothing.
+  auto d = f.debit(0, 100, "Q1");
+  CHECK(d.ret_code == "1000");
+  CHECK(d.reused_by == "QUERY");
+  CHECK(f.bank.find("COL", "Q1") == nullptr);
+  CHECK(f.balance(0) == 10'000'000 - 100);
+  // Per channel: the same ReqSn on another channel is another one.
+  CHECK(f.bank.handle("QP", f.msg("QUERY", {{"OrigReqSn", "D1"}}, "Q1"), f.now).ret_code == "0000");
+  // The retry of the same DEBIT is no reuse.
+  auto retry = f.debit(0, 100, "D1");
+  CHECK(retry.ret_code == "1000");
+  CHECK(retry.field("Status") == "SUCCESS");
+  CHECK(retry.reused_by.empty());
 }
 
 TEST_CASE("statement: successful lines of the SettleDate, cut-over, readiness") {

@@ -17,7 +17,7 @@ constexpr const char* kKeys[] = {
     "late-result-ms", "p-notify-drop",    "p-notify-dup",  "p-notify-reorder",
     "p-notify-early", "stmt-omit-every", "stmt-dup-every", "stmt-amount-every",
     "stmt-unknown-lines", "stmt-declined-every", "lie-busy-debits", "lie-declined-debits",
-    "lie-query-not-found", nullptr};
+    "lie-query-not-found", "p-4001", nullptr};
 
 using Setter = std::function<bool(Faults&, std::string_view)>;
 
@@ -45,6 +45,7 @@ const std::map<std::string_view, Setter>& setters() {
       {"latency-jitter-ms",
        [](Faults& f, std::string_view v) { return parse_int(v, f.latency_jitter_ms); }},
       {"p-busy", [](Faults& f, std::string_view v) { return parse_probability(v, f.p_busy); }},
+      {"p-4001", [](Faults& f, std::string_view v) { return parse_probability(v, f.p_4001); }},
       {"p-429", [](Faults& f, std::string_view v) { return parse_probability(v, f.p_429); }},
       {"p-5xx", [](Faults& f, std::string_view v) { return parse_probability(v, f.p_5xx); }},
       {"p-no-answer",
@@ -122,7 +123,8 @@ Status apply_fault_lines(Faults& faults, std::string_view text) {
 std::string format_faults(const Faults& f) {
   return "latency-ms=" + std::to_string(f.latency_ms) + "\n" +
          "latency-jitter-ms=" + std::to_string(f.latency_jitter_ms) + "\n" +
-         "p-busy=" + num(f.p_busy) + "\n" + "p-429=" + num(f.p_429) + "\n" +
+         "p-busy=" + num(f.p_busy) + "\n" + "p-4001=" + num(f.p_4001) + "\n" +
+         "p-429=" + num(f.p_429) + "\n" +
          "p-5xx=" + num(f.p_5xx) + "\n" + "p-no-answer=" + num(f.p_no_answer) + "\n" +
          "p-lost-answer=" + num(f.p_lost_answer) + "\n" +
          "p-processing=" + num(f.p_processing) + "\n" +
@@ -160,7 +162,8 @@ GatewayRoll FaultDice::roll_gateway(const Faults& f) {
   double edge = 0;
   for (auto [p, kind] : {std::pair{f.p_no_answer, Refusal::kNoAnswer},
                          std::pair{f.p_429, Refusal::kHttp429}, std::pair{f.p_5xx, Refusal::kHttp500},
-                         std::pair{f.p_busy, Refusal::kBusy}}) {
+                         std::pair{f.p_busy, Refusal::kBusy},
+                         std::pair{f.p_4001, Refusal::kSignature}}) {
     edge += p;
     if (r.refusal == Refusal::kNone && refusal < edge) r.refusal = kind;
   }

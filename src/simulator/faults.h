@@ -17,6 +17,7 @@ struct Faults {
   int latency_ms = 0;          // mean delay before answering
   int latency_jitter_ms = 0;   // the delay is uniform in [mean - jitter, mean + jitter], >= 0
   double p_busy = 0;           // RetCode 9001, not registered
+  double p_4001 = 0;           // RetCode 4001 (signature rejected), not registered
   double p_429 = 0;            // HTTP 429, not registered
   double p_5xx = 0;            // HTTP 500, not executed
   double p_no_answer = 0;      // connection dropped, not executed
@@ -64,7 +65,7 @@ std::string format_faults(const Faults& faults);
 // The keys, for --help and the docs.
 const char* const* fault_keys();
 
-enum class Refusal { kNone, kNoAnswer, kHttp429, kHttp500, kBusy };
+enum class Refusal { kNone, kNoAnswer, kHttp429, kHttp500, kBusy, kSignature };
 
 struct GatewayRoll {
   Refusal refusal = Refusal::kNone;  // before execution

@@ -57,6 +57,13 @@ TEST_CASE("faults: the dice are reproducible from the seed and follow the probab
   CHECK(http500 < 2300);
   CHECK(lost > 4600);
   CHECK(lost < 5400);
+  Faults sig;
+  sig.p_4001 = 1;
+  CHECK(a.roll_gateway(sig).refusal == Refusal::kSignature);
+  Faults s4001;
+  REQUIRE(apply_fault_lines(s4001, "p-4001=0.5\n").ok());
+  CHECK(s4001.p_4001 == 0.5);
+  CHECK(format_faults(s4001).find("p-4001=0.5\n") != std::string::npos);
   Faults off;
   FaultDice c(9);
   for (int i = 0; i < 1000; ++i) {

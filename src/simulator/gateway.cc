@@ -114,10 +114,11 @@ void BankService::gateway(Channel& ch, Request&& req, server::Respond respond) {
     if (due > std::chrono::steady_clock::now()) server_->at(due, std::move(send));
     else send();
   };
+  const std::string orig_req_sn = msg.get("OrigReqSn").value_or("");  // QUERY, REFUND
   auto log_line = [&](const std::string& ret) {
     if (!log::enabled(log::Level::kInfo)) return;  // no strings built for a line not written
     log::info("sim_gateway", {{"channel", id}, {"tx", refusal.tx_code},
-                              {"req_sn", refusal.req_sn}, {"ret", ret},
+                              {"req_sn", refusal.req_sn}, {"orig_req_sn", orig_req_sn}, {"ret", ret},
                               {"delay_ms", std::to_string(roll.delay_ms)}});
   };
   switch (roll.refusal) {
@@ -127,6 +128,10 @@ void BankService::gateway(Channel& ch, Request&& req, server::Respond respond) {
     case Refusal::kBusy:
       refusal.ret_code = "9001";
       log_line("9001");
+      return deliver(signed_answer(ch, refusal), nullptr);
+    case Refusal::kSignature:
+      refusal.ret_code = "4001";
+      log_line("4001");
       return deliver(signed_answer(ch, refusal), nullptr);
     case Refusal::kNone: break;
   }
@@ -181,6 +186,12 @@ void BankService::gateway(Channel& ch, Request&& req, server::Respond respond) {
     a.fields = {{"Status", "NOT_FOUND"}};
     log::info("sim_lie", {{"channel", id}, {"tx", refusal.tx_code}, {"req_sn", refusal.req_sn},
                           {"told", "NOT_FOUND"}});
+  }
+  if (!a.reused_by.empty()) {
+    // channel-api.md: ReqSn is unique per channel across TxCodes. Every end-to-end test fails
+    // on this line (tests/harness.cc).
+    log::warn("sim_reqsn_reused", {{"channel", id}, {"tx", refusal.tx_code},
+                                   {"req_sn", refusal.req_sn}, {"used_by", a.reused_by}});
   }
   if (late && a.ret_code == "2000") {
     scheduler_.after(*late + std::chrono::milliseconds(1), [this] { late_results(); });

@@ -45,6 +45,7 @@ Result<SimOptions> parse_options(int argc, const char* const* argv) {
     ("latency-ms", po::value(&f.latency_ms)->default_value(0), "mean delay before answering")
     ("latency-jitter-ms", po::value(&f.latency_jitter_ms)->default_value(0), "+/- around the mean")
     ("p-busy", po::value(&f.p_busy)->default_value(0), "RetCode 9001, not registered")
+    ("p-4001", po::value(&f.p_4001)->default_value(0), "RetCode 4001 (signature rejected), not registered")
     ("p-429", po::value(&f.p_429)->default_value(0), "HTTP 429, not registered")
     ("p-5xx", po::value(&f.p_5xx)->default_value(0), "HTTP 500, not executed")
     ("p-no-answer", po::value(&f.p_no_answer)->default_value(0), "connection dropped, not executed")

@@ -4,6 +4,8 @@
 #include <map>
 #include <utility>
 
+#include "core/codes.h"
+#include "signing/agreement.h"
 #include "store/batch_blocks.h"
 #include "store/refund_proposal.h"
 #include "store/sqlite_store.h"
@@ -23,6 +25,52 @@ std::string item_ref(const std::string& center, const std::string& batch_no, int
 
 bool is_final(const std::string& s) { return s == batch::kSuccess || s == batch::kFailed; }
 
+// center-api.md: a revoked agreement can no longer be used. A PENDING item whose agreement is no
+// longer ACTIVE is never sent (again). When no DEBIT of it can have been executed (never sent, or
+// every send proven unregistered) it fails now with 2001 — its return line F 2001, txnNo empty
+// when it was never sent. Otherwise (a send whose outcome was unknown, then NOT_FOUND) the bank
+// may still execute that send: it waits, unsent, for its force-fail time (3001) and is resolved
+// by QUERY like any item sent with an unknown result (docs/decisions.md).
+Status stop_revoked(Connection& c, const std::vector<std::pair<DebitTask, bool>>& items, Instant now,
+                    const std::string& actor) {
+  if (items.empty()) return ok_status();
+  const int64_t now_ms = to_unix_ms(now);
+  auto fail = c.prepare(
+      "UPDATE batch_items SET state = 'FAILED', resp_code = ?, finished_at = ?, next_at = ?, "
+      "claim_node = NULL, version = version + 1, updated_at = ? WHERE center_id = ? AND "
+      "batch_no = ? AND seq = ? AND state = 'PENDING' AND version = ?");
+  if (!fail) return fail.error();
+  auto park = c.prepare(
+      "UPDATE batch_items SET next_at = force_fail_at, version = version + 1, updated_at = ? "
+      "WHERE center_id = ? AND batch_no = ? AND seq = ? AND state = 'PENDING' AND version = ?");
+  if (!park) return park.error();
+  auto close = c.prepare(
+      "UPDATE batches SET open_items = open_items - 1, state = CASE WHEN open_items = 1 AND "
+      "state = 'OPEN' THEN 'CLOSED' ELSE state END, closed_at = CASE WHEN open_items = 1 AND "
+      "state = 'OPEN' THEN ?1 ELSE closed_at END WHERE center_id = ?2 AND batch_no = ?3");
+  if (!close) return close.error();
+  for (const auto& [t, maybe_debited] : items) {
+    const std::string ref = item_ref(t.center_id, t.batch_no, t.seq);
+    if (maybe_debited) {
+      REPAY_TRY(park->reset().bind(1, now_ms).bind(2, t.center_id).bind(3, t.batch_no)
+                    .bind(4, t.seq).bind(5, t.version).run());
+      if (c.changes() != 1) continue;
+      REPAY_TRY(append_audit(c, AuditRow{0, now, actor, "batch_item", ref, "PENDING", "PENDING",
+                                         "agreement no longer active: not sent again; a DEBIT may "
+                                         "have been executed, resolved at the force-fail time (3001)"}));
+      continue;
+    }
+    REPAY_TRY(fail->reset().bind(1, codes::kAgreementNotFound).bind(2, now_ms).bind(3, now_ms)
+                  .bind(4, now_ms).bind(5, t.center_id).bind(6, t.batch_no).bind(7, t.seq)
+                  .bind(8, t.version).run());
+    if (c.changes() != 1) continue;
+    REPAY_TRY(append_audit(c, AuditRow{0, now, actor, "batch_item", ref, "PENDING", "FAILED",
+                                       "agreement no longer active: not sent (2001)"}));
+    REPAY_TRY(close->reset().bind(1, now_ms).bind(2, t.center_id).bind(3, t.batch_no).run());
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& channel, int max,
@@ -32,10 +80,11 @@ Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& chan
   REPAY_TRY(tx.begin());
   const int64_t now_ms = to_unix_ms(now);
   std::vector<DebitTask> tasks;
+  std::vector<bool> maybe_debited;  // per task: a DEBIT of it may have been executed
   // files.md: across batches, items of the batch whose force-fail time comes first go first.
   auto q = c->prepare(
       "SELECT i.center_id, i.batch_no, i.seq, i.txn_no, i.req_sn, i.agreement_no, "
-      "i.debit_amount, i.force_fail_at, i.version FROM batch_items i "
+      "i.debit_amount, i.force_fail_at, i.version, i.maybe_debited FROM batch_items i "
       "JOIN batches b ON b.center_id = i.center_id AND b.batch_no = i.batch_no "
       "WHERE i.channel_id = ? AND i.state = 'PENDING' AND i.send_from_at <= ? "
       "AND i.force_fail_at > ? AND i.next_at <= ? AND b.state = 'OPEN' "
@@ -43,6 +92,7 @@ Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& chan
   if (!q) return q.error();
   auto select = [&]() -> Status {
     tasks.clear();
+    maybe_debited.clear();
     q->reset().bind(1, channel).bind(2, now_ms).bind(3, now_ms).bind(4, now_ms).bind(5, int64_t{max});
     for (;;) {
       auto row = q->step();
@@ -59,6 +109,7 @@ Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& chan
       t.force_fail_at = from_unix_ms(q->integer(7));
       t.version = q->integer(8);
       t.channel_id = channel;
+      maybe_debited.push_back(q->integer(9) != 0);
       tasks.push_back(std::move(t));
     }
     q->reset();
@@ -80,42 +131,24 @@ Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& chan
     REPAY_TRY(tx.commit());  // what was unpacked stays unpacked
     return tasks;
   }
-  int64_t fresh = 0;
-  for (const auto& t : tasks) fresh += t.txn_no.empty() ? 1 : 0;
-  int64_t txn_seq = 0, sn_seq = 0;
-  if (fresh > 0) {
-    auto a = reserve_in(*c, "txn_no", fresh);
-    if (!a) return a.error();
-    txn_seq = *a;
-    auto b = reserve_in(*c, "req_sn", fresh);
-    if (!b) return b.error();
-    sn_seq = *b;
-  }
-  auto up = c->prepare(
-      "UPDATE batch_items SET state = 'SENDING', txn_no = ?, req_sn = ?, claim_node = ?, "
-      "version = version + 1, updated_at = ? WHERE center_id = ? AND batch_no = ? AND seq = ? "
-      "AND state = 'PENDING' AND version = ?");
-  if (!up) return up.error();
+  // What the DEBIT carries comes from the agreement, read with its state first: center-api.md,
+  // a revoked agreement can no longer be used, even for a batch accepted while it was active.
   auto ag = c->prepare(
-      "SELECT kind, protocol_no, debit_card_enc, holder_name, id_type, id_no_enc FROM agreements "
-      "WHERE agreement_no = ?");
+      "SELECT kind, protocol_no, debit_card_enc, holder_name, id_type, id_no_enc, state "
+      "FROM agreements WHERE agreement_no = ?");
   if (!ag) return ag.error();
-  std::vector<DebitTask> claimed;
-  for (auto& t : tasks) {
-    if (t.txn_no.empty()) {
-      // common.md: TxnNo is assigned when a batch item is first sent; the ReqSn is stored with it
-      // before the call, and every resend reuses it.
-      t.txn_no = format_serial("T", now, txn_seq++);
-      t.req_sn = format_req_sn(sn_seq++);
-    }
-    REPAY_TRY(up->reset().bind(1, t.txn_no).bind(2, t.req_sn).bind(3, node).bind(4, to_unix_ms(now))
-                  .bind(5, t.center_id).bind(6, t.batch_no).bind(7, t.seq).bind(8, t.version).run());
-    if (c->changes() != 1) continue;  // taken by another node meanwhile
-    t.version += 1;
+  std::vector<DebitTask> sendable;
+  std::vector<std::pair<DebitTask, bool>> revoked;  // and whether a DEBIT may have executed
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    DebitTask& t = tasks[i];
     ag->reset().bind(1, t.agreement_no);
     auto row = ag->step();
     if (!row) return row.error();
     if (!*row) return make_error("DB", "agreement of a sendable item vanished", "agreementNo", t.agreement_no);
+    if (ag->text(6) != signing::kActive) {
+      revoked.emplace_back(std::move(t), maybe_debited[i]);
+      continue;
+    }
     t.kind = ag->text(0);
     t.protocol_no = ag->text(1);
     auto card = cipher_.decrypt(ag->blob(2));
@@ -125,6 +158,40 @@ Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& chan
     t.name = ag->text(3);
     t.id_type = ag->text(4);
     t.id_no = *id_no;
+    sendable.push_back(std::move(t));
+  }
+  ag->reset();
+  REPAY_TRY(stop_revoked(*c, revoked, now, "job:pipeline:" + node));
+  int64_t fresh = 0;
+  for (const auto& t : sendable) fresh += t.txn_no.empty() ? 1 : 0;
+  int64_t txn_seq = 0;
+  std::vector<std::string> sns;
+  if (fresh > 0) {
+    auto a = reserve_in(*c, "txn_no", fresh);
+    if (!a) return a.error();
+    txn_seq = *a;
+    auto b = reserve_req_sns(*c, fresh);
+    if (!b) return b.error();
+    sns = std::move(*b);
+  }
+  auto up = c->prepare(
+      "UPDATE batch_items SET state = 'SENDING', txn_no = ?, req_sn = ?, claim_node = ?, "
+      "version = version + 1, updated_at = ? WHERE center_id = ? AND batch_no = ? AND seq = ? "
+      "AND state = 'PENDING' AND version = ?");
+  if (!up) return up.error();
+  std::vector<DebitTask> claimed;
+  size_t next_sn = 0;
+  for (auto& t : sendable) {
+    if (t.txn_no.empty()) {
+      // common.md: TxnNo is assigned when a batch item is first sent; the ReqSn is stored with it
+      // before the call, and every resend reuses it.
+      t.txn_no = format_serial("T", now, txn_seq++);
+      t.req_sn = sns[next_sn++];
+    }
+    REPAY_TRY(up->reset().bind(1, t.txn_no).bind(2, t.req_sn).bind(3, node).bind(4, to_unix_ms(now))
+                  .bind(5, t.center_id).bind(6, t.batch_no).bind(7, t.seq).bind(8, t.version).run());
+    if (c->changes() != 1) continue;  // taken by another node meanwhile
+    t.version += 1;
     claimed.push_back(std::move(t));
   }
   REPAY_TRY(tx.commit());
@@ -174,6 +241,10 @@ Result<std::vector<DebitTask>> SqliteStore::claim_queries(const std::string& cha
                   .bind(4, t.seq).bind(5, now_ms).run());
     if (c->changes() == 1) leased.push_back(std::move(t));
   }
+  // channel-api.md: each QUERY has a fresh ReqSn of its own, committed before it is sent.
+  auto sns = reserve_req_sns(*c, std::ssize(leased));
+  if (!sns) return sns.error();
+  for (size_t i = 0; i < leased.size(); ++i) leased[i].query_req_sn = (*sns)[i];
   REPAY_TRY(tx.commit());
   return leased;
 }
@@ -195,7 +266,10 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
       "finished_at = ?, next_at = ?, claim_node = NULL, version = version + 1, updated_at = ?, "
       // Back to PENDING (busy, or never registered): its next unknown outcome starts the query
       // backoff afresh.
-      "query_count = CASE WHEN ?1 = 'PENDING' THEN 0 ELSE query_count END "
+      "query_count = CASE WHEN ?1 = 'PENDING' THEN 0 ELSE query_count END, "
+      // A send whose outcome is unknown may have been executed (files.md: 3001, not 3002, at
+      // the force-fail time); no later answer clears that (batch/item.h).
+      "maybe_debited = CASE WHEN ?1 = 'UNKNOWN' THEN 1 ELSE maybe_debited END "
       "WHERE center_id = ? AND batch_no = ? AND seq = ? AND version = ?");
   if (!move) return move.error();
   auto late = c->prepare(
@@ -371,7 +445,7 @@ Result<int64_t> SqliteStore::recover_claims(const std::string& node, Instant now
     REPAY_TRY(a->bind(1, now_ms).bind(2, node).run());
   }
   auto up = c->prepare(
-      "UPDATE batch_items SET state = 'UNKNOWN', next_at = ?, claim_node = NULL, "
+      "UPDATE batch_items SET state = 'UNKNOWN', maybe_debited = 1, next_at = ?, claim_node = NULL, "
       "version = version + 1, updated_at = ? WHERE state = 'SENDING' AND claim_node = ?");
   if (!up) return up.error();
   REPAY_TRY(up->bind(1, now_ms).bind(2, now_ms).bind(3, node).run());

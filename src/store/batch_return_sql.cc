@@ -1,4 +1,6 @@
 // SqliteStore: deadlines, return files and batch status (batch/ports.h).
+#include "batch/item.h"
+#include "core/codes.h"
 #include "store/batch_blocks.h"
 #include "store/sqlite_store.h"
 
@@ -32,6 +34,24 @@ BatchSummary batch_head(const Stmt& q) {
   return s;
 }
 
+// batch::force_fail_code as an SQL condition over an open item's row: true where it says 3002.
+// Built from the rule itself (every open state, with and without maybe_debited), so that the
+// force-fail stays one bulk statement per batch and the rule stays in the batch capability.
+const std::string& never_sent_sql() {
+  static const std::string sql = [] {
+    std::string cond;
+    for (const char* state : {batch::kPending, batch::kSending, batch::kUnknown}) {
+      for (bool maybe : {false, true}) {
+        if (std::string(batch::force_fail_code(state, maybe)) != codes::kForceFailedNotSent) continue;
+        cond += std::string(cond.empty() ? "" : " OR ") + "(state = '" + state +
+                "' AND maybe_debited = " + (maybe ? "1" : "0") + ")";
+      }
+    }
+    return cond.empty() ? std::string("0") : "(" + cond + ")";
+  }();
+  return sql;
+}
+
 }  // namespace
 
 Result<bool> force_fail_batch(Connection& c, const std::string& center,
@@ -47,13 +67,18 @@ Result<bool> force_fail_batch(Connection& c, const std::string& center,
     ff = q->integer(0);
   }
   // Items still packed were never sent: rows first, then failed with the others (3002).
+  // files.md: 3002 ("never sent") only when no DEBIT of the item can have been executed
+  // (batch::force_fail_code); every other open item is 3001 and resolved by QUERY afterwards
+  // (late_state UNRESOLVED).
+  const std::string& never_sent = never_sent_sql();
   if (auto n = unpack_batch(c, center, batch_no); !n) return n.error();
   const int64_t now_ms = to_unix_ms(now);
   {
     auto a = c.prepare(
         "INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason) "
         "SELECT ?, ?, 'batch_item', center_id || ':' || batch_no || ':' || seq, state, 'FAILED', "
-        "CASE state WHEN 'PENDING' THEN 'force-failed: not sent before the force-fail time (3002)' "
+        "CASE WHEN " + never_sent + " THEN "
+        "'force-failed: not sent before the force-fail time (3002)' "
         "ELSE 'force-failed: sent, result unknown (3001)' END FROM batch_items "
         "WHERE center_id = ? AND batch_no = ? AND state IN ('PENDING', 'SENDING', 'UNKNOWN')");
     if (!a) return a.error();
@@ -64,9 +89,10 @@ Result<bool> force_fail_batch(Connection& c, const std::string& center,
     // or 3002 (never sent); finishTime is the force-fail time. What the bank did with a sent
     // one is still resolved (late_state).
     auto up = c.prepare(
-        "UPDATE batch_items SET resp_code = CASE state WHEN 'PENDING' THEN '3002' ELSE '3001' END, "
-        "late_state = CASE state WHEN 'PENDING' THEN NULL ELSE 'UNRESOLVED' END, "
-        "next_at = CASE state WHEN 'PENDING' THEN next_at ELSE ? END, "
+        "UPDATE batch_items SET "
+        "resp_code = CASE WHEN " + never_sent + " THEN '3002' ELSE '3001' END, "
+        "late_state = CASE WHEN " + never_sent + " THEN NULL ELSE 'UNRESOLVED' END, "
+        "next_at = CASE WHEN " + never_sent + " THEN next_at ELSE ? END, "
         "state = 'FAILED', forced = 1, finished_at = ?, claim_node = NULL, "
         "version = version + 1, updated_at = ? "
         "WHERE center_id = ? AND batch_no = ? AND state IN ('PENDING', 'SENDING', 'UNKNOWN')");

@@ -1763,6 +1763,168 @@ TEST_CASE("after force-fail: a success for a 3002 item that had been sent is ref
                  "' AND debit_amount = 50200") == 1);
 }
 
+// files.md: 3002 ("never sent") only when no DEBIT of the item can have been executed. An item
+// whose send had an unknown outcome and whose QUERY then said NOT_FOUND is PENDING again, but
+// the first request may still land: 3001, resolved by QUERY after the force-fail time. One only
+// ever answered "not registered" (9001, 429, 4001) is 3002.
+TEST_CASE("force_fail_due: an item back to PENDING after an unknown send is 3001; busy only is 3002") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  r.accept("B001", {{"I1", a1, 100, ""}, {"I2", a1, 200, ""}, {"I3", a1, 300, ""}});
+  auto tasks = r.claim("CB1", 10, kSendFrom);
+  REQUIRE(tasks.size() == 3);
+  // 2: busy twice (9001, then 4001 read the same way): never registered.
+  r.apply("B001", 2, kBusyFact, kSendFrom + 1s, kSendFrom + 2s);
+  // 1: unknown, QUERY NOT_FOUND -> PENDING; resent, answered busy -> PENDING.
+  r.apply("B001", 1, kUnknownFact, kSendFrom + 1s, kSendFrom + 2s);
+  auto again2 = r.claim("CB1", 10, kSendFrom + 2s);
+  REQUIRE(again2.size() == 1);
+  CHECK(again2[0].seq == 2);
+  r.apply("B001", 2, kBusyFact, kSendFrom + 3s, kForceFail + 1h);
+  CHECK(r.apply("B001", 1, kNotFoundFact, kSendFrom + 3s, kSendFrom + 3s).state == "PENDING");
+  auto again1 = r.claim("CB1", 10, kSendFrom + 3s);
+  REQUIRE(again1.size() == 1);
+  CHECK(again1[0].seq == 1);
+  r.apply("B001", 1, kBusyFact, kSendFrom + 4s, kForceFail + 1h);
+  // 3: a crash while SENDING (recovery makes it UNKNOWN), then NOT_FOUND.
+  REQUIRE(r.s().recover_claims("node1", kSendFrom + 5s).value() == 1);
+  CHECK(r.apply("B001", 3, kNotFoundFact, kSendFrom + 6s, kForceFail + 1h).state == "PENDING");
+  for (int64_t seq : {1, 2, 3}) CHECK(r.item("B001", seq).state == "PENDING");
+
+  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  for (int64_t seq : {1, 3}) {
+    CAPTURE(seq);
+    auto it = r.item("B001", seq);
+    CHECK(it.state == "FAILED");
+    CHECK(it.resp_code == "3001");
+    CHECK(it.late_state == "UNRESOLVED");
+  }
+  auto two = r.item("B001", 2);
+  CHECK(two.resp_code == "3002");
+  CHECK(two.late_state.empty());
+  // The 3001 ones are queried afterwards; a NOT_FOUND then settles them as not debited.
+  std::set<int64_t> queried;
+  for (const auto& t : r.claim_queries("CB1", 10, kForceFail + 1s)) queried.insert(t.seq);
+  CHECK(queried == std::set<int64_t>{1, 3});
+  auto nd = r.apply("B001", 1, kNotFoundFact, kForceFail + 2s);
+  CHECK(nd.kind == Transition::Kind::kLate);
+  CHECK(r.item("B001", 1).late_state == "NOT_DEBITED");
+}
+
+// channel-api.md: ReqSn is unique per channel across all TxCodes, and a QUERY has a fresh one.
+// The QUERY's used to be "Q<query_count><DEBIT's ReqSn>", and query_count restarts when the item
+// goes back to PENDING: the same QUERY ReqSn went out twice.
+TEST_CASE("claim_queries: every QUERY has a fresh ReqSn, also after the item went back to PENDING twice") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  r.accept("B001", {{"I1", a1, 100, ""}, {"I2", a1, 200, ""}});
+  std::vector<std::string> sent;  // every ReqSn sent, DEBIT and QUERY
+  Instant now = kSendFrom;
+  for (int round = 0; round < 3; ++round) {
+    CAPTURE(round);
+    auto d = r.claim("CB1", 10, now);
+    REQUIRE(d.size() == 2);
+    for (const auto& t : d) {
+      if (round == 0) sent.push_back(t.req_sn);
+      r.apply("B001", t.seq, kUnknownFact, now + 1s, now + 2s);
+    }
+    now += 2s;
+    for (int q = 0; q < 2; ++q) {  // two QUERYs each: still processing, then NOT_FOUND
+      auto qs = r.claim_queries("CB1", 10, now);
+      REQUIRE(qs.size() == 2);
+      for (const auto& t : qs) {
+        CHECK(t.query_req_sn != t.req_sn);
+        sent.push_back(t.query_req_sn);
+        r.apply("B001", t.seq, q == 0 ? kUnknownFact : kNotFoundFact, now + 1s, now + 2s);
+      }
+      now += 2s;
+    }
+  }
+  std::set<std::string> distinct(sent.begin(), sent.end());
+  CHECK(sent.size() == 2 + 3 * 2 * 2);
+  CHECK(distinct.size() == sent.size());
+  for (const auto& sn : sent) {
+    CAPTURE(sn);
+    CHECK(is_identifier(sn));  // common.md: [0-9A-Za-z_-]{1,32}
+  }
+  // The same sequence as every other ReqSn: a signing call's is new too.
+  auto sign_sn = r.s().next_req_sn();
+  REQUIRE(sign_sn.ok());
+  CHECK(distinct.count(*sign_sn) == 0);
+}
+
+// center-api.md: a revoked agreement can no longer be used — not even for a batch accepted while
+// it was active. claim_debits used to read the agreement without its state and debit it.
+TEST_CASE("claim_debits: an item whose agreement was revoked after acceptance fails 2001, never sent") {
+  Rig r;
+  const Holder kept = r.sign(1);
+  const Holder gone = r.sign(2);
+  const Holder later = r.sign(3);
+  r.accept("B001", {{"I1", kept, 100, ""}, {"I2", gone, 200, ""}, {"I3", later, 300, ""}});
+  // 3 is sent once with an unknown outcome, then NOT_FOUND: PENDING, it may still be debited.
+  auto first = r.claim("CB1", 1, kSendFrom);
+  REQUIRE(first.size() == 1);
+  REQUIRE(first[0].seq == 1);
+  r.apply("B001", 1, kBusyFact, kSendFrom + 1s, kSendFrom + 1s);
+  r.revoke(gone);
+  auto tasks = r.claim("CB1", 10, kSendFrom + 1s);
+  std::set<int64_t> seqs;
+  for (const auto& t : tasks) seqs.insert(t.seq);
+  CHECK(seqs == std::set<int64_t>{1, 3});
+  auto it = r.item("B001", 2);
+  CHECK(it.state == "FAILED");
+  CHECK(it.resp_code == "2001");
+  CHECK(it.txn_no.empty());
+  CHECK(it.req_sn.empty());
+  CHECK(it.forced == 0);
+  CHECK(it.finished_at == to_unix_ms(kSendFrom + 1s));
+  CHECK(r.open_items("B001") == 2);
+  auto audit = r.s().audit_of("batch_item", "CC01:B001:2");
+  REQUIRE(audit.ok());
+  CHECK(audit->back().new_state == "FAILED");
+
+  // 3: unknown, NOT_FOUND, then its agreement is revoked: not sent again, and not 2001 either
+  // (the first request may still land): it waits for the force-fail time, 3001, then QUERY.
+  r.apply("B001", 3, kUnknownFact, kSendFrom + 2s, kSendFrom + 3s);
+  r.apply("B001", 3, kNotFoundFact, kSendFrom + 4s, kSendFrom + 4s);
+  r.revoke(later);
+  r.apply("B001", 1, kSuccessFact, kSendFrom + 4s);
+  CHECK(r.claim("CB1", 10, kSendFrom + 5s).empty());
+  CHECK(r.item("B001", 3).state == "PENDING");
+  CHECK(r.claim("CB1", 10, kForceFail - 1s).empty());
+  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  CHECK(r.item("B001", 3).resp_code == "3001");
+  CHECK(r.item("B001", 3).late_state == "UNRESOLVED");
+
+  // The return lines: F 2001 with no txnNo for the item never sent.
+  std::map<int64_t, batch::ReturnRow> lines;
+  REQUIRE(r.s().for_each_return_line("CC01", "B001", [&](const batch::ReturnRow& row) {
+    lines[row.seq] = row;
+    return ok_status();
+  }).ok());
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[1].state == "SUCCESS");
+  CHECK(lines[2].state == "FAILED");
+  CHECK(lines[2].resp_code == "2001");
+  CHECK(lines[2].txn_no.empty());
+  CHECK(lines[3].resp_code == "3001");
+}
+
+// The last item of a batch failed 2001 at claim time closes it: its return file is due.
+TEST_CASE("claim_debits: a batch whose every agreement was revoked closes at the claim") {
+  Rig r;
+  const Holder gone = r.sign(1);
+  r.accept("B001", {{"I1", gone, 100, ""}, {"I2", gone, 200, ""}});
+  r.revoke(gone);
+  CHECK(r.claim("CB1", 10, kSendFrom).empty());
+  CHECK(r.summary("B001").state == "CLOSED");
+  CHECK(r.open_items("B001") == 0);
+  auto due = r.s().returns_due();
+  REQUIRE(due.ok());
+  REQUIRE(due->size() == 1);
+  CHECK(due->front().batch_no == "B001");
+}
+
 // --- return files ---------------------------------------------------------------------------
 
 TEST_CASE("write_return_file: header figures, one line per item in seq order, S and F fields") {

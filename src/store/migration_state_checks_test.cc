@@ -64,6 +64,9 @@ TEST_CASE("state checks migration: same rows, ids, indexes; the checks still ref
   REQUIRE(c.exec("DELETE FROM repayments WHERE txn_no = 'T2'").ok());  // its id is never reused
   const std::string before = schema_of(c);
 
+  // A later migration added a column to batch_items (maybe_debited): the table as this one
+  // found it, for its rebuild's SELECT *.
+  REQUIRE(c.exec("ALTER TABLE batch_items DROP COLUMN maybe_debited").ok());
   {  // Rebuilding again exercises it on data.
     WriteTx tx(c);
     REQUIRE(tx.begin().ok());

@@ -619,6 +619,14 @@ CREATE TABLE recon_files (
   PRIMARY KEY (center_id, recon_date)
 ) WITHOUT ROWID;
 )SQL",
+      // files.md: 3002 only for an item no DEBIT of which can have been executed. Set when a
+      // send's outcome is unknown, never cleared (batch/item.h). Items claimed before this
+      // migration and not final are taken as "may have been debited": 3001 and a QUERY.
+      R"SQL(
+ALTER TABLE batch_items ADD COLUMN maybe_debited INTEGER NOT NULL DEFAULT 0;
+UPDATE batch_items SET maybe_debited = 1
+  WHERE txn_no IS NOT NULL AND state IN ('PENDING', 'SENDING', 'UNKNOWN');
+)SQL",
   };
   return m;
 }

@@ -206,7 +206,7 @@ Result<RefundClaim> SqliteStore::claim_refund(const realtime::NewRefund& n, Inst
   const Fen to_card_fee = o.cardholder_fee > 0 ? fee_k : 0;
   auto no = reserve_in(*c, "refund_no", 1);
   if (!no) return no.error();
-  auto sn = reserve_in(*c, "req_sn", 1);
+  auto sn = reserve_req_sns(*c, 1);
   if (!sn) return sn.error();
   const std::string refund_no = format_serial("RF", now, *no);
   auto ins = c->prepare(
@@ -219,7 +219,7 @@ Result<RefundClaim> SqliteStore::claim_refund(const realtime::NewRefund& n, Inst
                 .bind(5, n.orig_txn_no).bind(6, o.source).bind_opt(7, o.batch_no).bind(8, o.ref)
                 .bind(9, o.channel_id).bind(10, o.req_sn).bind(11, n.amount).bind(12, fee_k)
                 .bind(13, to_card_fee).bind(14, n.amount + to_card_fee).bind_opt(15, n.notify_url)
-                .bind(16, format_req_sn(*sn)).bind(17, node).bind(18, now_ms)
+                .bind(16, sn->front()).bind(17, node).bind(18, now_ms)
                 .bind(19, "api:" + n.center_id + ":" + n.req_no).bind(20, now_ms).run());
   REPAY_TRY(append_audit(*c, AuditRow{0, now, "api:" + n.center_id + ":" + n.req_no, "refund",
                                       refund_no, "", "SENDING", "the card center's refund of " + n.orig_txn_no}));
@@ -368,6 +368,17 @@ Result<std::vector<realtime::Work>> SqliteStore::claim_realtime_work(Instant now
     }
     for (auto& [w, agreement_no] : rows) {
       const bool resend = w.kind == Work::Kind::kResendRepay;
+      std::optional<realtime::DebitFields> debit;
+      if (resend) {
+        auto d = debit_fields(*c, agreement_no);
+        if (!d) return d.error();
+        if (!d->has_value()) {
+          // center-api.md: a revoked agreement can no longer be used: not sent again.
+          REPAY_TRY(fail_unsendable_repayment(*c, w.key, now, "job:realtime"));
+          continue;
+        }
+        debit = std::move(*d);
+      }
       auto up = c->prepare(resend
           ? "UPDATE repayments SET state = 'SENDING', claim_node = ?, next_at = ?, version = version + 1 "
             "WHERE txn_no = ? AND state = 'PENDING'"
@@ -379,9 +390,11 @@ Result<std::vector<realtime::Work>> SqliteStore::claim_realtime_work(Instant now
       REPAY_TRY(up->bind(3, w.key).run());
       if (c->changes() != 1) continue;
       if (resend) {
-        auto d = debit_fields(*c, agreement_no);
-        if (!d) return d.error();
-        w.debit = *d;
+        w.debit = std::move(*debit);
+      } else {
+        auto sn = reserve_req_sns(*c, 1);  // channel-api.md: QUERY has a fresh ReqSn of its own
+        if (!sn) return sn.error();
+        w.query_req_sn = sn->front();
       }
       out.push_back(std::move(w));
     }
@@ -414,9 +427,9 @@ Result<std::vector<realtime::Work>> SqliteStore::claim_realtime_work(Instant now
       Work& w = rows[i];
       if (w.kind == Work::Kind::kSendRefund && w.req_sn.empty()) {
         // An approved proposal gets its ReqSn now, stored before the call.
-        auto sn = reserve_in(*c, "req_sn", 1);
+        auto sn = reserve_req_sns(*c, 1);
         if (!sn) return sn.error();
-        w.req_sn = format_req_sn(*sn);
+        w.req_sn = sn->front();
       }
       auto up = c->prepare(w.kind == Work::Kind::kSendRefund
           ? "UPDATE refunds SET state = 'SENDING', req_sn = ?, claim_node = ?, next_at = ?, "
@@ -426,7 +439,13 @@ Result<std::vector<realtime::Work>> SqliteStore::claim_realtime_work(Instant now
       if (!up) return up.error();
       REPAY_TRY(up->bind(1, w.req_sn).bind(2, node).bind(3, now_ms + lease.count()).bind(4, w.key)
                     .bind(5, states[i]).run());
-      if (c->changes() == 1) out.push_back(std::move(w));
+      if (c->changes() != 1) continue;
+      if (w.kind == Work::Kind::kQueryRefund) {
+        auto sn = reserve_req_sns(*c, 1);  // channel-api.md: QUERY has a fresh ReqSn of its own
+        if (!sn) return sn.error();
+        w.query_req_sn = sn->front();
+      }
+      out.push_back(std::move(w));
     }
   }
   REPAY_TRY(tx.commit());

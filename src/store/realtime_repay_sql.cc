@@ -1,6 +1,8 @@
 // SqliteStore: real-time repayments (realtime/ports.h).
+#include "core/codes.h"
 #include "realtime/answers.h"
 #include "realtime/facts.h"
+#include "signing/agreement.h"
 #include "store/sqlite_store.h"
 
 namespace repay::store {
@@ -50,15 +52,17 @@ Result<std::optional<RepaymentView>> SqliteStore::read_repayment(Connection& c, 
   return std::optional<RepaymentView>(repay_of(*s));
 }
 
-Result<realtime::DebitFields> SqliteStore::debit_fields(Connection& c, const std::string& agreement_no) {
+Result<std::optional<realtime::DebitFields>> SqliteStore::debit_fields(
+    Connection& c, const std::string& agreement_no) {
   auto ag = c.prepare(
-      "SELECT kind, COALESCE(protocol_no, ''), debit_card_enc, holder_name, id_type, id_no_enc "
-      "FROM agreements WHERE agreement_no = ?");
+      "SELECT kind, COALESCE(protocol_no, ''), debit_card_enc, holder_name, id_type, id_no_enc, "
+      "state FROM agreements WHERE agreement_no = ?");
   if (!ag) return ag.error();
   ag->bind(1, agreement_no);
   auto row = ag->step();
   if (!row) return row.error();
   if (!*row) return make_error("DB", "agreement vanished", "agreementNo", agreement_no);
+  if (ag->text(6) != signing::kActive) return std::optional<realtime::DebitFields>();
   realtime::DebitFields d;
   d.kind = ag->text(0);
   d.protocol_no = ag->text(1);
@@ -69,7 +73,34 @@ Result<realtime::DebitFields> SqliteStore::debit_fields(Connection& c, const std
   d.name = ag->text(3);
   d.id_type = ag->text(4);
   d.id_no = *id_no;
-  return d;
+  return std::optional<realtime::DebitFields>(std::move(d));
+}
+
+Status SqliteStore::fail_unsendable_repayment(Connection& c, const std::string& txn_no,
+                                              Instant now, const std::string& actor) {
+  const int64_t now_ms = to_unix_ms(now);
+  auto up = c.prepare(
+      "UPDATE repayments SET state = 'FAILED', resp_code = ?, finished_at = ?, next_at = ?, "
+      "claim_node = NULL, version = version + 1, updated_at = ? WHERE txn_no = ? AND state = 'PENDING'");
+  if (!up) return up.error();
+  REPAY_TRY(up->bind(1, codes::kAgreementNotFound).bind(2, now_ms).bind(3, now_ms).bind(4, now_ms)
+                .bind(5, txn_no).run());
+  if (c.changes() != 1) return ok_status();
+  REPAY_TRY(append_audit(c, AuditRow{0, now, actor, "repayment", txn_no, "PENDING", "FAILED",
+                                     "agreement no longer active: not sent again (2001)"}));
+  auto after = read_repayment(c, "txn_no = ?", {txn_no});
+  if (!after) return after.error();
+  // center-api.md: a repayment answered PROCESSING is notified when it becomes final.
+  if ((*after)->answered_processing && !(*after)->notify_url.empty()) {
+    realtime::Notification note;
+    note.center_id = (*after)->center_id;
+    note.key = "REPAY:" + txn_no;
+    note.url = (*after)->notify_url;
+    note.fields = realtime::repay_notification(**after);
+    note.created_at = now;
+    REPAY_TRY(enqueue_notification(c, note));
+  }
+  return ok_status();
 }
 
 Result<RepayClaim> SqliteStore::claim_repayment(const realtime::NewRepayment& n, Instant now,
@@ -98,20 +129,25 @@ Result<RepayClaim> SqliteStore::claim_repayment(const realtime::NewRepayment& n,
     }
   }
   const int64_t now_ms = to_unix_ms(now);
-  const bool rejected = !n.reject_code.empty();
+  std::string reject_code = n.reject_code;
+  if (reject_code.empty()) {
+    auto d = debit_fields(*c, n.agreement_no);
+    if (!d) return d.error();
+    // Revoked since the caller read it (center-api.md: no longer usable): refused like it.
+    if (d->has_value()) out.debit = **d;
+    else reject_code = codes::kAgreementNotFound;
+  }
+  const bool rejected = !reject_code.empty();
   std::string txn_no, req_sn;
   if (!rejected) {
     // common.md: TxnNo assigned when we accept a real-time repayment; the ReqSn is stored with
     // the claim, before the channel call.
     auto t = reserve_in(*c, "txn_no", 1);
     if (!t) return t.error();
-    auto r = reserve_in(*c, "req_sn", 1);
+    auto r = reserve_req_sns(*c, 1);
     if (!r) return r.error();
     txn_no = format_serial("T", now, *t);
-    req_sn = format_req_sn(*r);
-    auto d = debit_fields(*c, n.agreement_no);
-    if (!d) return d.error();
-    out.debit = *d;
+    req_sn = r->front();
   }
   auto ins = c->prepare(
       "INSERT INTO repayments(txn_no, center_id, req_no, fingerprint, agreement_no, channel_id, "
@@ -120,10 +156,11 @@ Result<RepayClaim> SqliteStore::claim_repayment(const realtime::NewRepayment& n,
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!ins) return ins.error();
   ins->bind_opt(1, txn_no).bind(2, n.center_id).bind(3, n.req_no).bind(4, fingerprint)
-      .bind(5, n.agreement_no).bind_opt(6, n.channel_id).bind(7, n.amount).bind(8, n.fee)
-      .bind(9, n.cardholder_fee).bind(10, n.debit_amount).bind_opt(11, n.fee_rule)
+      .bind(5, n.agreement_no).bind_opt(6, rejected ? std::string() : n.channel_id)
+      .bind(7, n.amount).bind(8, rejected ? 0 : n.fee).bind(9, rejected ? 0 : n.cardholder_fee)
+      .bind(10, rejected ? 0 : n.debit_amount).bind_opt(11, rejected ? std::string() : n.fee_rule)
       .bind_opt(12, n.notify_url).bind(13, rejected ? "REJECTED" : "SENDING")
-      .bind_opt(14, n.reject_code).bind_opt(15, req_sn).bind_opt(16, rejected ? "" : node)
+      .bind_opt(14, reject_code).bind_opt(15, req_sn).bind_opt(16, rejected ? "" : node)
       .bind(17, now_ms);
   if (rejected) ins->bind(18, now_ms);
   else ins->bind_null(18);

@@ -338,9 +338,13 @@ Status SqliteStore::give_back_sms_try(const std::string& center, const std::stri
 }
 
 Result<std::string> SqliteStore::next_req_sn() {
-  auto v = reserve_sequence("req_sn", 1);
-  if (!v) return v.error();
-  return format_req_sn(*v);
+  auto c = pool_->acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  auto sn = reserve_req_sns(*c, 1);
+  if (!sn) return sn.error();
+  REPAY_TRY(tx.commit());
+  return sn->front();
 }
 
 Result<std::string> SqliteStore::next_agreement_no(Instant now) {

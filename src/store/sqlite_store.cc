@@ -151,10 +151,18 @@ std::string format_serial(const char* prefix, Instant now, int64_t value) {
   return buf;
 }
 
-std::string format_req_sn(int64_t value) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "RS%014lld", static_cast<long long>(value));
-  return buf;
+Result<std::vector<std::string>> reserve_req_sns(Connection& c, int64_t count) {
+  std::vector<std::string> out;
+  if (count <= 0) return out;
+  auto first = reserve_in(c, "req_sn", count);
+  if (!first) return first.error();
+  out.reserve(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "RS%014lld", static_cast<long long>(*first + i));
+    out.emplace_back(buf);
+  }
+  return out;
 }
 
 Result<int64_t> reserve_in(Connection& c, const std::string& name, int64_t count) {

@@ -216,7 +216,13 @@ class SqliteStore final : public signing::SigningStore,
                                                                 const std::vector<std::string>& args);
   Result<std::optional<realtime::RefundView>> read_refund(Connection& c, std::string_view where,
                                                           const std::vector<std::string>& args);
-  Result<realtime::DebitFields> debit_fields(Connection& c, const std::string& agreement_no);
+  // What a DEBIT carries from the agreement; nullopt when the agreement is no longer ACTIVE
+  // (center-api.md: a revoked agreement can no longer be used).
+  Result<std::optional<realtime::DebitFields>> debit_fields(Connection& c,
+                                                            const std::string& agreement_no);
+  // A PENDING repayment whose agreement is no longer ACTIVE is not sent again: FAILED 2001.
+  Status fail_unsendable_repayment(Connection& c, const std::string& txn_no, Instant now,
+                                   const std::string& actor);
   Result<std::optional<signing::Agreement>> read_agreement(Connection& c, std::string_view where,
                                                            const std::vector<std::string>& args);
 
@@ -239,8 +245,11 @@ Status raise_contradiction(Connection& c, const std::string& center, const std::
                            const std::string& ref, const std::string& detail, int64_t now_ms);
 // "<prefix><yyyyMMdd><10 digits>" for TxnNo, RefundNo, AgreementNo.
 std::string format_serial(const char* prefix, Instant now, int64_t value);
-// "RS<14 digits>" for ReqSn.
-std::string format_req_sn(int64_t value);
+// channel-api.md: every ReqSn we send to a channel — DEBIT, REFUND, QUERY and the signing calls —
+// is "RS<14 digits>" from the stored sequence "req_sn", and only from here: unique per channel
+// across all TxCodes, never repeated (restarts and state changes included). Reserves `count` of
+// them inside the caller's write transaction.
+Result<std::vector<std::string>> reserve_req_sns(Connection& c, int64_t count);
 // files.md: force-fails the open items of an OPEN batch whose force-fail time has come (3002 never
 // sent, 3001 sent) and closes it, inside the caller's write transaction. False when the batch is
 // not OPEN (closed meanwhile).
