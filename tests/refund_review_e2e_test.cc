@@ -222,14 +222,17 @@ TEST_CASE("refund review: debits we failed that the statement lists are approved
   s.ts.faults("reset\n");
 
   // The statement lists all three debits: T+1 reconciliation proposes their refunds.
+  // Day T is over for the simulator's bank and for `repay settle` (files.md: never a day that has
+  // not ended): both clocks moved to T+1 02:01.
+  const auto offset = std::chrono::duration_cast<std::chrono::seconds>(
+      cst_time_on(today + boost::gregorian::days(1), 2 * 60 + 1) - std::chrono::system_clock::now());
   {
-    const auto offset = std::chrono::duration_cast<std::chrono::seconds>(
-        cst_time_on(today + boost::gregorian::days(1), 2 * 60 + 1) - std::chrono::system_clock::now());
     std::string body = "offset-seconds=" + std::to_string(offset.count());
     auto moved = app::http_simple(s.ts.stack().banksim_url() + "/sim/clock", &body);
     REQUIRE(moved.ok());
   }
-  auto [rc, out] = repay_cli(s, "settle run --date " + date + " --center CC01");
+  auto [rc, out] = repay_cli(s, "settle run --date " + date + " --center CC01",
+                             "REPAY_CLOCK_OFFSET_SECONDS=" + std::to_string(offset.count()) + " ");
   REQUIRE_MESSAGE(rc == 0, out);
   INFO(out);
   CHECK(out.find("LATE_SUCCESS 2") != std::string::npos);
@@ -248,6 +251,7 @@ TEST_CASE("refund review: debits we failed that the statement lists are approved
       {s.db("SELECT txn_no FROM batch_items WHERE batch_no = 'LB'"), sn_b, "LATE_SUCCESS", s.ledger_for(sn_b)[0].amount},
   };
   std::vector<std::string> nos;
+  const std::string alice = staff_args(s, "alice"), bob = staff_args(s, "bob");
   for (const auto& c : cases) {
     CAPTURE(c.txn);
     const std::string no = s.db("SELECT refund_no FROM refunds WHERE origin = 'US' AND orig_txn_no = '" + c.txn + "'");
@@ -264,11 +268,11 @@ TEST_CASE("refund review: debits we failed that the statement lists are approved
       CHECK(shown.find(e.debit_card) == std::string::npos);
       CHECK(shown.find(e.credit_card) == std::string::npos);
     }
-    auto [arc, approved] = refunds_cli(s, "approve --refund-no " + no + " --staff alice");
+    auto [arc, approved] = refunds_cli(s, "approve --refund-no " + no + alice);
     REQUIRE_MESSAGE(arc == 0, approved);
     if (c.debited > 15000) {
       CHECK(s.db("SELECT state FROM refunds WHERE refund_no = '" + no + "'") == "PENDING_REVIEW");
-      auto [brc, second] = refunds_cli(s, "approve --refund-no " + no + " --staff bob");
+      auto [brc, second] = refunds_cli(s, "approve --refund-no " + no + bob);
       REQUIRE_MESSAGE(brc == 0, second);
     }
     REQUIRE(wait_for([&] { return s.db("SELECT state FROM refunds WHERE refund_no = '" + no + "'") == "SUCCESS"; }, 30s));
