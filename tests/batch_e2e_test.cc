@@ -570,6 +570,13 @@ TEST_CASE("batch deadlines: a batch whose force-fail fails holds up no other cen
   CHECK(state("CC02") == "RETURNED");
   // The failure gone: CC01's batch is force-failed and returned at the next round.
   REQUIRE((*store)->pool().acquire()->exec("DROP TRIGGER fail_cc01").ok());
+  // Another process (`repay batch return` beside `serve`) is building the same return file in
+  // the work folder: this round never writes into its file, never removes it (issue 16, §5).
+  const std::string shared_dir =
+      (fs::path(settings.processor.database).parent_path() / "work" / "out" / "CC01").string();
+  fs::create_directories(shared_dir);
+  const std::string theirs = shared_dir + "/" + return_name("CC01", date, "B1");
+  write_bytes(theirs, "another writer's first part\n");
   auto again = jobs.deadlines_and_returns();
   REQUIRE(again.ok());
   CHECK(*again == 1);
@@ -577,6 +584,11 @@ TEST_CASE("batch deadlines: a batch whose force-fail fails holds up no other cen
   auto ret = read_return(out1);
   REQUIRE(ret.lines.size() == 1);
   CHECK(ret.lines[0].resp_code == "3002");
+  CHECK(read_file_bytes(theirs) == "another writer's first part\n");
+  // What this round built in its own folder is gone with it.
+  int left = 0;
+  for (const auto& e : fs::directory_iterator(shared_dir)) left += e.path() != fs::path(theirs) ? 1 : 0;
+  CHECK(left == 0);
 }
 
 }  // namespace repay::e2e

@@ -12,6 +12,7 @@
 #include "batch/return_file.h"
 #include "batch/returns.h"
 #include "core/log.h"
+#include "transport/durable_files.h"
 
 namespace fs = std::filesystem;
 
@@ -158,7 +159,14 @@ void BatchJobs::pull_one(CenterRuntime& c, PullReport& report) {
       report.lines.push_back(center + " " + f.name + ": still changing, left for the next pull");
       continue;
     }
-    const std::string local = work_dir_ + "/in/" + center + "/" + f.name;
+    // Fetched into a folder of this process's own: two pulls at once never write one copy.
+    auto dir = transport::PrivateFolder::make(work_dir_ + "/in/" + center);
+    if (!dir) {
+      log::warn("batch.fetch_failed", {{"center", center}, {"file", f.name}, {"error", dir.error().to_string()}});
+      ++report.errors;
+      continue;
+    }
+    const std::string local = dir->file(f.name);
     auto got = c.transport->fetch(f.name, local);
     if (!got) {
       log::warn("batch.fetch_failed", {{"center", center}, {"file", f.name}, {"error", got.error().to_string()}});
@@ -232,8 +240,15 @@ Result<int> BatchJobs::publish_due() {
   for (const auto& f : rejections ? *rejections : std::vector<batch::FileRecord>()) {
     auto it = centers_.find(f.center_id);
     if (it == centers_.end()) continue;
-    fs::create_directories(work_dir_ + "/out/" + f.center_id, ec);
-    const std::string path = work_dir_ + "/out/" + f.center_id + "/" + f.return_file;
+    // Built in a folder of this process's own: another process building the same NAME never
+    // truncates it under us (issue 16).
+    auto dir = transport::PrivateFolder::make(work_dir_ + "/out/" + f.center_id);
+    if (!dir) {
+      log::alert("batch.return_build_failed", {{"center", f.center_id}, {"batchNo", f.batch_no},
+                                               {"file", f.return_file}, {"error", dir.error().to_string()}});
+      continue;
+    }
+    const std::string path = dir->file(f.return_file);
     auto w = batch::write_rejection_file(f, it->second->batch.encoding, path);
     if (!w) {
       log::alert("batch.return_build_failed", {{"center", f.center_id}, {"batchNo", f.batch_no},
@@ -259,9 +274,14 @@ Result<int> BatchJobs::publish_due() {
   for (const auto& b : *returns) {
     auto it = centers_.find(b.center_id);
     if (it == centers_.end()) continue;
-    fs::create_directories(work_dir_ + "/out/" + b.center_id, ec);
     const std::string name = batch::return_file_name(b.center_id, b.batch_date, b.batch_no);
-    const std::string path = work_dir_ + "/out/" + b.center_id + "/" + name;
+    auto dir = transport::PrivateFolder::make(work_dir_ + "/out/" + b.center_id);
+    if (!dir) {
+      log::alert("batch.return_build_failed", {{"center", b.center_id}, {"batchNo", b.batch_no},
+                                               {"error", dir.error().to_string()}});
+      continue;
+    }
+    const std::string path = dir->file(name);
     auto w = batch::write_return_file(store_, b, path);
     if (!w) {
       log::alert("batch.return_build_failed", {{"center", b.center_id}, {"batchNo", b.batch_no},

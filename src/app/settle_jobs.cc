@@ -244,13 +244,13 @@ namespace {
 template <class Write>
 Status build_and_publish(transport::FileTransport& t, const std::string& dir,
                          const std::string& name, Write write) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  const std::string path = dir + "/" + name;
+  // Built in a folder of this process's own, removed after: another process building the same
+  // NAME never truncates it under us (issue 16).
+  auto own = transport::PrivateFolder::make(dir);
+  if (!own) return own.error();
+  const std::string path = own->file(name);
   REPAY_TRY(write(path));
-  REPAY_TRY(t.publish(path, name));
-  fs::remove(path, ec);
-  return ok_status();
+  return t.publish(path, name);
 }
 
 }  // namespace
@@ -305,14 +305,12 @@ Result<SettleJobs::Published> SettleJobs::publish_settle(const std::string& cent
   }
   auto held = store_.held_figures(center, t);
   if (!held) return held.error();
-  std::error_code ec;
-  fs::create_directories(work_dir_ + "/out/" + center, ec);
+  auto own = transport::PrivateFolder::make(work_dir_ + "/out/" + center);
+  if (!own) return own.error();
   auto f = settlement::write_settle_file(store_, center, t, cs.settlement_mode, *held,
-                                         it->second->encoding, work_dir_ + "/out/" + center, clock_.now());
+                                         it->second->encoding, own->path(), clock_.now());
   if (!f) return f.error();
-  const std::string path = work_dir_ + "/out/" + center + "/" + f->name;
-  REPAY_TRY(it->second->transport->publish(path, f->name));
-  fs::remove(path, ec);
+  REPAY_TRY(it->second->transport->publish(own->file(f->name), f->name));
   return Published{f->name, !f->created};
 }
 

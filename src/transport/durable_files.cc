@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <vector>
 
@@ -151,6 +152,21 @@ Status create_empty_and_sync(const std::string& path) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
   if (fd.get() < 0) return io_error("cannot create", path, errno);
   return sync_and_close(fd, path);
+}
+
+Result<PrivateFolder> PrivateFolder::make(const std::string& parent) {
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) return make_error("IO", "cannot create folder: " + ec.message(), "path", parent);
+  std::string tmpl = parent + "/build.XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) return io_error("cannot create a private folder", parent, errno);
+  return PrivateFolder(std::move(tmpl));
+}
+
+PrivateFolder::~PrivateFolder() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
 }
 
 Status sync_folder(const std::string& folder) {

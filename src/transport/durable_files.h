@@ -27,6 +27,27 @@ Result<bool> write_once(const std::string& temp, const std::string& target,
                         const std::function<Status(int fd)>& write);
 // Writes `bytes` with write_once(target + ".tmp", target); false when target was there.
 Result<bool> write_bytes_once(const std::string& target, const std::string& bytes);
+// A folder of this writer's own (mkdtemp `parent/build.XXXXXX`, parent created if missing), removed
+// with what is in it when the object goes. A file built there before it is published is never
+// another process's: `repay batch return` or `settle run` beside `serve` build the same NAME in
+// folders of their own (issue 16). A crash leaves the folder behind, never a file under a shared
+// name.
+class PrivateFolder {
+ public:
+  static Result<PrivateFolder> make(const std::string& parent);
+  PrivateFolder(PrivateFolder&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+  PrivateFolder& operator=(PrivateFolder&&) = delete;
+  PrivateFolder(const PrivateFolder&) = delete;
+  ~PrivateFolder();
+  const std::string& path() const { return path_; }
+  // `name` inside the folder.
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  explicit PrivateFolder(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
 // fsyncs a folder, so that names created or renamed in it survive a crash.
 Status sync_folder(const std::string& folder);
 // Renames `from` to `to` unless `to` exists (atomically where the file system allows). True when

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "transport/durable_files.h"
 #include "transport/sshd_test_util.h"
 #include "transport/transport.h"
 
@@ -234,4 +235,26 @@ TEST_CASE_FIXTURE(LocalFolders, "local: a NAME.tmp left by a crash is taken over
   other.join();
   CHECK(read_text(outbox() + "/Y.txt") == "theirs\n");  // never overwritten
   CHECK(fs::exists(outbox() + "/Y.txt.ok"));
+}
+
+TEST_CASE_FIXTURE(LocalFolders, "private folders: each writer's own, created with their parent, gone with what is in them") {
+  const std::string parent = dir + "/work/out/CC01";
+  std::string first_path;
+  {
+    auto a = repay::transport::PrivateFolder::make(parent);
+    auto b = repay::transport::PrivateFolder::make(parent);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    CHECK(a->path() != b->path());
+    CHECK(fs::is_directory(a->path()));
+    CHECK(fs::path(a->path()).parent_path() == fs::path(parent));
+    write_text(a->file("RET.txt"), "mine\n");
+    write_text(b->file("RET.txt"), "theirs\n");
+    CHECK(read_text(a->file("RET.txt")) == "mine\n");
+    first_path = a->path();
+    auto moved = std::move(*a);  // the folder goes with the object that holds it, once
+    CHECK(moved.path() == first_path);
+  }
+  CHECK_FALSE(fs::exists(first_path));
+  CHECK(fs::is_empty(parent));
 }
