@@ -6,6 +6,7 @@
 #pragma once
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <sys/wait.h>
 
@@ -287,11 +288,8 @@ class RtStack {
   }
 };
 
-// `repay <args> --config <the stack's settings>`: exit status and everything it printed.
-inline std::pair<int, std::string> repay_cli(RtStack& s, const std::string& args,
-                                             const std::string& env = "") {
-  const std::string cmd = env + std::string(REPAY_BIN) + " " + args + " --config " +
-                          s.ts.stack().settings_file() + " 2>&1";
+// Runs a shell command: its exit status and everything it printed on stdout.
+inline std::pair<int, std::string> run_shell(const std::string& cmd) {
   FILE* p = ::popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
   std::string out;
@@ -300,6 +298,26 @@ inline std::pair<int, std::string> repay_cli(RtStack& s, const std::string& args
   while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   const int rc = ::pclose(p);
   return {WEXITSTATUS(rc), out};
+}
+
+// `repay <args> --config <the stack's settings>`: exit status and everything it printed.
+inline std::pair<int, std::string> repay_cli(RtStack& s, const std::string& args,
+                                             const std::string& env = "") {
+  return run_shell(env + std::string(REPAY_BIN) + " " + args + " --config " +
+                   s.ts.stack().settings_file() + " 2>&1");
+}
+
+// Runs `sql` on the stack's database from outside the processor (a fixture the API cannot make).
+inline void write_db(const std::string& database, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(database.c_str(), &db) == SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  const std::string why = err ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  REQUIRE_MESSAGE(rc == SQLITE_OK, why);
 }
 
 // Adds a staff account (`repay staff add`) whose password is in a file of the stack's folder:
@@ -359,6 +377,15 @@ inline std::string show(const CenterAnswer& a) {
     if (!a.field(k).empty()) s += std::string(" ") + k + "=" + a.field(k);
   }
   return s;
+}
+
+// A SUCCESS real-time repayment of `amount` at CC01 (fee 200 borne by the cardholder): its TxnNo.
+inline std::string repaid(RtStack& s, long long amount) {
+  const BookEntry& h = s.holder();
+  const std::string ag = s.sign("CC01", h);
+  auto paid = s.ts.call("CC01", "repay", repay_fields(s.ts.req_no(), ag, h.credit_card, amount));
+  REQUIRE_MESSAGE(paid.field("Status") == "SUCCESS", show(paid));
+  return paid.field("TxnNo");
 }
 
 }  // namespace repay::e2e::rt

@@ -1,8 +1,6 @@
 // Refund review end to end (domain.md flow 4): proposals approved with the `repay refunds` CLI
 // against a running stack, then sent to the simulator's bank by the real-time resolver, final
 // and notified to the card center for information with their Reason.
-#include <sqlite3.h>
-
 #include <sys/wait.h>
 
 #include <csignal>
@@ -18,27 +16,6 @@ using namespace std::chrono_literals;
 
 std::pair<int, std::string> refunds_cli(RtStack& s, const std::string& args) {
   return repay_cli(s, "refunds " + args);
-}
-
-void write_db(const std::string& database, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(database.c_str(), &db) == SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  const std::string why = err ? err : "";
-  sqlite3_free(err);
-  sqlite3_close(db);
-  REQUIRE_MESSAGE(rc == SQLITE_OK, why);
-}
-
-// A SUCCESS real-time repayment of `amount` at CC01 (fee 200 borne by the cardholder): its TxnNo.
-std::string repaid(RtStack& s, long long amount) {
-  const BookEntry& h = s.holder();
-  const std::string ag = s.sign("CC01", h);
-  auto paid = s.ts.call("CC01", "repay", repay_fields(s.ts.req_no(), ag, h.credit_card, amount));
-  REQUIRE_MESSAGE(paid.field("Status") == "SUCCESS", show(paid));
-  return paid.field("TxnNo");
 }
 
 TEST_CASE("refund review: a LATE_SUCCESS proposal approved with the CLI is refunded at the bank") {

@@ -2,7 +2,6 @@
 // refunds approve|reject|propose` check the staff member's console password (same accounts, same
 // lock-out) before acting, and `refunds list|show`, `batch status` and `notify list` give
 // `--format json` that parses, with the documented fields and no full card number.
-#include <sqlite3.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -24,30 +23,14 @@ namespace pt = boost::property_tree;
 std::pair<int, std::string> cli_with_stdin(RtStack& s, const std::string& input, const std::string& args) {
   const std::string in_file = s.ts.dir() + "/stdin.txt";
   std::ofstream(in_file) << input;
-  const std::string cmd = std::string(REPAY_BIN) + " " + args + " --config " + s.ts.stack().settings_file() +
-                          " < " + in_file + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int rc = ::pclose(p);
-  return {WEXITSTATUS(rc), out};
+  return repay_cli(s, args + " < " + in_file);
 }
 
 // stdout only, parsed as JSON (REQUIREs exit 0 and a document that parses).
 pt::ptree json_of(RtStack& s, const std::string& args) {
-  const std::string cmd = std::string(REPAY_BIN) + " " + args + " --config " + s.ts.stack().settings_file() +
-                          " 2>/dev/null";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int rc = ::pclose(p);
-  REQUIRE_MESSAGE(WEXITSTATUS(rc) == 0, args << ":\n" << out);
+  auto [rc, out] = run_shell(std::string(REPAY_BIN) + " " + args + " --config " +
+                             s.ts.stack().settings_file() + " 2>/dev/null");
+  REQUIRE_MESSAGE(rc == 0, args << ":\n" << out);
   pt::ptree tree;
   std::istringstream in(out);
   try {
@@ -56,26 +39,6 @@ pt::ptree json_of(RtStack& s, const std::string& args) {
     FAIL("not JSON: " << e.what() << "\n" << out);
   }
   return tree;
-}
-
-void write_db(const std::string& database, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(database.c_str(), &db) == SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  const std::string why = err ? err : "";
-  sqlite3_free(err);
-  sqlite3_close(db);
-  REQUIRE_MESSAGE(rc == SQLITE_OK, why);
-}
-
-std::string repaid(RtStack& s, long long amount) {
-  const BookEntry& h = s.holder();
-  const std::string ag = s.sign("CC01", h);
-  auto paid = s.ts.call("CC01", "repay", repay_fields(s.ts.req_no(), ag, h.credit_card, amount));
-  REQUIRE_MESSAGE(paid.field("Status") == "SUCCESS", show(paid));
-  return paid.field("TxnNo");
 }
 
 }  // namespace
