@@ -152,17 +152,27 @@ Result<bool> SqliteConsoleStore::login_failed(const std::string& login, int max_
   return locked;
 }
 
+namespace {
+
+// A password accepted: the failure count starts again; refused (LOCKED) when the account is locked.
+Status reset_failures(Connection& c, const std::string& login, Instant now) {
+  auto q = c.prepare(
+      "UPDATE staff SET failed_logins = 0, updated_at = ? WHERE login = ? AND locked_at IS NULL");
+  if (!q) return q.error();
+  REPAY_TRY(q->bind(1, to_unix_ms(now)).bind(2, login).run());
+  if (c.changes() == 0) return make_error("LOCKED", "the account is locked", "login", login);
+  return ok_status();
+}
+
+}  // namespace
+
 Status SqliteConsoleStore::login_succeeded(const std::string& login, const std::string& token_hash,
                                            const std::string& csrf, Instant now,
                                            Instant expires_at) {
   auto c = store_.pool().acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
-  auto q = c->prepare(
-      "UPDATE staff SET failed_logins = 0, updated_at = ? WHERE login = ? AND locked_at IS NULL");
-  if (!q) return q.error();
-  REPAY_TRY(q->bind(1, to_unix_ms(now)).bind(2, login).run());
-  if (c->changes() == 0) return make_error("LOCKED", "the account is locked", "login", login);
+  REPAY_TRY(reset_failures(*c, login, now));
   auto s = c->prepare(
       "INSERT INTO staff_sessions(token_hash, login, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)");
   if (!s) return s.error();
@@ -177,11 +187,7 @@ Status SqliteConsoleStore::password_accepted(const std::string& login, const std
   auto c = store_.pool().acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
-  auto q = c->prepare(
-      "UPDATE staff SET failed_logins = 0, updated_at = ? WHERE login = ? AND locked_at IS NULL");
-  if (!q) return q.error();
-  REPAY_TRY(q->bind(1, to_unix_ms(now)).bind(2, login).run());
-  if (c->changes() == 0) return make_error("LOCKED", "the account is locked", "login", login);
+  REPAY_TRY(reset_failures(*c, login, now));
   REPAY_TRY(audit_staff(*c, now, "staff:" + login, login, "", "AUTHENTICATED", what));
   return tx.commit();
 }

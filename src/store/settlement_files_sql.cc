@@ -162,6 +162,19 @@ std::string explain(PostingClass cls, const PostingLine& l, const std::optional<
   return "";
 }
 
+// The figures of a RECON file as recorded when it was first built (files.md, Once); none yet.
+Result<std::optional<ReconTotals>> read_recon_figures(Connection& c, const std::string& center, Date day) {
+  auto s = c.prepare(
+      "SELECT repay_count, repay_amount, refund_count, refund_amount FROM recon_files "
+      "WHERE center_id = ? AND recon_date = ?");
+  if (!s) return s.error();
+  s->bind(1, center).bind(2, format_date(day));
+  auto row = s->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<ReconTotals>();
+  return std::optional<ReconTotals>(ReconTotals{s->integer(0), s->integer(1), s->integer(2), s->integer(3)});
+}
+
 }  // namespace
 
 Result<ReconTotals> SqliteStore::recon_totals(const std::string& center, Date day) {
@@ -497,32 +510,17 @@ Result<settlement::RecordedRecon> SqliteStore::record_recon_file(const std::stri
                 .bind(6, totals.refund_amount).bind(7, to_unix_ms(now)).run());
   settlement::RecordedRecon out;
   out.created = c->changes() > 0;
-  {
-    auto s = c->prepare(
-        "SELECT repay_count, repay_amount, refund_count, refund_amount FROM recon_files "
-        "WHERE center_id = ? AND recon_date = ?");
-    if (!s) return s.error();
-    s->bind(1, center).bind(2, format_date(day));
-    auto row = s->step();
-    if (!row) return row.error();
-    if (!*row) return make_error("DB", "the RECON figures just recorded are not there", "center", center);
-    out.totals = ReconTotals{s->integer(0), s->integer(1), s->integer(2), s->integer(3)};
-  }
+  auto recorded = read_recon_figures(*c, center, day);
+  if (!recorded) return recorded.error();
+  if (!*recorded) return make_error("DB", "the RECON figures just recorded are not there", "center", center);
+  out.totals = **recorded;
   REPAY_TRY(tx.commit());
   return out;
 }
 
 Result<std::optional<ReconTotals>> SqliteStore::recorded_recon(const std::string& center, Date day) {
   auto c = pool_->acquire();
-  auto s = c->prepare(
-      "SELECT repay_count, repay_amount, refund_count, refund_amount FROM recon_files "
-      "WHERE center_id = ? AND recon_date = ?");
-  if (!s) return s.error();
-  s->bind(1, center).bind(2, format_date(day));
-  auto row = s->step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<ReconTotals>();
-  return std::optional<ReconTotals>(ReconTotals{s->integer(0), s->integer(1), s->integer(2), s->integer(3)});
+  return read_recon_figures(*c, center, day);
 }
 
 Result<std::vector<FeeRow>> SqliteStore::fee_rows(const std::string& center, int year, int month) {
