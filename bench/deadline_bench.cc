@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
   const double force_s = seconds_since(t0);
   auto t1 = std::chrono::steady_clock::now();
   auto published = jobs.deadlines_and_returns();
-  if (!published || *published != 1) die("the return file was not published");
+  if (!published || published->published != 1) die("the return file was not published");
   const double publish_s = seconds_since(t1);
   const double total_s = seconds_since(t0);
   const double cpu_s = cpu_seconds() - cpu0;

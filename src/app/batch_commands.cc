@@ -112,7 +112,14 @@ int cmd_batch(const Args& args) {
     std::cerr << "repay: " << published.error().to_string() << "\n";
     return 1;
   }
-  std::cout << *published << " return file(s) published\n";
+  std::cout << published->published << " return file(s) published";
+  if (published->failed > 0) {
+    // Scripts and operators see it: some batch's deadline or file did not go through (each is
+    // alerted in the log, naming it); the next round tries it again.
+    std::cout << ", " << published->failed << " batch(es) failed (see the log's alerts)\n";
+    return 1;
+  }
+  std::cout << "\n";
   return 0;
 }
 

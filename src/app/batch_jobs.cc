@@ -225,9 +225,9 @@ Status BatchJobs::publish(CenterRuntime& c, const std::string& batch_no, const s
   return st;
 }
 
-Result<int> BatchJobs::publish_due() {
+Result<BatchJobs::ReturnRound> BatchJobs::publish_due() {
   std::lock_guard<std::mutex> lock(publish_mu_);
-  int published = 0;
+  ReturnRound round;
   std::error_code ec;
   // Each file stands on its own (issue 16): one that cannot be built, published or recorded is
   // alerted, naming its batch, and the others go out; it is tried again at the next round.
@@ -246,6 +246,7 @@ Result<int> BatchJobs::publish_due() {
     if (!dir) {
       log::alert("batch.return_build_failed", {{"center", f.center_id}, {"batchNo", f.batch_no},
                                                {"file", f.return_file}, {"error", dir.error().to_string()}});
+      ++round.failed;
       continue;
     }
     const std::string path = dir->file(f.return_file);
@@ -253,18 +254,23 @@ Result<int> BatchJobs::publish_due() {
     if (!w) {
       log::alert("batch.return_build_failed", {{"center", f.center_id}, {"batchNo", f.batch_no},
                                                {"file", f.return_file}, {"error", w.error().to_string()}});
+      ++round.failed;
       continue;
     }
-    if (!publish(*it->second, f.batch_no, path, f.return_file)) continue;
+    if (!publish(*it->second, f.batch_no, path, f.return_file)) {
+      ++round.failed;
+      continue;
+    }
     auto marked = store_.mark_rejection_returned(f.center_id, f.file_name, f.sha256, clock_.now());
     if (!marked) {
       // Published, not recorded: the next round publishes it again, a no-op for the transport.
       log::alert("batch.return_not_recorded", {{"center", f.center_id}, {"batchNo", f.batch_no},
                                                {"file", f.return_file}, {"error", marked.error().to_string()}});
+      ++round.failed;
       continue;
     }
     fs::remove(path, ec);
-    ++published;
+    ++round.published;
   }
   auto returns = store_.returns_due();
   if (!returns) {
@@ -279,6 +285,7 @@ Result<int> BatchJobs::publish_due() {
     if (!dir) {
       log::alert("batch.return_build_failed", {{"center", b.center_id}, {"batchNo", b.batch_no},
                                                {"error", dir.error().to_string()}});
+      ++round.failed;
       continue;
     }
     const std::string path = dir->file(name);
@@ -286,26 +293,31 @@ Result<int> BatchJobs::publish_due() {
     if (!w) {
       log::alert("batch.return_build_failed", {{"center", b.center_id}, {"batchNo", b.batch_no},
                                                {"error", w.error().to_string()}});
+      ++round.failed;
       continue;
     }
-    if (!publish(*it->second, b.batch_no, path, name)) continue;
+    if (!publish(*it->second, b.batch_no, path, name)) {
+      ++round.failed;
+      continue;
+    }
     auto marked = store_.mark_returned(b.center_id, b.batch_no, name, clock_.now());
     if (!marked) {
       log::alert("batch.return_not_recorded", {{"center", b.center_id}, {"batchNo", b.batch_no},
                                                {"file", name}, {"error", marked.error().to_string()}});
+      ++round.failed;
       continue;
     }
     fs::remove(path, ec);
     log::info("batch.returned", {{"center", b.center_id}, {"batchNo", b.batch_no}, {"file", name},
                                  {"success", std::to_string(b.success)}, {"failed", std::to_string(b.failed)},
                                  {"forced", std::to_string(b.forced)}});
-    ++published;
+    ++round.published;
   }
   if (first_error) return *first_error;
-  return published;
+  return round;
 }
 
-Result<int> BatchJobs::deadlines_and_returns() {
+Result<BatchJobs::ReturnRound> BatchJobs::deadlines_and_returns() {
   // Each batch's deadline stands on its own: a batch whose force-fail fails is alerted by name
   // and tried again next round; the others are closed, and every return file due still goes out.
   auto round = store_.force_fail_due(clock_.now(), "job:force-fail");
@@ -322,6 +334,7 @@ Result<int> BatchJobs::deadlines_and_returns() {
   }
   auto published = publish_due();
   if (!round) return round.error();
+  if (published) published->failed += static_cast<int>(round->failed.size());
   return published;
 }
 

@@ -47,9 +47,14 @@ class BatchJobs {
 
   // Pulls every complete file of a center's inbox ("" = all centers).
   PullReport pull(const std::string& center);
-  // Force-fails the batches whose time has come, then publishes every return file due.
-  // Returns how many files were published.
-  Result<int> deadlines_and_returns();
+  // Force-fails the batches whose time has come, then publishes every return file due. Each
+  // batch stands on its own: one that fails (alerted, naming it) is counted and tried again at
+  // the next round, the others go on.
+  struct ReturnRound {
+    int published = 0;  // return and rejection files published
+    int failed = 0;     // batches whose force-fail, file or record failed this round
+  };
+  Result<ReturnRound> deadlines_and_returns();
   // One pipeline round over every channel: dispatch, resolve, store results. Returns the work done.
   int pump();
   // Items left SENDING by an earlier run of this node become UNKNOWN (queried before any resend).
@@ -67,7 +72,7 @@ class BatchJobs {
   struct CenterRuntime;
   Status publish(CenterRuntime& c, const std::string& batch_no, const std::string& local_path,
                  const std::string& name);
-  Result<int> publish_due();
+  Result<ReturnRound> publish_due();
   void pull_one(CenterRuntime& c, PullReport& report);
   void poll_loop();
   void pump_loop();
