@@ -131,6 +131,16 @@ Result<std::optional<Notification>> find_notification(Connection& c, int64_t id)
   return std::optional<Notification>(std::move(all->front()));
 }
 
+Result<bool> lease_notification(Connection& c, int64_t id, Instant now, Instant until) {
+  // Guarded by what made it due: under READ COMMITTED another worker's lease (or delivery)
+  // committed since the read fails the guard, so exactly one worker takes it.
+  auto up = c.prepare(
+      "UPDATE notifications SET next_at = ? WHERE id = ? AND state = 'PENDING' AND next_at <= ?");
+  if (!up) return up.error();
+  REPAY_TRY(up->bind(1, to_unix_ms(until)).bind(2, id).bind(3, to_unix_ms(now)).run());
+  return c.changes() == 1;
+}
+
 Result<std::vector<Notification>> SqliteStore::due_notifications(Instant now, int max,
                                                                  std::chrono::milliseconds lease) {
   if (max <= 0) return std::vector<Notification>();
@@ -151,14 +161,16 @@ Result<std::vector<Notification>> SqliteStore::due_notifications(Instant now, in
   auto due = read_all(*q);
   if (!due) return due.error();
   const Instant until = now + lease;
-  auto up = c->prepare("UPDATE notifications SET next_at = ? WHERE id = ?");
-  if (!up) return up.error();
+  std::vector<Notification> leased;
   for (auto& n : *due) {
-    REPAY_TRY(up->reset().bind(1, to_unix_ms(until)).bind(2, n.id).run());
+    auto took = lease_notification(*c, n.id, now, until);
+    if (!took) return took.error();
+    if (!*took) continue;  // leased or settled by another worker since the read
     n.next_at = until;
+    leased.push_back(std::move(n));
   }
   REPAY_TRY(tx.commit());
-  return std::move(*due);
+  return leased;
 }
 
 Status SqliteStore::record_attempt(int64_t id, bool delivered, const std::string& result,

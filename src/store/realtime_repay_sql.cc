@@ -110,23 +110,29 @@ Result<RepayClaim> SqliteStore::claim_repayment(const realtime::NewRepayment& n,
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
   RepayClaim out;
-  {
+  // The ReqNo's first claim, when there is one: what a replay is answered.
+  auto first_claim = [&]() -> Result<std::optional<RepayClaim>> {
     auto existing = c->prepare("SELECT fingerprint FROM repayments WHERE center_id = ? AND req_no = ?");
     if (!existing) return existing.error();
     existing->bind(1, n.center_id).bind(2, n.req_no);
     auto row = existing->step();
     if (!row) return row.error();
-    if (*row) {
-      if (existing->text(0) != fingerprint) {
-        out.kind = RepayClaim::Kind::kConflict;
-        return out;
-      }
-      auto v = read_repayment(*c, "center_id = ? AND req_no = ?", {n.center_id, n.req_no});
-      if (!v) return v.error();
-      out.kind = RepayClaim::Kind::kExisting;
-      out.view = **v;
-      return out;
+    if (!*row) return std::optional<RepayClaim>();
+    RepayClaim first;
+    if (existing->text(0) != fingerprint) {
+      first.kind = RepayClaim::Kind::kConflict;
+      return std::optional<RepayClaim>(first);
     }
+    auto v = read_repayment(*c, "center_id = ? AND req_no = ?", {n.center_id, n.req_no});
+    if (!v) return v.error();
+    first.kind = RepayClaim::Kind::kExisting;
+    first.view = **v;
+    return std::optional<RepayClaim>(first);
+  };
+  {
+    auto first = first_claim();
+    if (!first) return first.error();
+    if (first->has_value()) return **first;
   }
   const int64_t now_ms = to_unix_ms(now);
   std::string reject_code = n.reject_code;
@@ -153,7 +159,8 @@ Result<RepayClaim> SqliteStore::claim_repayment(const realtime::NewRepayment& n,
       "INSERT INTO repayments(txn_no, center_id, req_no, fingerprint, agreement_no, channel_id, "
       "amount, fee, cardholder_fee, debit_amount, fee_rule, notify_url, state, resp_code, req_sn, "
       "claim_node, created_at, finished_at, last_look_at, updated_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (center_id, req_no) DO NOTHING");
   if (!ins) return ins.error();
   ins->bind_opt(1, txn_no).bind(2, n.center_id).bind(3, n.req_no).bind(4, fingerprint)
       .bind(5, n.agreement_no).bind_opt(6, rejected ? std::string() : n.channel_id)
@@ -166,6 +173,14 @@ Result<RepayClaim> SqliteStore::claim_repayment(const realtime::NewRepayment& n,
   else ins->bind_null(18);
   ins->bind(19, now_ms).bind(20, now_ms);
   REPAY_TRY(ins->run());
+  if (c->changes() != 1) {
+    // Another claim of this ReqNo committed since the check above: it is the first, and this
+    // one answers what it got; its TxnNo and ReqSn are rolled back with this transaction.
+    auto first = first_claim();
+    if (!first) return first.error();
+    if (!first->has_value()) return make_error("DB", "claim of a ReqNo vanished", "reqNo", n.req_no);
+    return **first;
+  }
   if (!rejected) {
     REPAY_TRY(append_audit(*c, AuditRow{0, now, "api:" + n.center_id + ":" + n.req_no, "repayment",
                                         txn_no, "", "SENDING", "accepted; DEBIT " + req_sn}));
