@@ -239,27 +239,30 @@ Status SqliteStore::retry_notification(int64_t id, Instant now) {
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
   std::string old_state;
-  {
-    auto q = c->prepare("SELECT state FROM notifications WHERE id = ?");
-    if (!q) return q.error();
-    q->bind(1, id);
-    auto row = q->step();
-    if (!row) return row.error();
-    if (!*row) return not_found(id);
-    old_state = q->text(0);
-  }
-  if (old_state == "DELIVERED") {
-    return make_error("STATE", "the notification was delivered; nothing to retry", "id",
-                      std::to_string(id));
-  }
-  {
+  // The update is conditional on the state read, so that the audit row says what changed: a
+  // worker may settle the notification between the two statements (READ COMMITTED); then it is
+  // read again.
+  for (bool changed = false; !changed;) {
+    {
+      auto q = c->prepare("SELECT state FROM notifications WHERE id = ?");
+      if (!q) return q.error();
+      q->bind(1, id);
+      auto row = q->step();
+      if (!row) return row.error();
+      if (!*row) return not_found(id);
+      old_state = q->text(0);
+    }
+    if (old_state == "DELIVERED") {
+      return make_error("STATE", "the notification was delivered; nothing to retry", "id",
+                        std::to_string(id));
+    }
     // Attempts are kept: a notification that had given up gets one more try, and gives up
     // again (with a new alert) if that fails.
     auto up = c->prepare(
-        "UPDATE notifications SET state = 'PENDING', next_at = ? WHERE id = ? "
-        "AND state IN ('PENDING', 'GAVE_UP')");
+        "UPDATE notifications SET state = 'PENDING', next_at = ? WHERE id = ? AND state = ?");
     if (!up) return up.error();
-    REPAY_TRY(up->bind(1, to_unix_ms(now)).bind(2, id).run());
+    REPAY_TRY(up->bind(1, to_unix_ms(now)).bind(2, id).bind(3, old_state).run());
+    changed = c->changes() == 1;
   }
   REPAY_TRY(append_audit(*c, AuditRow{0, now, "staff", "notification", std::to_string(id),
                                       old_state, "PENDING", "retry by an operator"}));

@@ -1,4 +1,6 @@
 // SqliteStore: real-time repayments (realtime/ports.h).
+#include <algorithm>
+
 #include "core/codes.h"
 #include "realtime/answers.h"
 #include "realtime/facts.h"
@@ -351,20 +353,29 @@ Result<int64_t> SqliteStore::recover_realtime(const std::string& node, Instant n
   const int64_t now_ms = to_unix_ms(now);
   int64_t n = 0;
   for (const char* table : {"repayments", "refunds"}) {
-    const std::string key = std::string(table) == "repayments" ? "txn_no" : "refund_no";
-    auto a = c->prepare(
-        "INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason) SELECT ?, "
-        "'job:recovery', '" + std::string(table == std::string("repayments") ? "repayment" : "refund") +
-        "', " + key + ", 'SENDING', 'UNKNOWN', 'claimed by a process that stopped: query before any "
-        "resend' FROM " + table + " WHERE state = 'SENDING' AND claim_node = ?");
-    if (!a) return a.error();
-    REPAY_TRY(a->bind(1, now_ms).bind(2, node).run());
+    const bool repayments = std::string(table) == "repayments";
+    // Audited by what the update changed (RETURNING): a row that another writer moved on between
+    // two statements is neither changed nor audited.
     auto up = c->prepare(std::string("UPDATE ") + table +
                          " SET state = 'UNKNOWN', next_at = ?, claim_node = NULL, version = version + 1, "
-                         "updated_at = ? WHERE state = 'SENDING' AND claim_node = ?");
+                         "updated_at = ? WHERE state = 'SENDING' AND claim_node = ? RETURNING " +
+                         (repayments ? "txn_no" : "refund_no"));
     if (!up) return up.error();
-    REPAY_TRY(up->bind(1, now_ms).bind(2, now_ms).bind(3, node).run());
-    n += c->changes();
+    up->bind(1, now_ms).bind(2, now_ms).bind(3, node);
+    std::vector<std::string> keys;
+    for (;;) {
+      auto row = up->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      keys.push_back(up->text(0));
+    }
+    std::sort(keys.begin(), keys.end());
+    for (const auto& key : keys) {
+      REPAY_TRY(append_audit(*c, AuditRow{0, now, "job:recovery", repayments ? "repayment" : "refund",
+                                          key, "SENDING", "UNKNOWN",
+                                          "claimed by a process that stopped: query before any resend"}));
+    }
+    n += static_cast<int64_t>(keys.size());
   }
   REPAY_TRY(tx.commit());
   return n;

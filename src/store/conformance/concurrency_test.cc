@@ -444,5 +444,46 @@ TEST_CASE("conformance: the day's SETTLE file recorded by several threads at onc
   CHECK(headers.size() == 1);  // every writer answered with the first one's file
 }
 
+TEST_CASE("conformance: one card pair signed by several threads at once is one ACTIVE agreement") {
+  Suite s;
+  std::vector<Result<signing::SigningRecord>> got(kThreads, make_error("TEST", "not run"));
+  at_once(kThreads, [&](int i) {
+    const std::string req_no = "SIGN" + std::to_string(i);
+    auto cl = s.store->signing().claim("CC01", req_no, "sign3", "canonical " + req_no, kT0, 120s);
+    if (!cl) {
+      got[static_cast<size_t>(i)] = cl.error();
+      return;
+    }
+    signing::SigningOutcome o;
+    o.center_id = "CC01";
+    o.req_no = req_no;
+    o.token = cl->token;
+    o.actor = "api:CC01:" + req_no;
+    o.now = kT0;
+    o.record.tx_code = "sign3";
+    o.record.status = "SIGNED";
+    o.record.resp_code = "0000";
+    signing::Agreement a;
+    a.agreement_no = "AG" + std::to_string(100 + i);
+    a.center_id = "CC01";
+    a.kind = signing::kCollect;
+    a.channel_id = "CB1";
+    a.state = signing::kActive;
+    a.holder = signing::CardHolder{"6200000000000005", "4111111111111111", "ZhangSan", "01",
+                                   "11010519491231002X"};
+    o.create_agreement = a;
+    got[static_cast<size_t>(i)] = s.store->signing().finish(o);
+  });
+  std::set<std::string> agreements;
+  for (const auto& r : got) {
+    REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+    agreements.insert(r->agreement_no);
+  }
+  REQUIRE(agreements.size() == 1);
+  auto audit = s.store->audit().audit_of("agreement", *agreements.begin());
+  REQUIRE(audit.ok());
+  CHECK(audit->size() == 1);  // created once
+}
+
 }  // namespace
 }  // namespace repay::store::conformance
