@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include "store/sqlite_store.h"
+#include "support/agreement_fixture.h"
 #include "support/temp_dir.h"
 
 namespace repay::store {
@@ -31,27 +32,7 @@ struct LeaseDb {
     auto s = SqliteStore::open(dir.path + "/repay.db", cipher);
     REQUIRE_MESSAGE(s.ok(), s.error().to_string());
     store = std::move(*s);
-    auto cl = store->claim("C1", "S1", "sign3", "canonical S1", kT0, 120s);
-    REQUIRE(cl.ok());
-    signing::SigningOutcome o;
-    o.center_id = "C1";
-    o.req_no = "S1";
-    o.token = cl->token;
-    o.actor = "api:C1:S1";
-    o.now = kT0;
-    o.record.tx_code = "sign3";
-    o.record.status = "SIGNED";
-    o.record.resp_code = "0000";
-    signing::Agreement a;
-    a.agreement_no = "AG1";
-    a.center_id = "C1";
-    a.kind = signing::kCollect;
-    a.channel_id = "CB1";
-    a.state = signing::kActive;
-    a.holder = signing::CardHolder{"6200000000000005", "4111111111111111", "ZhangSan", "01",
-                                   "11010519491231002X"};
-    o.create_agreement = a;
-    REQUIRE(store->finish(o).ok());
+    testing::sign_collect_agreement(*store, "C1", "AG1", kT0);
   }
 
   // A repayment of 100.00 yuan, SENDING, then with the given fact.

@@ -17,6 +17,7 @@
 
 #include "core/codes.h"
 #include "store/conformance/suite_store.h"
+#include "support/agreement_fixture.h"
 #include "support/temp_dir.h"
 
 namespace repay::store::conformance {
@@ -56,30 +57,7 @@ struct Suite {
 
   // An ACTIVE COLLECT agreement of CC01 on channel CB1.
   void sign(const std::string& agreement_no) {
-    const std::string req_no = "SIGN-" + agreement_no;
-    auto cl = store->signing().claim("CC01", req_no, "sign3", "canonical " + req_no, kT0 - 24h, 120s);
-    REQUIRE_MESSAGE(cl.ok(), cl.error().to_string());
-    REQUIRE(cl->kind == signing::Claim::Kind::kClaimed);
-    signing::SigningOutcome o;
-    o.center_id = "CC01";
-    o.req_no = req_no;
-    o.token = cl->token;
-    o.actor = "api:CC01:" + req_no;
-    o.now = kT0 - 24h;
-    o.record.tx_code = "sign3";
-    o.record.status = "SIGNED";
-    o.record.resp_code = "0000";
-    signing::Agreement a;
-    a.agreement_no = agreement_no;
-    a.center_id = "CC01";
-    a.kind = signing::kCollect;
-    a.channel_id = "CB1";
-    a.state = signing::kActive;
-    a.holder = signing::CardHolder{"6200000000000005", "4111111111111111", "ZhangSan", "01",
-                                   "11010519491231002X"};
-    o.create_agreement = a;
-    auto r = store->signing().finish(o);
-    REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+    testing::sign_collect_agreement(store->signing(), "CC01", agreement_no, kT0 - 24h);
   }
 
   // An accepted batch of `items` items of 1.00 yuan each on CB1, sendable from kT0, force-failed
@@ -157,6 +135,16 @@ struct Suite {
     return txn;
   }
 
+  // `n` refunds of `amount` of the repayment `txn`, each ReqNo its own, claimed at once.
+  std::vector<Result<realtime::RefundClaim>> race_refunds(int n, const std::string& txn, Fen amount) {
+    std::vector<Result<realtime::RefundClaim>> got(static_cast<size_t>(n), make_error("TEST", "not run"));
+    at_once(n, [&](int i) {
+      got[static_cast<size_t>(i)] = store->realtime().claim_refund(
+          new_refund("RF" + std::to_string(i), txn, amount), kT0 + 2s, "node" + std::to_string(i));
+    });
+    return got;
+  }
+
   realtime::NewRefund new_refund(const std::string& req_no, const std::string& txn, Fen amount) {
     realtime::NewRefund n;
     n.center_id = "CC01";
@@ -208,11 +196,7 @@ TEST_CASE("conformance: 20 refunds racing one ceiling that they exactly fill are
   Suite s;
   s.sign("AG1");
   const std::string txn = s.success_repayment("P1", 20'000);
-  std::vector<Result<realtime::RefundClaim>> got(20, make_error("TEST", "not run"));
-  at_once(20, [&](int i) {
-    got[static_cast<size_t>(i)] = s.store->realtime().claim_refund(
-        s.new_refund("RF" + std::to_string(i), txn, 1'000), kT0 + 2s, "node" + std::to_string(i));
-  });
+  const auto got = s.race_refunds(20, txn, 1'000);
   std::set<std::string> refund_nos;
   for (const auto& r : got) {
     REQUIRE_MESSAGE(r.ok(), r.error().to_string());
@@ -232,11 +216,7 @@ TEST_CASE("conformance: 21 refunds racing a ceiling that fits 20 leave exactly o
   Suite s;
   s.sign("AG1");
   const std::string txn = s.success_repayment("P1", 20'000);
-  std::vector<Result<realtime::RefundClaim>> got(21, make_error("TEST", "not run"));
-  at_once(21, [&](int i) {
-    got[static_cast<size_t>(i)] = s.store->realtime().claim_refund(
-        s.new_refund("RF" + std::to_string(i), txn, 1'000), kT0 + 2s, "node" + std::to_string(i));
-  });
+  const auto got = s.race_refunds(21, txn, 1'000);
   int sending = 0, refused = 0;
   for (const auto& r : got) {
     REQUIRE_MESSAGE(r.ok(), r.error().to_string());
@@ -454,25 +434,8 @@ TEST_CASE("conformance: one card pair signed by several threads at once is one A
       got[static_cast<size_t>(i)] = cl.error();
       return;
     }
-    signing::SigningOutcome o;
-    o.center_id = "CC01";
-    o.req_no = req_no;
-    o.token = cl->token;
-    o.actor = "api:CC01:" + req_no;
-    o.now = kT0;
-    o.record.tx_code = "sign3";
-    o.record.status = "SIGNED";
-    o.record.resp_code = "0000";
-    signing::Agreement a;
-    a.agreement_no = "AG" + std::to_string(100 + i);
-    a.center_id = "CC01";
-    a.kind = signing::kCollect;
-    a.channel_id = "CB1";
-    a.state = signing::kActive;
-    a.holder = signing::CardHolder{"6200000000000005", "4111111111111111", "ZhangSan", "01",
-                                   "11010519491231002X"};
-    o.create_agreement = a;
-    got[static_cast<size_t>(i)] = s.store->signing().finish(o);
+    got[static_cast<size_t>(i)] = s.store->signing().finish(
+        testing::collect_signed("CC01", req_no, cl->token, "AG" + std::to_string(100 + i), kT0));
   });
   std::set<std::string> agreements;
   for (const auto& r : got) {
