@@ -47,21 +47,6 @@ class Reader {
   size_t pos_ = 0;
 };
 
-// Unpacks the block with this id (of center/batch_no): its rows, then the block gone.
-Result<int64_t> unpack_block(Connection& c, ItemRowWriter& rows, const BatchRowContext& b,
-                             int64_t id, std::string_view data) {
-  auto items = decode_block(data);
-  if (!items || items->empty()) {
-    return make_error("DB", "batch block does not parse", "batchNo", b.center_id + ":" + b.batch_no);
-  }
-  for (const auto& item : *items) REPAY_TRY(rows.insert(b, item));
-  auto del = c.prepare("DELETE FROM batch_blocks WHERE id = ?");
-  if (!del) return del.error();
-  REPAY_TRY(del->bind(1, id).run());
-  if (c.changes() != 1) return make_error("DB", "batch block vanished while unpacking", "batchNo", b.batch_no);
-  return static_cast<int64_t>(items->size());
-}
-
 // Unpacks the first `max_blocks` blocks of one batch, in seq order (the unique index gives the
 // order: no sort, and only these blocks' bytes are read). Returns the number of items unpacked.
 Result<int64_t> unpack_first_blocks(Connection& c, const BatchRowContext& b, int64_t max_blocks) {
@@ -89,7 +74,7 @@ Result<int64_t> unpack_first_blocks(Connection& c, const BatchRowContext& b, int
   for (const auto& k : blocks) {
     auto u = unpack_block(c, *rows, b, k.id, k.data);
     if (!u) return u.error();
-    n += *u;
+    n += u->value_or(0);
   }
   return n;
 }
@@ -162,6 +147,24 @@ Status write_block(Connection& c, const std::string& center, const std::string& 
       "INSERT INTO batch_blocks(center_id, batch_no, first_seq, items, data) VALUES (?, ?, ?, ?, ?)");
   if (!s) return s.error();
   return s->bind(1, center).bind(2, batch_no).bind(3, first_seq).bind(4, items).bind_blob(5, block).run();
+}
+
+Result<std::optional<int64_t>> unpack_block(Connection& c, ItemRowWriter& rows,
+                                            const BatchRowContext& b, int64_t id,
+                                            std::string_view data) {
+  auto items = decode_block(data);
+  if (!items || items->empty()) {
+    return make_error("DB", "batch block does not parse", "batchNo", b.center_id + ":" + b.batch_no);
+  }
+  // The block's row goes first, and only the claimer whose delete took it writes its items: under
+  // READ COMMITTED a second claimer that read the same block waits for the first one's delete
+  // and then deletes nothing, instead of inserting the items again.
+  auto del = c.prepare("DELETE FROM batch_blocks WHERE id = ?");
+  if (!del) return del.error();
+  REPAY_TRY(del->bind(1, id).run());
+  if (c.changes() != 1) return std::optional<int64_t>();
+  for (const auto& item : *items) REPAY_TRY(rows.insert(b, item));
+  return std::optional<int64_t>(static_cast<int64_t>(items->size()));
 }
 
 Result<int64_t> unpack_due(Connection& c, Instant now, int64_t min_items) {

@@ -54,6 +54,14 @@ class ItemRowWriter {
 Status write_block(Connection& c, const std::string& center, const std::string& batch_no,
                    int64_t first_seq, int64_t items, std::string_view block);
 
+// Unpacks the block with this id and bytes, read from batch_blocks for the batch `b`: deletes its
+// row, then inserts its items. nullopt (nothing written) when the row was already gone, unpacked
+// by another claimer since it was read; otherwise the number of items. Call inside a write
+// transaction.
+Result<std::optional<int64_t>> unpack_block(Connection& c, ItemRowWriter& rows,
+                                            const BatchRowContext& b, int64_t id,
+                                            std::string_view data);
+
 // Unpacks blocks of OPEN batches whose send-from time has come, the batch whose force-fail time
 // comes first first, until at least `min_items` items are unpacked or none is left. Returns the
 // number unpacked. Call inside a write transaction.

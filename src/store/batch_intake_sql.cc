@@ -236,17 +236,19 @@ class SqliteItemLoader final : public batch::ItemLoader {
   }
 
  private:
-  // At the start of each chunk's transaction (the write lock held): the batch is still LOADING
-  // under this load's token — not discarded by another intake meanwhile, nor started afresh.
+  // At the start of each chunk's transaction: the batch is still LOADING under this load's
+  // token — not discarded by another intake meanwhile, nor started afresh. An update that
+  // changes nothing, so that the batch row stays locked until the chunk commits: a discard
+  // (which locks the batch row before deleting its items) waits for it, or this load stops.
   Status still_ours() {
     auto q = (*c_)->prepare(
-        "SELECT 1 FROM batches WHERE center_id = ? AND batch_no = ? AND state = 'LOADING' "
-        "AND load_token = ?");
+        "UPDATE batches SET load_token = load_token WHERE center_id = ? AND batch_no = ? "
+        "AND state = 'LOADING' AND load_token = ?");
     if (!q) return q.error();
-    q->bind(1, b_.center_id).bind(2, b_.batch_no).bind(3, token_);
-    auto row = q->step();
-    if (!row) return row.error();
-    if (!*row) return make_error("STALE", "the load was discarded by another intake", "batchNo", b_.batch_no);
+    REPAY_TRY(q->bind(1, b_.center_id).bind(2, b_.batch_no).bind(3, token_).run());
+    if ((*c_)->changes() != 1) {
+      return make_error("STALE", "the load was discarded by another intake", "batchNo", b_.batch_no);
+    }
     return ok_status();
   }
 
@@ -403,12 +405,14 @@ Status SqliteStore::discard_loading(const std::string& center, const std::string
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
   {
-    auto q = c->prepare("SELECT 1 FROM batches WHERE center_id = ? AND batch_no = ? AND state = 'LOADING'");
+    // The batch row first (one lock order: the batch before its items): a chunk of its load
+    // holds it until that chunk commits, and then checks its token again.
+    auto q = c->prepare(
+        "UPDATE batches SET load_token = load_token WHERE center_id = ? AND batch_no = ? "
+        "AND state = 'LOADING'");
     if (!q) return q.error();
-    q->bind(1, center).bind(2, batch_no);
-    auto row = q->step();
-    if (!row) return row.error();
-    if (!*row) return ok_status();
+    REPAY_TRY(q->bind(1, center).bind(2, batch_no).run());
+    if (c->changes() != 1) return ok_status();
   }
   for (const char* sql : {"DELETE FROM item_ids WHERE center_id = ? AND batch_no = ?",
                           "DELETE FROM batch_blocks WHERE center_id = ? AND batch_no = ?",

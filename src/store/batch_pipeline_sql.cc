@@ -1,5 +1,6 @@
 // SqliteStore: the debit pipeline (batch/ports.h). Every change is conditional on the state or
 // version read, so that a server database shared by several nodes can run the same statements.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <utility>
@@ -434,24 +435,31 @@ Result<int64_t> SqliteStore::recover_claims(const std::string& node, Instant now
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
   const int64_t now_ms = to_unix_ms(now);
+  // lessons.md: after a crash every claimed item is queried before anything is sent again.
+  // Audited by what the update changed (RETURNING): a row that another writer moved on between
+  // two statements is neither changed nor audited.
+  std::vector<std::string> refs;
   {
-    // lessons.md: after a crash every claimed item is queried before anything is sent again.
-    auto a = c->prepare(
-        "INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason) "
-        "SELECT ?, 'job:recovery', 'batch_item', center_id || ':' || batch_no || ':' || seq, "
-        "'SENDING', 'UNKNOWN', 'claimed by a process that stopped: query before any resend' "
-        "FROM batch_items WHERE state = 'SENDING' AND claim_node = ?");
-    if (!a) return a.error();
-    REPAY_TRY(a->bind(1, now_ms).bind(2, node).run());
+    auto up = c->prepare(
+        "UPDATE batch_items SET state = 'UNKNOWN', maybe_debited = 1, next_at = ?, claim_node = NULL, "
+        "version = version + 1, updated_at = ? WHERE state = 'SENDING' AND claim_node = ? "
+        "RETURNING center_id || ':' || batch_no || ':' || seq");
+    if (!up) return up.error();
+    up->bind(1, now_ms).bind(2, now_ms).bind(3, node);
+    for (;;) {
+      auto row = up->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      refs.push_back(up->text(0));
+    }
   }
-  auto up = c->prepare(
-      "UPDATE batch_items SET state = 'UNKNOWN', maybe_debited = 1, next_at = ?, claim_node = NULL, "
-      "version = version + 1, updated_at = ? WHERE state = 'SENDING' AND claim_node = ?");
-  if (!up) return up.error();
-  REPAY_TRY(up->bind(1, now_ms).bind(2, now_ms).bind(3, node).run());
-  int64_t n = c->changes();
+  std::sort(refs.begin(), refs.end());
+  for (const auto& ref : refs) {
+    REPAY_TRY(append_audit(*c, AuditRow{0, now, "job:recovery", "batch_item", ref, "SENDING", "UNKNOWN",
+                                        "claimed by a process that stopped: query before any resend"}));
+  }
   REPAY_TRY(tx.commit());
-  return n;
+  return static_cast<int64_t>(refs.size());
 }
 
 }  // namespace repay::store

@@ -1248,6 +1248,48 @@ TEST_CASE("packed items: claims unpack ahead of what they take, earliest force-f
   CHECK(lines == 2'500);
 }
 
+// Without a single writer two claimers can read the same block (READ COMMITTED, several nodes):
+// only the one whose delete takes the block's row writes its items.
+TEST_CASE("packed items: two claimers that read one block unpack it once") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  std::vector<Line> lines;
+  for (int i = 1; i <= 1'200; ++i) lines.push_back({"L" + std::to_string(i), a1, 100 + i, ""});
+  r.accept("B001", lines);  // two blocks
+  auto c = r.s().pool().acquire();
+  WriteTx tx(*c);
+  REQUIRE(tx.begin().ok());
+  BatchRowContext b;
+  {
+    auto q = c->prepare("SELECT center_id, batch_no, send_from_at, force_fail_at, received_at "
+                        "FROM batches WHERE batch_no = 'B001'");
+    REQUIRE(q.ok());
+    REQUIRE(*q->step());
+    b = BatchRowContext{q->text(0), q->text(1), q->integer(2), q->integer(3), q->integer(4)};
+  }
+  int64_t id = 0;
+  std::string data;
+  {
+    auto q = c->prepare("SELECT id, data FROM batch_blocks WHERE batch_no = 'B001' ORDER BY first_seq LIMIT 1");
+    REQUIRE(q.ok());
+    REQUIRE(*q->step());
+    id = q->integer(0);
+    data = q->blob(1);
+  }
+  auto rows = ItemRowWriter::prepare(*c);
+  REQUIRE(rows.ok());
+  auto first = unpack_block(*c, *rows, b, id, data);
+  REQUIRE_MESSAGE(first.ok(), first.error().to_string());
+  CHECK(*first == std::optional<int64_t>(1'000));
+  auto second = unpack_block(*c, *rows, b, id, data);  // the other claimer's read of the same block
+  REQUIRE_MESSAGE(second.ok(), second.error().to_string());
+  CHECK_FALSE(second->has_value());
+  REQUIRE(tx.commit().ok());
+  CHECK(r.rows("batch_items") == 1'000);
+  CHECK(r.packed("B001") == 200);
+  CHECK(r.items() == 1'200);
+}
+
 // --- apply_facts, queries, recovery ---------------------------------------------------------
 
 TEST_CASE("apply_facts: one flush with items of two batches counts each final item once") {

@@ -131,6 +131,16 @@ Result<std::optional<Notification>> find_notification(Connection& c, int64_t id)
   return std::optional<Notification>(std::move(all->front()));
 }
 
+Result<bool> lease_notification(Connection& c, int64_t id, Instant now, Instant until) {
+  // Guarded by what made it due: under READ COMMITTED another worker's lease (or delivery)
+  // committed since the read fails the guard, so exactly one worker takes it.
+  auto up = c.prepare(
+      "UPDATE notifications SET next_at = ? WHERE id = ? AND state = 'PENDING' AND next_at <= ?");
+  if (!up) return up.error();
+  REPAY_TRY(up->bind(1, to_unix_ms(until)).bind(2, id).bind(3, to_unix_ms(now)).run());
+  return c.changes() == 1;
+}
+
 Result<std::vector<Notification>> SqliteStore::due_notifications(Instant now, int max,
                                                                  std::chrono::milliseconds lease) {
   if (max <= 0) return std::vector<Notification>();
@@ -151,14 +161,16 @@ Result<std::vector<Notification>> SqliteStore::due_notifications(Instant now, in
   auto due = read_all(*q);
   if (!due) return due.error();
   const Instant until = now + lease;
-  auto up = c->prepare("UPDATE notifications SET next_at = ? WHERE id = ?");
-  if (!up) return up.error();
+  std::vector<Notification> leased;
   for (auto& n : *due) {
-    REPAY_TRY(up->reset().bind(1, to_unix_ms(until)).bind(2, n.id).run());
+    auto took = lease_notification(*c, n.id, now, until);
+    if (!took) return took.error();
+    if (!*took) continue;  // leased or settled by another worker since the read
     n.next_at = until;
+    leased.push_back(std::move(n));
   }
   REPAY_TRY(tx.commit());
-  return std::move(*due);
+  return leased;
 }
 
 Status SqliteStore::record_attempt(int64_t id, bool delivered, const std::string& result,
@@ -227,27 +239,30 @@ Status SqliteStore::retry_notification(int64_t id, Instant now) {
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
   std::string old_state;
-  {
-    auto q = c->prepare("SELECT state FROM notifications WHERE id = ?");
-    if (!q) return q.error();
-    q->bind(1, id);
-    auto row = q->step();
-    if (!row) return row.error();
-    if (!*row) return not_found(id);
-    old_state = q->text(0);
-  }
-  if (old_state == "DELIVERED") {
-    return make_error("STATE", "the notification was delivered; nothing to retry", "id",
-                      std::to_string(id));
-  }
-  {
+  // The update is conditional on the state read, so that the audit row says what changed: a
+  // worker may settle the notification between the two statements (READ COMMITTED); then it is
+  // read again.
+  for (bool changed = false; !changed;) {
+    {
+      auto q = c->prepare("SELECT state FROM notifications WHERE id = ?");
+      if (!q) return q.error();
+      q->bind(1, id);
+      auto row = q->step();
+      if (!row) return row.error();
+      if (!*row) return not_found(id);
+      old_state = q->text(0);
+    }
+    if (old_state == "DELIVERED") {
+      return make_error("STATE", "the notification was delivered; nothing to retry", "id",
+                        std::to_string(id));
+    }
     // Attempts are kept: a notification that had given up gets one more try, and gives up
     // again (with a new alert) if that fails.
     auto up = c->prepare(
-        "UPDATE notifications SET state = 'PENDING', next_at = ? WHERE id = ? "
-        "AND state IN ('PENDING', 'GAVE_UP')");
+        "UPDATE notifications SET state = 'PENDING', next_at = ? WHERE id = ? AND state = ?");
     if (!up) return up.error();
-    REPAY_TRY(up->bind(1, to_unix_ms(now)).bind(2, id).run());
+    REPAY_TRY(up->bind(1, to_unix_ms(now)).bind(2, id).bind(3, old_state).run());
+    changed = c->changes() == 1;
   }
   REPAY_TRY(append_audit(*c, AuditRow{0, now, "staff", "notification", std::to_string(id),
                                       old_state, "PENDING", "retry by an operator"}));

@@ -267,5 +267,27 @@ TEST_CASE("notify: list is newest first, filtered by center and state, limited")
   CHECK(ids(*one) == std::vector<int64_t>{c});
 }
 
+// Two workers that read the same notification as due at the same time (possible without a
+// single writer: READ COMMITTED, several nodes): only the first lease takes it, and none takes
+// one that was delivered since it was read.
+TEST_CASE("notify: a notification read as due by two workers is leased by the first only") {
+  NotifyDb db;
+  const int64_t id = db.enqueue("REPAY:T1", kT0);
+  const int64_t other = db.enqueue("REPAY:T2", kT0);
+  auto c = db.store->pool().acquire();
+  auto first = lease_notification(*c, id, kT0 + 1s, kT0 + 61s);
+  REQUIRE(first.ok());
+  CHECK(*first);
+  auto second = lease_notification(*c, id, kT0 + 1s, kT0 + 61s);
+  REQUIRE(second.ok());
+  CHECK_FALSE(*second);
+  CHECK(db.get(id).next_at == kT0 + 61s);
+
+  REQUIRE(db.store->record_attempt(other, true, "SUCCESS", std::nullopt, kT0 + 1s).ok());
+  auto delivered = lease_notification(*c, other, kT0 + 1s, kT0 + 61s);
+  REQUIRE(delivered.ok());
+  CHECK_FALSE(*delivered);
+}
+
 }  // namespace
 }  // namespace repay::store

@@ -3,6 +3,7 @@
 #include "core/money.h"
 #include "realtime/answers.h"
 #include "realtime/facts.h"
+#include "store/realtime_lease.h"
 #include "store/sqlite_store.h"
 
 namespace repay::store {
@@ -155,34 +156,51 @@ Result<RefundClaim> SqliteStore::claim_refund(const realtime::NewRefund& n, Inst
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
   RefundClaim out;
-  {
+  // The ReqNo's first claim, when there is one: what a replay is answered.
+  auto first_claim = [&]() -> Result<std::optional<RefundClaim>> {
     auto existing = c->prepare("SELECT fingerprint FROM refunds WHERE center_id = ? AND req_no = ?");
     if (!existing) return existing.error();
     existing->bind(1, n.center_id).bind(2, n.req_no);
     auto row = existing->step();
     if (!row) return row.error();
-    if (*row) {
-      if (existing->text(0) != fingerprint) {
-        out.kind = RefundClaim::Kind::kConflict;
-        return out;
-      }
-      auto v = read_refund(*c, "center_id = ? AND req_no = ?", {n.center_id, n.req_no});
-      if (!v) return v.error();
-      out.kind = RefundClaim::Kind::kExisting;
-      out.view = **v;
-      return out;
+    if (!*row) return std::optional<RefundClaim>();
+    RefundClaim first;
+    if (existing->text(0) != fingerprint) {
+      first.kind = RefundClaim::Kind::kConflict;
+      return std::optional<RefundClaim>(first);
     }
+    auto v = read_refund(*c, "center_id = ? AND req_no = ?", {n.center_id, n.req_no});
+    if (!v) return v.error();
+    first.kind = RefundClaim::Kind::kExisting;
+    first.view = **v;
+    return std::optional<RefundClaim>(first);
+  };
+  // Another claim of this ReqNo committed since the check below (the insert did nothing): it is
+  // the first, and this one answers what it got; its reservation, RefundNo and ReqSn are rolled
+  // back with this transaction.
+  auto lost_to_first = [&]() -> Result<RefundClaim> {
+    auto first = first_claim();
+    if (!first) return first.error();
+    if (!first->has_value()) return make_error("DB", "claim of a ReqNo vanished", "reqNo", n.req_no);
+    return **first;
+  };
+  {
+    auto first = first_claim();
+    if (!first) return first.error();
+    if (first->has_value()) return **first;
   }
   const int64_t now_ms = to_unix_ms(now);
   auto refuse = [&](const char* code) -> Result<RefundClaim> {
     auto ins = c->prepare(
         "INSERT INTO refunds(center_id, origin, req_no, fingerprint, orig_txn_no, amount, "
         "debit_amount, state, resp_code, created_at, created_by, finished_at, updated_at) "
-        "VALUES (?, 'CENTER', ?, ?, ?, ?, 0, 'REFUSED', ?, ?, ?, ?, ?)");
+        "VALUES (?, 'CENTER', ?, ?, ?, ?, 0, 'REFUSED', ?, ?, ?, ?, ?) "
+        "ON CONFLICT (center_id, req_no) WHERE req_no IS NOT NULL DO NOTHING");
     if (!ins) return ins.error();
     REPAY_TRY(ins->bind(1, n.center_id).bind(2, n.req_no).bind(3, fingerprint).bind(4, n.orig_txn_no)
                   .bind(5, n.amount).bind(6, code).bind(7, now_ms)
                   .bind(8, "api:" + n.center_id + ":" + n.req_no).bind(9, now_ms).bind(10, now_ms).run());
+    if (c->changes() != 1) return lost_to_first();
     auto v = read_refund(*c, "center_id = ? AND req_no = ?", {n.center_id, n.req_no});
     if (!v) return v.error();
     REPAY_TRY(tx.commit());
@@ -213,7 +231,8 @@ Result<RefundClaim> SqliteStore::claim_refund(const realtime::NewRefund& n, Inst
       "INSERT INTO refunds(refund_no, center_id, origin, req_no, fingerprint, orig_txn_no, "
       "orig_source, orig_batch_no, orig_ref, channel_id, orig_req_sn, amount, fee, cardholder_fee, "
       "debit_amount, notify_url, state, req_sn, claim_node, created_at, created_by, updated_at) "
-      "VALUES (?, ?, 'CENTER', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'SENDING', ?, ?, ?, ?, ?)");
+      "VALUES (?, ?, 'CENTER', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'SENDING', ?, ?, ?, ?, ?) "
+      "ON CONFLICT (center_id, req_no) WHERE req_no IS NOT NULL DO NOTHING");
   if (!ins) return ins.error();
   REPAY_TRY(ins->bind(1, refund_no).bind(2, n.center_id).bind(3, n.req_no).bind(4, fingerprint)
                 .bind(5, n.orig_txn_no).bind(6, o.source).bind_opt(7, o.batch_no).bind(8, o.ref)
@@ -221,6 +240,7 @@ Result<RefundClaim> SqliteStore::claim_refund(const realtime::NewRefund& n, Inst
                 .bind(13, to_card_fee).bind(14, n.amount + to_card_fee).bind_opt(15, n.notify_url)
                 .bind(16, sn->front()).bind(17, node).bind(18, now_ms)
                 .bind(19, "api:" + n.center_id + ":" + n.req_no).bind(20, now_ms).run());
+  if (c->changes() != 1) return lost_to_first();
   REPAY_TRY(append_audit(*c, AuditRow{0, now, "api:" + n.center_id + ":" + n.req_no, "refund",
                                       refund_no, "", "SENDING", "the card center's refund of " + n.orig_txn_no}));
   auto v = read_refund(*c, "refund_no = ?", {refund_no});
@@ -337,6 +357,18 @@ Result<std::optional<RefundView>> SqliteStore::refund_by_no(const std::string& c
   return read_refund(*c, "center_id = ? AND refund_no = ?", {center, refund_no});
 }
 
+Result<bool> lease_realtime_query(Connection& c, RealtimeTable table, const std::string& key,
+                                  const std::string& node, Instant now, Instant until) {
+  auto up = c.prepare(table == RealtimeTable::kRepayments
+      ? "UPDATE repayments SET next_at = ?1, query_count = query_count + 1, claim_node = ?2 "
+        "WHERE txn_no = ?3 AND state = 'UNKNOWN' AND next_at <= ?4"
+      : "UPDATE refunds SET next_at = ?1, query_count = query_count + 1, claim_node = ?2 "
+        "WHERE refund_no = ?3 AND state = 'UNKNOWN' AND next_at <= ?4");
+  if (!up) return up.error();
+  REPAY_TRY(up->bind(1, to_unix_ms(until)).bind(2, node).bind(3, key).bind(4, to_unix_ms(now)).run());
+  return c.changes() == 1;
+}
+
 Result<std::vector<realtime::Work>> SqliteStore::claim_realtime_work(Instant now, int max,
                                                                      std::chrono::milliseconds lease,
                                                                      const std::string& node) {
@@ -345,6 +377,7 @@ Result<std::vector<realtime::Work>> SqliteStore::claim_realtime_work(Instant now
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
   const int64_t now_ms = to_unix_ms(now);
+  const Instant until = now + lease;
   std::vector<Work> out;
   {
     auto q = c->prepare(
@@ -379,16 +412,18 @@ Result<std::vector<realtime::Work>> SqliteStore::claim_realtime_work(Instant now
         }
         debit = std::move(*d);
       }
-      auto up = c->prepare(resend
-          ? "UPDATE repayments SET state = 'SENDING', claim_node = ?, next_at = ?, version = version + 1 "
-            "WHERE txn_no = ? AND state = 'PENDING'"
-          : "UPDATE repayments SET next_at = ?, query_count = query_count + 1, claim_node = ? "
-            "WHERE txn_no = ? AND state = 'UNKNOWN'");
-      if (!up) return up.error();
-      if (resend) up->bind(1, node).bind(2, now_ms + lease.count());
-      else up->bind(1, now_ms + lease.count()).bind(2, node);
-      REPAY_TRY(up->bind(3, w.key).run());
-      if (c->changes() != 1) continue;
+      if (resend) {
+        auto up = c->prepare(
+            "UPDATE repayments SET state = 'SENDING', claim_node = ?, next_at = ?, version = version + 1 "
+            "WHERE txn_no = ? AND state = 'PENDING'");
+        if (!up) return up.error();
+        REPAY_TRY(up->bind(1, node).bind(2, now_ms + lease.count()).bind(3, w.key).run());
+        if (c->changes() != 1) continue;
+      } else {
+        auto took = lease_realtime_query(*c, RealtimeTable::kRepayments, w.key, node, now, until);
+        if (!took) return took.error();
+        if (!*took) continue;
+      }
       if (resend) {
         w.debit = std::move(*debit);
       } else {
@@ -425,21 +460,25 @@ Result<std::vector<realtime::Work>> SqliteStore::claim_realtime_work(Instant now
     }
     for (size_t i = 0; i < rows.size(); ++i) {
       Work& w = rows[i];
-      if (w.kind == Work::Kind::kSendRefund && w.req_sn.empty()) {
-        // An approved proposal gets its ReqSn now, stored before the call.
-        auto sn = reserve_req_sns(*c, 1);
-        if (!sn) return sn.error();
-        w.req_sn = sn->front();
+      if (w.kind == Work::Kind::kQueryRefund) {
+        auto took = lease_realtime_query(*c, RealtimeTable::kRefunds, w.key, node, now, until);
+        if (!took) return took.error();
+        if (!*took) continue;
+      } else {
+        if (w.req_sn.empty()) {
+          // An approved proposal gets its ReqSn now, stored before the call.
+          auto sn = reserve_req_sns(*c, 1);
+          if (!sn) return sn.error();
+          w.req_sn = sn->front();
+        }
+        auto up = c->prepare(
+            "UPDATE refunds SET state = 'SENDING', req_sn = ?, claim_node = ?, next_at = ?, "
+            "version = version + 1 WHERE refund_no = ? AND state = ?");
+        if (!up) return up.error();
+        REPAY_TRY(up->bind(1, w.req_sn).bind(2, node).bind(3, now_ms + lease.count()).bind(4, w.key)
+                      .bind(5, states[i]).run());
+        if (c->changes() != 1) continue;
       }
-      auto up = c->prepare(w.kind == Work::Kind::kSendRefund
-          ? "UPDATE refunds SET state = 'SENDING', req_sn = ?, claim_node = ?, next_at = ?, "
-            "version = version + 1 WHERE refund_no = ? AND state = ?"
-          : "UPDATE refunds SET req_sn = ?, claim_node = ?, next_at = ?, query_count = query_count + 1 "
-            "WHERE refund_no = ? AND state = ?");
-      if (!up) return up.error();
-      REPAY_TRY(up->bind(1, w.req_sn).bind(2, node).bind(3, now_ms + lease.count()).bind(4, w.key)
-                    .bind(5, states[i]).run());
-      if (c->changes() != 1) continue;
       if (w.kind == Work::Kind::kQueryRefund) {
         auto sn = reserve_req_sns(*c, 1);  // channel-api.md: QUERY has a fresh ReqSn of its own
         if (!sn) return sn.error();

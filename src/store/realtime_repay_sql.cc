@@ -1,4 +1,6 @@
 // SqliteStore: real-time repayments (realtime/ports.h).
+#include <algorithm>
+
 #include "core/codes.h"
 #include "realtime/answers.h"
 #include "realtime/facts.h"
@@ -110,23 +112,29 @@ Result<RepayClaim> SqliteStore::claim_repayment(const realtime::NewRepayment& n,
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
   RepayClaim out;
-  {
+  // The ReqNo's first claim, when there is one: what a replay is answered.
+  auto first_claim = [&]() -> Result<std::optional<RepayClaim>> {
     auto existing = c->prepare("SELECT fingerprint FROM repayments WHERE center_id = ? AND req_no = ?");
     if (!existing) return existing.error();
     existing->bind(1, n.center_id).bind(2, n.req_no);
     auto row = existing->step();
     if (!row) return row.error();
-    if (*row) {
-      if (existing->text(0) != fingerprint) {
-        out.kind = RepayClaim::Kind::kConflict;
-        return out;
-      }
-      auto v = read_repayment(*c, "center_id = ? AND req_no = ?", {n.center_id, n.req_no});
-      if (!v) return v.error();
-      out.kind = RepayClaim::Kind::kExisting;
-      out.view = **v;
-      return out;
+    if (!*row) return std::optional<RepayClaim>();
+    RepayClaim first;
+    if (existing->text(0) != fingerprint) {
+      first.kind = RepayClaim::Kind::kConflict;
+      return std::optional<RepayClaim>(first);
     }
+    auto v = read_repayment(*c, "center_id = ? AND req_no = ?", {n.center_id, n.req_no});
+    if (!v) return v.error();
+    first.kind = RepayClaim::Kind::kExisting;
+    first.view = **v;
+    return std::optional<RepayClaim>(first);
+  };
+  {
+    auto first = first_claim();
+    if (!first) return first.error();
+    if (first->has_value()) return **first;
   }
   const int64_t now_ms = to_unix_ms(now);
   std::string reject_code = n.reject_code;
@@ -153,7 +161,8 @@ Result<RepayClaim> SqliteStore::claim_repayment(const realtime::NewRepayment& n,
       "INSERT INTO repayments(txn_no, center_id, req_no, fingerprint, agreement_no, channel_id, "
       "amount, fee, cardholder_fee, debit_amount, fee_rule, notify_url, state, resp_code, req_sn, "
       "claim_node, created_at, finished_at, last_look_at, updated_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (center_id, req_no) DO NOTHING");
   if (!ins) return ins.error();
   ins->bind_opt(1, txn_no).bind(2, n.center_id).bind(3, n.req_no).bind(4, fingerprint)
       .bind(5, n.agreement_no).bind_opt(6, rejected ? std::string() : n.channel_id)
@@ -166,6 +175,14 @@ Result<RepayClaim> SqliteStore::claim_repayment(const realtime::NewRepayment& n,
   else ins->bind_null(18);
   ins->bind(19, now_ms).bind(20, now_ms);
   REPAY_TRY(ins->run());
+  if (c->changes() != 1) {
+    // Another claim of this ReqNo committed since the check above: it is the first, and this
+    // one answers what it got; its TxnNo and ReqSn are rolled back with this transaction.
+    auto first = first_claim();
+    if (!first) return first.error();
+    if (!first->has_value()) return make_error("DB", "claim of a ReqNo vanished", "reqNo", n.req_no);
+    return **first;
+  }
   if (!rejected) {
     REPAY_TRY(append_audit(*c, AuditRow{0, now, "api:" + n.center_id + ":" + n.req_no, "repayment",
                                         txn_no, "", "SENDING", "accepted; DEBIT " + req_sn}));
@@ -336,20 +353,29 @@ Result<int64_t> SqliteStore::recover_realtime(const std::string& node, Instant n
   const int64_t now_ms = to_unix_ms(now);
   int64_t n = 0;
   for (const char* table : {"repayments", "refunds"}) {
-    const std::string key = std::string(table) == "repayments" ? "txn_no" : "refund_no";
-    auto a = c->prepare(
-        "INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason) SELECT ?, "
-        "'job:recovery', '" + std::string(table == std::string("repayments") ? "repayment" : "refund") +
-        "', " + key + ", 'SENDING', 'UNKNOWN', 'claimed by a process that stopped: query before any "
-        "resend' FROM " + table + " WHERE state = 'SENDING' AND claim_node = ?");
-    if (!a) return a.error();
-    REPAY_TRY(a->bind(1, now_ms).bind(2, node).run());
+    const bool repayments = std::string(table) == "repayments";
+    // Audited by what the update changed (RETURNING): a row that another writer moved on between
+    // two statements is neither changed nor audited.
     auto up = c->prepare(std::string("UPDATE ") + table +
                          " SET state = 'UNKNOWN', next_at = ?, claim_node = NULL, version = version + 1, "
-                         "updated_at = ? WHERE state = 'SENDING' AND claim_node = ?");
+                         "updated_at = ? WHERE state = 'SENDING' AND claim_node = ? RETURNING " +
+                         (repayments ? "txn_no" : "refund_no"));
     if (!up) return up.error();
-    REPAY_TRY(up->bind(1, now_ms).bind(2, now_ms).bind(3, node).run());
-    n += c->changes();
+    up->bind(1, now_ms).bind(2, now_ms).bind(3, node);
+    std::vector<std::string> keys;
+    for (;;) {
+      auto row = up->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      keys.push_back(up->text(0));
+    }
+    std::sort(keys.begin(), keys.end());
+    for (const auto& key : keys) {
+      REPAY_TRY(append_audit(*c, AuditRow{0, now, "job:recovery", repayments ? "repayment" : "refund",
+                                          key, "SENDING", "UNKNOWN",
+                                          "claimed by a process that stopped: query before any resend"}));
+    }
+    n += static_cast<int64_t>(keys.size());
   }
   REPAY_TRY(tx.commit());
   return n;

@@ -104,6 +104,14 @@ Result<std::optional<PostingRecord>> posting_record(Connection& c, const std::st
                                                     static_cast<int>(s->integer(2)), s->text(3)});
 }
 
+// How often a posting file is numbered again when other writers keep taking its version.
+constexpr int kVersionTries = 16;
+
+Error version_busy(const PostingFileInfo& f) {
+  return make_error("BUSY", "posting file versions kept being taken by other writers", "fileName",
+                    f.file_name);
+}
+
 Result<int> next_posting_version(Connection& c, const std::string& center, Date day) {
   auto s = c.prepare(
       "SELECT COALESCE(MAX(version), 0) + 1 FROM posting_files WHERE center_id = ? AND post_date = ?");
@@ -210,21 +218,28 @@ Result<PostingRecord> SqliteStore::record_posting_rejection(const PostingFileInf
   auto c = pool_->acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
-  auto known = posting_record(*c, f.center_id, f.file_name, f.sha256);
-  if (!known) return known.error();
-  if (known->has_value()) return **known;
-  auto version = next_posting_version(*c, f.center_id, f.post_date);
-  if (!version) return version.error();
   auto ins = c->prepare(
       "INSERT INTO posting_files(center_id, post_date, file_name, sha256, version, status, "
-      "header_count, header_amount, error, received_at) VALUES (?, ?, ?, ?, ?, 'REJECTED', ?, ?, ?, ?)");
+      "header_count, header_amount, error, received_at) VALUES (?, ?, ?, ?, ?, 'REJECTED', ?, ?, ?, ?) "
+      "ON CONFLICT DO NOTHING");
   if (!ins) return ins.error();
-  REPAY_TRY(ins->bind(1, f.center_id).bind(2, format_date(f.post_date)).bind(3, f.file_name)
-                .bind(4, f.sha256).bind(5, int64_t{*version}).bind(6, f.header_count)
-                .bind(7, f.header_amount).bind(8, error).bind(9, to_unix_ms(now)).run());
-  PostingRecord r{c->last_insert_rowid(), settlement::kPostingRejected, *version, error};
-  REPAY_TRY(tx.commit());
-  return r;
+  for (int attempt = 1;; ++attempt) {
+    auto known = posting_record(*c, f.center_id, f.file_name, f.sha256);
+    if (!known) return known.error();
+    if (known->has_value()) return **known;
+    auto version = next_posting_version(*c, f.center_id, f.post_date);
+    if (!version) return version.error();
+    REPAY_TRY(ins->reset().bind(1, f.center_id).bind(2, format_date(f.post_date)).bind(3, f.file_name)
+                  .bind(4, f.sha256).bind(5, int64_t{*version}).bind(6, f.header_count)
+                  .bind(7, f.header_amount).bind(8, error).bind(9, to_unix_ms(now)).run());
+    if (c->changes() == 1) {
+      PostingRecord r{c->last_insert_rowid(), settlement::kPostingRejected, *version, error};
+      REPAY_TRY(tx.commit());
+      return r;
+    }
+    // Another writer took this version (or stored this very file) since the reads above.
+    if (attempt == kVersionTries) return version_busy(f);
+  }
 }
 
 Result<PostingStored> SqliteStore::store_posting_file(
@@ -234,42 +249,50 @@ Result<PostingStored> SqliteStore::store_posting_file(
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
   PostingStored out;
-  auto known = posting_record(*c, f.center_id, f.file_name, f.sha256);
-  if (!known) return known.error();
-  if (known->has_value() && (**known).status != settlement::kPostingRejected) {
-    out.already = true;
-    out.record = **known;
-    auto n = counts_of(*c, out.record.id);
-    if (!n) return n.error();
-    out.counts = *n;
-    return out;
-  }
-  if (known->has_value()) {
-    return make_error("POSTING", "this very file was rejected before", "fileName", f.file_name);
-  }
   const std::string date = format_date(f.post_date);
   const int64_t now_ms = to_unix_ms(now);
-  auto version = next_posting_version(*c, f.center_id, f.post_date);
-  if (!version) return version.error();
+  // The version, and whether the day's file was used before, are read, then inserted unless
+  // another writer committed that version, this very file or the day's USED file meanwhile (the
+  // unique keys): then read again.
+  std::optional<int> version;
   bool used_before = false;
-  {
-    auto s = c->prepare(
-        "SELECT 1 FROM posting_files WHERE center_id = ? AND post_date = ? AND status = 'USED'");
-    if (!s) return s.error();
-    s->bind(1, f.center_id).bind(2, date);
-    auto row = s->step();
-    if (!row) return row.error();
-    used_before = *row;
-  }
-  const char* status = used_before ? settlement::kPostingNotUsed : settlement::kPostingUsed;
-  {
-    auto ins = c->prepare(
-        "INSERT INTO posting_files(center_id, post_date, file_name, sha256, version, status, "
-        "header_count, header_amount, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!ins) return ins.error();
-    REPAY_TRY(ins->bind(1, f.center_id).bind(2, date).bind(3, f.file_name).bind(4, f.sha256)
-                  .bind(5, int64_t{*version}).bind(6, status).bind(7, f.header_count)
+  const char* status = nullptr;
+  auto ins = c->prepare(
+      "INSERT INTO posting_files(center_id, post_date, file_name, sha256, version, status, "
+      "header_count, header_amount, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT DO NOTHING");
+  if (!ins) return ins.error();
+  for (int attempt = 1; !version; ++attempt) {
+    if (attempt > kVersionTries) return version_busy(f);
+    auto known = posting_record(*c, f.center_id, f.file_name, f.sha256);
+    if (!known) return known.error();
+    if (known->has_value() && (**known).status != settlement::kPostingRejected) {
+      out.already = true;
+      out.record = **known;
+      auto n = counts_of(*c, out.record.id);
+      if (!n) return n.error();
+      out.counts = *n;
+      return out;
+    }
+    if (known->has_value()) {
+      return make_error("POSTING", "this very file was rejected before", "fileName", f.file_name);
+    }
+    auto next = next_posting_version(*c, f.center_id, f.post_date);
+    if (!next) return next.error();
+    {
+      auto s = c->prepare(
+          "SELECT 1 FROM posting_files WHERE center_id = ? AND post_date = ? AND status = 'USED'");
+      if (!s) return s.error();
+      s->bind(1, f.center_id).bind(2, date);
+      auto row = s->step();
+      if (!row) return row.error();
+      used_before = *row;
+    }
+    status = used_before ? settlement::kPostingNotUsed : settlement::kPostingUsed;
+    REPAY_TRY(ins->reset().bind(1, f.center_id).bind(2, date).bind(3, f.file_name).bind(4, f.sha256)
+                  .bind(5, int64_t{*next}).bind(6, status).bind(7, f.header_count)
                   .bind(8, f.header_amount).bind(9, now_ms).run());
+    if (c->changes() == 1) version = *next;
   }
   out.record = PostingRecord{c->last_insert_rowid(), status, *version, ""};
   auto except = c->prepare(kException);
@@ -461,10 +484,9 @@ Result<SettleVersion> SqliteStore::record_settle_file(const std::string& center,
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
   const std::string date = format_date(day);
-  SettleVersion v;
-  {
-    // files.md, Once: the file recorded first is the file of the day. A database from before
-    // issue 16 may hold several versions: the latest is the one published last.
+  // files.md, Once: the file recorded first is the file of the day. A database from before
+  // issue 16 may hold several versions: the latest is the one published last.
+  auto recorded = [&]() -> Result<std::optional<SettleVersion>> {
     auto s = c->prepare(
         "SELECT version, file_name, header FROM settle_files WHERE center_id = ? AND "
         "settle_date = ? ORDER BY version DESC LIMIT 1");
@@ -472,23 +494,36 @@ Result<SettleVersion> SqliteStore::record_settle_file(const std::string& center,
     s->bind(1, center).bind(2, date);
     auto row = s->step();
     if (!row) return row.error();
-    if (*row) {
-      v.version = static_cast<int>(s->integer(0));
-      v.file_name = s->text(1);
-      v.header = s->text(2);
-      return v;
-    }
+    if (!*row) return std::optional<SettleVersion>();
+    SettleVersion first;
+    first.version = static_cast<int>(s->integer(0));
+    first.file_name = s->text(1);
+    first.header = s->text(2);
+    return std::optional<SettleVersion>(first);
+  };
+  {
+    auto first = recorded();
+    if (!first) return first.error();
+    if (first->has_value()) return **first;
   }
+  SettleVersion v;
   v.version = 1;
   v.file_name = settlement::settle_file_name(center, day);
   v.header = header;
   v.created = true;
   auto ins = c->prepare(
       "INSERT INTO settle_files(center_id, settle_date, version, file_name, header, created_at) "
-      "VALUES (?, ?, 1, ?, ?, ?)");
+      "VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT DO NOTHING");
   if (!ins) return ins.error();
   REPAY_TRY(ins->bind(1, center).bind(2, date).bind(3, v.file_name).bind(4, header)
                 .bind(5, to_unix_ms(now)).run());
+  if (c->changes() != 1) {
+    // Another writer recorded the day's file since the read above: that one is the file.
+    auto first = recorded();
+    if (!first) return first.error();
+    if (!first->has_value()) return make_error("DB", "settle file vanished", "center", center);
+    return **first;
+  }
   REPAY_TRY(tx.commit());
   return v;
 }

@@ -78,23 +78,32 @@ Result<settlement::StoredStatement> SqliteStore::record_statement(const settleme
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
   const int64_t date = ymd(f.date);
-  {
-    auto q = c->prepare(
-        "SELECT id, version FROM recon_statements WHERE channel_id = ? AND date = ? AND sha256 = ?");
-    if (!q) return q.error();
-    q->bind(1, f.channel_id).bind(2, date).bind(3, f.sha256);
-    auto row = q->step();
-    if (!row) return row.error();
-    if (*row) return settlement::StoredStatement{q->integer(0), static_cast<int>(q->integer(1)), false};
-  }
+  auto q = c->prepare(
+      "SELECT id, version FROM recon_statements WHERE channel_id = ? AND date = ? AND sha256 = ?");
+  if (!q) return q.error();
+  // MAX(version) + 1 unless another writer committed that version (or this very statement)
+  // since the statement began: the unique keys turn the insert into nothing, and it is read
+  // and numbered again.
   auto ins = c->prepare(
       "INSERT INTO recon_statements(channel_id, date, version, sha256, path, line_count, "
       "debit_amount, refund_amount, stored_at) SELECT ?1, ?2, COALESCE(MAX(version), 0) + 1, ?3, "
-      "?4, ?5, ?6, ?7, ?8 FROM recon_statements WHERE channel_id = ?1 AND date = ?2");
+      "?4, ?5, ?6, ?7, ?8 FROM recon_statements WHERE channel_id = ?1 AND date = ?2 "
+      "ON CONFLICT DO NOTHING");
   if (!ins) return ins.error();
-  REPAY_TRY(ins->bind(1, f.channel_id).bind(2, date).bind(3, f.sha256).bind(4, f.path)
-                .bind(5, f.count).bind(6, f.debit_amount).bind(7, f.refund_amount)
-                .bind(8, to_unix_ms(now)).run());
+  for (int attempt = 1;; ++attempt) {
+    q->reset().bind(1, f.channel_id).bind(2, date).bind(3, f.sha256);
+    auto row = q->step();
+    if (!row) return row.error();
+    if (*row) return settlement::StoredStatement{q->integer(0), static_cast<int>(q->integer(1)), false};
+    q->reset();
+    REPAY_TRY(ins->reset().bind(1, f.channel_id).bind(2, date).bind(3, f.sha256).bind(4, f.path)
+                  .bind(5, f.count).bind(6, f.debit_amount).bind(7, f.refund_amount)
+                  .bind(8, to_unix_ms(now)).run());
+    if (c->changes() == 1) break;
+    if (attempt == 16) {
+      return make_error("BUSY", "statement versions kept being taken by other writers", "path", f.path);
+    }
+  }
   const int64_t id = c->last_insert_rowid();
   auto v = c->prepare("SELECT version FROM recon_statements WHERE id = ?");
   if (!v) return v.error();

@@ -146,7 +146,9 @@ Result<SigningRecord> SqliteStore::finish(const SigningOutcome& o) {
           "credit_card_enc, credit_card_hash, credit_card_masked, debit_card_enc, debit_card_hash, "
           "debit_card_masked, holder_name, id_type, id_no_enc, id_no_hash, id_no_masked, mobile_enc, "
           "mobile_masked, protocol_no, created_at, updated_at) "
-          "VALUES (?, ?, ?, ?, 'ACTIVE', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+          "VALUES (?, ?, ?, ?, 'ACTIVE', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (center_id, credit_card_hash, debit_card_hash, kind) WHERE state = 'ACTIVE' "
+          "DO NOTHING");
       if (!ins) return ins.error();
       const auto& h = a.holder;
       ins->bind(1, a.agreement_no).bind(2, a.center_id).bind(3, a.kind).bind(4, a.channel_id)
@@ -164,9 +166,21 @@ Result<SigningRecord> SqliteStore::finish(const SigningOutcome& o) {
       }
       ins->bind_opt(18, a.protocol_no).bind(19, now).bind(20, now);
       REPAY_TRY(ins->run());
-      REPAY_TRY(audit(*c, o.now, o.actor, "agreement", a.agreement_no, "", "ACTIVE",
-                      o.reason.empty() ? "signed" : o.reason));
-      rec.agreement_no = a.agreement_no;
+      if (c->changes() == 1) {
+        REPAY_TRY(audit(*c, o.now, o.actor, "agreement", a.agreement_no, "", "ACTIVE",
+                        o.reason.empty() ? "signed" : o.reason));
+        rec.agreement_no = a.agreement_no;
+      } else {
+        // Signed by another call that committed since the read above: that one is the agreement
+        // (the unique index agreements_active_pair).
+        auto first = read_agreement(
+            *c, "center_id = ? AND credit_card_hash = ? AND debit_card_hash = ? AND kind = ? AND state = 'ACTIVE'",
+            {a.center_id, cipher_.lookup_hash(a.holder.credit_card),
+             cipher_.lookup_hash(a.holder.debit_card), a.kind});
+        if (!first) return first.error();
+        if (!first->has_value()) return make_error("DB", "active agreement vanished", "agreementNo", a.agreement_no);
+        rec.agreement_no = (*first)->agreement_no;
+      }
     }
   }
 
@@ -221,11 +235,13 @@ Result<SigningRecord> SqliteStore::finish(const SigningOutcome& o) {
     auto up = c->prepare(
         "UPDATE signing_requests SET state = 'DONE', claim_token = NULL, status = ?, resp_code = ?, "
         "resp_msg = ?, agreement_no = ?, updated_at = ? WHERE center_id = ? AND req_no = ? "
-        "AND claim_token = ?");
+        "AND state = 'CLAIMED' AND claim_token = ?");
     if (!up) return up.error();
     REPAY_TRY(up->bind(1, rec.status).bind(2, rec.resp_code).bind(3, rec.resp_msg)
                   .bind_opt(4, rec.agreement_no).bind(5, now).bind(6, o.center_id)
                   .bind(7, o.req_no).bind(8, o.token).run());
+    // Taken over since the check above (READ COMMITTED): nothing of this outcome is kept.
+    if (c->changes() != 1) return make_error("STALE", "the claim on this ReqNo is no longer ours");
   }
   REPAY_TRY(tx.commit());
   return rec;
