@@ -98,4 +98,18 @@ TEST_CASE("sqlite: WriteTx through the seam: seen by others once committed, roll
   CHECK(count(*other, "SELECT count(*) FROM t WHERE v = 2") == 1);
 }
 
+TEST_CASE("sqlite: relax_durability lowers synchronous until restored, to what the connection was opened with") {
+  TempDir dir;
+  for (auto [durability, opened] : {std::pair{Durability::kPowerLoss, 2}, std::pair{Durability::kCrash, 1}}) {
+    auto c = Connection::open(dir.path + "/db", durability);
+    REQUIRE(c.ok());
+    db::Connection& seam = **c;
+    CHECK(count(seam, "PRAGMA synchronous") == opened);  // 2 FULL, 1 NORMAL
+    REQUIRE(seam.relax_durability().ok());
+    CHECK(count(seam, "PRAGMA synchronous") == 1);
+    seam.restore_durability();
+    CHECK(count(seam, "PRAGMA synchronous") == opened);
+  }
+}
+
 }  // namespace repay::db::sqlite
