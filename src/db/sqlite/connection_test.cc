@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include "db/sqlite/test_db.h"
 #include "db/transaction.h"
 #include "support/temp_dir.h"
 
@@ -10,21 +11,6 @@ namespace repay::db::sqlite {
 namespace {
 
 using testing::TempDir;
-
-std::unique_ptr<db::Connection> open_db(const std::string& path) {
-  auto c = Connection::open(path);
-  REQUIRE_MESSAGE(c.ok(), c.error().to_string());
-  return std::move(*c);
-}
-
-int64_t count(db::Connection& c, const std::string& sql) {
-  auto s = c.prepare(sql);
-  REQUIRE(s.ok());
-  auto row = s->step();
-  REQUIRE(row.ok());
-  REQUIRE(*row);
-  return s->integer(0);
-}
 
 }  // namespace
 
@@ -39,7 +25,7 @@ TEST_CASE("sqlite: SQL as SQLite speaks it") {
   REQUIRE(c->exec(std::string("CREATE TABLE t(id ") + std::string(d.id_column) + ", at INTEGER)").ok());
   REQUIRE(c->exec(std::string("INSERT INTO t(at) VALUES (") + std::string(d.unix_seconds_now) + ")").ok());
   CHECK(c->last_insert_rowid() == 1);
-  CHECK(count(*c, "SELECT count(*) FROM t WHERE at > 1700000000") == 1);
+  CHECK(query_int(*c, "SELECT count(*) FROM t WHERE at > 1700000000") == 1);
 }
 
 TEST_CASE("sqlite: a statement back from the cache has its run and its bindings cleared") {
@@ -84,10 +70,10 @@ TEST_CASE("sqlite: WriteTx through the seam: seen by others once committed, roll
     REQUIRE(tx.begin().ok());
     CHECK(c->in_transaction());
     REQUIRE(c->exec("INSERT INTO t(v) VALUES (1)").ok());
-    CHECK(count(*other, "SELECT count(*) FROM t") == 0);  // not committed: not seen
+    CHECK(query_int(*other, "SELECT count(*) FROM t") == 0);  // not committed: not seen
   }
   CHECK_FALSE(c->in_transaction());
-  CHECK(count(*c, "SELECT count(*) FROM t") == 0);
+  CHECK(query_int(*c, "SELECT count(*) FROM t") == 0);
   {
     WriteTx tx(*c, Isolation::kSerializable);
     REQUIRE(tx.begin().ok());
@@ -95,7 +81,7 @@ TEST_CASE("sqlite: WriteTx through the seam: seen by others once committed, roll
     CHECK(c->changes() == 1);
     REQUIRE(tx.commit().ok());
   }
-  CHECK(count(*other, "SELECT count(*) FROM t WHERE v = 2") == 1);
+  CHECK(query_int(*other, "SELECT count(*) FROM t WHERE v = 2") == 1);
 }
 
 TEST_CASE("sqlite: relax_durability lowers synchronous until restored, to what the connection was opened with") {
@@ -104,11 +90,11 @@ TEST_CASE("sqlite: relax_durability lowers synchronous until restored, to what t
     auto c = Connection::open(dir.path + "/db", durability);
     REQUIRE(c.ok());
     db::Connection& seam = **c;
-    CHECK(count(seam, "PRAGMA synchronous") == opened);  // 2 FULL, 1 NORMAL
+    CHECK(query_int(seam, "PRAGMA synchronous") == opened);  // 2 FULL, 1 NORMAL
     REQUIRE(seam.relax_durability().ok());
-    CHECK(count(seam, "PRAGMA synchronous") == 1);
+    CHECK(query_int(seam, "PRAGMA synchronous") == 1);
     seam.restore_durability();
-    CHECK(count(seam, "PRAGMA synchronous") == opened);
+    CHECK(query_int(seam, "PRAGMA synchronous") == opened);
   }
 }
 

@@ -18,6 +18,7 @@
 #include <doctest/doctest.h>
 
 #include "db/sqlite/pool.h"
+#include "db/sqlite/test_db.h"
 #include "db/transaction.h"
 #include "support/temp_dir.h"
 
@@ -25,21 +26,6 @@ namespace repay::db::sqlite {
 namespace {
 
 using testing::TempDir;
-
-std::unique_ptr<Connection> open_db(const std::string& path, Durability d = Durability::kPowerLoss) {
-  auto c = Connection::open(path, d);
-  REQUIRE_MESSAGE(c.ok(), c.error().to_string());
-  return std::move(*c);
-}
-
-int64_t query_int(db::Connection& c, const std::string& sql) {
-  auto s = c.prepare(sql);
-  REQUIRE(s.ok());
-  auto row = s->step();
-  REQUIRE(row.ok());
-  REQUIRE(*row);
-  return s->integer(0);
-}
 
 // Inserts a row in a WriteTx; returns `synchronous` as seen inside the transaction.
 int64_t insert_row(db::Connection& c, int64_t v, bool commit = true) {
