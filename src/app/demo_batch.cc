@@ -12,7 +12,7 @@
 #include "centerclient/center_client.h"
 #include "core/clock.h"
 #include "core/codes.h"
-#include "store/sqlite_db.h"
+#include "db/sqlite/connection.h"
 
 namespace fs = std::filesystem;
 
@@ -220,7 +220,7 @@ BatchDemoReport run_batch_demo(const Stack& stack, const Clock& clock, Picker& p
   }
   // Late results of force-failed items become refund proposals pending review.
   std::this_thread::sleep_for(std::chrono::seconds(25));
-  if (auto c = store::Connection::open(stack.database())) {
+  if (auto c = db::sqlite::Connection::open(stack.database())) {
     if (auto q = (*c)->prepare("SELECT reason, state, COUNT(*) FROM refund_proposals GROUP BY 1, 2")) {
       bool any = false;
       while (true) {

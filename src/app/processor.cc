@@ -33,7 +33,7 @@
 #include "signing/signing_service.h"
 #include "store/console_sql.h"
 #include "store/review_sql.h"
-#include "store/serving_lock.h"
+#include "db/sqlite/serving_lock.h"
 #include "store/sqlite_store.h"
 
 namespace repay::app {
@@ -87,8 +87,8 @@ void set_up(double v) { ops::metrics().set("repay_up", {}, v); }
 }  // namespace
 
 struct Processor::Impl {
-  // First member, so released last: one serving process per database (store/serving_lock.h).
-  std::optional<store::ServingLock> serving_lock;
+  // First member, so released last: one serving process per database (db/sqlite/serving_lock.h).
+  std::optional<db::sqlite::ServingLock> serving_lock;
   const Settings settings;
   const Clock& clock;
   std::unique_ptr<crypto::FieldCipher> cipher;
@@ -217,7 +217,7 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
   auto impl = std::make_unique<Impl>(settings, clock);
   // Before anything else touches the database: a second serving process stops here, before it
   // could recover (take over) the claims of the running one.
-  auto lock = store::ServingLock::acquire(settings.processor.database);
+  auto lock = db::sqlite::ServingLock::acquire(settings.processor.database);
   if (!lock) return lock.error();
   impl->serving_lock.emplace(std::move(*lock));
   auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);

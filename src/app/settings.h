@@ -38,7 +38,7 @@ struct ProcessorSettings {
   bool log_messages = false;
   // SIGTERM/SIGINT: stop taking work, let in-flight calls finish, exit within this bound.
   std::chrono::milliseconds shutdown_timeout{30000};
-  // FULL: every commit survives a power loss; NORMAL: a crash of the process only (sqlite_db.h).
+  // FULL: every commit survives a power loss; NORMAL: a crash of the process only (db/connection.h).
   std::string database_synchronous = "FULL";
   // Refund review (domain.md flow 4; docs/decisions.md, Refund review).
   int refund_review_expiry_days = 30;            // a proposal still pending after this expires

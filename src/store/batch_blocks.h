@@ -20,7 +20,7 @@
 
 #include "batch/ports.h"
 #include "core/clock.h"
-#include "store/sqlite_db.h"
+#include "store/db.h"
 
 namespace repay::store {
 

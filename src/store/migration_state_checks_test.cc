@@ -9,8 +9,8 @@
 
 #include <doctest/doctest.h>
 
+#include "db/sqlite/connection.h"
 #include "store/migrations.h"
-#include "store/sqlite_db.h"
 #include "support/temp_dir.h"
 
 namespace repay::store {
@@ -50,7 +50,7 @@ std::string schema_of(Connection& c) {
 
 TEST_CASE("state checks migration: same rows, ids, indexes; the checks still refuse bad states") {
   TempDir dir;
-  auto opened = Connection::open(dir.path + "/db");
+  auto opened = db::sqlite::Connection::open(dir.path + "/db");
   REQUIRE(opened.ok());
   Connection& c = **opened;
   REQUIRE(migrate(c).ok());  // the migration is the last one: already applied once

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "core/result.h"
-#include "store/sqlite_db.h"
+#include "store/db.h"
 
 namespace repay::store {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "realtime/notification.h"
-#include "store/sqlite_db.h"
+#include "store/db.h"
 
 namespace repay::store {
 

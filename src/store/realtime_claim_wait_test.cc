@@ -13,6 +13,7 @@
 #include "core/channel_port.h"
 #include "core/clock.h"
 #include "core/mask.h"
+#include "db/sqlite/connection.h"
 #include "realtime/service.h"
 #include "store/sqlite_store.h"
 #include "support/temp_dir.h"
@@ -66,7 +67,7 @@ TEST_CASE("real-time claim: the database locked by another process; 9999 in time
   center.center_id = "CC01";
   center.timeout = milliseconds(1500);
 
-  auto other = Connection::open(path, Durability::kPowerLoss);  // another process's connection
+  auto other = db::sqlite::Connection::open(path, Durability::kPowerLoss);  // another process's connection
   REQUIRE(other.ok());
   {
     // The agreement as signing stores it (encrypted, hashed, masked): the claim could succeed.

@@ -7,7 +7,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
-#include "store/sqlite_db.h"
+#include "store/db.h"
 
 namespace repay::store {
 

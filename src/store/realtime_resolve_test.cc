@@ -17,6 +17,7 @@
 #include "core/channel_port.h"
 #include "core/clock.h"
 #include "core/mask.h"
+#include "db/sqlite/connection.h"
 #include "realtime/facts.h"
 #include "realtime/service.h"
 #include "store/sqlite_store.h"
@@ -103,7 +104,7 @@ struct Fixture {
     center.center_id = "CC01";
     center.timeout = milliseconds(1500);
     center.default_notify_url = "http://127.0.0.1:9/notify";
-    auto o = Connection::open(path, Durability::kPowerLoss);
+    auto o = db::sqlite::Connection::open(path, Durability::kPowerLoss);
     REQUIRE(o.ok());
     other = std::move(*o);
     const std::string card = agreement.holder.credit_card, debit = "6222021234567890128",
@@ -169,7 +170,7 @@ TEST_CASE("real time: a bank answer the store cannot take in time is stored once
   CHECK(f.text("SELECT state FROM repayments WHERE req_no = 'R1'") == "SENDING");
 
   // Another process takes the write lock; the bank's answer comes meanwhile. The writer waits
-  // for the lock (10 s or more, store/sqlite_db.cc) and gives up; so does the timeout's
+  // for the lock (10 s or more, db/sqlite/connection.cc) and gives up; so does the timeout's
   // PROCESSING mark — the card center is told PROCESSING all the same.
   REQUIRE(f.other->exec("BEGIN IMMEDIATE").ok());
   f.channel.calls[0].second(debit_success(req_sn));

@@ -11,7 +11,7 @@
 #include "core/money.h"
 #include "core/result.h"
 #include "settlement/reconcile.h"
-#include "store/sqlite_db.h"
+#include "store/db.h"
 
 namespace repay::store {
 

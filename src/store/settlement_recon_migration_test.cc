@@ -11,8 +11,8 @@
 
 #include <doctest/doctest.h>
 
+#include "db/sqlite/connection.h"
 #include "store/migrations.h"
-#include "store/sqlite_db.h"
 #include "support/temp_dir.h"
 
 namespace repay::store {
@@ -48,7 +48,7 @@ void kept(Connection& c, const char* req_sn, const char* status, int day) {
 
 TEST_CASE("recon migration on the old code's data: moving rows flagged, the plain copy dropped") {
   TempDir dir;
-  auto opened = Connection::open(dir.path + "/db");
+  auto opened = db::sqlite::Connection::open(dir.path + "/db");
   REQUIRE(opened.ok());
   Connection& c = **opened;
   REQUIRE(migrate(c).ok());

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "db/sqlite/connection.h"
+#include "db/sqlite/pool.h"
 #include "store/migrations.h"
 
 namespace repay::store {
@@ -13,7 +15,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
                                                        int connections, Durability durability) {
   {
     // Migrate on one connection before the pool opens the others.
-    auto c = Connection::open(path, durability);
+    auto c = db::sqlite::Connection::open(path, durability);
     if (!c) return c.error();
     auto v = migrate(**c);
     if (!v) {
@@ -22,33 +24,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
       return e;
     }
   }
-  auto pool = Pool::open(path, connections, durability);
+  auto pool = db::sqlite::Pool::open(path, connections, durability);
   if (!pool) return pool.error();
-  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*pool), cipher));
-  store->path_ = path;
-  store->durability_ = durability;
-  store->connections_ = connections;
-  return store;
-}
-
-Status SqliteStore::enable_group_commit() {
-  if (group_ || durability_ != Durability::kPowerLoss) return ok_status();
-  auto g = GroupSync::open(path_, pool_.get());
-  if (!g) return g.error();
-  // GroupSync checkpoints from now on (GroupSync::kCheckpointEvery); the pool's connections,
-  // all idle while the processor starts, stop checkpointing in the requests that commit.
-  std::vector<Pool::Lease> all;
-  for (int i = 0; i < connections_; ++i) {
-    all.push_back(pool_->acquire());
-    REPAY_TRY(all.back()->set_auto_checkpoint(false));
-  }
-  group_ = std::move(*g);
-  return ok_status();
-}
-
-void SqliteStore::write_then(const std::function<void()>& write, std::function<void(bool)> then) {
-  if (!group_) return RealtimeStore::write_then(write, std::move(then));
-  group_->write_then(write, std::move(then));  // batched with others on the writer thread
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*pool), cipher));
 }
 
 Status append_audit(Connection& c, const AuditRow& row) {
@@ -90,7 +68,7 @@ Result<bool> SqliteStore::remember_nonce(const std::string& sender, const std::s
                                          std::chrono::milliseconds max_wait) {
   // One statement: a new nonce inserts; a nonce seen longer ago than the window is taken anew;
   // a nonce seen within the window changes nothing — a replay.
-  if (group_ && !BatchScope::lent(pool_.get())) {
+  if (pool_->write_then_queues() && !pool_->in_write_batch()) {
     // Group commit: written by the writer thread in its next batch, so that this thread (an HTTP
     // one) does not compete with the writer for the write lock; no sync of its own (below).
     // Bounded: while another process holds the write lock the writer waits up to 10 s per batch,
@@ -98,7 +76,7 @@ Result<bool> SqliteStore::remember_nonce(const std::string& sender, const std::s
     // max_wait the caller answers 9999 (system error, retry later) and nothing else of the
     // request runs; the nonce may still be stored later (harmless: the request did nothing).
     auto fresh = std::make_shared<std::optional<Result<bool>>>();
-    const auto committed = group_->write_committed(
+    const auto committed = pool_->write_committed(
         [this, fresh, sender, nonce, now, memory_seconds, max_wait] {
           *fresh = remember_nonce(sender, nonce, now, memory_seconds, max_wait);
         },
@@ -117,15 +95,11 @@ Result<bool> SqliteStore::remember_nonce(const std::string& sender, const std::s
   // one lost to a power loss belongs to a request that stored nothing, which a replay then
   // executes once — as the original would have been. Restored below, on every path.
   // (The writer's connection, lent in its batch, never syncs at its commits.)
-  const bool lent = BatchScope::inside(*c);
-  if (!lent) REPAY_TRY(c->exec("PRAGMA synchronous=NORMAL"));
+  REPAY_TRY(c->relax_durability());
   struct Restore {
     Connection& c;
-    bool lent;
-    ~Restore() {
-      if (!lent) (void)c.exec(Connection::synchronous_pragma(c.durability()));
-    }
-  } restore{*c, lent};
+    ~Restore() { c.restore_durability(); }
+  } restore{*c};
   auto s = c->prepare(
       "INSERT INTO nonces(sender, nonce, seen_at) VALUES (?, ?, ?) "
       "ON CONFLICT(sender, nonce) DO UPDATE SET seen_at = excluded.seen_at "

@@ -13,8 +13,7 @@
 #include "settlement/ports.h"
 #include "settlement/review.h"
 #include "signing/ports.h"
-#include "store/group_sync.h"
-#include "store/sqlite_db.h"
+#include "store/db.h"
 #include "store/store.h"
 
 namespace repay::store {
@@ -29,11 +28,13 @@ class SqliteStore final : public signing::SigningStore,
                           public AuditLog {
  public:
   // Opens the database file (creating it), applies migrations. Errors name the path.
-  // `durability`: see sqlite_db.h; the default survives a power loss.
+  // `durability`: see db/connection.h; the default survives a power loss.
   static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
                                                    const crypto::FieldCipher& cipher,
                                                    int connections = 4,
                                                    Durability durability = Durability::kPowerLoss);
+  // Group commit's writes (remember_nonce's among them) end while the store is whole.
+  ~SqliteStore() override { pool_->stop_group_commit(); }
 
   // signing::SigningStore
   Result<signing::Claim> claim(const std::string& center, const std::string& req_no,
@@ -140,9 +141,11 @@ class SqliteStore final : public signing::SigningStore,
                                                           std::chrono::milliseconds lease,
                                                           const std::string& node) override;
   Result<std::string> fresh_req_sn() override;
-  // Group commit when enabled (enable_group_commit), else as the port's default.
-  void write_then(const std::function<void()>& write, std::function<void(bool)> then) override;
-  bool write_then_queues() const override { return group_ != nullptr; }
+  // Group commit when enabled (enable_group_commit), else as the port's default (Pool::write_then).
+  void write_then(const std::function<void()>& write, std::function<void(bool)> then) override {
+    pool_->write_then(write, std::move(then));
+  }
+  bool write_then_queues() const override { return pool_->write_then_queues(); }
   Result<std::optional<std::pair<std::string, std::string>>> realtime_by_req_sn(
       const std::string& channel, const std::string& req_sn) override;
 
@@ -195,15 +198,16 @@ class SqliteStore final : public signing::SigningStore,
   // Counts of rows, for tests proving that a rejected request stored nothing.
   Result<int64_t> count_rows(const std::string& table);
 
-  // Starts group commit (store/group_sync.h) for write_then(): its writes commit without their
-  // own fsync and are synced together. Nothing to do when the store was opened with kCrash.
-  Status enable_group_commit();
+  // Starts group commit (the driver's: db/sqlite/group_sync.h) for write_then(): its writes
+  // commit without their own fsync and are synced together. Nothing to do when the store was
+  // opened with kCrash.
+  Status enable_group_commit() { return pool_->enable_group_commit(); }
   // Syncs for whoever still waits, calls them and stops; write_then() then syncs each commit.
   // Only once no other thread can call write_then(): at shutdown (nothing checkpoints the WAL
   // any more until the store closes, which checkpoints it).
-  void stop_group_commit() { group_.reset(); }
-  GroupSync* group_sync() { return group_.get(); }
+  void stop_group_commit() { pool_->stop_group_commit(); }
 
+  // The database the store runs on, behind the engine seam (db/pool.h).
   Pool& pool() { return *pool_; }
   const crypto::FieldCipher& cipher() const { return cipher_; }
 
@@ -228,10 +232,6 @@ class SqliteStore final : public signing::SigningStore,
 
   std::unique_ptr<Pool> pool_;
   const crypto::FieldCipher& cipher_;
-  std::string path_;
-  Durability durability_ = Durability::kPowerLoss;
-  int connections_ = 0;
-  std::unique_ptr<GroupSync> group_;
 };
 
 // Appends one audit row inside the caller's transaction.

@@ -1,4 +1,4 @@
-#include "store/serving_lock.h"
+#include "db/sqlite/serving_lock.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace repay::store {
+namespace repay::db::sqlite {
 namespace {
 
 // The pid the holder wrote into the file ("" when unreadable).
@@ -66,4 +66,4 @@ ServingLock::~ServingLock() {
   if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock
 }
 
-}  // namespace repay::store
+}  // namespace repay::db::sqlite

@@ -3,13 +3,17 @@
 // its life; the kernel releases it when the process ends, however it ends. A second `repay serve`
 // on the same database is refused with the holder's process id. The CLI steps do not take it:
 // they act beside a running processor through the store's conditional updates.
+// It is the SQLite driver's (docs/decisions.md, Engine seam): a lock file beside the database file
+// guards what only SQLite needs — one process writing one file, group commit's writer and WAL
+// checkpoints; a server engine has no such file and takes several nodes, whose claims are tagged
+// by node.
 #pragma once
 
 #include <string>
 
 #include "core/result.h"
 
-namespace repay::store {
+namespace repay::db::sqlite {
 
 class ServingLock {
  public:
@@ -32,4 +36,4 @@ class ServingLock {
   std::string path_;
 };
 
-}  // namespace repay::store
+}  // namespace repay::db::sqlite

@@ -1,4 +1,4 @@
-#include "store/serving_lock.h"
+#include "db/sqlite/serving_lock.h"
 
 #include <doctest/doctest.h>
 
@@ -6,7 +6,7 @@
 
 #include "support/temp_dir.h"
 
-namespace repay::store {
+namespace repay::db::sqlite {
 
 TEST_CASE("serving lock: one holder per database, released with its holder") {
   testing::TempDir dir;
@@ -29,4 +29,4 @@ TEST_CASE("serving lock: one holder per database, released with its holder") {
   CHECK(ServingLock::acquire(db).ok());
 }
 
-}  // namespace repay::store
+}  // namespace repay::db::sqlite

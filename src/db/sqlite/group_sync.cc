@@ -1,4 +1,4 @@
-#include "store/group_sync.h"
+#include "db/sqlite/group_sync.h"
 
 #include <cstdlib>
 #include <exception>
@@ -6,9 +6,9 @@
 
 #include "core/log.h"
 
-namespace repay::store {
+namespace repay::db::sqlite {
 
-Result<std::unique_ptr<GroupSync>> GroupSync::open(const std::string& path, const Pool* pool,
+Result<std::unique_ptr<GroupSync>> GroupSync::open(const std::string& path, const db::Pool* pool,
                                                    SyncHooks hooks) {
   auto c = Connection::open(path, Durability::kPowerLoss);
   if (!c) return c.error();
@@ -28,7 +28,7 @@ Result<std::unique_ptr<GroupSync>> GroupSync::open(const std::string& path, cons
 }
 
 GroupSync::GroupSync(std::unique_ptr<Connection> c, std::unique_ptr<Connection> checkpointing,
-                     std::unique_ptr<Connection> writer, const Pool* pool, SyncHooks hooks)
+                     std::unique_ptr<Connection> writer, const db::Pool* pool, SyncHooks hooks)
     : c_(std::move(c)), hooks_(std::move(hooks)), checkpointing_(std::move(checkpointing)),
       writer_(std::move(writer)),
       pool_(pool) {
@@ -259,4 +259,4 @@ void GroupSync::run() {
   }
 }
 
-}  // namespace repay::store
+}  // namespace repay::db::sqlite

@@ -1,7 +1,7 @@
 // Group commit against real SQLite files: DeferSync lowers `synchronous` for its transactions
-// only, GroupSync calls back every waiter once their commits are synced, and
-// SqliteStore::write_then ties both together.
-#include "store/group_sync.h"
+// only, GroupSync calls back every waiter once their commits are synced, and the driver's
+// Pool::write_then ties both together.
+#include "db/sqlite/group_sync.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,31 +17,18 @@
 
 #include <doctest/doctest.h>
 
-#include "store/sqlite_store.h"
+#include "db/sqlite/pool.h"
+#include "db/sqlite/test_db.h"
+#include "db/transaction.h"
 #include "support/temp_dir.h"
 
-namespace repay::store {
+namespace repay::db::sqlite {
 namespace {
 
 using testing::TempDir;
 
-std::unique_ptr<Connection> open_db(const std::string& path, Durability d = Durability::kPowerLoss) {
-  auto c = Connection::open(path, d);
-  REQUIRE_MESSAGE(c.ok(), c.error().to_string());
-  return std::move(*c);
-}
-
-int64_t query_int(Connection& c, const std::string& sql) {
-  auto s = c.prepare(sql);
-  REQUIRE(s.ok());
-  auto row = s->step();
-  REQUIRE(row.ok());
-  REQUIRE(*row);
-  return s->integer(0);
-}
-
 // Inserts a row in a WriteTx; returns `synchronous` as seen inside the transaction.
-int64_t insert_row(Connection& c, int64_t v, bool commit = true) {
+int64_t insert_row(db::Connection& c, int64_t v, bool commit = true) {
   WriteTx tx(c);
   REQUIRE(tx.begin().ok());
   const int64_t inside = query_int(c, "PRAGMA synchronous");
@@ -53,6 +40,25 @@ int64_t insert_row(Connection& c, int64_t v, bool commit = true) {
 }
 
 const std::string kCreate = "CREATE TABLE IF NOT EXISTS t(v INTEGER)";
+
+// The pool a store opens: four connections.
+std::unique_ptr<Pool> open_pool(const std::string& path) {
+  auto opened = Pool::open(path, 4);
+  REQUIRE_MESSAGE(opened.ok(), opened.error().to_string());
+  return std::move(*opened);
+}
+
+// Inserts v in a WriteTx on a connection of the pool; commits unless `fail`.
+void store_row(db::Pool& pool, int64_t v, bool fail = false) {
+  auto c = pool.acquire();
+  WriteTx tx(*c);
+  REQUIRE(tx.begin().ok());
+  auto s = c->prepare("INSERT INTO t(v) VALUES (?)");
+  REQUIRE(s.ok());
+  REQUIRE(s->bind(1, v).run().ok());
+  if (!fail) REQUIRE(tx.commit().ok());
+}
+
 
 }  // namespace
 
@@ -208,17 +214,16 @@ TEST_CASE("GroupSync: whoever still waits is called when it stops") {
   CHECK(called == 20);
 }
 
-TEST_CASE("SqliteStore::write_then: at once without group commit, after the sync with it") {
+TEST_CASE("Pool::write_then: at once without group commit, after the sync with it") {
   TempDir dir;
-  auto cipher = crypto::FieldCipher::from_hex_key(
-      "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
-  REQUIRE(cipher.ok());
-  auto opened = SqliteStore::open(dir.path + "/repay.db", *cipher);
-  REQUIRE_MESSAGE(opened.ok(), opened.error().to_string());
-  SqliteStore& store = **opened;
+  auto pool = open_pool(dir.path + "/repay.db");
+  {
+    auto c = pool->acquire();
+    REQUIRE(c->exec(kCreate).ok());
+  }
 
   bool wrote = false, deferred_inside = true, then_inline = false;
-  store.write_then(
+  pool->write_then(
       [&] {
         wrote = true;
         deferred_inside = DeferSync::active();
@@ -226,65 +231,47 @@ TEST_CASE("SqliteStore::write_then: at once without group commit, after the sync
       [&](bool ok) { then_inline = ok && wrote; });
   CHECK(then_inline);
   CHECK_FALSE(deferred_inside);  // every commit syncs by itself
-  CHECK(store.group_sync() == nullptr);
+  CHECK(pool->group_sync() == nullptr);
+  CHECK_FALSE(pool->write_then_queues());
 
-  REQUIRE(store.enable_group_commit().ok());
-  REQUIRE(store.group_sync() != nullptr);
+  REQUIRE(pool->enable_group_commit().ok());
+  REQUIRE(pool->group_sync() != nullptr);
+  CHECK(pool->write_then_queues());
   std::promise<bool> result;
-  int64_t first = 0;
-  store.write_then(
+  pool->write_then(
       [&] {
         deferred_inside = DeferSync::active();
-        first = *store.reserve_sequence("test", 1);
+        store_row(*pool, 1);
       },
       [&](bool ok) { result.set_value(ok); });
   CHECK(result.get_future().get());
   CHECK(deferred_inside);  // on the writer thread, after write_then returned
   CHECK_FALSE(DeferSync::active());
-  CHECK(*store.reserve_sequence("test", 1) == first + 1);  // the deferred commit is there
-  store.stop_group_commit();
-  CHECK(store.group_sync() == nullptr);
+  {
+    auto c = pool->acquire();
+    CHECK(query_int(*c, "SELECT count(*) FROM t WHERE v = 1") == 1);  // the deferred commit is there
+  }
+  pool->stop_group_commit();
+  CHECK(pool->group_sync() == nullptr);
+  CHECK_FALSE(pool->write_then_queues());
 
   // kCrash: nothing to group, every commit is already as durable as it will be.
-  auto crash = SqliteStore::open(dir.path + "/crash.db", *cipher, 2, Durability::kCrash);
+  auto crash = Pool::open(dir.path + "/crash.db", 2, Durability::kCrash);
   REQUIRE(crash.ok());
   REQUIRE((*crash)->enable_group_commit().ok());
   CHECK((*crash)->group_sync() == nullptr);
 }
 
-namespace {
-
-std::unique_ptr<SqliteStore> open_store(const std::string& path) {
-  static auto cipher = crypto::FieldCipher::from_hex_key(
-      "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
-  REQUIRE(cipher.ok());
-  auto opened = SqliteStore::open(path, *cipher);
-  REQUIRE_MESSAGE(opened.ok(), opened.error().to_string());
-  return std::move(*opened);
-}
-
-// Inserts v in a WriteTx on a connection of the store's pool; commits unless `fail`.
-void store_row(SqliteStore& store, int64_t v, bool fail = false) {
-  auto c = store.pool().acquire();
-  WriteTx tx(*c);
-  REQUIRE(tx.begin().ok());
-  auto s = c->prepare("INSERT INTO t(v) VALUES (?)");
-  REQUIRE(s.ok());
-  REQUIRE(s->bind(1, v).run().ok());
-  if (!fail) REQUIRE(tx.commit().ok());
-}
-
-}  // namespace
 
 TEST_CASE("write batching: writes from many threads share transactions, each told once, after the sync") {
   TempDir dir;
   const std::string path = dir.path + "/repay.db";
-  auto store = open_store(path);
+  auto pool = open_pool(path);
   {
-    auto c = store->pool().acquire();
+    auto c = pool->acquire();
     REQUIRE(c->exec(kCreate).ok());
   }
-  REQUIRE(store->enable_group_commit().ok());
+  REQUIRE(pool->enable_group_commit().ok());
   constexpr int kThreads = 4, kEach = 100;
   std::atomic<int> called{0}, durable{0}, missing{0};
   std::vector<std::thread> threads;
@@ -294,7 +281,7 @@ TEST_CASE("write batching: writes from many threads share transactions, each tol
       for (int i = 0; i < kEach; ++i) {
         const int64_t v = t * 1000 + i;
         std::promise<void> done;
-        store->write_then([&store, v] { store_row(*store, v); }, [&](bool ok) {
+        pool->write_then([&pool, v] { store_row(*pool, v); }, [&](bool ok) {
           ++called;
           if (ok) ++durable;
           done.set_value();
@@ -308,37 +295,37 @@ TEST_CASE("write batching: writes from many threads share transactions, each tol
   CHECK(called == kThreads * kEach);
   CHECK(durable == kThreads * kEach);
   CHECK(missing == 0);
-  const int64_t batches = store->group_sync()->batches();
+  const int64_t batches = pool->group_sync()->batches();
   CHECK(batches >= 1);
   CHECK(batches <= kThreads * kEach);
-  store->stop_group_commit();
+  pool->stop_group_commit();
 }
 
 TEST_CASE("write batching: a write that fails rolls back alone; the pool lends the batch's connection") {
   TempDir dir;
   const std::string path = dir.path + "/repay.db";
-  auto store = open_store(path);
+  auto pool = open_pool(path);
   {
-    auto c = store->pool().acquire();
+    auto c = pool->acquire();
     REQUIRE(c->exec(kCreate).ok());
   }
-  REQUIRE(store->enable_group_commit().ok());
+  REQUIRE(pool->enable_group_commit().ok());
   // Hold the writer in its first batch until the next writes are queued, so they share one.
   std::promise<void> queued;
   std::shared_future<void> go = queued.get_future().share();
   std::atomic<int> oks{0};
   bool same_connection = false, in_tx = false;
-  store->write_then([go] { go.wait(); }, [&](bool ok) { oks += ok; });
-  store->write_then([&store] { store_row(*store, 1); }, [&](bool ok) { oks += ok; });
-  store->write_then([&store] { store_row(*store, 2, /*fail=*/true); }, [&](bool ok) { oks += ok; });
+  pool->write_then([go] { go.wait(); }, [&](bool ok) { oks += ok; });
+  pool->write_then([&pool] { store_row(*pool, 1); }, [&](bool ok) { oks += ok; });
+  pool->write_then([&pool] { store_row(*pool, 2, /*fail=*/true); }, [&](bool ok) { oks += ok; });
   std::promise<void> last;
-  store->write_then(
+  pool->write_then(
       [&] {
-        auto a = store->pool().acquire();
-        auto b = store->pool().acquire();  // would wait for a free connection if not lent
+        auto a = pool->acquire();
+        auto b = pool->acquire();  // would wait for a free connection if not lent
         same_connection = &*a == &*b;
         in_tx = a->in_transaction();
-        store_row(*store, 3);
+        store_row(*pool, 3);
       },
       [&](bool ok) {
         oks += ok;
@@ -353,20 +340,20 @@ TEST_CASE("write batching: a write that fails rolls back alone; the pool lends t
   CHECK(query_int(*reader, "SELECT count(*) FROM t WHERE v IN (1, 3)") == 2);
   CHECK(query_int(*reader, "SELECT count(*) FROM t WHERE v = 2") == 0);  // its SAVEPOINT rolled back
   // The held write's batch, and the three queued meanwhile in the same or the next one.
-  CHECK(store->group_sync()->batches() <= 2);
-  CHECK(BatchScope::lent(&store->pool()) == nullptr);  // not on this thread
-  store->stop_group_commit();
+  CHECK(pool->group_sync()->batches() <= 2);
+  CHECK(BatchScope::lent(pool.get()) == nullptr);  // not on this thread
+  pool->stop_group_commit();
 }
 
 TEST_CASE("write batching: SQLite rolling the batch back midway; each write told what became of it") {
   TempDir dir;
   const std::string path = dir.path + "/repay.db";
-  auto store = open_store(path);
+  auto pool = open_pool(path);
   {
-    auto c = store->pool().acquire();
+    auto c = pool->acquire();
     REQUIRE(c->exec(kCreate).ok());
   }
-  REQUIRE(store->enable_group_commit().ok());
+  REQUIRE(pool->enable_group_commit().ok());
   // Hold the writer in its first batch until the next writes are queued, so they share one.
   std::promise<void> queued;
   std::shared_future<void> go = queued.get_future().share();
@@ -378,16 +365,16 @@ TEST_CASE("write batching: SQLite rolling the batch back midway; each write told
       told[which] = ok;
     };
   };
-  store->write_then([go] { go.wait(); }, tell(0));
-  store->write_then([&store] { store_row(*store, 1); }, tell(1));  // before the rollback
+  pool->write_then([go] { go.wait(); }, tell(0));
+  pool->write_then([&pool] { store_row(*pool, 1); }, tell(1));  // before the rollback
   // A write whose statement fails with SQLITE_FULL (no room for a new page): SQLite rolls back
   // the whole transaction, its SAVEPOINTs with it. The write then goes on, as code that ignores
   // one failed result would: that statement must not run outside the batch's transaction.
   std::string full_error;
   bool after_rollback_ran = true;
-  store->write_then(
+  pool->write_then(
       [&] {
-        auto c = store->pool().acquire();
+        auto c = pool->acquire();
         REQUIRE(c->exec("PRAGMA max_page_count = " + std::to_string(query_int(*c, "PRAGMA page_count"))).ok());
         {
           WriteTx tx(*c);
@@ -406,11 +393,11 @@ TEST_CASE("write batching: SQLite rolling the batch back midway; each write told
       },
       tell(2));
   std::promise<void> last;
-  store->write_then(
+  pool->write_then(
       [&] {
-        auto c = store->pool().acquire();
+        auto c = pool->acquire();
         REQUIRE(c->exec("PRAGMA max_page_count = 1073741823").ok());
-        store_row(*store, 3);  // after the rollback: in a transaction of its own
+        store_row(*pool, 3);  // after the rollback: in a transaction of its own
       },
       [&](bool ok) {
         tell(3)(ok);
@@ -434,93 +421,57 @@ TEST_CASE("write batching: SQLite rolling the batch back midway; each write told
   CHECK_FALSE(told[2]);
   CHECK(count("v = 3") == 1);  // committed in a transaction of its own...
   CHECK(told[3]);              // ...and told so
-  store->stop_group_commit();
+  pool->stop_group_commit();
 }
 
 TEST_CASE("write batching: writes still queued when it stops are written and told") {
   TempDir dir;
-  auto store = open_store(dir.path + "/repay.db");
+  auto pool = open_pool(dir.path + "/repay.db");
   {
-    auto c = store->pool().acquire();
+    auto c = pool->acquire();
     REQUIRE(c->exec(kCreate).ok());
   }
-  REQUIRE(store->enable_group_commit().ok());
+  REQUIRE(pool->enable_group_commit().ok());
   std::atomic<int> called{0};
   for (int i = 0; i < 50; ++i) {
-    store->write_then([&store, i] { store_row(*store, i); }, [&](bool ok) { called += ok ? 1 : 100; });
+    pool->write_then([&pool, i] { store_row(*pool, i); }, [&](bool ok) { called += ok ? 1 : 100; });
   }
-  store->stop_group_commit();
+  pool->stop_group_commit();
   CHECK(called == 50);
-  auto c = store->pool().acquire();
+  auto c = pool->acquire();
   CHECK(query_int(*c, "SELECT count(*) FROM t") == 50);
 }
 
-TEST_CASE("write batching: write_committed returns once committed; nonces go through the writer") {
+TEST_CASE("write batching: write_committed returns once committed, through the writer") {
   TempDir dir;
   const std::string path = dir.path + "/repay.db";
-  auto store = open_store(path);
+  auto pool = open_pool(path);
   {
-    auto c = store->pool().acquire();
+    auto c = pool->acquire();
     REQUIRE(c->exec(kCreate).ok());
   }
-  REQUIRE(store->enable_group_commit().ok());
-  const int64_t before = store->group_sync()->batches();
-  CHECK(store->group_sync()->write_committed([&store] { store_row(*store, 7); }, std::chrono::seconds(30)) ==
+  // Without group commit: at once, on this thread.
+  CHECK(pool->write_committed([&pool] { store_row(*pool, 6); }, std::chrono::seconds(30)) ==
         std::optional<bool>(true));
+  REQUIRE(pool->enable_group_commit().ok());
+  const int64_t before = pool->group_sync()->batches();
+  CHECK(pool->write_committed([&pool] { store_row(*pool, 7); }, std::chrono::seconds(30)) ==
+        std::optional<bool>(true));
+  CHECK(pool->group_sync()->batches() == before + 1);  // it went through the writer
   auto reader = open_db(path);
-  CHECK(query_int(*reader, "SELECT count(*) FROM t WHERE v = 7") == 1);
-  const Instant now = std::chrono::system_clock::now();
-  auto first = store->remember_nonce("CC01", "n-1", now, 600, std::chrono::seconds(5));
-  REQUIRE(first.ok());
-  CHECK(*first);
-  auto again = store->remember_nonce("CC01", "n-1", now, 600, std::chrono::seconds(5));
-  REQUIRE(again.ok());
-  CHECK_FALSE(*again);  // a replay
-  CHECK(store->group_sync()->batches() >= before + 3);  // each went through the writer
-  CHECK(query_int(*reader, "SELECT count(*) FROM nonces WHERE nonce = 'n-1'") == 1);
-  store->stop_group_commit();
-}
-
-TEST_CASE("write batching: a nonce waits for the writer a bounded time while another process holds the lock") {
-  TempDir dir;
-  const std::string path = dir.path + "/repay.db";
-  auto store = open_store(path);
-  REQUIRE(store->enable_group_commit().ok());
-  const Instant now = std::chrono::system_clock::now();
-  constexpr std::chrono::milliseconds kWait{1500};
-  REQUIRE(store->remember_nonce("CC01", "before", now, 600, kWait).ok());
-
-  auto other = open_db(path);  // another process's connection, holding the write lock
-  REQUIRE(other->exec("BEGIN IMMEDIATE").ok());
-  const auto asked = std::chrono::steady_clock::now();
-  auto busy = store->remember_nonce("CC01", "while-locked", now, 600, kWait);
-  const auto waited = std::chrono::steady_clock::now() - asked;
-  REQUIRE_FALSE(busy.ok());
-  CHECK(busy.error().code == "BUSY");
-  // Its bound, not the writer's 10 s of retries: the card center is answered in time.
-  CHECK(waited >= kWait);
-  CHECK(waited < kWait + std::chrono::seconds(2));
-  REQUIRE(other->exec("ROLLBACK").ok());
-
-  // The writer goes on once the lock is free: a new nonce is taken, a replay still refused.
-  auto after = store->remember_nonce("CC01", "after", now, 600, kWait);
-  REQUIRE(after.ok());
-  CHECK(*after);
-  auto again = store->remember_nonce("CC01", "before", now, 600, kWait);
-  REQUIRE(again.ok());
-  CHECK_FALSE(*again);
-  store->stop_group_commit();
+  CHECK(query_int(*reader, "SELECT count(*) FROM t WHERE v IN (6, 7)") == 2);
+  pool->stop_group_commit();
 }
 
 TEST_CASE("write batching: a log that writes never let rest is rewound, not grown without end") {
   TempDir dir;
   const std::string path = dir.path + "/repay.db";
-  auto store = open_store(path);
+  auto pool = open_pool(path);
   {
-    auto c = store->pool().acquire();
+    auto c = pool->acquire();
     REQUIRE(c->exec("CREATE TABLE t(v BLOB)").ok());
   }
-  REQUIRE(store->enable_group_commit().ok());
+  REQUIRE(pool->enable_group_commit().ok());
   const std::string insert_mib =  // 250 rows of 4,000 bytes
       "INSERT INTO t(v) SELECT zeroblob(4000) FROM (WITH RECURSIVE n(x) AS "
       "(SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 250) SELECT x FROM n)";
@@ -528,9 +479,9 @@ TEST_CASE("write batching: a log that writes never let rest is rewound, not grow
   std::atomic<int> durable{0};
   const int writes = 160;  // 160 MiB through the writer, ten times the size that rewinds
   for (int i = 0; i < writes; ++i) {
-    store->write_then(
+    pool->write_then(
         [&] {
-          auto c = store->pool().acquire();  // the batch's connection, lent
+          auto c = pool->acquire();  // the batch's connection, lent
           auto s = c->prepare(insert_mib);
           REQUIRE(s.ok());
           REQUIRE(s->run().ok());
@@ -541,7 +492,7 @@ TEST_CASE("write batching: a log that writes never let rest is rewound, not grow
         });
     // Meanwhile a reader reads, as the processor's other threads do.
     {
-      auto c = store->pool().acquire();
+      auto c = pool->acquire();
       CHECK(query_int(*c, "SELECT count(*) FROM t WHERE rowid = 1") <= 1);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));  // 100 MiB/s
@@ -549,11 +500,11 @@ TEST_CASE("write batching: a log that writes never let rest is rewound, not grow
   for (int i = 0; i < 3000 && told < writes; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   REQUIRE(told == writes);
   CHECK(durable == writes);
-  CHECK(store->group_sync()->rewinds() >= 1);
+  CHECK(pool->group_sync()->rewinds() >= 1);
   // Without the rewinds: 160 MiB. With: about 16 MiB and what was written until the next one.
   CHECK(std::filesystem::file_size(path + "-wal") < 64u << 20);
-  auto c = store->pool().acquire();
+  auto c = pool->acquire();
   CHECK(query_int(*c, "SELECT count(*) FROM t") == writes * 250);
 }
 
-}  // namespace repay::store
+}  // namespace repay::db::sqlite

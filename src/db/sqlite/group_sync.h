@@ -22,9 +22,10 @@
 #include <vector>
 
 #include "core/result.h"
-#include "store/sqlite_db.h"
+#include "db/pool.h"
+#include "db/sqlite/connection.h"
 
-namespace repay::store {
+namespace repay::db::sqlite {
 
 class GroupSync {
  public:
@@ -42,7 +43,7 @@ class GroupSync {
   // Opens its own connection to the database (WAL mode) and starts the syncing thread.
   // With `pool` (the store's pool of the same database), write_then() batches writes on a
   // writer thread; without, only after_durable() is offered.
-  static Result<std::unique_ptr<GroupSync>> open(const std::string& path, const Pool* pool = nullptr,
+  static Result<std::unique_ptr<GroupSync>> open(const std::string& path, const db::Pool* pool = nullptr,
                                                  SyncHooks hooks = {});
   // Syncs for whoever still waits, calls them, then stops.
   ~GroupSync();
@@ -97,7 +98,7 @@ class GroupSync {
     bool after_commit = false;  // `then` at the commit, not after the sync (write_committed)
   };
   GroupSync(std::unique_ptr<Connection> c, std::unique_ptr<Connection> checkpointing,
-            std::unique_ptr<Connection> writer, const Pool* pool, SyncHooks hooks);
+            std::unique_ptr<Connection> writer, const db::Pool* pool, SyncHooks hooks);
   void run();
   void checkpoints();
   void writes();
@@ -125,7 +126,7 @@ class GroupSync {
   std::thread checkpoint_thread_;
   // The writer (null without a pool).
   std::unique_ptr<Connection> writer_;
-  const Pool* pool_ = nullptr;
+  const db::Pool* pool_ = nullptr;
   std::condition_variable writer_cv_;
   std::vector<Write> queued_;
   bool stopping_writes_ = false;
@@ -134,4 +135,4 @@ class GroupSync {
   std::thread writer_thread_;
 };
 
-}  // namespace repay::store
+}  // namespace repay::db::sqlite

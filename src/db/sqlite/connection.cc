@@ -1,11 +1,11 @@
-#include "store/sqlite_db.h"
+#include "db/sqlite/connection.h"
 
 #include <sqlite3.h>
 
 #include <chrono>
 #include <thread>
 
-namespace repay::store {
+namespace repay::db::sqlite {
 namespace {
 
 // SQLite's own busy handler (sqlite3_busy_timeout) sleeps 1, 2, 5, 10 ... 100 ms between tries:
@@ -19,51 +19,6 @@ int retry_busy(void*, int count) {
   return 1;
 }
 
-}  // namespace
-
-Stmt::~Stmt() {
-  if (!s_) return;
-  constexpr size_t kIdlePerSql = 4;  // more than one Stmt of the same SQL at once is rare
-  if (home_ && home_->size() < kIdlePerSql) {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-    home_->push_back(s_);
-  } else {
-    sqlite3_finalize(s_);
-  }
-}
-
-Stmt& Stmt::reset() {
-  sqlite3_reset(s_);
-  sqlite3_clear_bindings(s_);
-  return *this;
-}
-
-Stmt& Stmt::bind(int i, std::string_view text) {
-  sqlite3_bind_text(s_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  return *this;
-}
-
-Stmt& Stmt::bind_blob(int i, std::string_view bytes) {
-  sqlite3_bind_blob(s_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
-  return *this;
-}
-
-Stmt& Stmt::bind(int i, int64_t v) {
-  sqlite3_bind_int64(s_, i, v);
-  return *this;
-}
-
-Stmt& Stmt::bind_null(int i) {
-  sqlite3_bind_null(s_, i);
-  return *this;
-}
-
-Stmt& Stmt::bind_opt(int i, std::string_view text) {
-  return text.empty() ? bind_null(i) : bind(i, text);
-}
-
-namespace {
 thread_local sqlite3* batch_db = nullptr;  // BatchScope's connection on this thread
 
 // A statement on a BatchScope's connection whose transaction SQLite rolled back: refused.
@@ -72,39 +27,81 @@ bool outside_batch(sqlite3* db) { return db == batch_db && sqlite3_get_autocommi
 Error refused_outside_batch() {
   return make_error("DB", "sqlite: the batch's transaction was rolled back; statement not run");
 }
+
 }  // namespace
 
-Result<bool> Stmt::step() {
-  if (outside_batch(db_)) return refused_outside_batch();
-  int rc = sqlite3_step(s_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  const char* code = (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? "BUSY" : "DB";
-  return make_error(code, std::string("sqlite step: ") + sqlite3_errmsg(db_));
+const Dialect& dialect() {
+  static const Dialect d{
+      .name = "sqlite",
+      .numbered_placeholders = false,
+      .lock_rows = "",
+      .lock_rows_skip_locked = "",
+      .has_last_insert_rowid = true,
+      .id_column = "INTEGER PRIMARY KEY",
+      .unix_seconds_now = "CAST(strftime('%s','now') AS INTEGER)",
+  };
+  return d;
 }
 
-Status Stmt::run() {
-  for (;;) {
-    auto r = step();
-    if (!r) return r.error();
-    if (!*r) return ok_status();
+// One prepared statement of a connection. `home`: the connection's cache of this SQL's prepared
+// statements, which takes it back (reset, bindings cleared) when its Stmt ends; null: finalized
+// instead.
+class CachedStatement final : public Statement {
+ public:
+  CachedStatement(sqlite3* db, sqlite3_stmt* s, std::vector<CachedStatement*>* home)
+      : db_(db), s_(s), home_(home) {}
+  ~CachedStatement() { sqlite3_finalize(s_); }
+
+  void reset() override {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
   }
-}
+  void bind_text(int i, std::string_view text) override {
+    sqlite3_bind_text(s_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  }
+  void bind_blob(int i, std::string_view bytes) override {
+    sqlite3_bind_blob(s_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  }
+  void bind_int(int i, int64_t v) override { sqlite3_bind_int64(s_, i, v); }
+  void bind_null(int i) override { sqlite3_bind_null(s_, i); }
 
-std::string Stmt::text(int col) const {
-  auto* p = sqlite3_column_text(s_, col);
-  if (!p) return {};
-  return std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, col));
-}
+  Result<bool> step() override {
+    if (outside_batch(db_)) return refused_outside_batch();
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    const char* code = (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? "BUSY" : "DB";
+    return make_error(code, std::string("sqlite step: ") + sqlite3_errmsg(db_));
+  }
 
-std::string Stmt::blob(int col) const {
-  const void* p = sqlite3_column_blob(s_, col);
-  if (!p) return {};
-  return std::string(static_cast<const char*>(p), sqlite3_column_bytes(s_, col));
-}
+  std::string text(int col) const override {
+    auto* p = sqlite3_column_text(s_, col);
+    if (!p) return {};
+    return std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, col));
+  }
+  std::string blob(int col) const override {
+    const void* p = sqlite3_column_blob(s_, col);
+    if (!p) return {};
+    return std::string(static_cast<const char*>(p), sqlite3_column_bytes(s_, col));
+  }
+  int64_t integer(int col) const override { return sqlite3_column_int64(s_, col); }
+  bool is_null(int col) const override { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
-int64_t Stmt::integer(int col) const { return sqlite3_column_int64(s_, col); }
-bool Stmt::is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  void release() override {
+    constexpr size_t kIdlePerSql = 4;  // more than one Stmt of the same SQL at once is rare
+    if (home_ && home_->size() < kIdlePerSql) {
+      reset();
+      home_->push_back(this);
+    } else {
+      delete this;
+    }
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_;
+  std::vector<CachedStatement*>* home_;
+};
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, Durability durability) {
   // Before SQLite's first use in the process: no memory statistics (nothing reads them), so an
@@ -136,7 +133,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, Du
 
 Connection::~Connection() {
   for (auto& [sql, idle] : cache_) {
-    for (sqlite3_stmt* s : idle) sqlite3_finalize(s);
+    for (CachedStatement* s : idle) delete s;
   }
   sqlite3_close_v2(db_);
 }
@@ -160,19 +157,19 @@ Result<Stmt> Connection::prepare(std::string_view sql) {
   std::string key(sql);
   auto it = cache_.find(key);
   if (it == cache_.end() && cache_.size() < kMaxCachedSql) {
-    it = cache_.emplace(std::move(key), std::vector<sqlite3_stmt*>{}).first;
+    it = cache_.emplace(std::move(key), std::vector<CachedStatement*>{}).first;
   }
-  std::vector<sqlite3_stmt*>* home = it == cache_.end() ? nullptr : &it->second;
+  std::vector<CachedStatement*>* home = it == cache_.end() ? nullptr : &it->second;
   if (home && !home->empty()) {
-    sqlite3_stmt* s = home->back();
+    CachedStatement* s = home->back();
     home->pop_back();
-    return Stmt(db_, s, home);
+    return Stmt(s);
   }
   sqlite3_stmt* s = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                               home ? SQLITE_PREPARE_PERSISTENT : 0, &s, nullptr);
   if (rc != SQLITE_OK) return error("prepare");
-  return Stmt(db_, s, home);
+  return Stmt(new CachedStatement(db_, s, home));
 }
 
 int64_t Connection::changes() const { return sqlite3_changes64(db_); }
@@ -184,11 +181,11 @@ Error Connection::error(std::string_view what) const {
 
 namespace {
 thread_local bool defer_sync_active = false;
-thread_local const Pool* batch_pool = nullptr;
+thread_local const db::Pool* batch_pool = nullptr;
 thread_local Connection* batch_conn = nullptr;
 }  // namespace
 
-BatchScope::BatchScope(const Pool& pool, Connection& c) : prev_pool_(batch_pool), prev_conn_(batch_conn) {
+BatchScope::BatchScope(const db::Pool& pool, Connection& c) : prev_pool_(batch_pool), prev_conn_(batch_conn) {
   batch_pool = &pool;
   batch_conn = &c;
   batch_db = c.db_;
@@ -198,7 +195,7 @@ BatchScope::~BatchScope() {
   batch_conn = prev_conn_;
   batch_db = prev_conn_ ? prev_conn_->db_ : nullptr;
 }
-Connection* BatchScope::lent(const Pool* pool) { return pool && pool == batch_pool ? batch_conn : nullptr; }
+Connection* BatchScope::lent(const db::Pool* pool) { return pool && pool == batch_pool ? batch_conn : nullptr; }
 bool BatchScope::inside(const Connection& c) { return batch_conn == &c; }
 
 bool Connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
@@ -207,40 +204,54 @@ DeferSync::DeferSync() : prev_(defer_sync_active) { defer_sync_active = true; }
 DeferSync::~DeferSync() { defer_sync_active = prev_; }
 bool DeferSync::active() { return defer_sync_active; }
 
-Status WriteTx::begin() {
-  if (BatchScope::inside(c_)) {
-    savepoint_ = true;
-    return c_.exec("SAVEPOINT write_tx");
+namespace {
+// Connection::begin_write's state.
+constexpr unsigned kSavepoint = 1;  // nested in a BatchScope's batch
+constexpr unsigned kDeferred = 2;   // synchronous lowered for this transaction (DeferSync)
+}  // namespace
+
+Status Connection::begin_write(Isolation, unsigned& state) {
+  if (BatchScope::inside(*this)) {
+    state |= kSavepoint;
+    return exec("SAVEPOINT write_tx");
   }
-  if (DeferSync::active() && c_.durability() == Durability::kPowerLoss) {
+  if (DeferSync::active() && durability_ == Durability::kPowerLoss) {
     // Set before BEGIN, restored after COMMIT or ROLLBACK: only this transaction skips its fsync.
-    REPAY_TRY(c_.exec(Connection::synchronous_pragma(Durability::kCrash)));
-    deferred_ = true;
+    REPAY_TRY(exec(synchronous_pragma(Durability::kCrash)));
+    state |= kDeferred;
   }
-  return c_.exec("BEGIN IMMEDIATE");
+  return exec("BEGIN IMMEDIATE");
 }
 
-void WriteTx::restore_sync() {
-  if (!deferred_) return;
-  deferred_ = false;
-  (void)c_.exec(Connection::synchronous_pragma(c_.durability()));
+void Connection::restore_sync(unsigned& state) {
+  if (!(state & kDeferred)) return;
+  state &= ~kDeferred;
+  (void)exec(synchronous_pragma(durability_));
 }
 
-Status WriteTx::commit() {
-  auto st = c_.exec(savepoint_ ? "RELEASE write_tx" : "COMMIT");
-  if (st) open_ = false;
-  if (!open_) restore_sync();
+Status Connection::commit_write(unsigned& state) {
+  auto st = exec((state & kSavepoint) ? "RELEASE write_tx" : "COMMIT");
+  if (st) restore_sync(state);
   return st;
 }
 
-WriteTx::~WriteTx() {
-  if (open_ && savepoint_) {
-    (void)c_.exec("ROLLBACK TO write_tx");  // this write only; the batch goes on
-    (void)c_.exec("RELEASE write_tx");
-  } else if (open_) {
-    (void)c_.exec("ROLLBACK");
+void Connection::rollback_write(unsigned& state) {
+  if (state & kSavepoint) {
+    (void)exec("ROLLBACK TO write_tx");  // this write only; the batch goes on
+    (void)exec("RELEASE write_tx");
+  } else {
+    (void)exec("ROLLBACK");
   }
-  restore_sync();
+  restore_sync(state);
+}
+
+Status Connection::relax_durability() {
+  if (BatchScope::inside(*this)) return ok_status();  // never syncs at its commits anyway
+  return exec("PRAGMA synchronous=NORMAL");
+}
+
+void Connection::restore_durability() {
+  if (!BatchScope::inside(*this)) (void)exec(synchronous_pragma(durability_));
 }
 
 Result<Connection::Checkpointed> Connection::checkpoint() {
@@ -275,38 +286,4 @@ Status Connection::sync_log() {
   return ok_status();
 }
 
-Result<std::unique_ptr<Pool>> Pool::open(const std::string& path, int size, Durability durability) {
-  auto pool = std::make_unique<Pool>();
-  for (int i = 0; i < size; ++i) {
-    auto c = Connection::open(path, durability);
-    if (!c) return c.error();
-    pool->free_.push_back(std::move(*c));
-  }
-  return pool;
-}
-
-Pool::Lease Pool::acquire() {
-  if (Connection* lent = BatchScope::lent(this)) return Lease(*this, lent);
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return !free_.empty(); });
-  auto c = std::move(free_.back());
-  free_.pop_back();
-  return Lease(*this, std::move(c));
-}
-
-std::optional<Pool::Lease> Pool::try_acquire() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (free_.empty()) return std::nullopt;
-  auto c = std::move(free_.back());
-  free_.pop_back();
-  return std::optional<Lease>(std::in_place, *this, std::move(c));
-}
-
-Pool::Lease::~Lease() {
-  if (!c_) return;
-  std::lock_guard<std::mutex> lock(p_.mu_);
-  p_.free_.push_back(std::move(c_));
-  p_.cv_.notify_one();
-}
-
-}  // namespace repay::store
+}  // namespace repay::db::sqlite
