@@ -1,6 +1,7 @@
 // Shared pieces of the benchmarks (docs/performance.md): timing, child processes with their
 // rusage, synthetic cardholders (Luhn-valid cards, GB 11643 IDs) and agreements written straight
-// into the store (through support/test_db.h, the one place that names the database engine). Benchmarks print figures; nothing here asserts a duration (testing.md).
+// into the store (through support/test_db.h, the one place that names the database engine).
+// Benchmarks print figures; nothing here asserts a duration (testing.md).
 #pragma once
 
 #include <sys/resource.h>
@@ -216,9 +217,6 @@ class AgreementWriter {
   const crypto::FieldCipher& cipher_;
 };
 
-inline void exec_sql(testing::Sql& db, const std::string& sql) {
-  if (auto r = db.exec(sql); !r) die("sql: " + r.error().to_string() + " in " + sql.substr(0, 80));
-}
 inline void exec_sql(store::Connection& c, const std::string& sql) {
   if (auto r = c.exec(sql); !r) die("sql: " + r.error().to_string() + " in " + sql.substr(0, 80));
 }

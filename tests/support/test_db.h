@@ -45,7 +45,8 @@ class Sql {
   Result<std::vector<Row>> rows(const std::string& sql, int columns = 1);
   // The first column of the first row as an integer (a count); error NOT_FOUND when no row.
   Result<int64_t> integer(const std::string& sql);
-  // A connection for statements of one's own (bulk fixtures: prepare, bind, step).
+  // A connection for statements of one's own (bulk fixtures: prepare, bind, step). A Database
+  // has one connection: while its lease lives, the other methods here wait for it.
   store::Pool::Lease acquire() { return pool_.acquire(); }
 
   // An injected failure: every UPDATE of `table` whose old row matches `when` (a condition on
