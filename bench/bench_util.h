@@ -1,9 +1,9 @@
 // Shared pieces of the benchmarks (docs/performance.md): timing, child processes with their
 // rusage, synthetic cardholders (Luhn-valid cards, GB 11643 IDs) and agreements written straight
-// into the store. Benchmarks print figures; nothing here asserts a duration (testing.md).
+// into the store (through support/test_db.h, the one place that names the database engine).
+// Benchmarks print figures; nothing here asserts a duration (testing.md).
 #pragma once
 
-#include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "crypto/crypto.h"
 #include "core/mask.h"
 #include "store/batch_blocks.h"
+#include "support/test_db.h"
 
 namespace repay::bench {
 
@@ -170,19 +172,12 @@ inline Holder synthetic_holder(uint64_t n) {
   return h;
 }
 
-// Writes one ACTIVE agreement straight into the store's table (the columns SqliteStore::finish
-// writes), encrypted and hashed with the store's cipher: far faster than signing through the API.
+// Writes one ACTIVE agreement straight into the store's table (the columns the signing store's
+// finish() writes), encrypted and hashed with the store's cipher: far faster than signing through
+// the API.
 class AgreementWriter {
  public:
-  AgreementWriter(sqlite3* db, const crypto::FieldCipher& cipher) : db_(db), cipher_(cipher) {
-    const char* sql =
-        "INSERT INTO agreements(agreement_no, center_id, kind, channel_id, state, credit_card_enc, "
-        "credit_card_hash, credit_card_masked, debit_card_enc, debit_card_hash, debit_card_masked, "
-        "holder_name, id_type, id_no_enc, id_no_hash, id_no_masked, created_at, updated_at) "
-        "VALUES (?, ?, 'COLLECT', ?, 'ACTIVE', ?, ?, ?, ?, ?, ?, ?, '01', ?, ?, ?, 0, 0)";
-    if (sqlite3_prepare_v2(db_, sql, -1, &st_, nullptr) != SQLITE_OK) die(sqlite3_errmsg(db_));
-  }
-  ~AgreementWriter() { sqlite3_finalize(st_); }
+  AgreementWriter(store::Connection& c, const crypto::FieldCipher& cipher) : c_(c), cipher_(cipher) {}
 
   void add(const std::string& agreement_no, const std::string& center, const std::string& channel,
            const Holder& h) {
@@ -199,43 +194,41 @@ class AgreementWriter {
                        cipher_.encrypt(h.id_no),
                        cipher_.lookup_hash(h.id_no),
                        mask_id(h.id_no)};
-    sqlite3_reset(st_);
+    // The connection keeps the statement prepared between calls.
+    auto st = c_.prepare(
+        "INSERT INTO agreements(agreement_no, center_id, kind, channel_id, state, credit_card_enc, "
+        "credit_card_hash, credit_card_masked, debit_card_enc, debit_card_hash, debit_card_masked, "
+        "holder_name, id_type, id_no_enc, id_no_hash, id_no_masked, created_at, updated_at) "
+        "VALUES (?, ?, 'COLLECT', ?, 'ACTIVE', ?, ?, ?, ?, ?, ?, ?, '01', ?, ?, ?, 0, 0)");
+    if (!st) die(st.error().to_string());
     for (int i = 0; i < 13; ++i) {
       const bool blob = i == 3 || i == 6 || i == 10;
       if (blob) {
-        sqlite3_bind_blob(st_, i + 1, v[i].data(), static_cast<int>(v[i].size()), SQLITE_TRANSIENT);
+        st->bind_blob(i + 1, v[i]);
       } else {
-        sqlite3_bind_text(st_, i + 1, v[i].data(), static_cast<int>(v[i].size()), SQLITE_TRANSIENT);
+        st->bind(i + 1, v[i]);
       }
     }
-    if (sqlite3_step(st_) != SQLITE_DONE) die(std::string("agreement: ") + sqlite3_errmsg(db_));
+    if (auto r = st->run(); !r) die("agreement: " + r.error().to_string());
   }
 
  private:
-  sqlite3* db_;
+  store::Connection& c_;
   const crypto::FieldCipher& cipher_;
-  sqlite3_stmt* st_ = nullptr;
 };
 
-inline void exec_sql(sqlite3* db, const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "?";
-    sqlite3_free(err);
-    die("sql: " + msg + " in " + sql.substr(0, 80));
-  }
+inline void exec_sql(store::Connection& c, const std::string& sql) {
+  if (auto r = c.exec(sql); !r) die("sql: " + r.error().to_string() + " in " + sql.substr(0, 80));
 }
 
 // Items of one batch packed into batch_blocks as the intake stores them (store/batch_blocks.h),
 // added in seq order; the last block is written by finish().
 class PackedItemWriter {
  public:
-  PackedItemWriter(sqlite3* c, const std::string& center, const std::string& batch_no) : c_(c) {
-    sqlite3_prepare_v2(c, ("INSERT INTO batch_blocks(center_id, batch_no, first_seq, items, data) "
-                           "VALUES ('" + center + "', '" + batch_no + "', ?, ?, ?)").c_str(),
-                       -1, &st_, nullptr);
-  }
-  ~PackedItemWriter() { sqlite3_finalize(st_); }
+  PackedItemWriter(store::Connection& c, const std::string& center, const std::string& batch_no)
+      : c_(c),
+        sql_("INSERT INTO batch_blocks(center_id, batch_no, first_seq, items, data) VALUES ('" +
+             center + "', '" + batch_no + "', ?, ?, ?)") {}
   PackedItemWriter(const PackedItemWriter&) = delete;
   PackedItemWriter& operator=(const PackedItemWriter&) = delete;
 
@@ -246,28 +239,36 @@ class PackedItemWriter {
   }
   void finish() {
     if (items_ == 0) return;
-    sqlite3_reset(st_);
-    sqlite3_bind_int64(st_, 1, first_);
-    sqlite3_bind_int64(st_, 2, items_);
-    sqlite3_bind_blob(st_, 3, block_.data(), static_cast<int>(block_.size()), SQLITE_TRANSIENT);
-    if (sqlite3_step(st_) != SQLITE_DONE) die(sqlite3_errmsg(c_));
+    auto st = c_.prepare(sql_);
+    if (!st) die(st.error().to_string());
+    st->bind(1, first_).bind(2, items_).bind_blob(3, block_);
+    if (auto r = st->run(); !r) die(r.error().to_string());
     block_.clear();
     items_ = 0;
   }
 
  private:
-  sqlite3* c_;
-  sqlite3_stmt* st_ = nullptr;
+  store::Connection& c_;
+  std::string sql_;
   std::string block_;
   int64_t first_ = 0;
   int64_t items_ = 0;
 };
 
-inline sqlite3* open_db(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) die("cannot open " + path);
-  sqlite3_busy_timeout(db, 10000);
-  return db;
+// A connection of its own on the database at `path` (made by the store before).
+inline std::unique_ptr<testing::Database> open_db(const std::string& path) {
+  auto db = testing::Database::open(path);
+  if (!db) die("cannot open " + path + ": " + db.error().to_string());
+  return std::move(*db);
+}
+
+// The stores of the database at `path`, as the processor opens them (creating the schema).
+inline std::unique_ptr<testing::TestStores> open_stores(const std::string& path,
+                                                        const crypto::FieldCipher& cipher,
+                                                        testing::TestStores::Options o = {}) {
+  auto s = testing::TestStores::open(path, cipher, o);
+  if (!s) die(s.error().to_string());
+  return std::move(*s);
 }
 
 // A fixed key: benchmark data only.

@@ -25,22 +25,14 @@ const char* state_of(int64_t i) {
   return i % 2 == 0 ? "PENDING" : "SUCCESS";
 }
 
-void seed_store(const std::string& db, const crypto::FieldCipher& cipher, int64_t n, int64_t packed,
-                const std::string& date, int64_t force_fail_ms) {
-  {
-    auto store = store::SqliteStore::open(db, cipher, 1);
-    if (!store) die(store.error().to_string());
-  }
-  sqlite3* c = open_db(db);
-  exec_sql(c, "BEGIN");
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(
-      c,
+// The batch and its items, inside the caller's transaction on `c`.
+void seed_rows(store::Connection& c, int64_t n, int64_t packed, const std::string& date,
+               int64_t force_fail_ms) {
+  const char* insert =
       "INSERT INTO batch_items(center_id, batch_no, seq, item_id, agreement_no, channel_id, amount, "
       "debit_amount, fee_rule, state, resp_code, txn_no, req_sn, channel_txn_no, claim_node, "
       "send_from_at, force_fail_at, finished_at, updated_at) VALUES ('CC01', 'B1', ?, ?, 'AG1', "
-      "'COLL01', ?, ?, 'NONE:0/CENTER', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      -1, &st, nullptr);
+      "'COLL01', ?, ?, 'NONE:0/CENTER', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   const int64_t from = force_fail_ms - 8 * 3'600'000;
   int64_t open = 0;
   const int64_t rows = n - packed;
@@ -55,27 +47,27 @@ void seed_store(const std::string& db, const crypto::FieldCipher& cipher, int64_
     std::snprintf(sn, sizeof sn, "RS%014lld", static_cast<long long>(i));
     std::snprintf(ctn, sizeof ctn, "COLL01%s%08lld", date.c_str(), static_cast<long long>(i));
     const int64_t amount = 100 + i % 10000;
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    sqlite3_bind_int64(st, 1, i);
-    sqlite3_bind_text(st, 2, item, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, amount);
-    sqlite3_bind_int64(st, 4, amount);
-    sqlite3_bind_text(st, 5, state.c_str(), -1, SQLITE_TRANSIENT);
-    if (success) sqlite3_bind_text(st, 6, "0000", -1, SQLITE_STATIC);
+    // From the connection's cache of prepared statements, bindings cleared (unbound: NULL).
+    auto st = c.prepare(insert);
+    if (!st) die(st.error().to_string());
+    st->bind(1, i);
+    st->bind(2, item);
+    st->bind(3, amount);
+    st->bind(4, amount);
+    st->bind(5, state);
+    if (success) st->bind(6, "0000");
     if (sent) {
-      sqlite3_bind_text(st, 7, txn, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(st, 8, sn, -1, SQLITE_TRANSIENT);
+      st->bind(7, txn);
+      st->bind(8, sn);
     }
-    if (success) sqlite3_bind_text(st, 9, ctn, -1, SQLITE_TRANSIENT);
-    if (state == "SENDING") sqlite3_bind_text(st, 10, "bench", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 11, from);
-    sqlite3_bind_int64(st, 12, force_fail_ms);
-    if (success) sqlite3_bind_int64(st, 13, from + i);
-    sqlite3_bind_int64(st, 14, from + i);
-    if (sqlite3_step(st) != SQLITE_DONE) die(sqlite3_errmsg(c));
+    if (success) st->bind(9, ctn);
+    if (state == "SENDING") st->bind(10, "bench");
+    st->bind(11, from);
+    st->bind(12, force_fail_ms);
+    if (success) st->bind(13, from + i);
+    st->bind(14, from + i);
+    if (auto r = st->run(); !r) die(r.error().to_string());
   }
-  sqlite3_finalize(st);
   // The rest packed as the intake stores it: never reached by a claim.
   {
     PackedItemWriter packed_items(c, "CC01", "B1");
@@ -101,9 +93,19 @@ void seed_store(const std::string& db, const crypto::FieldCipher& cipher, int64_
               "VALUES ('CC01', 'B1', '" + date + "', 'f', 'x', " + std::to_string(n) + ", " +
               std::to_string(total) + ", " + std::to_string(from) + ", " + std::to_string(from) +
               ", " + std::to_string(force_fail_ms) + ", 'UTF-8', 'OPEN', " + std::to_string(open) + ")");
-  exec_sql(c, "COMMIT");
-  exec_sql(c, "PRAGMA wal_checkpoint(TRUNCATE)");
-  sqlite3_close(c);
+}
+
+void seed_store(const std::string& db, const crypto::FieldCipher& cipher, int64_t n, int64_t packed,
+                const std::string& date, int64_t force_fail_ms) {
+  open_stores(db, cipher, {.connections = 1});  // creates the schema
+  auto sql = open_db(db);
+  {
+    auto c = sql->acquire();
+    exec_sql(*c, "BEGIN");
+    seed_rows(*c, n, packed, date, force_fail_ms);
+    exec_sql(*c, "COMMIT");
+  }
+  if (auto r = sql->flush_log(); !r) die(r.error().to_string());
 }
 
 }  // namespace
@@ -126,8 +128,7 @@ int main(int argc, char** argv) {
   std::printf("setup: %lld items (1%% SENDING/UNKNOWN, the rest PENDING/SUCCESS; %lld of them packed) "
               "in %.1f s\n", static_cast<long long>(n), static_cast<long long>(packed), seconds_since(t0));
 
-  auto store = store::SqliteStore::open(db, cipher);
-  if (!store) die(store.error().to_string());
+  auto stores = open_stores(db, cipher);
   app::Settings settings;
   settings.processor.id = "bench";
   settings.processor.database = db;
@@ -139,12 +140,12 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(center.local_inbox);
   std::filesystem::create_directories(center.local_outbox);
   settings.centers[kCenter] = center;
-  app::BatchJobs jobs(settings, **store, cipher, nullptr, nullptr, clock);
+  app::BatchJobs jobs(settings, stores->stores(), cipher, nullptr, nullptr, clock);
 
   // What the deadline loop does, in its two steps, timed apiece.
   const double cpu0 = cpu_seconds();
   t0 = std::chrono::steady_clock::now();
-  auto closed = (*store)->force_fail_due(clock.now(), "job:force-fail");
+  auto closed = stores->stores().force_fail_due(clock.now(), "job:force-fail");
   if (!closed || closed->closed.size() != 1) die("force_fail_due did not close the batch");
   const double force_s = seconds_since(t0);
   auto t1 = std::chrono::steady_clock::now();

@@ -1,5 +1,5 @@
 // bench/intake: a 1,000,000-item batch file through batch::intake_file (hash, pass 1, pass 2,
-// item checks, store) into a fresh SqliteStore, side by side with the sqlite3 shell's `.import` of
+// item checks, store) into a fresh store, side by side with the sqlite3 shell's `.import` of
 // the same file into a plain table, on the same disk in the same run. Prints items/s for both,
 // the ratio, and the peak RSS of each (each runs as a child process; ru_maxrss from wait4).
 //
@@ -16,7 +16,6 @@
 #include "bench_util.h"
 #include "core/clock.h"
 #include "core/log.h"
-#include "store/sqlite_store.h"
 
 using namespace repay;
 using namespace repay::bench;
@@ -31,13 +30,12 @@ constexpr const char* kBatchNo = "B000001";
 int run_intake(const std::string& db, const std::string& path, const std::string& name) {
   log::set_level(log::Level::kWarn);
   auto cipher = bench_cipher();
-  auto store = store::SqliteStore::open(db, cipher);
-  if (!store) die(store.error().to_string());
+  auto stores = open_stores(db, cipher);
   batch::BatchCenter center;
   center.center_id = kCenter;
   auto hasher = [&](const std::string& v) { return cipher.lookup_hash(v); };
   auto t0 = std::chrono::steady_clock::now();
-  auto r = batch::intake_file(**store, center, hasher, path, name, SystemClock().now());
+  auto r = batch::intake_file(stores->stores(), center, hasher, path, name, SystemClock().now());
   double s = seconds_since(t0);
   if (!r) die(r.error().to_string());
   if (r->kind != batch::IntakeResult::Kind::kAccepted) die("file not accepted: " + r->status + " " + r->error.to_string());
@@ -75,23 +73,20 @@ uint64_t write_batch_file(const std::string& path, const std::string& date, int6
 
 void create_agreements(const std::string& db, int64_t agreements) {
   auto cipher = bench_cipher();
+  open_stores(db, cipher, {.connections = 1});  // creates the schema
+  auto sql = open_db(db);
   {
-    auto store = store::SqliteStore::open(db, cipher, 1);  // creates the schema
-    if (!store) die(store.error().to_string());
-  }
-  sqlite3* c = open_db(db);
-  exec_sql(c, "BEGIN");
-  {
-    AgreementWriter w(c, cipher);
+    auto c = sql->acquire();
+    exec_sql(*c, "BEGIN");
+    AgreementWriter w(*c, cipher);
     char no[32];
     for (int64_t a = 0; a < agreements; ++a) {
       std::snprintf(no, sizeof no, "AG%010lld", static_cast<long long>(a));
       w.add(no, kCenter, kChannel, synthetic_holder(static_cast<uint64_t>(a)));
     }
+    exec_sql(*c, "COMMIT");
   }
-  exec_sql(c, "COMMIT");
-  exec_sql(c, "PRAGMA wal_checkpoint(TRUNCATE)");
-  sqlite3_close(c);
+  if (auto r = sql->flush_log(); !r) die(r.error().to_string());
 }
 
 std::string read_all(const std::string& path) {
@@ -102,15 +97,10 @@ std::string read_all(const std::string& path) {
 }
 
 int64_t count_items(const std::string& db) {
-  sqlite3* c = open_db(db);
-  sqlite3_stmt* st = nullptr;
   // Rows, and items still packed (store/batch_blocks.h).
-  sqlite3_prepare_v2(c, "SELECT (SELECT COUNT(*) FROM batch_items) + "
-                     "(SELECT COALESCE(SUM(items), 0) FROM batch_blocks)", -1, &st, nullptr);
-  int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-  sqlite3_finalize(st);
-  sqlite3_close(c);
-  return n;
+  auto n = open_db(db)->integer("SELECT (SELECT COUNT(*) FROM batch_items) + "
+                                "(SELECT COALESCE(SUM(items), 0) FROM batch_blocks)");
+  return n ? *n : -1;
 }
 
 }  // namespace

@@ -146,14 +146,8 @@ double simulator_alone(Sim& s, int64_t n, int max_inflight, int max_tps) {
   return static_cast<double>(n) / secs;
 }
 
-// One OPEN batch of n items (packed, PENDING), sendable now, and an agreement per cardholder.
-void seed_store(const std::string& db, const crypto::FieldCipher& cipher, const Sim& s, int64_t n) {
-  {
-    auto store = store::SqliteStore::open(db, cipher, 1);
-    if (!store) die(store.error().to_string());
-  }
-  sqlite3* c = open_db(db);
-  exec_sql(c, "BEGIN");
+// The batch, its items and the agreements, inside the caller's transaction on `c`.
+void seed_rows(store::Connection& c, const crypto::FieldCipher& cipher, const Sim& s, int64_t n) {
   {
     AgreementWriter w(c, cipher);
     for (size_t a = 0; a < s.book.size(); ++a) {
@@ -186,18 +180,24 @@ void seed_store(const std::string& db, const crypto::FieldCipher& cipher, const 
     }
     packed.finish();
   }
-  exec_sql(c, "COMMIT");
-  exec_sql(c, "PRAGMA wal_checkpoint(TRUNCATE)");
-  sqlite3_close(c);
 }
 
-int64_t open_items(sqlite3* c) {
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(c, "SELECT open_items FROM batches WHERE center_id = 'CC01' AND batch_no = 'B1'",
-                     -1, &st, nullptr);
-  int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-  sqlite3_finalize(st);
-  return n;
+// One OPEN batch of n items (packed, PENDING), sendable now, and an agreement per cardholder.
+void seed_store(const std::string& db, const crypto::FieldCipher& cipher, const Sim& s, int64_t n) {
+  open_stores(db, cipher, {.connections = 1});  // creates the schema
+  auto sql = open_db(db);
+  {
+    auto c = sql->acquire();
+    exec_sql(*c, "BEGIN");
+    seed_rows(*c, cipher, s, n);
+    exec_sql(*c, "COMMIT");
+  }
+  if (auto r = sql->flush_log(); !r) die(r.error().to_string());
+}
+
+int64_t open_items(testing::Database& db) {
+  auto n = db.integer("SELECT open_items FROM batches WHERE center_id = 'CC01' AND batch_no = 'B1'");
+  return n ? *n : -1;
 }
 
 }  // namespace
@@ -233,11 +233,9 @@ int main(int argc, char** argv) {
   std::printf("setup: %lld items packed, %zu agreements, in %.1f s\n", static_cast<long long>(n),
               s.book.size(), seconds_since(t0));
 
-  auto store = store::SqliteStore::open(db, cipher);
-  if (!store) die(store.error().to_string());
-  // As the processor runs it (app/processor.cc): checkpoints on GroupSync's thread, not in the
-  // pump's commits.
-  if (auto g = (*store)->enable_group_commit(); !g) die(g.error().to_string());
+  // As the processor runs it (app/processor.cc): group commit, so checkpoints on GroupSync's
+  // thread, not in the pump's commits.
+  auto stores = open_stores(db, cipher, {.group_commit = true});
   SystemClock clock;
   channel::ChannelClient client({endpoint(s.port, inflight, tps)}, clock);
   client.start();
@@ -252,10 +250,10 @@ int main(int argc, char** argv) {
   ch.max_tps = tps;
   ch.realtime_share = 0.0;
   settings.channels[kChannel] = ch;
-  app::BatchJobs jobs(settings, **store, cipher, &port, &client, clock);
+  app::BatchJobs jobs(settings, stores->stores(), cipher, &port, &client, clock);
 
   // The loop of BatchJobs::pump_loop(), with progress read from the batch row twice a second.
-  sqlite3* watch = open_db(db);
+  auto watch = open_db(db);
   const double cpu0 = cpu_seconds(), sim0 = cpu_seconds(s.process.pid());
   t0 = std::chrono::steady_clock::now();
   auto next_check = t0;
@@ -271,7 +269,7 @@ int main(int argc, char** argv) {
     auto now = std::chrono::steady_clock::now();
     if (now < next_check) continue;
     next_check = now + std::chrono::milliseconds(500);
-    left = open_items(watch);
+    left = open_items(*watch);
     const auto st = client.stats(kChannel);
     ++samples;
     inflight_sum += st.inflight;
@@ -288,7 +286,7 @@ int main(int argc, char** argv) {
   std::printf("pump rounds %ld (%.0f/s); in flight avg %.0f, queued avg %.0f min %d\n", rounds, rounds / secs,
               inflight_sum / samples, queued_sum / samples, queued_min);
   const double sim_cpu = cpu_seconds(s.process.pid()) - sim0, our_cpu = cpu_seconds() - cpu0;
-  sqlite3_close(watch);
+  watch.reset();
   client.stop();
   s.process.stop(SIGTERM);
 

@@ -9,7 +9,6 @@
 
 #include "bench_util.h"
 #include "settlement/channel_recon.h"
-#include "store/sqlite_store.h"
 
 using namespace repay;
 
@@ -63,16 +62,14 @@ int main(int argc, char** argv) {
   const int64_t start = to_unix_ms(cst_day_start(day));
   auto cipher = crypto::FieldCipher::from_hex_key(std::string(64, '1'));
   if (!cipher) bench::die(cipher.error().to_string());
-  auto store = store::SqliteStore::open(dir + "/repay.db", *cipher);
-  if (!store) bench::die(store.error().to_string());
+  auto stores = bench::open_stores(dir + "/repay.db", *cipher);
 
   // --- the day: n items; i % 1000 picks the class (1 forced+debited, 2 failed+debited,
   // 3 unknown+debited, 4 success missing, 5 amount differs, 6 listed twice); 0.1% unknown lines.
   auto t0 = std::chrono::steady_clock::now();
   {
-    auto c = (*store)->pool().acquire();
     const std::string ff = std::to_string(start + 2LL * 86400 * 1000);
-    auto st = c->exec(
+    auto st = stores->exec(
         "BEGIN; INSERT INTO batches(center_id, batch_no, batch_date, file_name, sha256, total_count, "
         "total_amount, received_at, send_from_at, force_fail_at, encoding, state, open_items) VALUES "
         "('CC01', 'B1', '20261121', 'f', 'x', 0, 0, 0, 0, " + ff + ", 'UTF-8', 'OPEN', 1000000);"
@@ -123,7 +120,7 @@ int main(int argc, char** argv) {
   const double rss_before = bench::peak_rss_mib();
   t0 = std::chrono::steady_clock::now();
   const double cpu_before = bench::cpu_seconds();
-  TimedReconStore timed(**store);
+  TimedReconStore timed(stores->stores());
   // What `repay settle` does (app/settle_jobs.cc): our records load on a second thread while the
   // statement is parsed.
   settlement::OursLoading loading(timed, "BANKC", day);
@@ -134,7 +131,7 @@ int main(int argc, char** argv) {
   if (!errors.empty()) bench::die(errors[0].to_string());
   const double parse_s = bench::seconds_since(t0);
   auto sha = files::file_sha256(stmt_path);
-  auto stored = (*store)->record_statement(
+  auto stored = stores->stores().record_statement(
       settlement::StatementFile{"BANKC", day, stmt_path, sha->first, statement.count,
                                 statement.debit_amount, statement.refund_amount},
       cst_time_on(day + boost::gregorian::days(1), 9 * 60));

@@ -33,7 +33,7 @@ std::map<long long, ItemRow> item_rows(TestStack& ts, const std::string& batch_n
                          "SELECT seq, item_id, COALESCE(channel_id, ''), COALESCE(txn_no, ''), "
                          "COALESCE(req_sn, ''), state, COALESCE(resp_code, ''), "
                          "COALESCE(late_state, ''), amount, debit_amount, forced FROM batch_items "
-                         "WHERE center_id = 'CC01' AND batch_no = '" + batch_no + "'")) {
+                         "WHERE center_id = 'CC01' AND batch_no = '" + batch_no + "'", 11)) {
     out[std::stoll(r[0])] = ItemRow{r[1], r[2], r[3], r[4], r[5], r[6], r[7],
                                     std::stoll(r[8]), std::stoll(r[9]), r[10] == "1"};
   }
@@ -130,7 +130,7 @@ TEST_CASE("batch crash: SIGKILL at random moments over a batch, across its force
   }
   const auto open_after = db_rows(ts.stack().database(),
                                   "SELECT state, COUNT(*) FROM batch_items WHERE center_id = 'CC01' "
-                                  "AND batch_no = '" + batch_no + "' GROUP BY state ORDER BY state");
+                                  "AND batch_no = '" + batch_no + "' GROUP BY state ORDER BY state", 2);
   std::string states;
   for (const auto& r : open_after) states += r[0] + "=" + r[1] + " ";
   std::cout << "batch crash: " << kKills << " kills (" << kills_before_ff
@@ -196,7 +196,7 @@ TEST_CASE("batch crash: SIGKILL at random moments over a batch, across its force
   std::map<std::string, std::vector<std::string>> proposals;  // txn_no -> orig_req_sn, debit_amount
   for (auto& r : db_rows(ts.stack().database(),
                          "SELECT txn_no, orig_req_sn, debit_amount FROM refund_proposals WHERE "
-                         "reason = 'LATE_SUCCESS' AND center_id = 'CC01' AND batch_no = '" + batch_no + "'")) {
+                         "reason = 'LATE_SUCCESS' AND center_id = 'CC01' AND batch_no = '" + batch_no + "'", 3)) {
     proposals[r[0]] = {r[1], r[2]};
   }
   ReturnFile rf = read_return(outbox + "/" + ret);

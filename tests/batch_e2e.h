@@ -1,12 +1,11 @@
 // Shared pieces of the batch end-to-end tests (batch_e2e_test.cc, batch_crash_test.cc): signing
 // cardholders for batches, writing batch files (files.md, "Batch file"), dropping them with their
-// .ok flag, reading return files, the simulator's ledger and the processor's database read-only.
+// .ok flag, reading return files, the simulator's ledger and the processor's database (reads only).
 // Header-only: CMake builds tests/*_test.cc and harness.cc into repay_e2e_test.
 #pragma once
 
 #include <doctest/doctest.h>
 #include <iconv.h>
-#include <sqlite3.h>
 
 #include <chrono>
 #include <filesystem>
@@ -21,6 +20,7 @@
 #include "app/http_get.h"
 #include "core/clock.h"
 #include "harness.h"
+#include "support/test_db.h"
 
 namespace repay::e2e::batch {
 
@@ -248,34 +248,14 @@ inline std::vector<LedgerEntry> ledger(TestStack& ts) {
   return out;
 }
 
-// Rows of a query on the processor's database, opened read-only (NULL as "").
+// Rows of a query on the processor's database, `columns` values each (NULL as ""): reads only.
 inline std::vector<std::vector<std::string>> db_rows(const std::string& database,
-                                                     const std::string& sql) {
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string why = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    FAIL("cannot open " << database << " read-only: " << why);
-  }
-  sqlite3_busy_timeout(db, 10000);
-  sqlite3_stmt* st = nullptr;
-  std::vector<std::vector<std::string>> rows;
-  rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
-  while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    std::vector<std::string> row;
-    for (int i = 0; i < sqlite3_column_count(st); ++i) {
-      const unsigned char* t = sqlite3_column_text(st, i);
-      row.emplace_back(t ? reinterpret_cast<const char*>(t) : "");
-    }
-    rows.push_back(std::move(row));
-    rc = SQLITE_OK;
-  }
-  std::string why = sqlite3_errmsg(db);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  REQUIRE_MESSAGE(rc == SQLITE_DONE, "query failed: " << sql << ": " << why);
-  return rows;
+                                                     const std::string& sql, int columns = 1) {
+  auto db = testing::Database::open(database);
+  if (!db) FAIL("cannot open " << database << ": " << db.error().to_string());
+  auto rows = (*db)->rows(sql, columns);
+  REQUIRE_MESSAGE(rows.ok(), "query failed: " << sql << ": " << rows.error().to_string());
+  return std::move(*rows);
 }
 
 }  // namespace repay::e2e::batch

@@ -11,7 +11,7 @@
 #include "app/settings.h"
 #include "batch_e2e.h"
 #include "crypto/crypto.h"
-#include "store/sqlite_store.h"
+#include "support/test_db.h"
 #include "transport/sshd_test_util.h"
 #include "transport/transport.h"
 
@@ -43,7 +43,7 @@ std::map<long long, std::vector<std::string>> items_of(TestStack& ts, const std:
                          "SELECT seq, COALESCE(txn_no, ''), COALESCE(req_sn, ''), state, "
                          "COALESCE(resp_code, ''), debit_amount, COALESCE(channel_id, '') FROM "
                          "batch_items WHERE center_id = '" + center + "' AND batch_no = '" +
-                             batch_no + "' ORDER BY seq")) {
+                             batch_no + "' ORDER BY seq", 7)) {
     out[std::stoll(r[0])] = {r[1], r[2], r[3], r[4], r[5], r[6]};
   }
   return out;
@@ -550,15 +550,13 @@ TEST_CASE("batch deadlines: a batch whose force-fail fails holds up no other cen
   REQUIRE(app::load_settings(ts.stack().settings_file(), &settings).empty());
   auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
   REQUIRE(cipher.ok());
-  auto store = store::SqliteStore::open(settings.processor.database, *cipher);
+  auto store = testing::TestStores::open(settings.processor.database, *cipher);
   REQUIRE(store.ok());
   // CC01's batch cannot be force-failed (an injected failure on its batch row).
-  REQUIRE((*store)->pool().acquire()->exec(
-      "CREATE TRIGGER fail_cc01 BEFORE UPDATE ON batches WHEN OLD.center_id = 'CC01' "
-      "BEGIN SELECT RAISE(ABORT, 'injected'); END").ok());
+  REQUIRE((*store)->refuse_updates("fail_cc01", "batches", "OLD.center_id = 'CC01'").ok());
   const Date t = *parse_date(date);
   ManualClock clock(cst_time_on(t, 47 * 60 + 59));  // past the force-fail time (47:59 - 10 min)
-  app::BatchJobs jobs(settings, **store, *cipher, nullptr, nullptr, clock);
+  app::BatchJobs jobs(settings, (*store)->stores(), *cipher, nullptr, nullptr, clock);
   const std::string out1 = ts.dir() + "/centers/CC01/outbox/" + return_name("CC01", date, "B1");
   const std::string out2 = ts.dir() + "/centers/CC02/outbox/" + return_name("CC02", date, "B1");
   auto r = jobs.deadlines_and_returns();
@@ -570,7 +568,7 @@ TEST_CASE("batch deadlines: a batch whose force-fail fails holds up no other cen
   CHECK(state("CC01") == "OPEN");
   CHECK(state("CC02") == "RETURNED");
   // The failure gone: CC01's batch is force-failed and returned at the next round.
-  REQUIRE((*store)->pool().acquire()->exec("DROP TRIGGER fail_cc01").ok());
+  REQUIRE((*store)->allow_updates("fail_cc01").ok());
   // Another process (`repay batch return` beside `serve`) is building the same return file in
   // the work folder: this round never writes into its file, never removes it (issue 16, §5).
   const std::string shared_dir =

@@ -39,7 +39,7 @@ inline void check_every_debit_is_ours(TestStack& ts) {
   std::set<std::pair<std::string, std::string>> ours;
   for (const auto& r : db_rows(ts.stack().database(),
                                "SELECT channel_id, req_sn FROM batch_items WHERE req_sn IS NOT NULL "
-                               "UNION ALL SELECT channel_id, req_sn FROM repayments WHERE req_sn IS NOT NULL")) {
+                               "UNION ALL SELECT channel_id, req_sn FROM repayments WHERE req_sn IS NOT NULL", 2)) {
     CHECK_MESSAGE(ours.emplace(r[0], r[1]).second, "ReqSn " << r[1] << " held twice in the store");
   }
   for (const auto& [key, e] : ledger_debits(ts)) {
@@ -61,7 +61,7 @@ inline void check_batch(TestStack& ts, const std::string& center, const std::str
   for (auto& r : db_rows(ts.stack().database(),
                          "SELECT seq, COALESCE(channel_id, ''), COALESCE(req_sn, ''), state, "
                          "COALESCE(txn_no, ''), debit_amount, COALESCE(late_state, '') FROM batch_items "
-                         "WHERE center_id = '" + center + "' AND batch_no = '" + batch_no + "'")) {
+                         "WHERE center_id = '" + center + "' AND batch_no = '" + batch_no + "'", 7)) {
     items[std::stoll(r[0])] = {r[1], r[2], r[3], r[4], r[5], r[6]};
   }
   REQUIRE(items.size() == lines.size());
@@ -138,7 +138,7 @@ inline void check_repayments(TestStack& ts, const rt::CallbackReceiver& receiver
     REQUIRE_MESSAGE(!txn.empty(), "query: " << rt::show(q));
     CHECK(q.field("TxnNo") == txn);
     const auto row = db_rows(ts.stack().database(), "SELECT state, COALESCE(channel_id, ''), COALESCE(req_sn, ''), debit_amount "
-                            "FROM repayments WHERE txn_no = '" + txn + "'");
+                            "FROM repayments WHERE txn_no = '" + txn + "'", 4);
     REQUIRE(row.size() == 1);
     const std::string state = row[0][0];
     CHECK_MESSAGE((state == "SUCCESS" || state == "FAILED"), "repayment still " << state);

@@ -1,11 +1,10 @@
 // Fault suite, the database: another connection holds SQLite's write lock longer than the
 // processor's busy wait (10 s or more, store/sqlite_db.cc), and the disk holding the database fills up
 // (a small tmpfs mounted for the test: needs root, as CI runs; elsewhere the scenario says it was
-// skipped). Both while a batch is debited and real-time repayments come in; once the fault is
+// skipped). The lock is SQLite's own, taken through support/test_db.h (hold_write_lock). Both while a batch is debited and real-time repayments come in; once the fault is
 // lifted everything ends final with nothing lost and nothing twice (fault_e2e.h). A processor
 // that stopped on the fault is restarted, as its supervisor would.
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 
@@ -17,6 +16,7 @@
 #include <iostream>
 
 #include "fault_e2e.h"
+#include "support/test_db.h"
 
 namespace repay::e2e {
 namespace {
@@ -120,10 +120,9 @@ TEST_CASE("fault store: the database busy longer than the processor waits; nothi
   const auto lines = s.lines_for(no, 12);
 
   // Another connection takes the write lock and keeps it 30 s.
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(s.ts.stack().database().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
-  sqlite3_busy_timeout(db, 10000);
-  REQUIRE(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  auto db = testing::Database::open(s.ts.stack().database());
+  REQUIRE_MESSAGE(db.ok(), db.error().to_string());
+  REQUIRE((*db)->hold_write_lock().ok());
   drop(s.ts.dir() + "/centers/CC01/inbox", batch_file_name("CC01", date, no), batch_text("CC01", no, date, lines));
   auto pending = s.repay_async(4, 2000);
   // The processor's busy handler retries every 100 µs, 100,000 times: at least 10 s, longer on
@@ -139,8 +138,8 @@ TEST_CASE("fault store: the database busy longer than the processor waits; nothi
   }();
   std::cout << "fault store: busy: " << busy << " log lines say the database was busy" << std::endl;
   CHECK(busy > 0);  // the processor did give up waiting at least once
-  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
+  (void)(*db)->release_write_lock();
+  db->reset();
   auto reps = pending.get();
   for (const auto& r : reps) {
     MESSAGE("repay while busy: " << r.note << " after " << r.seconds << " s");
@@ -211,10 +210,9 @@ TEST_CASE("fault store: bank answers arrive while the database is busy past the 
            db_value(s.ts, "SELECT COUNT(*) FROM refunds WHERE req_no = 'SBREF' AND state = 'SENDING'") == "1";
   }, std::chrono::seconds(10)), db_value(s.ts, "SELECT group_concat(req_no || ' ' || state) FROM repayments") << "; "
                                    << db_value(s.ts, "SELECT group_concat(COALESCE(req_no, '') || ' ' || state) FROM refunds"));
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(s.ts.stack().database().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
-  sqlite3_busy_timeout(db, 10000);
-  REQUIRE(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  auto db = testing::Database::open(s.ts.stack().database());
+  REQUIRE_MESSAGE(db.ok(), db.error().to_string());
+  REQUIRE((*db)->hold_write_lock().ok());
   // Requests that come meanwhile cannot be claimed: 9999, not executed.
   std::vector<std::future<Repayment>> refused;
   for (size_t i = 0; i < 2; ++i) {
@@ -230,8 +228,8 @@ TEST_CASE("fault store: bank answers arrive while the database is busy past the 
   const int failed_before = log_count("store.write_batch_failed");
   wait_until([&] { return log_count("store.write_batch_failed") >= failed_before + 2; }, std::chrono::seconds(90));
   const int failed = log_count("store.write_batch_failed") - failed_before;
-  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
+  (void)(*db)->release_write_lock();
+  db->reset();
   std::cout << "fault store: busy: the writer gave up " << failed << " times after the answers came" << std::endl;
   REQUIRE(failed >= 1);  // the fault did meet the bank's answers
   s.ts.faults("reset\n");

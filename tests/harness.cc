@@ -1,7 +1,6 @@
 #include "harness.h"
 
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include <stdexcept>
 
 #include "app/http_get.h"
+#include "support/test_db.h"
 
 namespace repay::e2e {
 
@@ -142,26 +142,11 @@ int TestStack::bank_calls(const std::string& tx_code, const std::string& ret) {
 }
 
 int64_t TestStack::count_rows(const std::string& table) {
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(stack_->database().c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string why = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    FAIL("cannot open " << stack_->database() << " read-only: " << why);
-  }
-  sqlite3_busy_timeout(db, 5000);
-  const std::string sql = "SELECT COUNT(*) FROM " + table;
-  sqlite3_stmt* st = nullptr;
-  int64_t n = -1;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW) {
-    n = sqlite3_column_int64(st, 0);
-  }
-  std::string why = sqlite3_errmsg(db);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  REQUIRE_MESSAGE(n >= 0, "cannot count " << table << ": " << why);
-  return n;
+  auto db = testing::Database::open(stack_->database());
+  if (!db) FAIL("cannot open " << stack_->database() << ": " << db.error().to_string());
+  auto n = (*db)->integer("SELECT COUNT(*) FROM " + table);
+  REQUIRE_MESSAGE(n.ok(), "cannot count " << table << ": " << n.error().to_string());
+  return *n;
 }
 
 RowCounts TestStack::counts() {

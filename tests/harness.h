@@ -1,7 +1,7 @@
 // End-to-end harness: one local stack (the real `repay-banksim` and `repay serve` as child
 // processes on loopback, app/stack.h) per test case, with a signing card-center client per
-// center, the simulator's book and test endpoints, and read-only looks into the processor's
-// SQLite file to prove what was (not) stored.
+// center, the simulator's book and test endpoints, and looks into the processor's database
+// (support/test_db.h) to prove what was (not) stored.
 #pragma once
 
 #include <cstdint>
@@ -70,7 +70,7 @@ class TestStack {
   // "NO_ANSWER", "9001", "HTTP500"). The ledger (/sim/ledger) only lists DEBIT and REFUND.
   int bank_calls(const std::string& tx_code, const std::string& ret = "");
 
-  // Read-only SQLite looks at the processor's database.
+  // Looks at the processor's database (reads only).
   int64_t count_rows(const std::string& table);
   RowCounts counts();
 

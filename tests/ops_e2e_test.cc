@@ -203,11 +203,11 @@ TEST_CASE("ops: SIGTERM mid-batch and mid-real-time exits within shutdown_timeou
     }
   };
   auto items = db_rows(db, "SELECT item_id, COALESCE(channel_id, ''), COALESCE(req_sn, ''), state, debit_amount "
-                           "FROM batch_items WHERE batch_no = '" + batch_no + "'");
+                           "FROM batch_items WHERE batch_no = '" + batch_no + "'", 5);
   CHECK(items.size() == static_cast<size_t>(kItems));
   check_rows("item", items);
   check_rows("repayment", db_rows(db, "SELECT req_no, COALESCE(channel_id, ''), COALESCE(req_sn, ''), state, "
-                                      "debit_amount FROM repayments WHERE state <> 'REJECTED'"));
+                                      "debit_amount FROM repayments WHERE state <> 'REJECTED'", 5));
   CHECK(successes > 0);
   // Every DEBIT the bank holds belongs to an item or a repayment.
   CHECK(static_cast<int>(debits.size()) <= kItems + static_cast<int>(rt_req_nos.size()));

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 
 #include <sys/wait.h>
 
@@ -210,8 +209,8 @@ class RtStack {
     auto rows = db_rows(ts.stack().database(), sql);
     return rows.empty() || rows[0].empty() ? std::string() : rows[0][0];
   }
-  std::vector<std::vector<std::string>> rows(const std::string& sql) {
-    return db_rows(ts.stack().database(), sql);
+  std::vector<std::vector<std::string>> rows(const std::string& sql, int columns = 1) {
+    return db_rows(ts.stack().database(), sql, columns);
   }
   // The ReqSn of a repayment's DEBIT.
   std::string debit_req_sn(const std::string& txn_no) {
@@ -309,15 +308,10 @@ inline std::pair<int, std::string> repay_cli(RtStack& s, const std::string& args
 
 // Runs `sql` on the stack's database from outside the processor (a fixture the API cannot make).
 inline void write_db(const std::string& database, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(database.c_str(), &db) == SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  const std::string why = err ? err : "";
-  sqlite3_free(err);
-  sqlite3_close(db);
-  REQUIRE_MESSAGE(rc == SQLITE_OK, why);
+  auto db = testing::Database::open(database);
+  REQUIRE_MESSAGE(db.ok(), db.error().to_string());
+  auto st = (*db)->exec(sql);
+  REQUIRE_MESSAGE(st.ok(), st.error().to_string());
 }
 
 // Adds a staff account (`repay staff add`) whose password is in a file of the stack's folder:

@@ -455,7 +455,7 @@ TEST_CASE("realtime notifications: retried until the card center accepts, across
     CHECK(hits[i].fields == hits[0].fields);
   }
   CHECK(s.receiver.repeated_nonces() == 0);  // each try signed afresh
-  auto note = s.rows("SELECT id, state, attempts, last_result FROM notifications WHERE key = 'REFUND:" + rf1 + "'");
+  auto note = s.rows("SELECT id, state, attempts, last_result FROM notifications WHERE key = 'REFUND:" + rf1 + "'", 4);
   REQUIRE(note.size() == 1);
   const std::string id = note[0][0];
   CHECK(note[0][1] == "DELIVERED");

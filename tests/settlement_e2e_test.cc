@@ -8,6 +8,7 @@
 
 #include "app/settle_jobs.h"
 #include "realtime_e2e.h"
+#include "support/test_db.h"
 
 namespace repay::e2e::rt {
 namespace {
@@ -271,12 +272,12 @@ TEST_CASE("scheduler: RECON at the day's start, a late statement alerted once, S
   REQUIRE(errors.empty());
   auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
   REQUIRE(cipher.ok());
-  auto store = store::SqliteStore::open(settings.processor.database, *cipher);
+  auto store = testing::TestStores::open(settings.processor.database, *cipher);
   REQUIRE(store.ok());
   ManualClock clock(cst_time_on(t1, 30));
   auto client = app::statement_client(settings, clock);
   REQUIRE(client.ok());
-  auto jobs = std::make_unique<app::SettleJobs>(settings, **store, client->get(), settlement::Calendar(), clock);
+  auto jobs = std::make_unique<app::SettleJobs>(settings, (*store)->stores(), client->get(), settlement::Calendar(), clock);
   auto at = [&](Date d, int minutes) {
     clock.set(cst_time_on(d, minutes));
     sim_clock_at(s, clock.now());
@@ -326,7 +327,7 @@ TEST_CASE("scheduler: RECON at the day's start, a late statement alerted once, S
   const Date t2 = t1 + boost::gregorian::days(1);
   const Date t3 = t2 + boost::gregorian::days(1);
   at(t3, 21 * 60);
-  jobs = std::make_unique<app::SettleJobs>(settings, **store, client->get(), settlement::Calendar(), clock);
+  jobs = std::make_unique<app::SettleJobs>(settings, (*store)->stores(), client->get(), settlement::Calendar(), clock);
   jobs->tick();
   for (const Date d : {t1, t2}) {
     const std::string day = format_date(d);

@@ -21,7 +21,7 @@ int http_status_for(const ApiAnswer& a) {
   return 200;
 }
 
-CenterApi::CenterApi(std::vector<CenterEntry> centers, store::NonceStore& nonces,
+CenterApi::CenterApi(std::vector<CenterEntry> centers, NonceStore& nonces,
                      const Clock& clock, std::string processor_id)
     : nonces_(nonces), clock_(clock), processor_id_(std::move(processor_id)) {
   for (auto& c : centers) centers_.emplace(c.center_id, std::move(c));

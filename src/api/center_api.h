@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "api/ports.h"
 #include "api/rate_limit.h"
 #include "core/api_answer.h"
 #include "core/clock.h"
 #include "server/http_server.h"
 #include "signing/signing_service.h"
-#include "store/store.h"
 
 namespace repay::api {
 
@@ -38,7 +38,7 @@ using TxHandler = std::function<void(const CenterEntry& center,
 
 class CenterApi {
  public:
-  CenterApi(std::vector<CenterEntry> centers, store::NonceStore& nonces, const Clock& clock,
+  CenterApi(std::vector<CenterEntry> centers, NonceStore& nonces, const Clock& clock,
             std::string processor_id);
 
   // Registers the use-case for POST /api/<tx_code>.
@@ -67,7 +67,7 @@ class CenterApi {
   server::HttpResponse answer(const CenterEntry* center, int http_status, const ApiAnswer& a) const;
 
   std::map<std::string, CenterEntry> centers_;
-  store::NonceStore& nonces_;
+  NonceStore& nonces_;
   const Clock& clock_;
   std::string processor_id_;
   std::map<std::string, TxHandler> routes_;

@@ -20,7 +20,7 @@ std::string set_cookie(const char* name, const std::string& value, bool secure, 
 
 }  // namespace
 
-Console::Console(ConsoleOptions options, store::SqliteConsoleStore& staff,
+Console::Console(ConsoleOptions options, ConsoleStore& staff,
                  settlement::ReviewStore& review, const Clock& clock)
     : opt_(std::move(options)), staff_(staff), review_(review), clock_(clock) {}
 

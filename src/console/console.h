@@ -22,10 +22,10 @@
 
 #include "batch/ports.h"
 #include "console/html.h"
+#include "console/ports.h"
 #include "console/router.h"
 #include "core/clock.h"
 #include "settlement/review_ports.h"
-#include "store/console_sql.h"
 
 namespace repay::console {
 
@@ -47,7 +47,7 @@ struct ConsoleOptions {
   std::function<std::string(const std::string& center)> notify_url_of;
   // Open batches with their outlook; null: the page says it is not available.
   std::function<std::vector<BatchView>()> batches;
-  // Batches returned since a time, the latest first (SqliteStore::returned_batches); listed on
+  // Batches returned since a time, the latest first (the store's returned_batches); listed on
   // the batches page for the last `returned_days`. Null: not listed.
   std::function<std::vector<batch::BatchSummary>(Instant since)> returned;
   int returned_days = 7;
@@ -56,7 +56,7 @@ struct ConsoleOptions {
 class Console {
  public:
   // Everything passed outlives the console.
-  Console(ConsoleOptions options, store::SqliteConsoleStore& staff,
+  Console(ConsoleOptions options, ConsoleStore& staff,
           settlement::ReviewStore& review, const Clock& clock);
 
   // Registers the console's pages: /login, /logout, /, /refunds..., /exceptions..., /batches,
@@ -68,7 +68,7 @@ class Console {
 
  private:
   struct Who {
-    store::StaffSession s;
+    StaffSession s;
     std::string token_hash;
     PageUser user() const { return PageUser{s.login, s.role, s.csrf}; }
     bool can_review() const { return s.role == "reviewer" || s.role == "admin"; }
@@ -99,7 +99,7 @@ class Console {
   server::HttpResponse failure(const Who& w, const Error& e);
 
   ConsoleOptions opt_;
-  store::SqliteConsoleStore& staff_;
+  ConsoleStore& staff_;
   settlement::ReviewStore& review_;
   const Clock& clock_;
   // Verified against for unknown logins, so timing says nothing; made on first need (it costs a

@@ -1,4 +1,4 @@
-// The console against a real SQLite file, request by request as a browser sends them: login and
+// The console against a real database file, request by request as a browser sends them: login and
 // its CSRF token, lock-out, sessions, roles, maker-checker and CSRF refusals, escaping, audit.
 #include "console/console.h"
 
@@ -12,8 +12,8 @@
 
 #include "console/password.h"
 #include "console/web.h"
-#include "store/review_sql.h"
 #include "support/temp_dir.h"
+#include "support/test_db.h"
 
 namespace repay::console {
 namespace {
@@ -31,8 +31,8 @@ crypto::FieldCipher make_cipher() {
   return *c;
 }
 
-std::unique_ptr<store::SqliteStore> open_store(const std::string& path, const crypto::FieldCipher& c) {
-  auto s = store::SqliteStore::open(path, c, 4);
+std::unique_ptr<testing::TestStores> open_store(const std::string& path, const crypto::FieldCipher& c) {
+  auto s = testing::TestStores::open(path, c, {.connections = 4});
   REQUIRE_MESSAGE(s.ok(), s.error().to_string());
   return std::move(*s);
 }
@@ -45,9 +45,9 @@ struct Browser {
 struct Fixture {
   TempDir dir;
   crypto::FieldCipher cipher = make_cipher();
-  std::unique_ptr<store::SqliteStore> db = open_store(dir.path + "/repay.db", cipher);
-  store::SqliteReviewStore review{*db};
-  store::SqliteConsoleStore staff{*db};
+  std::unique_ptr<testing::TestStores> db = open_store(dir.path + "/repay.db", cipher);
+  settlement::ReviewStore& review = db->review();
+  ConsoleStore& staff = db->console();
   ManualClock clock{kT0};
   std::unique_ptr<Console> console;
 
@@ -72,17 +72,13 @@ struct Fixture {
     }
   }
   void exec(const std::string& sql) {
-    auto c = db->pool().acquire();
-    auto st = c->exec(sql);
+    auto st = db->exec(sql);
     REQUIRE_MESSAGE(st.ok(), st.error().to_string());
   }
   std::string text(const std::string& sql) {
-    auto c = db->pool().acquire();
-    auto q = c->prepare(sql);
-    REQUIRE(q.ok());
-    auto row = q->step();
-    REQUIRE(row.ok());
-    return *row ? q->text(0) : std::string("<none>");
+    auto rows = db->rows(sql);
+    REQUIRE_MESSAGE(rows.ok(), rows.error().to_string());
+    return rows->empty() ? std::string("<none>") : (*rows)[0][0];
   }
   std::string propose(const std::string& by, Fen amount) {
     auto p = review.propose(settlement::NewProposal{"CC01", "T1", amount, by, "goodwill"}, clock.now());

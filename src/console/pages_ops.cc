@@ -171,7 +171,7 @@ server::HttpResponse Console::reconciliation(const server::HttpRequest& req, con
 
 server::HttpResponse Console::audit(const server::HttpRequest& req, const Who& w) {
   const auto q = parse_form(req.query());
-  store::AuditQuery a;
+  AuditQuery a;
   a.entity = arg(q, "entity");
   a.entity_id = arg(q, "entity_id");
   a.actor = arg(q, "actor");

@@ -19,7 +19,7 @@ const std::string& dummy_hash() {
 
 }  // namespace
 
-Result<StaffCheck> check_staff_password(store::SqliteConsoleStore& staff, const std::string& login,
+Result<StaffCheck> check_staff_password(ConsoleStore& staff, const std::string& login,
                                         const std::string& password, int max_failures, Instant now) {
   auto account = staff.staff(login);
   if (!account) return account.error();

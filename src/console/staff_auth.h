@@ -6,9 +6,9 @@
 
 #include <string>
 
+#include "console/ports.h"
 #include "core/clock.h"
 #include "core/result.h"
-#include "store/console_sql.h"
 
 namespace repay::console {
 
@@ -19,11 +19,11 @@ struct StaffCheck {
     kLocked,  // the account is locked (now or before): an admin unlocks it
   };
   Kind kind = Kind::kWrong;
-  store::StaffAccount account;  // when kOk
+  StaffAccount account;  // when kOk
 };
 
 // Errors only when the store does not answer.
-Result<StaffCheck> check_staff_password(store::SqliteConsoleStore& staff, const std::string& login,
+Result<StaffCheck> check_staff_password(ConsoleStore& staff, const std::string& login,
                                         const std::string& password, int max_failures, Instant now);
 
 }  // namespace repay::console

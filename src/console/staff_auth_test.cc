@@ -1,11 +1,12 @@
 // The staff password check the console's login and the `repay refunds` CLI share, against a real
-// SQLite file: one lock-out count for both.
+// database file (support/test_db.h): one lock-out count for both.
 #include "console/staff_auth.h"
 
 #include <doctest/doctest.h>
 
 #include "console/password.h"
 #include "support/temp_dir.h"
+#include "support/test_db.h"
 
 namespace repay::console {
 namespace {
@@ -19,9 +20,9 @@ TEST_CASE("staff password check: unknown and wrong alike, lock-out after the lim
   testing::TempDir dir;
   auto cipher = crypto::FieldCipher::from_hex_key(kKey);
   REQUIRE(cipher.ok());
-  auto db = store::SqliteStore::open(dir.path + "/repay.db", *cipher, 2);
+  auto db = testing::TestStores::open(dir.path + "/repay.db", *cipher, {.connections = 2});
   REQUIRE(db.ok());
-  store::SqliteConsoleStore staff(**db);
+  ConsoleStore& staff = (*db)->console();
   REQUIRE(staff.add_staff("alice", "reviewer", hash_password("alice-password", 1000), "cli:test", kT0).ok());
   using K = StaffCheck::Kind;
   auto check = [&](const std::string& login, const std::string& pw) {

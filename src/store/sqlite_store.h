@@ -5,7 +5,9 @@
 #include <memory>
 #include <string>
 
+#include "api/ports.h"
 #include "batch/ports.h"
+#include "core/audit.h"
 #include "crypto/crypto.h"
 #include "realtime/outbox.h"
 #include "realtime/ports.h"
@@ -14,7 +16,6 @@
 #include "settlement/review.h"
 #include "signing/ports.h"
 #include "store/db.h"
-#include "store/store.h"
 
 namespace repay::store {
 
@@ -24,7 +25,7 @@ class SqliteStore final : public signing::SigningStore,
                           public realtime::RealtimeStore,
                           public settlement::CenterFilesStore,
                           public settlement::ReconStore,
-                          public NonceStore,
+                          public api::NonceStore,
                           public AuditLog {
  public:
   // Opens the database file (creating it), applies migrations. Errors name the path.
@@ -56,7 +57,7 @@ class SqliteStore final : public signing::SigningStore,
   Result<std::string> next_req_sn() override;
   Result<std::string> next_agreement_no(Instant now) override;
 
-  // NonceStore
+  // api::NonceStore
   Result<bool> remember_nonce(const std::string& sender, const std::string& nonce, Instant now,
                               int memory_seconds, std::chrono::milliseconds max_wait) override;
   Status purge_nonces(Instant now, int memory_seconds) override;

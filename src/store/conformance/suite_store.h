@@ -12,7 +12,7 @@
 #include "settlement/center_files_ports.h"
 #include "settlement/ports.h"
 #include "signing/ports.h"
-#include "store/store.h"
+#include "core/audit.h"
 
 namespace repay::store::conformance {
 
