@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/channel_query.h"
 #include "core/codes.h"
 #include "core/log.h"
 #include "core/validate.h"
@@ -163,13 +164,9 @@ Result<int> DebitPipeline::resolve(const std::string& channel, int max) {
   auto tasks = store_.claim_queries(channel, max, clock_.now(), options_.query_lease);
   if (!tasks) return tasks.error();
   for (auto& t : *tasks) {
-    channel::ChannelCall call;
-    call.channel_id = t.channel_id;
-    call.tx_code = "QUERY";
-    call.priority = channel::Priority::kBatch;
-    call.fields.emplace_back("OrigReqSn", t.req_sn);
     // QUERY has a fresh ReqSn of its own (channel-api.md), reserved by the claim.
-    call.req_sn = t.query_req_sn;
+    channel::ChannelCall call =
+        query_call(t.channel_id, t.query_req_sn, t.req_sn, channel::Priority::kBatch);
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++outstanding_[channel];

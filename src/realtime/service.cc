@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "batch/pipeline.h"
+#include "core/channel_query.h"
 #include "core/codes.h"
 #include "core/log.h"
 #include "core/validate.h"
@@ -361,14 +362,10 @@ void RealtimeService::query(const RealtimeCenter& center, const Fields& fields, 
   };
   if (clock_.now() - rv.last_look_at < options_.query_refresh) return finish(std::move(reply));
   // center-api.md: a card center that polls gets fresh answers — ask the channel first.
-  channel::ChannelCall call;
-  call.channel_id = rv.channel_id;
-  call.tx_code = "QUERY";
   auto sn = store_.fresh_req_sn();
   if (!sn) return finish(std::move(reply));
-  call.req_sn = *sn;
-  call.priority = channel::Priority::kRealtime;
-  call.fields = {{"OrigReqSn", rv.req_sn}};
+  channel::ChannelCall call =
+      query_call(rv.channel_id, *sn, rv.req_sn, channel::Priority::kRealtime);
   auto once = std::make_shared<Once>();
   auto shared_reply = std::make_shared<Reply>(std::move(reply));
   post_after_(options_.query_wait, [once, shared_reply, finish] {
@@ -397,9 +394,8 @@ int RealtimeService::resolve_once(int max) {
     const bool is_refund = w.kind == Work::Kind::kQueryRefund || w.kind == Work::Kind::kSendRefund;
     const bool is_query = w.kind == Work::Kind::kQueryRepay || w.kind == Work::Kind::kQueryRefund;
     if (is_query) {
-      call.tx_code = "QUERY";
-      call.req_sn = w.query_req_sn;  // channel-api.md: a fresh ReqSn of its own
-      call.fields = {{"OrigReqSn", w.req_sn}};
+      // channel-api.md: a fresh ReqSn of its own
+      call = query_call(w.channel_id, w.query_req_sn, w.req_sn, channel::Priority::kRealtime);
     } else if (w.kind == Work::Kind::kSendRefund) {
       call.tx_code = "REFUND";
       call.req_sn = w.req_sn;

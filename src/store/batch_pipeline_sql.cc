@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/codes.h"
+#include "core/ids.h"
 #include "signing/agreement.h"
 #include "store/batch_blocks.h"
 #include "store/refund_proposal.h"
@@ -185,7 +186,7 @@ Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& chan
     if (t.txn_no.empty()) {
       // common.md: TxnNo is assigned when a batch item is first sent; the ReqSn is stored with it
       // before the call, and every resend reuses it.
-      t.txn_no = format_serial("T", now, txn_seq++);
+      t.txn_no = ids::txn_no(now, txn_seq++);
       t.req_sn = sns[next_sn++];
     }
     REPAY_TRY(up->reset().bind(1, t.txn_no).bind(2, t.req_sn).bind(3, node).bind(4, to_unix_ms(now))

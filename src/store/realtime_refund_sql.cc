@@ -1,5 +1,6 @@
 // SqliteStore: refunds of the card center (realtime/ports.h) and the real-time resolver's work.
 #include "core/codes.h"
+#include "core/ids.h"
 #include "core/money.h"
 #include "realtime/answers.h"
 #include "realtime/facts.h"
@@ -208,7 +209,7 @@ Result<RefundClaim> SqliteStore::claim_refund(const realtime::NewRefund& n, Inst
   if (!no) return no.error();
   auto sn = reserve_req_sns(*c, 1);
   if (!sn) return sn.error();
-  const std::string refund_no = format_serial("RF", now, *no);
+  const std::string refund_no = ids::refund_no(now, *no);
   auto ins = c->prepare(
       "INSERT INTO refunds(refund_no, center_id, origin, req_no, fingerprint, orig_txn_no, "
       "orig_source, orig_batch_no, orig_ref, channel_id, orig_req_sn, amount, fee, cardholder_fee, "
