@@ -109,6 +109,29 @@ TEST_CASE("force_fail_code: 3002 only for a PENDING item no send of which had an
   }
 }
 
+// The force-fail of a batch as the store applies it: every open class once, each with its code.
+TEST_CASE("force_fail_outcomes: every open class once, grouped by force_fail_code") {
+  const auto outcomes = force_fail_outcomes();
+  REQUIRE(outcomes.size() == 2);
+  int classes = 0;
+  for (const auto& o : outcomes) {
+    CAPTURE(o.code);
+    for (const auto& k : o.classes) {
+      CHECK(o.code == force_fail_code(k.state, k.maybe_debited));
+      ++classes;
+    }
+    // 3001: sent, result unknown, resolved by QUERY afterwards; 3002: nothing to resolve.
+    CHECK(o.resolved_later == (o.code == codes::kForceFailedUnknown));
+    CHECK(o.why.find("(" + o.code + ")") != std::string::npos);
+  }
+  CHECK(classes == 6);  // PENDING, SENDING, UNKNOWN; with and without maybe_debited
+  const auto& never_sent = outcomes[0].code == codes::kForceFailedNotSent ? outcomes[0] : outcomes[1];
+  REQUIRE(never_sent.classes.size() == 1);
+  CHECK(never_sent.classes[0].state == kPending);
+  CHECK_FALSE(never_sent.classes[0].maybe_debited);
+  CHECK(never_sent.why == "force-failed: not sent before the force-fail time (3002)");
+}
+
 TEST_CASE("PENDING: a notification of a final state is applied") {
   CHECK(next(item(kPending), fact(K::kSuccess), true).state == kSuccess);
   CHECK(next(item(kPending), fact(K::kFailed, codes::kCardInvalid), true).state == kFailed);
