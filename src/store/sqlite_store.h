@@ -272,11 +272,12 @@ Result<std::optional<RefundOriginal>> find_refund_original(Connection& c, const 
                                                            const std::string& txn_no);
 // center-api.md, refund: the ceiling of an original (settlement::refundable_of), shared by the card
 // center's refunds and our approved proposals. Creates the ceiling row if missing, then reserves
-// `amount` with one conditional update, inside the caller's write transaction. Returns the fee
-// returned with it (files.md, Fees of refunds: running total), nullopt when it does not fit.
-Result<std::optional<Fen>> reserve_refund_ceiling(Connection& c, const std::string& txn_no,
-                                                  const std::string& center,
-                                                  const settlement::Refundable& o, Fen amount);
+// `amount` with one conditional update guarded by the ceiling, inside the caller's write
+// transaction: safe with several writers. Returns what the refund gives back
+// (settlement::refund_figures on the running total before it), nullopt when it does not fit.
+Result<std::optional<settlement::RefundFigures>> reserve_refund_ceiling(
+    Connection& c, const std::string& txn_no, const std::string& center,
+    const settlement::Refundable& o, Fen amount);
 // Gives a refund's share back (it failed, was rejected or expired).
 Status release_refund_ceiling(Connection& c, const std::string& txn_no, Fen amount, Fen fee);
 
