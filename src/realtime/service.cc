@@ -24,7 +24,7 @@ struct Once {
 
 // The fact of a DEBIT's or REFUND's answer: the same reading as batches (batch/pipeline.h),
 // 4001 included.
-batch::BankFact money_fact(const channel::ChannelResult& r) { return batch::fact_from_debit(r); }
+debit::BankFact money_fact(const channel::ChannelResult& r) { return batch::fact_from_debit(r); }
 
 bool prefix_allowed(const std::string& url, const std::vector<std::string>& prefixes) {
   return std::any_of(prefixes.begin(), prefixes.end(),
@@ -39,9 +39,9 @@ RealtimeService::RealtimeService(RealtimeStore& store, AgreementLookup agreement
     : store_(store), agreements_(std::move(agreements)), channels_(channels), clock_(clock),
       post_(std::move(post)), post_after_(std::move(post_after)), options_(std::move(options)) {}
 
-Instant RealtimeService::retry_time(const batch::BankFact& f, int query_count) const {
-  if (f.kind == batch::BankFact::Kind::kBusy || f.kind == batch::BankFact::Kind::kNotSent ||
-      f.kind == batch::BankFact::Kind::kNotFound) {
+Instant RealtimeService::retry_time(const debit::BankFact& f, int query_count) const {
+  if (f.kind == debit::BankFact::Kind::kBusy || f.kind == debit::BankFact::Kind::kNotSent ||
+      f.kind == debit::BankFact::Kind::kNotFound) {
     return clock_.now() + options_.busy_backoff;
   }
   const auto& b = options_.query_backoff;
@@ -183,7 +183,7 @@ void RealtimeService::retry_store(int attempt, std::function<void()> again) {
   post_after_(std::min(wait, options_.store_retry_max), std::move(again));
 }
 
-void RealtimeService::store_repay_fact(const std::string& txn_no, const batch::BankFact& f,
+void RealtimeService::store_repay_fact(const std::string& txn_no, const debit::BankFact& f,
                                        int query_count, const std::string& actor, int attempt,
                                        std::function<void(const RepaymentView&)> stored) {
   auto after = std::make_shared<std::optional<Result<RepaymentView>>>();
@@ -210,7 +210,7 @@ void RealtimeService::store_repay_fact(const std::string& txn_no, const batch::B
       });
 }
 
-void RealtimeService::store_refund_fact(const std::string& refund_no, const batch::BankFact& f,
+void RealtimeService::store_refund_fact(const std::string& refund_no, const debit::BankFact& f,
                                         int query_count, const std::string& actor, int attempt,
                                         std::function<void(const RefundView&)> stored) {
   auto after = store_.apply_refund_fact(refund_no, f, retry_time(f, query_count), clock_.now(), actor);
@@ -373,7 +373,7 @@ void RealtimeService::query(const RealtimeCenter& center, const Fields& fields, 
   });
   channels_.submit(std::move(call), [this, once, shared_reply, finish, rv](channel::ChannelResult r) {
     post_([this, once, shared_reply, finish, rv, r = std::move(r)] {
-      batch::BankFact f = batch::fact_from_query(r);
+      debit::BankFact f = batch::fact_from_query(r);
       (void)store_.apply_repayment_fact(rv.txn_no, f, retry_time(f, rv.query_count + 1),
                                         clock_.now(), "api:query");
       if (once->take()) finish(*shared_reply);
@@ -415,7 +415,7 @@ int RealtimeService::resolve_once(int max) {
     }
     channels_.submit(std::move(call), [this, w, is_refund, is_query](channel::ChannelResult r) {
       post_([this, w, is_refund, is_query, r = std::move(r)] {
-        batch::BankFact f = is_query ? batch::fact_from_query(r) : money_fact(r);
+        debit::BankFact f = is_query ? batch::fact_from_query(r) : money_fact(r);
         const int query_count = w.query_count + (is_query ? 1 : 0);
         if (is_query) {
           // Once: a QUERY's answer not stored leaves the call UNKNOWN, asked again when its lease
@@ -447,7 +447,7 @@ Result<bool> RealtimeService::on_notify(const std::string& channel,
   auto which = store_.realtime_by_req_sn(channel, sn->second);
   if (!which) return which.error();
   if (!which->has_value()) return false;
-  batch::BankFact f = batch::fact_from_notify(fields);
+  debit::BankFact f = batch::fact_from_notify(fields);
   Instant retry = retry_time(f, 1);
   if ((*which)->first == "REFUND") {
     auto r = store_.apply_refund_fact((*which)->second, f, retry, clock_.now(), "channel:" + channel + ":notify");

@@ -6,6 +6,7 @@
 
 #include "core/codes.h"
 #include "core/ids.h"
+#include "debit/item.h"
 #include "signing/agreement.h"
 #include "store/batch_blocks.h"
 #include "store/refund_proposal.h"
@@ -269,7 +270,7 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
       // backoff afresh.
       "query_count = CASE WHEN ?1 = 'PENDING' THEN 0 ELSE query_count END, "
       // A send whose outcome is unknown may have been executed (files.md: 3001, not 3002, at
-      // the force-fail time); no later answer clears that (batch/item.h).
+      // the force-fail time); no later answer clears that (debit/item.h).
       "maybe_debited = CASE WHEN ?1 = 'UNKNOWN' THEN 1 ELSE maybe_debited END "
       "WHERE center_id = ? AND batch_no = ? AND seq = ? AND version = ?");
   if (!move) return move.error();
@@ -350,7 +351,7 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
       found = read();
       if (!found) return found.error();
     }
-    Transition t = batch::next(v, f.fact, now < force_fail_at);
+    Transition t = debit::next(v, f.fact, now < force_fail_at);
     const std::string ref = item_ref(k.center_id, k.batch_no, k.seq);
     switch (t.kind) {
       case Transition::Kind::kApply: {

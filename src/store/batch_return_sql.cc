@@ -1,5 +1,5 @@
 // SqliteStore: deadlines, return files and batch status (batch/ports.h).
-#include "batch/item.h"
+#include "batch/force_fail.h"
 #include "core/codes.h"
 #include "store/batch_blocks.h"
 #include "store/sqlite_store.h"

@@ -1,4 +1,7 @@
-// A batch item's life (files.md; channel-api.md "What the processor does"):
+// The debit state machine both flows share (debit::next): what a bank's answer, a QUERY, a
+// notification or a statement line does to a DEBIT. A batch item's life (files.md; channel-api.md
+// "What the processor does"); a real-time repayment goes the same way with no force-fail time
+// (realtime/facts.h):
 //
 //   REJECTED                    failed an item check at intake; final F, never sent
 //   PENDING  -> SENDING         claimed; its ReqSn (and TxnNo) stored before the DEBIT call
@@ -10,7 +13,7 @@
 //   PENDING  -> FAILED 2001     its agreement is no longer ACTIVE and no DEBIT of it can have
 //                               been executed (claim time; never sent)
 //   PENDING|SENDING|UNKNOWN -> FAILED (forced)  at the force-fail time: 3002 when no DEBIT of it
-//                               can have been executed, else 3001
+//                               can have been executed, else 3001 (batch/force_fail.h)
 //
 // "A DEBIT of it may have been executed" (the store's maybe_debited) is set when the item enters
 // UNKNOWN — an answer that proves nothing, a crash while SENDING — and never cleared: a NOT_FOUND
@@ -22,12 +25,11 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "core/clock.h"
 #include "core/money.h"
 
-namespace repay::batch {
+namespace repay::debit {
 
 inline constexpr const char* kRejected = "REJECTED";
 inline constexpr const char* kPending = "PENDING";
@@ -87,26 +89,4 @@ struct Transition {
 // Pure: what a fact does to an item. `before_force_fail` is whether now < the force-fail time.
 Transition next(const ItemView& item, const BankFact& fact, bool before_force_fail);
 
-// files.md: the code of an item still open (PENDING, SENDING, UNKNOWN) at its force-fail time:
-// 3002 ("never sent") only when no DEBIT of it can have been executed — PENDING, and no send of
-// it ever had an unknown outcome (`maybe_debited`, above) — else 3001 (sent, result unknown),
-// resolved by QUERY afterwards.
-const char* force_fail_code(const std::string& state, bool maybe_debited);
-
-// The force-fail of a whole batch, as the store applies it: every class of open item (its state
-// and maybe_debited) with what force_fail_code gives it, grouped by outcome, so that the store
-// runs one statement per outcome over the classes that get it (a million-item batch stays a few
-// set-based statements) and decides nothing itself.
-struct ItemClass {
-  std::string state;
-  bool maybe_debited = false;
-};
-struct ForceFailOutcome {
-  std::string code;             // 3002 or 3001
-  bool resolved_later = false;  // 3001: what the bank did is resolved by QUERY (late_state UNRESOLVED)
-  std::string why;              // the item's audit row
-  std::vector<ItemClass> classes;
-};
-std::vector<ForceFailOutcome> force_fail_outcomes();
-
-}  // namespace repay::batch
+}  // namespace repay::debit

@@ -1,11 +1,11 @@
-// batch::next(): every transition of a batch item's state machine (item.h), pure.
-#include "batch/item.h"
+// debit::next(): every transition of the debit state machine (item.h), pure.
+#include "debit/item.h"
 
 #include <doctest/doctest.h>
 
 #include "core/codes.h"
 
-namespace repay::batch {
+namespace repay::debit {
 namespace {
 
 using K = BankFact::Kind;
@@ -96,40 +96,6 @@ TEST_CASE("UNKNOWN + NOT_FOUND: resent before the force-fail time only") {
   CHECK(before.state == kPending);
   // channel-api.md: never sent again after its force-fail time.
   CHECK(next(item(kUnknown), fact(K::kNotFound), false).kind == T::kNone);
-}
-
-// files.md: 3002 ("never sent") only when no DEBIT of the item can have been executed.
-TEST_CASE("force_fail_code: 3002 only for a PENDING item no send of which had an unknown outcome") {
-  CHECK(std::string(force_fail_code(kPending, false)) == codes::kForceFailedNotSent);
-  CHECK(std::string(force_fail_code(kPending, true)) == codes::kForceFailedUnknown);
-  for (const char* s : {kSending, kUnknown}) {
-    CAPTURE(s);
-    CHECK(std::string(force_fail_code(s, false)) == codes::kForceFailedUnknown);
-    CHECK(std::string(force_fail_code(s, true)) == codes::kForceFailedUnknown);
-  }
-}
-
-// The force-fail of a batch as the store applies it: every open class once, each with its code.
-TEST_CASE("force_fail_outcomes: every open class once, grouped by force_fail_code") {
-  const auto outcomes = force_fail_outcomes();
-  REQUIRE(outcomes.size() == 2);
-  int classes = 0;
-  for (const auto& o : outcomes) {
-    CAPTURE(o.code);
-    for (const auto& k : o.classes) {
-      CHECK(o.code == force_fail_code(k.state, k.maybe_debited));
-      ++classes;
-    }
-    // 3001: sent, result unknown, resolved by QUERY afterwards; 3002: nothing to resolve.
-    CHECK(o.resolved_later == (o.code == codes::kForceFailedUnknown));
-    CHECK(o.why.find("(" + o.code + ")") != std::string::npos);
-  }
-  CHECK(classes == 6);  // PENDING, SENDING, UNKNOWN; with and without maybe_debited
-  const auto& never_sent = outcomes[0].code == codes::kForceFailedNotSent ? outcomes[0] : outcomes[1];
-  REQUIRE(never_sent.classes.size() == 1);
-  CHECK(never_sent.classes[0].state == kPending);
-  CHECK_FALSE(never_sent.classes[0].maybe_debited);
-  CHECK(never_sent.why == "force-failed: not sent before the force-fail time (3002)");
 }
 
 TEST_CASE("PENDING: a notification of a final state is applied") {
@@ -245,4 +211,4 @@ TEST_CASE("forced 3002 (late_state empty) then a success: DEBITED and a refund p
 }
 
 }  // namespace
-}  // namespace repay::batch
+}  // namespace repay::debit
