@@ -4,11 +4,11 @@
 #include <atomic>
 #include <memory>
 
-#include "batch/pipeline.h"
 #include "core/channel_query.h"
 #include "core/codes.h"
 #include "core/log.h"
 #include "core/validate.h"
+#include "debit/facts.h"
 #include "realtime/answers.h"
 
 namespace repay::realtime {
@@ -24,7 +24,7 @@ struct Once {
 
 // The fact of a DEBIT's or REFUND's answer: the same reading as batches (batch/pipeline.h),
 // 4001 included.
-debit::BankFact money_fact(const channel::ChannelResult& r) { return batch::fact_from_debit(r); }
+debit::BankFact money_fact(const channel::ChannelResult& r) { return debit::fact_from_debit(r); }
 
 bool prefix_allowed(const std::string& url, const std::vector<std::string>& prefixes) {
   return std::any_of(prefixes.begin(), prefixes.end(),
@@ -373,7 +373,7 @@ void RealtimeService::query(const RealtimeCenter& center, const Fields& fields, 
   });
   channels_.submit(std::move(call), [this, once, shared_reply, finish, rv](channel::ChannelResult r) {
     post_([this, once, shared_reply, finish, rv, r = std::move(r)] {
-      debit::BankFact f = batch::fact_from_query(r);
+      debit::BankFact f = debit::fact_from_query(r);
       (void)store_.apply_repayment_fact(rv.txn_no, f, retry_time(f, rv.query_count + 1),
                                         clock_.now(), "api:query");
       if (once->take()) finish(*shared_reply);
@@ -415,7 +415,7 @@ int RealtimeService::resolve_once(int max) {
     }
     channels_.submit(std::move(call), [this, w, is_refund, is_query](channel::ChannelResult r) {
       post_([this, w, is_refund, is_query, r = std::move(r)] {
-        debit::BankFact f = is_query ? batch::fact_from_query(r) : money_fact(r);
+        debit::BankFact f = is_query ? debit::fact_from_query(r) : money_fact(r);
         const int query_count = w.query_count + (is_query ? 1 : 0);
         if (is_query) {
           // Once: a QUERY's answer not stored leaves the call UNKNOWN, asked again when its lease
@@ -447,7 +447,7 @@ Result<bool> RealtimeService::on_notify(const std::string& channel,
   auto which = store_.realtime_by_req_sn(channel, sn->second);
   if (!which) return which.error();
   if (!which->has_value()) return false;
-  debit::BankFact f = batch::fact_from_notify(fields);
+  debit::BankFact f = debit::fact_from_notify(fields);
   Instant retry = retry_time(f, 1);
   if ((*which)->first == "REFUND") {
     auto r = store_.apply_refund_fact((*which)->second, f, retry, clock_.now(), "channel:" + channel + ":notify");
