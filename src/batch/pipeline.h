@@ -13,6 +13,7 @@
 #include "batch/ports.h"
 #include "core/channel_port.h"
 #include "core/clock.h"
+#include "debit/facts.h"
 
 namespace repay::batch {
 
@@ -27,10 +28,8 @@ struct PipelineOptions {
   std::chrono::milliseconds query_lease{30000};
 };
 
-// Reads a DEBIT's answer, a QUERY's answer or a ChannelNotify into a BankFact.
-BankFact fact_from_debit(const channel::ChannelResult& r);
-BankFact fact_from_query(const channel::ChannelResult& r);
-BankFact fact_from_notify(const std::map<std::string, std::string>& fields);
+// A channel's notification of a batch item reads as any debit's (debit/facts.h).
+using debit::fact_from_notify;
 
 class DebitPipeline {
  public:

@@ -11,12 +11,26 @@
 #include <string>
 #include <vector>
 
-#include "batch/item.h"
 #include "core/clock.h"
 #include "core/money.h"
 #include "core/result.h"
+#include "debit/item.h"
 
 namespace repay::batch {
+
+// A batch item is a debit: its facts, transitions and states are the shared state machine's.
+using debit::BankFact;
+using debit::ItemView;
+using debit::Transition;
+using debit::kRejected;
+using debit::kPending;
+using debit::kSending;
+using debit::kUnknown;
+using debit::kSuccess;
+using debit::kFailed;
+using debit::kLateUnresolved;
+using debit::kLateDebited;
+using debit::kLateNotDebited;
 
 // A file seen in an inbox, accepted or rejected (files.md: handled once by name and SHA-256).
 struct FileRecord {
@@ -220,7 +234,7 @@ class BatchStore {
                                                        Instant now,
                                                        std::chrono::milliseconds lease) = 0;
   // Applies a fact about an item's DEBIT (answer, QUERY or notification): reads the item, asks
-  // batch::next(), writes the transition conditionally on the version read (re-reading on a
+  // debit::next(), writes the transition conditionally on the version read (re-reading on a
   // race). Busy and not-found set the next try; unknown the next query (`retry_at`).
   struct Fact {
     ItemKey key;

@@ -5,18 +5,18 @@
 
 namespace repay::realtime {
 
-Step next_step(const std::string& state, Fen sent, const batch::BankFact& fact) {
+Step next_step(const std::string& state, Fen sent, const debit::BankFact& fact) {
   Step s;
-  batch::Transition t = batch::next(batch::ItemView{state, false, "", sent}, fact, true);
-  if (t.kind != batch::Transition::Kind::kException) {
+  debit::Transition t = debit::next(debit::ItemView{state, false, "", sent}, fact, true);
+  if (t.kind != debit::Transition::Kind::kException) {
     s.t = std::move(t);
     return s;
   }
   s.exception = t.why;
   if (!is_final(state)) {
     // Only an amount that differs contradicts an open call: it is closed, not left open.
-    s.t.kind = batch::Transition::Kind::kApply;
-    s.t.state = batch::kFailed;
+    s.t.kind = debit::Transition::Kind::kApply;
+    s.t.state = debit::kFailed;
     s.t.resp_code = codes::kForceFailedUnknown;
     s.t.why = t.why + ": not accepted, FAILED 3001 and held for staff";
   }

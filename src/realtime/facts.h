@@ -1,5 +1,5 @@
 // What a bank's fact (an answer, a QUERY, a notification) does to a real-time repayment or
-// refund: the batch item's state machine with no force-fail time (batch::next), and one rule of
+// refund: the debit state machine with no force-fail time (debit::next), and one rule of
 // real time's own. A success of another amount than the one we sent is never accepted
 // (channel-api.md); an item of a batch is settled by its force-fail time, but a real-time call
 // has none, so it would stay open for good while every repeat of the fact raised another
@@ -9,17 +9,17 @@
 
 #include <string>
 
-#include "batch/item.h"
+#include "debit/item.h"
 #include "core/money.h"
 
 namespace repay::realtime {
 
 struct Step {
-  batch::Transition t;     // what to store (kApply, or nothing)
+  debit::Transition t;     // what to store (kApply, or nothing)
   std::string exception;   // non-empty: raise it for staff (once per transaction and text)
 };
 
 // `state`: the stored state; `sent`: the amount the DEBIT or REFUND carried.
-Step next_step(const std::string& state, Fen sent, const batch::BankFact& fact);
+Step next_step(const std::string& state, Fen sent, const debit::BankFact& fact);
 
 }  // namespace repay::realtime

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "batch/item.h"
+#include "debit/item.h"
 #include "core/clock.h"
 #include "core/money.h"
 #include "core/result.h"
@@ -127,13 +127,13 @@ class RealtimeStore {
 
   virtual Result<RepayClaim> claim_repayment(const NewRepayment& r, Instant now,
                                              const std::string& node) = 0;
-  // Applies a fact about the DEBIT (batch::next() with no force-fail); a final state answered
+  // Applies a fact about the DEBIT (debit::next() with no force-fail); a final state answered
   // PROCESSING before is notified (outbox row in the same transaction). Returns the view after.
   // A success of another amount than the one sent (channel-api.md: never silently accepted)
   // makes an open repayment FAILED 3001 and raises one exception for staff, however often the
   // channel repeats it.
   virtual Result<RepaymentView> apply_repayment_fact(const std::string& txn_no,
-                                                     const batch::BankFact& fact, Instant retry_at,
+                                                     const debit::BankFact& fact, Instant retry_at,
                                                      Instant now, const std::string& actor) = 0;
   // Marks that the card center was told PROCESSING, if it is still not final (one conditional
   // update, so a result arriving at the same moment is either told or notified, never lost).
@@ -154,7 +154,7 @@ class RealtimeStore {
   // Applies a fact about a REFUND; every final refund is notified; a failed one frees its share
   // of the ceiling.
   virtual Result<RefundView> apply_refund_fact(const std::string& refund_no,
-                                               const batch::BankFact& fact, Instant retry_at,
+                                               const debit::BankFact& fact, Instant retry_at,
                                                Instant now, const std::string& actor) = 0;
   virtual Result<RefundView> answer_refund_processing(const std::string& refund_no, Instant now) = 0;
   virtual Result<std::optional<RefundView>> refund_by_req_no(const std::string& center,

@@ -4,10 +4,11 @@
 #include <atomic>
 #include <memory>
 
-#include "batch/pipeline.h"
+#include "core/channel_query.h"
 #include "core/codes.h"
 #include "core/log.h"
 #include "core/validate.h"
+#include "debit/facts.h"
 #include "realtime/answers.h"
 
 namespace repay::realtime {
@@ -23,7 +24,7 @@ struct Once {
 
 // The fact of a DEBIT's or REFUND's answer: the same reading as batches (batch/pipeline.h),
 // 4001 included.
-batch::BankFact money_fact(const channel::ChannelResult& r) { return batch::fact_from_debit(r); }
+debit::BankFact money_fact(const channel::ChannelResult& r) { return debit::fact_from_debit(r); }
 
 bool prefix_allowed(const std::string& url, const std::vector<std::string>& prefixes) {
   return std::any_of(prefixes.begin(), prefixes.end(),
@@ -38,9 +39,9 @@ RealtimeService::RealtimeService(RealtimeStore& store, AgreementLookup agreement
     : store_(store), agreements_(std::move(agreements)), channels_(channels), clock_(clock),
       post_(std::move(post)), post_after_(std::move(post_after)), options_(std::move(options)) {}
 
-Instant RealtimeService::retry_time(const batch::BankFact& f, int query_count) const {
-  if (f.kind == batch::BankFact::Kind::kBusy || f.kind == batch::BankFact::Kind::kNotSent ||
-      f.kind == batch::BankFact::Kind::kNotFound) {
+Instant RealtimeService::retry_time(const debit::BankFact& f, int query_count) const {
+  if (f.kind == debit::BankFact::Kind::kBusy || f.kind == debit::BankFact::Kind::kNotSent ||
+      f.kind == debit::BankFact::Kind::kNotFound) {
     return clock_.now() + options_.busy_backoff;
   }
   const auto& b = options_.query_backoff;
@@ -182,7 +183,7 @@ void RealtimeService::retry_store(int attempt, std::function<void()> again) {
   post_after_(std::min(wait, options_.store_retry_max), std::move(again));
 }
 
-void RealtimeService::store_repay_fact(const std::string& txn_no, const batch::BankFact& f,
+void RealtimeService::store_repay_fact(const std::string& txn_no, const debit::BankFact& f,
                                        int query_count, const std::string& actor, int attempt,
                                        std::function<void(const RepaymentView&)> stored) {
   auto after = std::make_shared<std::optional<Result<RepaymentView>>>();
@@ -209,7 +210,7 @@ void RealtimeService::store_repay_fact(const std::string& txn_no, const batch::B
       });
 }
 
-void RealtimeService::store_refund_fact(const std::string& refund_no, const batch::BankFact& f,
+void RealtimeService::store_refund_fact(const std::string& refund_no, const debit::BankFact& f,
                                         int query_count, const std::string& actor, int attempt,
                                         std::function<void(const RefundView&)> stored) {
   auto after = store_.apply_refund_fact(refund_no, f, retry_time(f, query_count), clock_.now(), actor);
@@ -361,14 +362,10 @@ void RealtimeService::query(const RealtimeCenter& center, const Fields& fields, 
   };
   if (clock_.now() - rv.last_look_at < options_.query_refresh) return finish(std::move(reply));
   // center-api.md: a card center that polls gets fresh answers — ask the channel first.
-  channel::ChannelCall call;
-  call.channel_id = rv.channel_id;
-  call.tx_code = "QUERY";
   auto sn = store_.fresh_req_sn();
   if (!sn) return finish(std::move(reply));
-  call.req_sn = *sn;
-  call.priority = channel::Priority::kRealtime;
-  call.fields = {{"OrigReqSn", rv.req_sn}};
+  channel::ChannelCall call =
+      query_call(rv.channel_id, *sn, rv.req_sn, channel::Priority::kRealtime);
   auto once = std::make_shared<Once>();
   auto shared_reply = std::make_shared<Reply>(std::move(reply));
   post_after_(options_.query_wait, [once, shared_reply, finish] {
@@ -376,7 +373,7 @@ void RealtimeService::query(const RealtimeCenter& center, const Fields& fields, 
   });
   channels_.submit(std::move(call), [this, once, shared_reply, finish, rv](channel::ChannelResult r) {
     post_([this, once, shared_reply, finish, rv, r = std::move(r)] {
-      batch::BankFact f = batch::fact_from_query(r);
+      debit::BankFact f = debit::fact_from_query(r);
       (void)store_.apply_repayment_fact(rv.txn_no, f, retry_time(f, rv.query_count + 1),
                                         clock_.now(), "api:query");
       if (once->take()) finish(*shared_reply);
@@ -397,9 +394,8 @@ int RealtimeService::resolve_once(int max) {
     const bool is_refund = w.kind == Work::Kind::kQueryRefund || w.kind == Work::Kind::kSendRefund;
     const bool is_query = w.kind == Work::Kind::kQueryRepay || w.kind == Work::Kind::kQueryRefund;
     if (is_query) {
-      call.tx_code = "QUERY";
-      call.req_sn = w.query_req_sn;  // channel-api.md: a fresh ReqSn of its own
-      call.fields = {{"OrigReqSn", w.req_sn}};
+      // channel-api.md: a fresh ReqSn of its own
+      call = query_call(w.channel_id, w.query_req_sn, w.req_sn, channel::Priority::kRealtime);
     } else if (w.kind == Work::Kind::kSendRefund) {
       call.tx_code = "REFUND";
       call.req_sn = w.req_sn;
@@ -419,7 +415,7 @@ int RealtimeService::resolve_once(int max) {
     }
     channels_.submit(std::move(call), [this, w, is_refund, is_query](channel::ChannelResult r) {
       post_([this, w, is_refund, is_query, r = std::move(r)] {
-        batch::BankFact f = is_query ? batch::fact_from_query(r) : money_fact(r);
+        debit::BankFact f = is_query ? debit::fact_from_query(r) : money_fact(r);
         const int query_count = w.query_count + (is_query ? 1 : 0);
         if (is_query) {
           // Once: a QUERY's answer not stored leaves the call UNKNOWN, asked again when its lease
@@ -451,7 +447,7 @@ Result<bool> RealtimeService::on_notify(const std::string& channel,
   auto which = store_.realtime_by_req_sn(channel, sn->second);
   if (!which) return which.error();
   if (!which->has_value()) return false;
-  batch::BankFact f = batch::fact_from_notify(fields);
+  debit::BankFact f = debit::fact_from_notify(fields);
   Instant retry = retry_time(f, 1);
   if ((*which)->first == "REFUND") {
     auto r = store_.apply_refund_fact((*which)->second, f, retry, clock_.now(), "channel:" + channel + ":notify");

@@ -66,7 +66,7 @@ class RealtimeService {
 
  private:
   struct Waiter;
-  Instant retry_time(const batch::BankFact& f, int query_count) const;
+  Instant retry_time(const debit::BankFact& f, int query_count) const;
   void repay_now(const RealtimeCenter& center, const Fields& fields, Reply reply);
   void claimed_repay(const RealtimeCenter& center, Result<RepayClaim> claim, Reply reply);
   void send_repay(const RealtimeCenter& center, const RepaymentView& v, const DebitFields& d,
@@ -76,10 +76,10 @@ class RealtimeService {
   void answer_later_refund(const std::string& refund_no, Reply reply);
   // A bank's fact about a call, stored until it is (the call stays SENDING or UNKNOWN until
   // then); `stored` follows once it is (for a repayment: durable). `attempt` counts the tries.
-  void store_repay_fact(const std::string& txn_no, const batch::BankFact& f, int query_count,
+  void store_repay_fact(const std::string& txn_no, const debit::BankFact& f, int query_count,
                         const std::string& actor, int attempt,
                         std::function<void(const RepaymentView&)> stored);
-  void store_refund_fact(const std::string& refund_no, const batch::BankFact& f, int query_count,
+  void store_refund_fact(const std::string& refund_no, const debit::BankFact& f, int query_count,
                          const std::string& actor, int attempt,
                          std::function<void(const RefundView&)> stored);
   void store_told_processing(const std::string& txn_no, int attempt);

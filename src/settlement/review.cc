@@ -67,6 +67,15 @@ bool fits_ceiling(Fen amount, Fen ceiling, Fen reserved) {
   return amount > 0 && reserved >= 0 && amount <= ceiling - reserved;
 }
 
+RefundFigures refund_figures(const Refundable& o, Fen amount, Fen reserved, Fen fee_reserved) {
+  RefundFigures f;
+  f.amount = amount;
+  f.fee = refund_fee(o.fee, o.principal, reserved, amount, fee_reserved);
+  f.cardholder_fee = o.cardholder_fee > 0 ? f.fee : 0;
+  f.debit_amount = amount + f.cardholder_fee;
+  return f;
+}
+
 Refundable refundable_of(const OriginalFacts& o) {
   if (o.state == "SUCCESS") return {true, o.amount, o.fee, o.cardholder_fee};
   if (o.state != "FAILED") return {};

@@ -100,4 +100,19 @@ struct OriginalFacts {
 };
 Refundable refundable_of(const OriginalFacts& o);
 
+// What one refund of `amount` (principal) of an original gives back (files.md, Fees of refunds):
+// the fee returned on the running total of its ceiling — `reserved` principal and `fee_reserved`
+// fee held by the refunds before it, so the refunds that complete the principal have returned
+// exactly the fee — of which back to the card all of it when the cardholder paid the original's
+// fee (`o.cardholder_fee` > 0), else none (the card center's fee is only recorded, for the FEE
+// statement); and the DebitAmount, what goes back to the card. The caller has checked the
+// ceiling (fits_ceiling).
+struct RefundFigures {
+  Fen amount = 0;          // principal
+  Fen fee = 0;             // fee returned, whoever paid it
+  Fen cardholder_fee = 0;  // of which back to the card
+  Fen debit_amount = 0;    // amount + cardholder_fee
+};
+RefundFigures refund_figures(const Refundable& o, Fen amount, Fen reserved, Fen fee_reserved);
+
 }  // namespace repay::settlement

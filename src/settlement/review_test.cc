@@ -142,6 +142,43 @@ TEST_CASE("what a refund may give back: a success's principal, or the whole debi
   CHECK_FALSE(refundable_of({"REJECTED", false, "", 10'000, 0, 0, 10'000, 10'000}).ok);
 }
 
+// files.md, Fees of refunds: the fee on the running total, so the refunds that complete the
+// principal have returned exactly the fee; it goes back to the card only when the cardholder paid it.
+TEST_CASE("refund figures: the fee on the running total, back to the card when the cardholder paid it") {
+  const Refundable paid_by_card{true, 10'000, 100, 100};
+  auto a = refund_figures(paid_by_card, 3'333, 0, 0);
+  CHECK(a.amount == 3'333);
+  CHECK(a.fee == 33);  // 33.33
+  CHECK(a.cardholder_fee == 33);
+  CHECK(a.debit_amount == 3'366);
+  auto b = refund_figures(paid_by_card, 3'333, 3'333, a.fee);
+  CHECK(b.fee == 34);  // 66.66 rounds to 67 in all, 33 returned before
+  CHECK(b.debit_amount == 3'367);
+  auto c = refund_figures(paid_by_card, 3'334, 6'666, a.fee + b.fee);
+  CHECK(c.fee == 33);
+  CHECK(a.fee + b.fee + c.fee == 100);
+  CHECK(a.amount + b.amount + c.amount == 10'000);
+
+  // The card center's fee: returned (the FEE statement), never to the card.
+  const Refundable paid_by_center{true, 10'000, 100, 0};
+  auto d = refund_figures(paid_by_center, 5'000, 0, 0);
+  CHECK(d.fee == 50);
+  CHECK(d.cardholder_fee == 0);
+  CHECK(d.debit_amount == 5'000);
+
+  // A failure the bank debited: the whole debit, principal and the cardholder's fee.
+  const Refundable debited = refundable_of({"FAILED", true, "DEBITED", 10'000, 150, 150, 10'150, -1});
+  auto e = refund_figures(debited, debited.principal, 0, 0);
+  CHECK(e.fee == 150);
+  CHECK(e.cardholder_fee == 150);
+  CHECK(e.debit_amount == 10'150);
+
+  // No fee at all.
+  auto f = refund_figures(Refundable{true, 10'000, 0, 0}, 10'000, 0, 0);
+  CHECK(f.fee == 0);
+  CHECK(f.debit_amount == 10'000);
+}
+
 TEST_CASE("logins") {
   CHECK(valid_login("alice.w-2_x"));
   CHECK_FALSE(valid_login(""));

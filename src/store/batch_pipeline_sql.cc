@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "core/codes.h"
+#include "core/ids.h"
+#include "debit/item.h"
 #include "signing/agreement.h"
 #include "store/batch_blocks.h"
 #include "store/refund_proposal.h"
@@ -186,7 +188,7 @@ Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& chan
     if (t.txn_no.empty()) {
       // common.md: TxnNo is assigned when a batch item is first sent; the ReqSn is stored with it
       // before the call, and every resend reuses it.
-      t.txn_no = format_serial("T", now, txn_seq++);
+      t.txn_no = ids::txn_no(now, txn_seq++);
       t.req_sn = sns[next_sn++];
     }
     REPAY_TRY(up->reset().bind(1, t.txn_no).bind(2, t.req_sn).bind(3, node).bind(4, to_unix_ms(now))
@@ -269,7 +271,7 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
       // backoff afresh.
       "query_count = CASE WHEN ?1 = 'PENDING' THEN 0 ELSE query_count END, "
       // A send whose outcome is unknown may have been executed (files.md: 3001, not 3002, at
-      // the force-fail time); no later answer clears that (batch/item.h).
+      // the force-fail time); no later answer clears that (debit/item.h).
       "maybe_debited = CASE WHEN ?1 = 'UNKNOWN' THEN 1 ELSE maybe_debited END "
       "WHERE center_id = ? AND batch_no = ? AND seq = ? AND version = ?");
   if (!move) return move.error();
@@ -350,7 +352,7 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
       found = read();
       if (!found) return found.error();
     }
-    Transition t = batch::next(v, f.fact, now < force_fail_at);
+    Transition t = debit::next(v, f.fact, now < force_fail_at);
     const std::string ref = item_ref(k.center_id, k.batch_no, k.seq);
     switch (t.kind) {
       case Transition::Kind::kApply: {

@@ -1,5 +1,5 @@
 // SqliteStore: deadlines, return files and batch status (batch/ports.h).
-#include "batch/item.h"
+#include "batch/force_fail.h"
 #include "core/codes.h"
 #include "store/batch_blocks.h"
 #include "store/sqlite_store.h"
@@ -34,78 +34,79 @@ BatchSummary batch_head(const Stmt& q) {
   return s;
 }
 
-// batch::force_fail_code as an SQL condition over an open item's row: true where it says 3002.
-// Built from the rule itself (every open state, with and without maybe_debited), so that the
-// force-fail stays one bulk statement per batch and the rule stays in the batch capability.
-const std::string& never_sent_sql() {
-  static const std::string sql = [] {
-    std::string cond;
-    for (const char* state : {batch::kPending, batch::kSending, batch::kUnknown}) {
-      for (bool maybe : {false, true}) {
-        if (std::string(batch::force_fail_code(state, maybe)) != codes::kForceFailedNotSent) continue;
-        cond += std::string(cond.empty() ? "" : " OR ") + "(state = '" + state +
-                "' AND maybe_debited = " + (maybe ? "1" : "0") + ")";
-      }
-    }
-    return cond.empty() ? std::string("0") : "(" + cond + ")";
-  }();
-  return sql;
+// "((state = ?7 AND maybe_debited = ?8) OR ...)": the classes of one force-fail outcome, bound
+// from parameter `first` on (its state, then 0 or 1).
+std::string classes_sql(size_t n, int first) {
+  std::string sql;
+  for (size_t i = 0; i < n; ++i, first += 2) {
+    sql += std::string(i ? " OR " : "") + "(state = ?" + std::to_string(first) +
+           " AND maybe_debited = ?" + std::to_string(first + 1) + ")";
+  }
+  return "(" + sql + ")";
+}
+
+void bind_classes(Stmt& s, int first, const std::vector<batch::ItemClass>& classes) {
+  for (const auto& k : classes) {
+    s.bind(first++, k.state);
+    s.bind(first++, int64_t{k.maybe_debited ? 1 : 0});
+  }
 }
 
 }  // namespace
 
 Result<bool> force_fail_batch(Connection& c, const std::string& center,
                               const std::string& batch_no, Instant now, const std::string& actor) {
-  int64_t ff = 0;
-  {
-    auto q = c.prepare("SELECT force_fail_at FROM batches WHERE center_id = ? AND batch_no = ? AND state = 'OPEN'");
-    if (!q) return q.error();
-    q->bind(1, center).bind(2, batch_no);
-    auto row = q->step();
-    if (!row) return row.error();
-    if (!*row) return false;  // closed meanwhile (every item final, or another node)
-    ff = q->integer(0);
-  }
-  // Items still packed were never sent: rows first, then failed with the others (3002).
-  // files.md: 3002 ("never sent") only when no DEBIT of the item can have been executed
-  // (batch::force_fail_code); every other open item is 3001 and resolved by QUERY afterwards
-  // (late_state UNRESOLVED).
-  const std::string& never_sent = never_sent_sql();
-  if (auto n = unpack_batch(c, center, batch_no); !n) return n.error();
   const int64_t now_ms = to_unix_ms(now);
-  {
-    auto a = c.prepare(
-        "INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason) "
-        "SELECT ?, ?, 'batch_item', center_id || ':' || batch_no || ':' || seq, state, 'FAILED', "
-        "CASE WHEN " + never_sent + " THEN "
-        "'force-failed: not sent before the force-fail time (3002)' "
-        "ELSE 'force-failed: sent, result unknown (3001)' END FROM batch_items "
-        "WHERE center_id = ? AND batch_no = ? AND state IN ('PENDING', 'SENDING', 'UNKNOWN')");
-    if (!a) return a.error();
-    REPAY_TRY(a->bind(1, now_ms).bind(2, actor).bind(3, center).bind(4, batch_no).run());
-  }
-  {
-    // files.md: items not final at the force-fail time are F with 3001 (sent, result unknown)
-    // or 3002 (never sent); finishTime is the force-fail time. What the bank did with a sent
-    // one is still resolved (late_state).
-    auto up = c.prepare(
-        "UPDATE batch_items SET "
-        "resp_code = CASE WHEN " + never_sent + " THEN '3002' ELSE '3001' END, "
-        "late_state = CASE WHEN " + never_sent + " THEN NULL ELSE 'UNRESOLVED' END, "
-        "next_at = CASE WHEN " + never_sent + " THEN next_at ELSE ? END, "
-        "state = 'FAILED', forced = 1, finished_at = ?, claim_node = NULL, "
-        "version = version + 1, updated_at = ? "
-        "WHERE center_id = ? AND batch_no = ? AND state IN ('PENDING', 'SENDING', 'UNKNOWN')");
-    if (!up) return up.error();
-    REPAY_TRY(up->bind(1, now_ms).bind(2, ff).bind(3, now_ms).bind(4, center)
-                  .bind(5, batch_no).run());
-  }
+  // The batch row first, then its items: the one lock order of every batch write
+  // (docs/decisions.md, Rules in their capabilities). Closing it is the OPEN check itself — one
+  // conditional update — so two nodes never both force-fail a batch, and a batch closed meanwhile
+  // (every item final, or another node) is left alone.
+  int64_t ff = 0;
   {
     auto up = c.prepare(
         "UPDATE batches SET state = 'CLOSED', open_items = 0, closed_at = ? WHERE center_id = ? "
-        "AND batch_no = ? AND state = 'OPEN'");
+        "AND batch_no = ? AND state = 'OPEN' RETURNING force_fail_at");
     if (!up) return up.error();
-    REPAY_TRY(up->bind(1, now_ms).bind(2, center).bind(3, batch_no).run());
+    up->bind(1, now_ms).bind(2, center).bind(3, batch_no);
+    auto row = up->step();
+    if (!row) return row.error();
+    if (!*row) return false;
+    ff = up->integer(0);
+    REPAY_TRY(up->run());
+  }
+  // Items still packed were never sent: rows first, then failed with the others (3002).
+  if (auto n = unpack_batch(c, center, batch_no); !n) return n.error();
+  // files.md: items not final at the force-fail time are F with 3001 (sent, result unknown) or
+  // 3002 (never sent), as batch::force_fail_outcomes says for each class of item; finishTime is
+  // the force-fail time. What the bank did with a sent one is still resolved (late_state).
+  for (const batch::ForceFailOutcome& o : batch::force_fail_outcomes()) {
+    // The outcome's items: the batch (parameters `at`, `at` + 1) and its classes after them.
+    auto items = [&](int at) {
+      return "WHERE center_id = ?" + std::to_string(at) + " AND batch_no = ?" +
+             std::to_string(at + 1) + " AND " + classes_sql(o.classes.size(), at + 2);
+    };
+    {
+      auto a = c.prepare(
+          "INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason) "
+          "SELECT ?1, ?2, 'batch_item', center_id || ':' || batch_no || ':' || seq, state, "
+          "'FAILED', ?3 FROM batch_items " + items(4));
+      if (!a) return a.error();
+      a->bind(1, now_ms).bind(2, actor).bind(3, o.why).bind(4, center).bind(5, batch_no);
+      bind_classes(*a, 6, o.classes);
+      REPAY_TRY(a->run());
+    }
+    // A 3001 item is queried at once; a 3002 one keeps its next_at (nothing to resolve).
+    auto up = c.prepare(
+        std::string("UPDATE batch_items SET resp_code = ?1, late_state = ?2, ") +
+        (o.resolved_later ? "next_at = ?4, " : "") +
+        "state = 'FAILED', forced = 1, finished_at = ?3, claim_node = NULL, "
+        "version = version + 1, updated_at = ?4 " + items(5));
+    if (!up) return up.error();
+    up->bind(1, o.code).bind(3, ff).bind(4, now_ms).bind(5, center).bind(6, batch_no);
+    if (o.resolved_later) up->bind(2, batch::kLateUnresolved);
+    else up->bind_null(2);
+    bind_classes(*up, 7, o.classes);
+    REPAY_TRY(up->run());
   }
   REPAY_TRY(append_audit(c, AuditRow{0, now, actor, "batch", center + ":" + batch_no,
                                       "OPEN", "CLOSED", "force-fail time reached"}));

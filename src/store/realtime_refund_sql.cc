@@ -1,5 +1,6 @@
 // SqliteStore: refunds of the card center (realtime/ports.h) and the real-time resolver's work.
 #include "core/codes.h"
+#include "core/ids.h"
 #include "core/money.h"
 #include "realtime/answers.h"
 #include "realtime/facts.h"
@@ -83,10 +84,13 @@ Result<std::optional<RefundOriginal>> find_refund_original(Connection& c, const 
   return o;
 }
 
-Result<std::optional<Fen>> reserve_refund_ceiling(Connection& c, const std::string& txn_no,
-                                                  const std::string& center,
-                                                  const settlement::Refundable& o, Fen amount) {
-  if (!o.ok) return std::optional<Fen>();
+Result<std::optional<settlement::RefundFigures>> reserve_refund_ceiling(
+    Connection& c, const std::string& txn_no, const std::string& center,
+    const settlement::Refundable& o, Fen amount) {
+  using Out = std::optional<settlement::RefundFigures>;
+  // settlement::fits_ceiling's other half (0 < amount) needs no row; the ceiling itself is the
+  // update's guard below.
+  if (!o.ok || !settlement::fits_ceiling(amount, o.principal, 0)) return Out();
   {
     auto ins = c.prepare(
         "INSERT INTO refund_ceilings(txn_no, center_id, amount, fee, cardholder_fee) "
@@ -95,28 +99,33 @@ Result<std::optional<Fen>> reserve_refund_ceiling(Connection& c, const std::stri
     REPAY_TRY(ins->bind(1, txn_no).bind(2, center).bind(3, o.principal).bind(4, o.fee)
                   .bind(5, o.cardholder_fee).run());
   }
+  // The ceiling is one conditional update (lessons.md: Hyperswitch #13182), its guard evaluated on
+  // the row as this update finds it — never on a value read before — so concurrent refunds never
+  // pass it together, and one that fits is never refused for having lost a race (under READ
+  // COMMITTED the guard is evaluated again once a concurrent writer of the row commits). It
+  // returns what was reserved before it, on which the fee is computed.
   Fen reserved = 0, fee_reserved = 0;
   {
-    auto q = c.prepare("SELECT reserved, fee_reserved FROM refund_ceilings WHERE txn_no = ?");
-    if (!q) return q.error();
-    q->bind(1, txn_no);
-    auto row = q->step();
+    auto up = c.prepare(
+        "UPDATE refund_ceilings SET reserved = reserved + ?1 WHERE txn_no = ?2 "
+        "AND reserved >= 0 AND reserved + ?1 <= amount AND reserved + ?1 <= ?3 "
+        "RETURNING reserved - ?1, fee_reserved");
+    if (!up) return up.error();
+    up->bind(1, amount).bind(2, txn_no).bind(3, o.principal);
+    auto row = up->step();
     if (!row) return row.error();
-    reserved = q->integer(0);
-    fee_reserved = q->integer(1);
+    if (!*row) return Out();
+    reserved = up->integer(0);
+    fee_reserved = up->integer(1);
+    REPAY_TRY(up->run());
   }
-  if (!settlement::fits_ceiling(amount, o.principal, reserved)) return std::optional<Fen>();
-  // files.md, Fees of refunds: on the running total, so the refunds that complete the principal
-  // have returned exactly the fee.
-  const Fen fee_k = refund_fee(o.fee, o.principal, reserved, amount, fee_reserved);
-  // The ceiling is one conditional update (lessons.md: Hyperswitch #13182).
-  auto up = c.prepare(
-      "UPDATE refund_ceilings SET reserved = reserved + ?, fee_reserved = fee_reserved + ? "
-      "WHERE txn_no = ? AND reserved = ? AND reserved + ? <= amount");
-  if (!up) return up.error();
-  REPAY_TRY(up->bind(1, amount).bind(2, fee_k).bind(3, txn_no).bind(4, reserved).bind(5, amount).run());
-  if (c.changes() != 1) return std::optional<Fen>();
-  return std::optional<Fen>(fee_k);
+  // files.md, Fees of refunds: on the running total (settlement::refund_figures). The row is this
+  // transaction's since the update above, so what it read is still what the row holds.
+  const settlement::RefundFigures f = settlement::refund_figures(o, amount, reserved, fee_reserved);
+  auto fee = c.prepare("UPDATE refund_ceilings SET fee_reserved = fee_reserved + ? WHERE txn_no = ?");
+  if (!fee) return fee.error();
+  REPAY_TRY(fee->bind(1, f.fee).bind(2, txn_no).run());
+  return Out(f);
 }
 
 Status release_refund_ceiling(Connection& c, const std::string& txn_no, Fen amount, Fen fee) {
@@ -220,13 +229,13 @@ Result<RefundClaim> SqliteStore::claim_refund(const realtime::NewRefund& n, Inst
                                          settlement::refundable_of(o.facts()), n.amount);
   if (!reserved) return reserved.error();
   if (!reserved->has_value()) return refuse(codes::kRefundNotAllowed);
-  const Fen fee_k = **reserved;
-  const Fen to_card_fee = o.cardholder_fee > 0 ? fee_k : 0;
+  const Fen fee_k = (*reserved)->fee;
+  const Fen to_card_fee = (*reserved)->cardholder_fee;
   auto no = reserve_in(*c, "refund_no", 1);
   if (!no) return no.error();
   auto sn = reserve_req_sns(*c, 1);
   if (!sn) return sn.error();
-  const std::string refund_no = format_serial("RF", now, *no);
+  const std::string refund_no = ids::refund_no(now, *no);
   auto ins = c->prepare(
       "INSERT INTO refunds(refund_no, center_id, origin, req_no, fingerprint, orig_txn_no, "
       "orig_source, orig_batch_no, orig_ref, channel_id, orig_req_sn, amount, fee, cardholder_fee, "

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "core/codes.h"
+#include "core/ids.h"
 #include "realtime/answers.h"
 #include "realtime/facts.h"
 #include "signing/agreement.h"
@@ -154,7 +155,7 @@ Result<RepayClaim> SqliteStore::claim_repayment(const realtime::NewRepayment& n,
     if (!t) return t.error();
     auto r = reserve_req_sns(*c, 1);
     if (!r) return r.error();
-    txn_no = format_serial("T", now, *t);
+    txn_no = ids::txn_no(now, *t);
     req_sn = r->front();
   }
   auto ins = c->prepare(

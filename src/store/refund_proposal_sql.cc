@@ -1,5 +1,6 @@
 #include "store/refund_proposal.h"
 
+#include "core/ids.h"
 #include "store/sqlite_store.h"
 
 namespace repay::store {
@@ -17,7 +18,7 @@ Result<std::optional<std::string>> insert_refund_proposal(Connection& c, const R
   }
   auto no = reserve_in(c, "refund_no", 1);
   if (!no) return no.error();
-  const std::string refund_no = format_serial("RF", now, *no);
+  const std::string refund_no = ids::refund_no(now, *no);
   const int64_t now_ms = to_unix_ms(now);
   auto ins = c.prepare(
       "INSERT INTO refunds(refund_no, center_id, origin, reason, orig_txn_no, orig_source, "

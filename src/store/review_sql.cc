@@ -75,11 +75,8 @@ Result<bool> close_pending(Connection& c, const Current& cur, const char* state,
 // a SUCCESS repayment's principal; the whole debit the bank took of an original the card center
 // was told failed, by its late state DEBITED or its statement line), reserved with one
 // conditional update under the same ceiling as the card center's refunds. Returns the fee going
-// back with it on the running total; nullopt: it does not fit (2008).
-struct Reservation {
-  Fen fee = 0;             // fee returned (running total)
-  Fen cardholder_fee = 0;  // of which back to the card
-};
+// back with it on the running total (settlement::refund_figures); nullopt: it does not fit (2008).
+using Reservation = settlement::RefundFigures;
 Result<std::optional<Reservation>> check_ceiling(Connection& c, const Current& cur, bool reserve) {
   const ProposalRow& r = cur.row;
   auto orig = find_refund_original(c, r.center_id, r.orig_txn_no);
@@ -95,12 +92,11 @@ Result<std::optional<Reservation>> check_ceiling(Connection& c, const Current& c
     if (!row) return row.error();
     const Fen reserved = *row ? q->integer(0) : 0;
     if (!settlement::fits_ceiling(r.amount, o.principal, reserved)) return std::optional<Reservation>();
-    return std::optional<Reservation>(Reservation{cur.fee, r.cardholder_fee});
+    // A first approval of two: the proposal's figures as they are.
+    return std::optional<Reservation>(
+        Reservation{r.amount, cur.fee, r.cardholder_fee, r.amount + r.cardholder_fee});
   }
-  auto fee = reserve_refund_ceiling(c, r.orig_txn_no, r.center_id, o, r.amount);
-  if (!fee) return fee.error();
-  if (!fee->has_value()) return std::optional<Reservation>();
-  return std::optional<Reservation>(Reservation{**fee, o.cardholder_fee > 0 ? **fee : 0});
+  return reserve_refund_ceiling(c, r.orig_txn_no, r.center_id, o, r.amount);
 }
 
 Status audit_refusal(Pool& pool, const std::string& refund_no, const std::string& actor,
@@ -186,7 +182,7 @@ Result<ReviewOutcome> SqliteReviewStore::approve(const std::string& refund_no,
             "WHERE refund_no = ? AND state = 'PENDING_REVIEW' AND version = ?");
         if (!up) return up.error();
         REPAY_TRY(up->bind(1, res.fee).bind(2, res.cardholder_fee)
-                      .bind(3, p.row.amount + res.cardholder_fee).bind(4, reviewers)
+                      .bind(3, res.debit_amount).bind(4, reviewers)
                       .bind_opt(5, notify_url).bind(6, now_ms).bind(7, now_ms).bind(8, refund_no)
                       .bind(9, p.version).run());
         if (c->changes() != 1) {
@@ -340,13 +336,14 @@ Result<ProposalRow> SqliteReviewStore::propose(const settlement::NewProposal& n,
     }
   }
   // A first look: approval checks and reserves again at its own moment.
-  if (!settlement::fits_ceiling(n.amount, o.amount, reserved)) {
+  const settlement::Refundable refundable = settlement::refundable_of(o.facts());
+  if (!settlement::fits_ceiling(n.amount, refundable.principal, reserved)) {
     return make_error(codes::kRefundNotAllowed, "over the refundable amount", "amount",
                       std::to_string(n.amount));
   }
   // The fee is recomputed at approval on the running total then; this is its estimate now.
-  const Fen fee_k = refund_fee(o.fee, o.amount, reserved, n.amount, fee_reserved);
-  const Fen to_card = o.cardholder_fee > 0 ? fee_k : 0;
+  const settlement::RefundFigures money =
+      settlement::refund_figures(refundable, n.amount, reserved, fee_reserved);
   RefundProposal rp;
   rp.center_id = n.center_id;
   rp.reason = "OTHER";
@@ -356,10 +353,10 @@ Result<ProposalRow> SqliteReviewStore::propose(const settlement::NewProposal& n,
   rp.orig_ref = o.ref;
   rp.channel_id = o.channel_id;
   rp.orig_req_sn = o.req_sn;
-  rp.amount = n.amount;
-  rp.fee = fee_k;
-  rp.cardholder_fee = to_card;
-  rp.debit_amount = n.amount + to_card;
+  rp.amount = money.amount;
+  rp.fee = money.fee;
+  rp.cardholder_fee = money.cardholder_fee;
+  rp.debit_amount = money.debit_amount;
   rp.why = n.comment;
   auto made = insert_refund_proposal(*c, rp, now, actor);
   if (!made) return made.error();

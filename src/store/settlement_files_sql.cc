@@ -1,5 +1,6 @@
 // SqliteStore: the card-center side files of T+1 settlement (settlement/center_files_ports.h).
 // Day T of a transaction is the CST day of finished_at (common.md): a range of Unix milliseconds.
+#include "settlement/review.h"
 #include "settlement/settle_file.h"
 #include "store/refund_proposal.h"
 #include "store/sqlite_store.h"
@@ -437,11 +438,14 @@ Result<int64_t> SqliteStore::propose_one_sided(const std::string& center, Date d
     // (settlement/review_ports.h); these are the figures as of now.
     const Fen rest = k.principal - k.reserved;
     if (rest <= 0) continue;
-    const Fen fee_back = refund_fee(k.fee, k.principal, k.reserved, rest, k.fee_reserved);
-    k.p.amount = rest;
-    k.p.fee = fee_back;
-    k.p.cardholder_fee = k.cardholder_fee > 0 ? fee_back : 0;
-    k.p.debit_amount = rest + k.p.cardholder_fee;
+    // A SUCCESS repayment's refundable (settlement::refundable_of): its principal and fee.
+    const settlement::RefundFigures money = settlement::refund_figures(
+        settlement::Refundable{true, k.principal, k.fee, k.cardholder_fee}, rest, k.reserved,
+        k.fee_reserved);
+    k.p.amount = money.amount;
+    k.p.fee = money.fee;
+    k.p.cardholder_fee = money.cardholder_fee;
+    k.p.debit_amount = money.debit_amount;
     k.p.why = "in neither the posting file of " + format_date(day) +
               " nor those of its grace days";
     auto r = insert_refund_proposal(*c, k.p, now, actor);

@@ -7,6 +7,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "debit/item.h"
 #include "store/refund_proposal.h"
 #include "store/settlement_recon_live.h"
 #include "store/sqlite_store.h"
@@ -225,7 +226,7 @@ Result<settlement::ReconRun> SqliteStore::record_reconciliation(const std::strin
       "SELECT center_id, txn_no, req_no, amount, cardholder_fee, debit_amount, "
       "COALESCE(resp_code, '') FROM repayments WHERE channel_id = ? AND req_sn = ?");
   if (!repay_q) return repay_q.error();
-  // A forced item the statement lists debited: its late state, by the item's rules (batch/item.h).
+  // A forced item the statement lists debited: its late state, by the item's rules (debit/item.h).
   auto late_q = c->prepare(
       "UPDATE batch_items SET late_state = ?, channel_txn_no = COALESCE(?, channel_txn_no), "
       "settle_date = COALESCE(?, settle_date), version = version + 1, updated_at = ? "
@@ -312,7 +313,7 @@ Result<settlement::ReconRun> SqliteStore::record_reconciliation(const std::strin
             fact.channel_txn_no = std::string(o.line->channel_txn_no);
             fact.settle_date = t_text;
             fact.amount = o.line->amount;
-            const batch::Transition tr = batch::next(v, fact, false);
+            const batch::Transition tr = debit::next(v, fact, false);
             if (tr.kind == batch::Transition::Kind::kLate) {
               REPAY_TRY(late_q->reset().bind(1, tr.late_state).bind_opt(2, fact.channel_txn_no)
                             .bind(3, t_text).bind(4, now_ms).bind(5, p.center_id)

@@ -1,6 +1,7 @@
 // SqliteStore: the signing ports (signing/ports.h).
 #include <cstdio>
 
+#include "core/ids.h"
 #include "core/mask.h"
 #include "store/sqlite_store.h"
 
@@ -366,7 +367,7 @@ Result<std::string> SqliteStore::next_req_sn() {
 Result<std::string> SqliteStore::next_agreement_no(Instant now) {
   auto v = reserve_sequence("agreement_no", 1);
   if (!v) return v.error();
-  return format_serial("AG", now, *v);
+  return ids::agreement_no(now, *v);
 }
 
 }  // namespace repay::store

@@ -1,9 +1,9 @@
 #include "store/sqlite_store.h"
 
 #include <chrono>
-#include <cstdio>
 #include <vector>
 
+#include "core/ids.h"
 #include "db/sqlite/connection.h"
 #include "db/sqlite/pool.h"
 #include "store/migrations.h"
@@ -118,24 +118,13 @@ Status SqliteStore::purge_nonces(Instant now, int memory_seconds) {
   return s->bind(1, to_unix_ms(now) - int64_t{memory_seconds} * 1000).run();
 }
 
-std::string format_serial(const char* prefix, Instant now, int64_t value) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%s%s%010lld", prefix, format_date(cst_date(now)).c_str(),
-                static_cast<long long>(value));
-  return buf;
-}
-
 Result<std::vector<std::string>> reserve_req_sns(Connection& c, int64_t count) {
   std::vector<std::string> out;
   if (count <= 0) return out;
   auto first = reserve_in(c, "req_sn", count);
   if (!first) return first.error();
   out.reserve(static_cast<size_t>(count));
-  for (int64_t i = 0; i < count; ++i) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "RS%014lld", static_cast<long long>(*first + i));
-    out.emplace_back(buf);
-  }
+  for (int64_t i = 0; i < count; ++i) out.push_back(ids::req_sn(*first + i));
   return out;
 }
 

@@ -244,12 +244,10 @@ Status enqueue_notification(Connection& c, const realtime::Notification& n);
 // BANK_CONTRADICTS exception per ref and detail, whatever its state.
 Status raise_contradiction(Connection& c, const std::string& center, const std::string& channel,
                            const std::string& ref, const std::string& detail, int64_t now_ms);
-// "<prefix><yyyyMMdd><10 digits>" for TxnNo, RefundNo, AgreementNo.
-std::string format_serial(const char* prefix, Instant now, int64_t value);
 // channel-api.md: every ReqSn we send to a channel — DEBIT, REFUND, QUERY and the signing calls —
-// is "RS<14 digits>" from the stored sequence "req_sn", and only from here: unique per channel
-// across all TxCodes, never repeated (restarts and state changes included). Reserves `count` of
-// them inside the caller's write transaction.
+// comes from the stored sequence "req_sn" (its form: ids::req_sn), and only from here: unique per
+// channel across all TxCodes, never repeated (restarts and state changes included). Reserves
+// `count` of them inside the caller's write transaction.
 Result<std::vector<std::string>> reserve_req_sns(Connection& c, int64_t count);
 // files.md: force-fails the open items of an OPEN batch whose force-fail time has come (3002 never
 // sent, 3001 sent) and closes it, inside the caller's write transaction. False when the batch is
@@ -275,11 +273,12 @@ Result<std::optional<RefundOriginal>> find_refund_original(Connection& c, const 
                                                            const std::string& txn_no);
 // center-api.md, refund: the ceiling of an original (settlement::refundable_of), shared by the card
 // center's refunds and our approved proposals. Creates the ceiling row if missing, then reserves
-// `amount` with one conditional update, inside the caller's write transaction. Returns the fee
-// returned with it (files.md, Fees of refunds: running total), nullopt when it does not fit.
-Result<std::optional<Fen>> reserve_refund_ceiling(Connection& c, const std::string& txn_no,
-                                                  const std::string& center,
-                                                  const settlement::Refundable& o, Fen amount);
+// `amount` with one conditional update guarded by the ceiling, inside the caller's write
+// transaction: safe with several writers. Returns what the refund gives back
+// (settlement::refund_figures on the running total before it), nullopt when it does not fit.
+Result<std::optional<settlement::RefundFigures>> reserve_refund_ceiling(
+    Connection& c, const std::string& txn_no, const std::string& center,
+    const settlement::Refundable& o, Fen amount);
 // Gives a refund's share back (it failed, was rejected or expired).
 Status release_refund_ceiling(Connection& c, const std::string& txn_no, Fen amount, Fen fee);
 

@@ -1,4 +1,7 @@
-// A batch item's life (files.md; channel-api.md "What the processor does"):
+// The debit state machine both flows share (debit::next): what a bank's answer, a QUERY, a
+// notification or a statement line does to a DEBIT. A batch item's life (files.md; channel-api.md
+// "What the processor does"); a real-time repayment goes the same way with no force-fail time
+// (realtime/facts.h):
 //
 //   REJECTED                    failed an item check at intake; final F, never sent
 //   PENDING  -> SENDING         claimed; its ReqSn (and TxnNo) stored before the DEBIT call
@@ -10,7 +13,7 @@
 //   PENDING  -> FAILED 2001     its agreement is no longer ACTIVE and no DEBIT of it can have
 //                               been executed (claim time; never sent)
 //   PENDING|SENDING|UNKNOWN -> FAILED (forced)  at the force-fail time: 3002 when no DEBIT of it
-//                               can have been executed, else 3001
+//                               can have been executed, else 3001 (batch/force_fail.h)
 //
 // "A DEBIT of it may have been executed" (the store's maybe_debited) is set when the item enters
 // UNKNOWN — an answer that proves nothing, a crash while SENDING — and never cleared: a NOT_FOUND
@@ -26,7 +29,7 @@
 #include "core/clock.h"
 #include "core/money.h"
 
-namespace repay::batch {
+namespace repay::debit {
 
 inline constexpr const char* kRejected = "REJECTED";
 inline constexpr const char* kPending = "PENDING";
@@ -86,10 +89,4 @@ struct Transition {
 // Pure: what a fact does to an item. `before_force_fail` is whether now < the force-fail time.
 Transition next(const ItemView& item, const BankFact& fact, bool before_force_fail);
 
-// files.md: the code of an item still open (PENDING, SENDING, UNKNOWN) at its force-fail time:
-// 3002 ("never sent") only when no DEBIT of it can have been executed — PENDING, and no send of
-// it ever had an unknown outcome (`maybe_debited`, above) — else 3001 (sent, result unknown),
-// resolved by QUERY afterwards. The store applies it to a whole batch in one statement.
-const char* force_fail_code(const std::string& state, bool maybe_debited);
-
-}  // namespace repay::batch
+}  // namespace repay::debit

@@ -1,8 +1,8 @@
-#include "batch/item.h"
+#include "debit/item.h"
 
 #include "core/codes.h"
 
-namespace repay::batch {
+namespace repay::debit {
 
 namespace {
 
@@ -27,10 +27,6 @@ bool amount_differs(const ItemView& item, const BankFact& f) {
 }
 
 }  // namespace
-
-const char* force_fail_code(const std::string& state, bool maybe_debited) {
-  return state == kPending && !maybe_debited ? codes::kForceFailedNotSent : codes::kForceFailedUnknown;
-}
 
 Transition next(const ItemView& item, const BankFact& f, bool before_force_fail) {
   using K = BankFact::Kind;
@@ -106,4 +102,4 @@ Transition next(const ItemView& item, const BankFact& f, bool before_force_fail)
   return {};
 }
 
-}  // namespace repay::batch
+}  // namespace repay::debit

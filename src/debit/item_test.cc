@@ -1,11 +1,11 @@
-// batch::next(): every transition of a batch item's state machine (item.h), pure.
-#include "batch/item.h"
+// debit::next(): every transition of the debit state machine (item.h), pure.
+#include "debit/item.h"
 
 #include <doctest/doctest.h>
 
 #include "core/codes.h"
 
-namespace repay::batch {
+namespace repay::debit {
 namespace {
 
 using K = BankFact::Kind;
@@ -96,17 +96,6 @@ TEST_CASE("UNKNOWN + NOT_FOUND: resent before the force-fail time only") {
   CHECK(before.state == kPending);
   // channel-api.md: never sent again after its force-fail time.
   CHECK(next(item(kUnknown), fact(K::kNotFound), false).kind == T::kNone);
-}
-
-// files.md: 3002 ("never sent") only when no DEBIT of the item can have been executed.
-TEST_CASE("force_fail_code: 3002 only for a PENDING item no send of which had an unknown outcome") {
-  CHECK(std::string(force_fail_code(kPending, false)) == codes::kForceFailedNotSent);
-  CHECK(std::string(force_fail_code(kPending, true)) == codes::kForceFailedUnknown);
-  for (const char* s : {kSending, kUnknown}) {
-    CAPTURE(s);
-    CHECK(std::string(force_fail_code(s, false)) == codes::kForceFailedUnknown);
-    CHECK(std::string(force_fail_code(s, true)) == codes::kForceFailedUnknown);
-  }
 }
 
 TEST_CASE("PENDING: a notification of a final state is applied") {
@@ -222,4 +211,4 @@ TEST_CASE("forced 3002 (late_state empty) then a success: DEBITED and a refund p
 }
 
 }  // namespace
-}  // namespace repay::batch
+}  // namespace repay::debit
