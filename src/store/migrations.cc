@@ -627,6 +627,18 @@ ALTER TABLE batch_items ADD COLUMN maybe_debited INTEGER NOT NULL DEFAULT 0;
 UPDATE batch_items SET maybe_debited = 1
   WHERE txn_no IS NOT NULL AND state IN ('PENDING', 'SENDING', 'UNKNOWN');
 )SQL",
+      // One number per rejection of a batchNo (issue 17): record_rejection numbers COUNT(*) + 1
+      // and numbers again when the insert meets this key. Two rejections numbered alike before
+      // (at once): the oldest keeps the number; the others keep their row and the return file
+      // they were published under, without a number (nothing reads it; COUNT(*) still counts
+      // them, so the next number comes after theirs).
+      R"SQL(
+UPDATE batch_files SET rejection_no = NULL WHERE rejection_no IS NOT NULL AND EXISTS (
+  SELECT 1 FROM batch_files o WHERE o.center_id = batch_files.center_id
+    AND o.batch_no = batch_files.batch_no AND o.rejection_no = batch_files.rejection_no
+    AND o.id < batch_files.id);
+CREATE UNIQUE INDEX batch_files_rejection_no ON batch_files(center_id, batch_no, rejection_no);
+)SQL",
   };
   return m;
 }

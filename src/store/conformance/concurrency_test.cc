@@ -448,5 +448,34 @@ TEST_CASE("conformance: one card pair signed by several threads at once is one A
   CHECK(audit->size() == 1);  // created once
 }
 
+TEST_CASE("conformance: rejections of one batchNo recorded by several threads at once get 1..n") {
+  Suite s;
+  std::vector<Result<int>> got(kThreads, make_error("TEST", "not run"));
+  at_once(kThreads, [&](int i) {
+    batch::FileRecord f;
+    f.center_id = "CC01";
+    f.file_name = "REPAY_CC01_20261121_B001_" + std::to_string(i) + ".txt";
+    f.sha256 = "rejected-sha-" + std::to_string(i);
+    f.received_at = kT0;
+    f.status = "F1";
+    f.batch_no = "B001";
+    f.batch_date = "20261121";
+    got[static_cast<size_t>(i)] = s.store->batches().record_rejection(f);
+  });
+  std::set<int> numbers;
+  for (const auto& r : got) {
+    REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+    numbers.insert(*r);
+  }
+  std::set<int> one_to_n;
+  for (int n = 1; n <= kThreads; ++n) one_to_n.insert(n);
+  CHECK(numbers == one_to_n);
+  auto due = s.store->batches().rejections_due();
+  REQUIRE(due.ok());
+  std::set<std::string> files;
+  for (const auto& f : *due) files.insert(f.return_file);
+  CHECK(files.size() == static_cast<size_t>(kThreads));  // each its own return file
+}
+
 }  // namespace
 }  // namespace repay::store::conformance
