@@ -1496,6 +1496,27 @@ TEST_CASE("apply_facts: a repeated amount mismatch is one exception, queried on 
   CHECK(r.rows("exceptions") == 2);
 }
 
+// The same exception raised by another writer between this one's NOT EXISTS and its insert
+// (READ COMMITTED, no single writer; issue 17): replayed by a trigger that stores it just before
+// the insert. The open one's unique key keeps the second out, and the facts still apply.
+TEST_CASE("apply_facts: an exception another writer raised meanwhile is not raised twice") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  r.accept("B001", {{"I1", a1, 100, ""}});
+  REQUIRE(r.claim("CB1", 10, kSendFrom).size() == 1);
+  REQUIRE(r.s().pool().acquire()->exec(
+      "CREATE TABLE raced(done INTEGER);"
+      "CREATE TRIGGER other_writer BEFORE INSERT ON exceptions WHEN NOT EXISTS (SELECT 1 FROM raced) "
+      "BEGIN INSERT INTO raced VALUES (1); "
+      "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) VALUES "
+      "(NEW.kind, NEW.center_id, NEW.channel_id, NEW.ref, NEW.detail, NEW.created_at); END").ok());
+  BankFact f = kSuccessFact;
+  f.amount = 101;
+  CHECK(r.apply("B001", 1, f, kSendFrom + 1s).kind == Transition::Kind::kException);
+  CHECK(r.item("B001", 1).state == "UNKNOWN");
+  CHECK(r.rows("exceptions") == 1);
+}
+
 TEST_CASE("apply_facts: unknown -> UNKNOWN, queried under a lease, NOT_FOUND -> PENDING") {
   Rig r;
   const Holder a1 = r.sign(1);

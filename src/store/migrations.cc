@@ -639,6 +639,29 @@ UPDATE batch_files SET rejection_no = NULL WHERE rejection_no IS NOT NULL AND EX
     AND o.id < batch_files.id);
 CREATE UNIQUE INDEX batch_files_rejection_no ON batch_files(center_id, batch_no, rejection_no);
 )SQL",
+      // One open BANK_CONTRADICTS exception per ref and detail (issue 17): raise_contradiction and
+      // apply_facts insert ON CONFLICT DO NOTHING on this key. Open duplicates raised before (two
+      // writers at once): the oldest stays open; each other one is RESOLVED with a note naming
+      // it and an audit row, so staff see why and no note on it is lost.
+      R"SQL(
+CREATE TEMP TABLE exception_duplicates AS
+  SELECT e.id AS id, (SELECT MIN(o.id) FROM exceptions o WHERE o.kind = e.kind AND o.ref = e.ref
+    AND o.detail = e.detail AND o.state = 'OPEN') AS kept
+  FROM exceptions e WHERE e.kind = 'BANK_CONTRADICTS' AND e.state = 'OPEN';
+DELETE FROM exception_duplicates WHERE id = kept;
+INSERT INTO exception_notes(exception_id, at, login, note, resolved)
+  SELECT id, CAST(strftime('%s', 'now') AS INTEGER) * 1000, 'migration',
+    'duplicate of exception ' || kept || ' (one open per ref and detail)', 1
+  FROM exception_duplicates ORDER BY id;
+INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason)
+  SELECT CAST(strftime('%s', 'now') AS INTEGER) * 1000, 'migration', 'exception', CAST(id AS TEXT),
+    'OPEN', 'RESOLVED', 'duplicate of exception ' || kept
+  FROM exception_duplicates ORDER BY id;
+UPDATE exceptions SET state = 'RESOLVED' WHERE id IN (SELECT id FROM exception_duplicates);
+DROP TABLE exception_duplicates;
+CREATE UNIQUE INDEX exceptions_open_contradiction ON exceptions(kind, ref, detail)
+  WHERE kind = 'BANK_CONTRADICTS' AND state = 'OPEN';
+)SQL",
   };
   return m;
 }

@@ -477,5 +477,26 @@ TEST_CASE("conformance: rejections of one batchNo recorded by several threads at
   CHECK(files.size() == static_cast<size_t>(kThreads));  // each its own return file
 }
 
+TEST_CASE("conformance: one contradiction reported by several threads at once is one open exception") {
+  Suite s;
+  s.sign("AG1");
+  const std::string txn = s.success_repayment("R1", 100);
+  std::vector<Result<realtime::RepaymentView>> got(kThreads, make_error("TEST", "not run"));
+  at_once(kThreads, [&](int i) {
+    batch::BankFact more;  // a debit of another amount than the one sent
+    more.kind = batch::BankFact::Kind::kSuccess;
+    more.amount = 101;
+    got[static_cast<size_t>(i)] =
+        s.store->realtime().apply_repayment_fact(txn, more, kT0 + 2s, kT0 + 2s, "node" + std::to_string(i));
+  });
+  for (const auto& r : got) {
+    REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+    CHECK(r->state == "SUCCESS");
+  }
+  auto open = s.store->center_files().review_counts("CC01");
+  REQUIRE(open.ok());
+  CHECK(open->exceptions == 1);
+}
+
 }  // namespace
 }  // namespace repay::store::conformance
