@@ -370,34 +370,61 @@ Result<std::optional<std::string>> SqliteStore::accepted_batch_sha(const std::st
   return std::optional<std::string>(s->text(0));
 }
 
+// How often a rejection is numbered again when other writers keep taking its number (the same
+// bound as the versions of posting files and statements, settlement_files_sql.cc).
+constexpr int kRejectionTries = 16;
+
 Result<int> SqliteStore::record_rejection(FileRecord f) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
-  int n = 1;
-  {
-    auto q = c->prepare(
-        "SELECT COUNT(*) FROM batch_files WHERE center_id = ? AND batch_no = ? AND status <> '00'");
-    if (!q) return q.error();
-    q->bind(1, f.center_id).bind(2, f.batch_no);
-    auto row = q->step();
-    if (!row) return row.error();
-    n = static_cast<int>(q->integer(0)) + 1;
-  }
-  f.return_file = batch::return_file_name(f.center_id, f.batch_date, f.batch_no, n);
+  // COUNT(*) + 1, unless another writer committed that number (or this very file) since it was
+  // read: the unique keys (batch_files_rejection_no, and the file's own) turn the insert into
+  // nothing, and it is numbered again.
+  auto count = c->prepare(
+      "SELECT COUNT(*) FROM batch_files WHERE center_id = ? AND batch_no = ? AND status <> '00'");
+  if (!count) return count.error();
   auto ins = c->prepare(
       "INSERT INTO batch_files(center_id, file_name, sha256, size, received_at, status, batch_no, "
       "batch_date, header_count, header_amount, error, rejection_no, return_file) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT(center_id, file_name, sha256) DO NOTHING");
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
   if (!ins) return ins.error();
-  REPAY_TRY(ins->bind(1, f.center_id).bind(2, f.file_name).bind(3, f.sha256)
-                .bind(4, static_cast<int64_t>(f.size)).bind(5, to_unix_ms(f.received_at))
-                .bind(6, f.status).bind(7, f.batch_no).bind(8, f.batch_date).bind(9, f.header_count)
-                .bind(10, f.header_amount).bind(11, f.error).bind(12, int64_t{n})
-                .bind(13, f.return_file).run());
-  REPAY_TRY(tx.commit());
-  return n;
+  auto stored = c->prepare(
+      "SELECT rejection_no FROM batch_files WHERE center_id = ? AND file_name = ? AND sha256 = ?");
+  if (!stored) return stored.error();
+  for (int attempt = 1;; ++attempt) {
+    count->reset().bind(1, f.center_id).bind(2, f.batch_no);
+    auto row = count->step();
+    if (!row) return row.error();
+    const int n = static_cast<int>(count->integer(0)) + 1;
+    count->reset();
+    f.return_file = batch::return_file_name(f.center_id, f.batch_date, f.batch_no, n);
+    REPAY_TRY(ins->reset().bind(1, f.center_id).bind(2, f.file_name).bind(3, f.sha256)
+                  .bind(4, static_cast<int64_t>(f.size)).bind(5, to_unix_ms(f.received_at))
+                  .bind(6, f.status).bind(7, f.batch_no).bind(8, f.batch_date).bind(9, f.header_count)
+                  .bind(10, f.header_amount).bind(11, f.error).bind(12, int64_t{n})
+                  .bind(13, f.return_file).run());
+    if (c->changes() == 1) {
+      REPAY_TRY(tx.commit());
+      return n;
+    }
+    // This very file stored by another writer: its number is the answer (a file stored without
+    // one, accepted, answers n as before).
+    stored->reset().bind(1, f.center_id).bind(2, f.file_name).bind(3, f.sha256);
+    auto known = stored->step();
+    if (!known) return known.error();
+    if (*known) {
+      const int answer = stored->is_null(0) ? n : static_cast<int>(stored->integer(0));
+      stored->reset();
+      REPAY_TRY(tx.commit());
+      return answer;
+    }
+    stored->reset();
+    if (attempt == kRejectionTries) {
+      return make_error("BUSY", "rejection numbers kept being taken by other writers", "fileName",
+                        f.file_name);
+    }
+  }
 }
 
 Status SqliteStore::discard_loading(const std::string& center, const std::string& batch_no) {

@@ -289,10 +289,13 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
       "state = 'OPEN' THEN 'CLOSED' ELSE state END, closed_at = CASE WHEN open_items = ?1 AND "
       "state = 'OPEN' THEN ?2 ELSE closed_at END WHERE center_id = ?3 AND batch_no = ?4");
   if (!close) return close.error();
+  // One open exception per item and text; of two writers that both found none, the unique key
+  // (exceptions_open_contradiction) keeps the second out.
   auto except = c->prepare(
       "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) "
       "SELECT 'BANK_CONTRADICTS', ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM exceptions "
-      "WHERE kind = 'BANK_CONTRADICTS' AND ref = ?3 AND detail = ?4 AND state = 'OPEN')");
+      "WHERE kind = 'BANK_CONTRADICTS' AND ref = ?3 AND detail = ?4 AND state = 'OPEN') "
+      "ON CONFLICT (kind, ref, detail) WHERE kind = 'BANK_CONTRADICTS' AND state = 'OPEN' DO NOTHING");
   if (!except) return except.error();
 
   // Items that became final, per batch: the batch's open_items goes down once per batch and

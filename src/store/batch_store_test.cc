@@ -632,6 +632,62 @@ TEST_CASE("intake: a rejected file does not use its batchNo nor its itemIds") {
   CHECK(f3.return_file == "RET_CC01_20261121_B007_REJ2.txt");
 }
 
+// A rejection of the batchNo that another writer committed between this one's COUNT(*) and its
+// insert (READ COMMITTED, no single writer; issue 17): replayed by a trigger that stores it just
+// before the insert. The insert meets the unique key, numbers again and is REJ2; without the
+// key both would be REJ1.
+TEST_CASE("record_rejection: a number another writer took meanwhile is numbered again") {
+  Rig r;
+  REQUIRE(r.s().pool().acquire()->exec(
+      "CREATE TABLE raced(done INTEGER);"
+      "CREATE TRIGGER other_writer BEFORE INSERT ON batch_files WHEN NOT EXISTS (SELECT 1 FROM raced) "
+      "BEGIN INSERT INTO raced VALUES (1); "
+      "INSERT INTO batch_files(center_id, file_name, sha256, size, received_at, status, batch_no, "
+      "batch_date, rejection_no, return_file) VALUES (NEW.center_id, 'OTHER.txt', 'other-sha', 1, "
+      "NEW.received_at, 'F2', NEW.batch_no, NEW.batch_date, NEW.rejection_no, NEW.return_file); END").ok());
+  batch::FileRecord f;
+  f.center_id = "CC01";
+  f.file_name = file_name("B009");
+  f.sha256 = "sha-B009";
+  f.received_at = kReceived;
+  f.status = "F1";
+  f.batch_no = "B009";
+  f.batch_date = kDateText;
+  auto n = r.s().record_rejection(f);
+  REQUIRE_MESSAGE(n.ok(), n.error().to_string());
+  CHECK(*n == 2);
+  CHECK(r.scalar("SELECT rejection_no FROM batch_files WHERE file_name = 'OTHER.txt'") == 1);
+  CHECK(r.scalar("SELECT rejection_no FROM batch_files WHERE sha256 = 'sha-B009'") == 2);
+  auto got = r.s().find_file("CC01", f.file_name, f.sha256);
+  REQUIRE(got.ok());
+  REQUIRE(got->has_value());
+  CHECK((*got)->return_file == "RET_CC01_20261121_B009_REJ2.txt");
+  // The very same file again (another writer stored it): its number, nothing stored.
+  CHECK(*r.s().record_rejection(f) == 2);
+  CHECK(r.rows("batch_files") == 2);
+}
+
+// Every try finds its number taken (a row that COUNT(*) does not see holds it): BUSY after a
+// bounded number of tries, nothing stored.
+TEST_CASE("record_rejection: numbers taken on every try end in BUSY") {
+  Rig r;
+  REQUIRE(r.s().pool().acquire()->exec(
+      "INSERT INTO batch_files(center_id, file_name, sha256, size, received_at, status, batch_no, "
+      "batch_date, rejection_no) VALUES ('CC01', 'ODD.txt', 'odd', 1, 0, '00', 'B009', '20261121', 1)").ok());
+  batch::FileRecord f;
+  f.center_id = "CC01";
+  f.file_name = file_name("B009");
+  f.sha256 = "sha-B009";
+  f.received_at = kReceived;
+  f.status = "F1";
+  f.batch_no = "B009";
+  f.batch_date = kDateText;
+  auto n = r.s().record_rejection(f);
+  REQUIRE_FALSE(n.ok());
+  CHECK(n.error().code == "BUSY");
+  CHECK(r.rows("batch_files") == 1);
+}
+
 TEST_CASE("intake on a store of one connection: the load lets go of it before the file is judged") {
   Rig r(1);  // no second connection for the agreement reads, nor for the judging during the load
   const Holder a1 = r.sign(1);
@@ -1438,6 +1494,27 @@ TEST_CASE("apply_facts: a repeated amount mismatch is one exception, queried on 
   REQUIRE(r.s().pool().acquire()->exec("UPDATE exceptions SET state = 'CLOSED'").ok());
   r.apply("B001", 1, f, now, now + 2min);
   CHECK(r.rows("exceptions") == 2);
+}
+
+// The same exception raised by another writer between this one's NOT EXISTS and its insert
+// (READ COMMITTED, no single writer; issue 17): replayed by a trigger that stores it just before
+// the insert. The open one's unique key keeps the second out, and the facts still apply.
+TEST_CASE("apply_facts: an exception another writer raised meanwhile is not raised twice") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  r.accept("B001", {{"I1", a1, 100, ""}});
+  REQUIRE(r.claim("CB1", 10, kSendFrom).size() == 1);
+  REQUIRE(r.s().pool().acquire()->exec(
+      "CREATE TABLE raced(done INTEGER);"
+      "CREATE TRIGGER other_writer BEFORE INSERT ON exceptions WHEN NOT EXISTS (SELECT 1 FROM raced) "
+      "BEGIN INSERT INTO raced VALUES (1); "
+      "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) VALUES "
+      "(NEW.kind, NEW.center_id, NEW.channel_id, NEW.ref, NEW.detail, NEW.created_at); END").ok());
+  BankFact f = kSuccessFact;
+  f.amount = 101;
+  CHECK(r.apply("B001", 1, f, kSendFrom + 1s).kind == Transition::Kind::kException);
+  CHECK(r.item("B001", 1).state == "UNKNOWN");
+  CHECK(r.rows("exceptions") == 1);
 }
 
 TEST_CASE("apply_facts: unknown -> UNKNOWN, queried under a lease, NOT_FOUND -> PENDING") {

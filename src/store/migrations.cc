@@ -627,6 +627,41 @@ ALTER TABLE batch_items ADD COLUMN maybe_debited INTEGER NOT NULL DEFAULT 0;
 UPDATE batch_items SET maybe_debited = 1
   WHERE txn_no IS NOT NULL AND state IN ('PENDING', 'SENDING', 'UNKNOWN');
 )SQL",
+      // One number per rejection of a batchNo (issue 17): record_rejection numbers COUNT(*) + 1
+      // and numbers again when the insert meets this key. Two rejections numbered alike before
+      // (at once): the oldest keeps the number; the others keep their row and the return file
+      // they were published under, without a number (nothing reads it; COUNT(*) still counts
+      // them, so the next number comes after theirs).
+      R"SQL(
+UPDATE batch_files SET rejection_no = NULL WHERE rejection_no IS NOT NULL AND EXISTS (
+  SELECT 1 FROM batch_files o WHERE o.center_id = batch_files.center_id
+    AND o.batch_no = batch_files.batch_no AND o.rejection_no = batch_files.rejection_no
+    AND o.id < batch_files.id);
+CREATE UNIQUE INDEX batch_files_rejection_no ON batch_files(center_id, batch_no, rejection_no);
+)SQL",
+      // One open BANK_CONTRADICTS exception per ref and detail (issue 17): raise_contradiction and
+      // apply_facts insert ON CONFLICT DO NOTHING on this key. Open duplicates raised before (two
+      // writers at once): the oldest stays open; each other one is RESOLVED with a note naming
+      // it and an audit row, so staff see why and no note on it is lost.
+      R"SQL(
+CREATE TEMP TABLE exception_duplicates AS
+  SELECT e.id AS id, (SELECT MIN(o.id) FROM exceptions o WHERE o.kind = e.kind AND o.ref = e.ref
+    AND o.detail = e.detail AND o.state = 'OPEN') AS kept
+  FROM exceptions e WHERE e.kind = 'BANK_CONTRADICTS' AND e.state = 'OPEN';
+DELETE FROM exception_duplicates WHERE id = kept;
+INSERT INTO exception_notes(exception_id, at, login, note, resolved)
+  SELECT id, CAST(strftime('%s', 'now') AS INTEGER) * 1000, 'migration',
+    'duplicate of exception ' || kept || ' (one open per ref and detail)', 1
+  FROM exception_duplicates ORDER BY id;
+INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason)
+  SELECT CAST(strftime('%s', 'now') AS INTEGER) * 1000, 'migration', 'exception', CAST(id AS TEXT),
+    'OPEN', 'RESOLVED', 'duplicate of exception ' || kept
+  FROM exception_duplicates ORDER BY id;
+UPDATE exceptions SET state = 'RESOLVED' WHERE id IN (SELECT id FROM exception_duplicates);
+DROP TABLE exception_duplicates;
+CREATE UNIQUE INDEX exceptions_open_contradiction ON exceptions(kind, ref, detail)
+  WHERE kind = 'BANK_CONTRADICTS' AND state = 'OPEN';
+)SQL",
   };
   return m;
 }

@@ -139,10 +139,12 @@ Status release_refund_ceiling(Connection& c, const std::string& txn_no, Fen amou
 Status raise_contradiction(Connection& c, const std::string& center, const std::string& channel,
                            const std::string& ref, const std::string& detail, int64_t now_ms) {
   // One per call and text, however often the channel repeats it (a notification, each QUERY).
+  // Two writers that both found none: the open one's unique key keeps the second out.
   auto ex = c.prepare(
       "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) "
       "SELECT 'BANK_CONTRADICTS', ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM exceptions "
-      "WHERE kind = 'BANK_CONTRADICTS' AND ref = ?3 AND detail = ?4)");
+      "WHERE kind = 'BANK_CONTRADICTS' AND ref = ?3 AND detail = ?4) "
+      "ON CONFLICT (kind, ref, detail) WHERE kind = 'BANK_CONTRADICTS' AND state = 'OPEN' DO NOTHING");
   if (!ex) return ex.error();
   return ex->bind(1, center).bind_opt(2, channel).bind(3, ref).bind(4, detail).bind(5, now_ms).run();
 }

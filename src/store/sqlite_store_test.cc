@@ -171,6 +171,35 @@ TEST_CASE("migrations: a database newer than this binary is refused") {
 // ---------------------------------------------------------------------------------------------
 // Audit
 
+// ---------------------------------------------------------------------------------------------
+// Exceptions
+
+// The same BANK_CONTRADICTS exception raised by another writer between this one's NOT EXISTS
+// and its insert (READ COMMITTED, no single writer; issue 17): replayed by a trigger that stores
+// it just before the insert. The open one's unique key keeps the second out; a closed one still
+// keeps a new one from being raised (one per ref and detail, whatever its state).
+TEST_CASE("raise_contradiction: one exception when another writer raised it meanwhile") {
+  Db db;
+  auto c = db.store->pool().acquire();
+  REQUIRE(c->exec("CREATE TABLE raced(done INTEGER);"
+                  "CREATE TRIGGER other_writer BEFORE INSERT ON exceptions WHEN NOT EXISTS "
+                  "(SELECT 1 FROM raced) BEGIN INSERT INTO raced VALUES (1); "
+                  "INSERT INTO exceptions(kind, center_id, channel_id, ref, detail, created_at) "
+                  "VALUES (NEW.kind, NEW.center_id, NEW.channel_id, NEW.ref, NEW.detail, "
+                  "NEW.created_at); END").ok());
+  auto raised = raise_contradiction(*c, "CC01", "CB1", "R:T1", "debited 1001, sent 1000", 1);
+  REQUIRE_MESSAGE(raised.ok(), raised.error().to_string());
+  CHECK(scalar(*db.store, "SELECT COUNT(*) FROM exceptions") == 1);
+  REQUIRE(raise_contradiction(*c, "CC01", "CB1", "R:T1", "debited 1001, sent 1000", 2).ok());
+  CHECK(scalar(*db.store, "SELECT COUNT(*) FROM exceptions") == 1);
+  REQUIRE(c->exec("UPDATE exceptions SET state = 'RESOLVED'").ok());
+  REQUIRE(raise_contradiction(*c, "CC01", "CB1", "R:T1", "debited 1001, sent 1000", 3).ok());
+  CHECK(scalar(*db.store, "SELECT COUNT(*) FROM exceptions") == 1);
+  // Another text is another exception.
+  REQUIRE(raise_contradiction(*c, "CC01", "CB1", "R:T1", "debited 1002, sent 1000", 4).ok());
+  CHECK(scalar(*db.store, "SELECT COUNT(*) FROM exceptions") == 2);
+}
+
 TEST_CASE("audit is append-only: UPDATE and DELETE fail through the triggers") {
   Db db;
   {

@@ -448,5 +448,55 @@ TEST_CASE("conformance: one card pair signed by several threads at once is one A
   CHECK(audit->size() == 1);  // created once
 }
 
+TEST_CASE("conformance: rejections of one batchNo recorded by several threads at once get 1..n") {
+  Suite s;
+  std::vector<Result<int>> got(kThreads, make_error("TEST", "not run"));
+  at_once(kThreads, [&](int i) {
+    batch::FileRecord f;
+    f.center_id = "CC01";
+    f.file_name = "REPAY_CC01_20261121_B001_" + std::to_string(i) + ".txt";
+    f.sha256 = "rejected-sha-" + std::to_string(i);
+    f.received_at = kT0;
+    f.status = "F1";
+    f.batch_no = "B001";
+    f.batch_date = "20261121";
+    got[static_cast<size_t>(i)] = s.store->batches().record_rejection(f);
+  });
+  std::set<int> numbers;
+  for (const auto& r : got) {
+    REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+    numbers.insert(*r);
+  }
+  std::set<int> one_to_n;
+  for (int n = 1; n <= kThreads; ++n) one_to_n.insert(n);
+  CHECK(numbers == one_to_n);
+  auto due = s.store->batches().rejections_due();
+  REQUIRE(due.ok());
+  std::set<std::string> files;
+  for (const auto& f : *due) files.insert(f.return_file);
+  CHECK(files.size() == static_cast<size_t>(kThreads));  // each its own return file
+}
+
+TEST_CASE("conformance: one contradiction reported by several threads at once is one open exception") {
+  Suite s;
+  s.sign("AG1");
+  const std::string txn = s.success_repayment("R1", 100);
+  std::vector<Result<realtime::RepaymentView>> got(kThreads, make_error("TEST", "not run"));
+  at_once(kThreads, [&](int i) {
+    batch::BankFact more;  // a debit of another amount than the one sent
+    more.kind = batch::BankFact::Kind::kSuccess;
+    more.amount = 101;
+    got[static_cast<size_t>(i)] =
+        s.store->realtime().apply_repayment_fact(txn, more, kT0 + 2s, kT0 + 2s, "node" + std::to_string(i));
+  });
+  for (const auto& r : got) {
+    REQUIRE_MESSAGE(r.ok(), r.error().to_string());
+    CHECK(r->state == "SUCCESS");
+  }
+  auto open = s.store->center_files().review_counts("CC01");
+  REQUIRE(open.ok());
+  CHECK(open->exceptions == 1);
+}
+
 }  // namespace
 }  // namespace repay::store::conformance
