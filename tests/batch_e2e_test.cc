@@ -8,7 +8,7 @@
 #include <map>
 
 #include "app/batch_jobs.h"
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "batch_e2e.h"
 #include "crypto/crypto.h"
 #include "store/sqlite_store.h"

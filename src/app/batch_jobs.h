@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "batch/intake.h"
 #include "batch/pipeline.h"
 #include "channel/channel_client.h"

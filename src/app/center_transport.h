@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "transport/transport.h"
 
 namespace repay::app {

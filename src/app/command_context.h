@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "crypto/crypto.h"
 #include "store/sqlite_store.h"
 

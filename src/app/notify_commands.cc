@@ -9,7 +9,7 @@
 #include "app/cli_output.h"
 #include "app/command_context.h"
 #include "app/commands.h"
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "crypto/crypto.h"
 #include "store/notify_sql.h"
 #include "store/sqlite_store.h"

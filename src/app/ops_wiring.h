@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "channel/channel_client.h"
 #include "core/clock.h"
 #include "server/http_server.h"

@@ -9,7 +9,7 @@
 #include "app/command_context.h"
 #include "app/cli_output.h"
 #include "app/commands.h"
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "console/staff_auth.h"
 #include "crypto/crypto.h"
 #include "store/console_sql.h"

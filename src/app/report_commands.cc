@@ -8,7 +8,7 @@
 
 #include "app/command_context.h"
 #include "app/commands.h"
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "crypto/crypto.h"
 #include "report/daily.h"
 #include "store/ops_sql.h"

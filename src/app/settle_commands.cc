@@ -15,7 +15,7 @@
 
 #include "app/command_context.h"
 #include "app/commands.h"
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "app/settle_jobs.h"
 #include "crypto/crypto.h"
 #include "store/sqlite_store.h"

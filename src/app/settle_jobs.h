@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "channel/channel_client.h"
 #include "settlement/channel_recon.h"
 #include "settlement/schedule.h"

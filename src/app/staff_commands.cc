@@ -9,7 +9,7 @@
 
 #include "app/command_context.h"
 #include "app/commands.h"
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "console/password.h"
 #include "crypto/crypto.h"
 #include "settlement/review.h"

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "app/settings.h"
+#include "settings/settings.h"
 
 namespace repay::app {
 

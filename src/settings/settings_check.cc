@@ -1,14 +1,14 @@
 // Cross-key checks of the settings and secret resolution (docs/settings.md says which rule comes
 // from which spec section).
-#include "app/settings_check.h"
+#include "settings/settings_check.h"
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "app/ini.h"
-#include "app/settings_values.h"
+#include "settings/ini.h"
+#include "settings/settings_values.h"
 #include "core/money.h"
 #include "core/validate.h"
 

@@ -1,7 +1,7 @@
 // The operations keys of [processor]: log_messages and shutdown_timeout (docs/settings.md).
 #include <doctest/doctest.h>
 
-#include "app/settings.h"
+#include "settings/settings.h"
 
 namespace repay::app {
 namespace {

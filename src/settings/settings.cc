@@ -1,6 +1,6 @@
 // Reading the settings file: the INI sections and keys mapped onto the structs of settings.h.
 // Each key's form is checked here; what depends on other keys is in settings_check.cc.
-#include "app/settings.h"
+#include "settings/settings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,9 +12,9 @@
 #include <sstream>
 #include <utility>
 
-#include "app/ini.h"
-#include "app/settings_check.h"
-#include "app/settings_values.h"
+#include "settings/ini.h"
+#include "settings/settings_check.h"
+#include "settings/settings_values.h"
 
 namespace repay::app {
 namespace {

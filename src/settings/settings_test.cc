@@ -1,4 +1,4 @@
-#include "app/settings.h"
+#include "settings/settings.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
