@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "app/batch_jobs.h"
-#include "app/subprocess.h"
+#include "stack/subprocess.h"
 #include "bench_util.h"
 #include "core/log.h"
 #include "simulator/book.h"

@@ -10,7 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "app/http_get.h"
+#include "stack/http_get.h"
 
 namespace repay::e2e {
 

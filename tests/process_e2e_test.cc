@@ -10,7 +10,7 @@
 #include <regex>
 #include <thread>
 
-#include "app/http_get.h"
+#include "stack/http_get.h"
 #include "realtime_e2e.h"
 #include "server/test_http_client.h"
 #include "wire/signature.h"

@@ -1,4 +1,4 @@
-#include "app/stack.h"
+#include "stack/stack.h"
 
 #include <csignal>
 #include <arpa/inet.h>
@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "app/commands.h"
 #include "crypto/crypto.h"
 
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "app/http_get.h"
+#include "stack/http_get.h"
 
 #include <curl/curl.h>
 

@@ -1,4 +1,4 @@
-#include "app/demo.h"
+#include "stack/demo.h"
 
 #include <csignal>
 #include <cstdio>
@@ -6,12 +6,7 @@
 #include <iostream>
 #include <sstream>
 
-#include <boost/program_options.hpp>
-
-#include "app/commands.h"
-#include "app/http_get.h"
-
-namespace po = boost::program_options;
+#include "stack/http_get.h"
 
 namespace repay::app {
 
@@ -43,30 +38,11 @@ Result<std::vector<BookEntry>> fetch_book(const std::string& banksim_url) {
   return book;
 }
 
-int cmd_demo(const Args& args) {
-  po::options_description desc("demo options");
-  std::string dir = "var/demo";
-  uint64_t seed = 7;
-  bool keep = false;
-  bool keep_console = false;
-  desc.add_options()("help,h", "show this help")(
-      "dir", po::value(&dir)->default_value(dir), "working folder (emptied first)")(
-      "seed", po::value(&seed)->default_value(seed), "seed of the simulator's book and faults")(
-      "keep-running", po::bool_switch(&keep), "keep the processor and simulator up until Ctrl-C")(
-      "keep-console", po::bool_switch(&keep_console),
-      "keep the staff console (and so the processor and simulator) up until Ctrl-C");
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    if (vm.count("help")) {
-      std::cout << "usage: repay demo [--dir DIR] [--seed N] [--keep-running] [--keep-console]\n\n" << desc;
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "repay: " << e.what() << "\n" << desc;
-    return 2;
-  }
+int run_demo(const DemoOptions& o) {
+  const std::string& dir = o.dir;
+  const uint64_t seed = o.seed;
+  const bool keep = o.keep_running;
+  const bool keep_console = o.keep_console;
 
   SystemClock clock;
   // CC02's deadline is a few minutes from now so the demo sees a force-fail; CC01's is far away.

@@ -1,4 +1,4 @@
-#include "app/subprocess.h"
+#include "stack/subprocess.h"
 
 #include <cerrno>
 #include <csignal>

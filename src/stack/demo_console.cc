@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "app/demo.h"
+#include "stack/demo.h"
 #include "crypto/crypto.h"
 
 namespace repay::app {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "app/subprocess.h"
+#include "stack/subprocess.h"
 #include "core/result.h"
 
 namespace repay::app {

@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "app/demo.h"
-#include "app/http_get.h"
+#include "stack/demo.h"
+#include "stack/http_get.h"
 #include "centerclient/center_client.h"
 #include "crypto/crypto.h"
 #include "store/review_sql.h"

@@ -5,8 +5,8 @@
 #include <mutex>
 #include <thread>
 
-#include "app/demo.h"
-#include "app/http_get.h"
+#include "stack/demo.h"
+#include "stack/http_get.h"
 #include "centerclient/center_client.h"
 #include "core/clock.h"
 #include "wire/signature.h"

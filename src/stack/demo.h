@@ -2,6 +2,7 @@
 // cardholders signed both ways, with every failure the business meets.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -9,11 +10,21 @@
 #include <string>
 #include <vector>
 
-#include "app/stack.h"
+#include "stack/stack.h"
 #include "server/http_server.h"
 #include "core/clock.h"
 
 namespace repay::app {
+
+// `repay demo` (docs/cli.md): the whole demo on a stack in `dir`; prints as it goes and returns
+// the exit status (0 when everything went as expected).
+struct DemoOptions {
+  std::string dir = "var/demo";  // emptied first
+  uint64_t seed = 7;             // the simulator's book and faults
+  bool keep_running = false;     // keep the processor and simulator up until Ctrl-C
+  bool keep_console = false;     // the same, said for the staff console
+};
+int run_demo(const DemoOptions& options);
 
 // One cardholder of the simulator's book (GET /sim/book).
 struct BookEntry {

@@ -3,8 +3,8 @@
 #include <memory>
 #include <set>
 
-#include "app/demo.h"
-#include "app/http_get.h"
+#include "stack/demo.h"
+#include "stack/http_get.h"
 #include "centerclient/center_client.h"
 #include "core/mask.h"
 
