@@ -15,7 +15,7 @@
 #include "api/center_api.h"
 #include "app/batch_jobs.h"
 #include "app/channel_endpoints.h"
-#include "app/notify_sender.h"
+#include "channel/notify_sender.h"
 #include "app/ops_wiring.h"
 #include "app/settle_jobs.h"
 #include "realtime/notifier.h"
@@ -132,7 +132,7 @@ struct Processor::Impl {
   }
   std::map<std::string, std::vector<std::string>> channel_secrets;
   std::map<std::string, std::string> center_secret;  // current secret per center: signs notifications
-  std::unique_ptr<CurlNotificationSender> notify_sender;
+  std::unique_ptr<channel::CurlNotificationSender> notify_sender;
   std::unique_ptr<realtime::Notifier> notifier;
 
   // POST /channel/notify/<channelId> (channel-api.md, Notifications): verified, applied, then
@@ -266,10 +266,10 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
   if (!calendar) return calendar.error();
   impl->settle = std::make_unique<SettleJobs>(impl->settings, *impl->store, impl->channels.get(),
                                               std::move(*calendar), clock);
-  NotifySenderOptions notify_opt;
+  channel::NotifySenderOptions notify_opt;
   notify_opt.processor_id = settings.processor.id;
   notify_opt.ca_file = settings.processor.ca_file;
-  impl->notify_sender = std::make_unique<CurlNotificationSender>(
+  impl->notify_sender = std::make_unique<channel::CurlNotificationSender>(
       notify_opt,
       [raw](const std::string& center) -> Result<std::string> {
         auto s = raw->center_secret.find(center);

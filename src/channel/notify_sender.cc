@@ -1,4 +1,4 @@
-#include "app/notify_sender.h"
+#include "channel/notify_sender.h"
 
 #include <curl/curl.h>
 
@@ -9,7 +9,7 @@
 #include "wire/signature.h"
 #include "wire/xml.h"
 
-namespace repay::app {
+namespace repay::channel {
 namespace {
 
 constexpr size_t kMaxAnswerBytes = 64 * 1024;  // an acknowledgement is a word; keep no more
@@ -156,4 +156,4 @@ realtime::DeliveryResult CurlNotificationSender::post(const realtime::Notificati
   return DeliveryResult{false, "HTTP 200 answer '" + excerpt(answer) + "'"};
 }
 
-}  // namespace repay::app
+}  // namespace repay::channel

@@ -1,5 +1,5 @@
 // The libcurl notification sender against a real HTTP(S) server on loopback.
-#include "app/notify_sender.h"
+#include "channel/notify_sender.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 #include "wire/signature.h"
 #include "wire/xml.h"
 
-namespace repay::app {
+namespace repay::channel {
 namespace {
 
 using namespace std::chrono_literals;
@@ -254,4 +254,4 @@ TEST_CASE("notify sender: HTTPS verifies the center's certificate against the CA
 }
 
 }  // namespace
-}  // namespace repay::app
+}  // namespace repay::channel

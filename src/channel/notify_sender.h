@@ -14,7 +14,7 @@
 #include "core/result.h"
 #include "realtime/notifier.h"
 
-namespace repay::app {
+namespace repay::channel {
 
 struct NotifySenderOptions {
   std::string processor_id = "PROCESSOR";  // X-Sender-Id (processor.id)
@@ -48,4 +48,4 @@ Result<std::string> path_and_query_of(const std::string& url);
 // HTTP 200 and, once white space around it is removed, exactly "SUCCESS".
 bool is_success_answer(long http_status, std::string_view body);
 
-}  // namespace repay::app
+}  // namespace repay::channel
