@@ -13,11 +13,12 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "api/center_api.h"
-#include "app/batch_jobs.h"
 #include "app/channel_endpoints.h"
 #include "channel/notify_sender.h"
 #include "app/ops_wiring.h"
-#include "app/settle_jobs.h"
+#include "app/job_options.h"
+#include "batch/jobs/batch_jobs.h"
+#include "settlement/jobs/settle_jobs.h"
 #include "realtime/notifier.h"
 #include "channel/channel_notify.h"
 #include "channel/channel_client.h"
@@ -34,6 +35,7 @@
 #include "store/console_sql.h"
 #include "store/review_sql.h"
 #include "store/serving_lock.h"
+#include "store/settle_jobs_sql.h"
 #include "store/sqlite_store.h"
 
 namespace repay::app {
@@ -102,12 +104,13 @@ struct Processor::Impl {
   // The admin listener (processor.admin_*): the staff console; other admin endpoints plug into
   // admin_router with one line, e.g. admin_router.route("GET", "/metrics", handler).
   std::unique_ptr<store::SqliteReviewStore> review;
+  std::unique_ptr<store::SqliteJobStore> job_store;  // the T+1 jobs' records
   std::unique_ptr<store::SqliteConsoleStore> console_store;
   std::unique_ptr<console::Console> console;
   console::Router admin_router;
   std::unique_ptr<server::HttpServer> admin_http;
-  std::unique_ptr<BatchJobs> batches;
-  std::unique_ptr<SettleJobs> settle;  // T+1 jobs
+  std::unique_ptr<batch::BatchJobs> batches;
+  std::unique_ptr<settlement::SettleJobs> settle;  // T+1 jobs
   std::unique_ptr<realtime::RealtimeService> realtime;
   std::map<std::string, realtime::RealtimeCenter> realtime_centers;
   // Timers (real-time answer deadlines) run on their own io_context; their work goes to workers.
@@ -259,13 +262,17 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
   }
   impl->api = std::make_unique<api::CenterApi>(std::move(centers), *impl->store, clock,
                                                settings.processor.id);
-  impl->batches = std::make_unique<BatchJobs>(impl->settings, *impl->store, *impl->cipher,
-                                              impl->channel_port.get(), impl->channels.get(), clock);
+  impl->batches = std::make_unique<batch::BatchJobs>(batch_jobs_options(impl->settings), *impl->store,
+                                                     *impl->cipher, impl->channel_port.get(), clock);
   std::vector<Error> calendar_errors;
-  auto calendar = SettleJobs::load_calendar(impl->settings, &calendar_errors);
+  auto calendar = settlement::SettleJobs::load_calendar(settings.processor.holiday_calendar, &calendar_errors);
   if (!calendar) return calendar.error();
-  impl->settle = std::make_unique<SettleJobs>(impl->settings, *impl->store, impl->channels.get(),
-                                              std::move(*calendar), clock);
+  impl->review = std::make_unique<store::SqliteReviewStore>(*impl->store);
+  impl->job_store = std::make_unique<store::SqliteJobStore>(impl->store->pool());
+  impl->settle = std::make_unique<settlement::SettleJobs>(
+      settle_jobs_options(impl->settings),
+      settlement::SettleJobsPorts{*impl->store, *impl->store, *impl->job_store, *impl->review},
+      statement_fetch(impl->channels.get()), std::move(*calendar), clock);
   channel::NotifySenderOptions notify_opt;
   notify_opt.processor_id = settings.processor.id;
   notify_opt.ca_file = settings.processor.ca_file;
@@ -351,7 +358,6 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
       opt, [api](server::HttpRequest&& r, server::Respond respond) {
         api->handle(std::move(r), std::move(respond));
       });
-  impl->review = std::make_unique<store::SqliteReviewStore>(*impl->store);
   impl->console_store = std::make_unique<store::SqliteConsoleStore>(*impl->store);
   console::ConsoleOptions copt;
   copt.max_failed_logins = settings.processor.console_max_failed_logins;

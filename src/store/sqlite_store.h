@@ -96,10 +96,9 @@ class SqliteStore final : public signing::SigningStore,
                                                    bool open_only) override;
   Result<std::optional<batch::BatchSummary>> batch(const std::string& center,
                                                    const std::string& batch_no) override;
-  // Batches returned at or after `since`, the latest first, at most `limit`: read from the
-  // batches table alone (the console's page must not count a million items per batch), so the
-  // per-state counts are left 0 — the return file has them.
-  Result<std::vector<batch::BatchSummary>> returned_batches(Instant since, int limit);
+  Result<std::vector<batch::BatchSummary>> returned_batches(Instant since, int limit) override;
+  Result<int64_t> finished_since(const std::string& center, const std::string& batch_no,
+                                 Instant since) override;
 
   // realtime::NotificationOutbox (store/notify_sql.cc)
   Result<std::vector<realtime::Notification>> due_notifications(
@@ -186,9 +185,6 @@ class SqliteStore final : public signing::SigningStore,
                                                      const settlement::Reconciliation& r,
                                                      Instant now, const std::string& actor) override;
   Result<settlement::HeldFigures> held_figures(const std::string& center, Date day) override;
-
-  // Items of a batch that became final since `since` (deadline outlook).
-  Result<int64_t> finished_since(const std::string& center, const std::string& batch_no, Instant since);
 
   // Reserves `count` consecutive values of a named sequence; returns the first.
   Result<int64_t> reserve_sequence(const std::string& name, int64_t count);

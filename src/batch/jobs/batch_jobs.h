@@ -1,9 +1,16 @@
 // The batch jobs of `repay serve` and of `repay batch pull|status|return`: pull complete files
 // from each card center's inbox, run the debit pipeline, force-fail at the deadlines and publish
 // return files. Every step is safe to run twice and safe to run after a crash.
+//
+// A module of its own (repay_batch_jobs), beside the domain module repay_batch: it reads files,
+// runs threads and links the file transport (libcurl), which the domain module never does. It
+// sees the store through batch::BatchStore, the banks through ChannelPort, the card centers'
+// folders through transport::FileTransport, and its options are its own (the wiring builds them
+// from the settings: app/job_options.h).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -11,16 +18,38 @@
 #include <thread>
 #include <vector>
 
-#include "settings/settings.h"
 #include "batch/intake.h"
 #include "batch/pipeline.h"
-#include "channel/channel_client.h"
+#include "batch/ports.h"
 #include "core/channel_port.h"
+#include "core/clock.h"
 #include "crypto/crypto.h"
-#include "store/sqlite_store.h"
 #include "transport/transport.h"
 
-namespace repay::app {
+namespace repay::batch {
+
+// One card center as the batch jobs see it.
+struct BatchJobsCenter {
+  BatchCenter batch;                      // its files' checks, limits, timing and fees
+  bool active = true;                     // inactive: never pulled
+  std::shared_ptr<transport::FileTransport> transport;  // its inbox and outbox
+  std::chrono::seconds poll_interval{60};
+  int poll_window_start_minutes = 0;      // polling window, time of day (CST)
+  int poll_window_end_minutes = 24 * 60;
+};
+
+// One bank channel's share for batches: (1 - realtime_share) of max_inflight.
+struct BatchJobsChannel {
+  int max_inflight = 50;
+  double realtime_share = 0.2;
+};
+
+struct BatchJobsOptions {
+  std::string node = "node1";  // claims are tagged with it (processor.id); recover() uses it
+  std::string data_dir;        // the database's folder: work/ and archive/ go under it
+  std::map<std::string, BatchJobsCenter> centers;    // by centerId
+  std::map<std::string, BatchJobsChannel> channels;  // by channelId
+};
 
 struct PullReport {
   int seen = 0;
@@ -32,7 +61,7 @@ struct PullReport {
 };
 
 struct Outlook {
-  batch::BatchSummary batch;
+  BatchSummary batch;
   double items_per_second = 0;  // observed on its channels over the last minute
   Instant projected_finish{};   // now + open / throughput (epoch when unknown)
   bool at_risk = false;         // projected after the force-fail time
@@ -40,9 +69,10 @@ struct Outlook {
 
 class BatchJobs {
  public:
-  // `channels` and `client` may be null for CLI steps that send nothing (pull, return).
-  BatchJobs(const Settings& settings, store::SqliteStore& store, const crypto::FieldCipher& cipher,
-            ChannelPort* channels, channel::ChannelClient* client, const Clock& clock);
+  // `channels` may be null for CLI steps that send nothing (pull, return). The store, cipher,
+  // channels and clock outlive the jobs.
+  BatchJobs(BatchJobsOptions options, BatchStore& store, const crypto::FieldCipher& cipher,
+            ChannelPort* channels, const Clock& clock);
   ~BatchJobs();
 
   // Pulls every complete file of a center's inbox ("" = all centers).
@@ -79,16 +109,15 @@ class BatchJobs {
   void deadline_loop();
   int batch_capacity(const std::string& channel) const;
 
-  const Settings& settings_;
-  store::SqliteStore& store_;
+  const BatchJobsOptions opt_;
+  BatchStore& store_;
   const crypto::FieldCipher& cipher_;
   ChannelPort* channels_;
-  channel::ChannelClient* client_;
   const Clock& clock_;
   std::string work_dir_;
   std::string archive_dir_;
   std::map<std::string, std::unique_ptr<CenterRuntime>> centers_;
-  std::unique_ptr<batch::DebitPipeline> pipeline_;
+  std::unique_ptr<DebitPipeline> pipeline_;
   std::mutex publish_mu_;
 
   std::atomic<bool> running_{false};
@@ -100,4 +129,4 @@ class BatchJobs {
 Status archive_encrypted(const crypto::FieldCipher& cipher, const std::string& from,
                          const std::string& to);
 
-}  // namespace repay::app
+}  // namespace repay::batch

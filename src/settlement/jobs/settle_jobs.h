@@ -6,8 +6,15 @@
 // rebuilt as recorded, the transport never overwrites a published file; nothing runs for a day
 // that is not over (CST). When each job is due is decided by
 // settlement/schedule.h; docs/decisions.md (T+1 scheduling) says why.
+//
+// A module of its own (repay_settlement_jobs), beside the domain module repay_settlement: it reads
+// and writes files, runs a thread and links the file transport (libcurl). It sees the store
+// through settlement's ports (ReconStore, CenterFilesStore, JobStore, ReviewStore), the card
+// centers' folders through transport::FileTransport, the channels' statements through a
+// StatementFetch, and its options are its own (the wiring builds them: app/job_options.h).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -17,15 +24,61 @@
 #include <thread>
 #include <vector>
 
-#include "settings/settings.h"
-#include "channel/channel_client.h"
+#include "files/text.h"
+#include "settlement/center_files_ports.h"
 #include "settlement/channel_recon.h"
+#include "settlement/job_ports.h"
+#include "settlement/ports.h"
+#include "settlement/review.h"
+#include "settlement/review_ports.h"
 #include "settlement/schedule.h"
-#include "store/settle_jobs_sql.h"
-#include "store/sqlite_store.h"
 #include "transport/transport.h"
 
-namespace repay::app {
+namespace repay::settlement {
+
+// One card center as the T+1 jobs see it (docs/settings.md, [center.*]).
+struct SettleJobsCenter {
+  std::string id;
+  bool active = true;
+  files::Encoding encoding = files::Encoding::kUtf8;
+  int settlement_mode = 1;                 // 1 or 2
+  int posting_grace_days = 2;
+  bool business_days_only = false;
+  std::string publish_time = "09:00";      // "HH:MM": RECON and SETTLE published by then on T+1
+  std::string posting_expected_by = "12:00";
+  std::chrono::seconds poll_interval{60};  // mode 2: how often the inbox is looked at for POST_
+  std::string collect_channel;             // channelIds whose statements its SETTLE waits for
+  std::string quick_channel;
+  bool pays_fees = false;                  // a fee it pays itself: a monthly FEE file
+  std::shared_ptr<transport::FileTransport> transport;
+};
+
+// One bank channel's statement (docs/settings.md, [channel.*]).
+struct SettleJobsChannel {
+  std::string statement_last_time = "18:00";  // keep fetching T's statement until then on T+1
+  int suspense_days = 3;
+  std::chrono::seconds statement_retry{300};
+};
+
+struct SettleJobsOptions {
+  std::string data_dir;                    // the database's folder: statements/, settlement/
+  int catch_up_days = 7;                   // missed days looked at again at start-up
+  std::chrono::seconds tick{60};           // how often the scheduler looks at what is due
+  ReviewPolicy review;                     // refund proposals expire by it
+  std::map<std::string, SettleJobsCenter> centers;    // by centerId
+  std::map<std::string, SettleJobsChannel> channels;  // by channelId
+};
+
+// The store as the T+1 jobs see it; every port outlives the jobs.
+struct SettleJobsPorts {
+  ReconStore& recon;
+  CenterFilesStore& files;
+  JobStore& jobs;
+  ReviewStore& review;
+};
+
+// A channel's statement of a day (channel-api.md, Statement): "NOT_READY" while it answers 404.
+using StatementFetch = std::function<Result<std::string>(const std::string& channel, Date day)>;
 
 struct SettleReport {
   std::vector<std::string> lines;  // one per job, for people
@@ -33,22 +86,21 @@ struct SettleReport {
 };
 
 struct StatementReconciled {
-  settlement::StoredStatement stored;
-  settlement::ReconRun run;
+  StoredStatement stored;
+  ReconRun run;
   std::string kept;                // where the raw statement is kept
 };
 
 class SettleJobs {
  public:
-  // `client` fetches statements; null for steps that fetch nothing.
-  SettleJobs(const Settings& settings, store::SqliteStore& store, channel::ChannelClient* client,
-             settlement::Calendar calendar, const Clock& clock);
+  // `fetch` gets statements; empty for steps that fetch nothing.
+  SettleJobs(SettleJobsOptions options, SettleJobsPorts ports, StatementFetch fetch,
+             Calendar calendar, const Clock& clock);
   ~SettleJobs();
 
-  // processor.holiday_calendar, read and checked (every bad line in *errors); weekends only when
-  // the setting is empty.
-  static Result<settlement::Calendar> load_calendar(const Settings& settings,
-                                                    std::vector<Error>* errors);
+  // The holiday calendar file (processor.holiday_calendar), read and checked (every bad line in
+  // *errors); weekends only when `path` is empty.
+  static Result<Calendar> load_calendar(const std::string& path, std::vector<Error>* errors);
 
   // Keeps the raw statement (named by its SHA-256, never overwritten), checks it, records it and
   // reconciles (channel, T); the STATEMENT job of (channel, T) is then done. A statement that does
@@ -96,9 +148,9 @@ class SettleJobs {
 
  private:
   struct Center;
-  bool channels_reconciled(const CenterSettings& c, Date t, std::string* missing);
+  bool channels_reconciled(const SettleJobsCenter& c, Date t, std::string* missing);
   void tick_statements(Date first, Date today, Instant now);
-  void tick_center(const CenterSettings& c, Date first, Date today, Instant now);
+  void tick_center(const SettleJobsCenter& c, Date first, Date today, Instant now);
   // A file to publish on the run day: built when ready and its retry time has come; PUBLISH_LATE
   // once alert_at has passed without it. True when it was published now.
   struct PublishJob {
@@ -110,17 +162,19 @@ class SettleJobs {
     std::string what;                           // "SETTLE of 20261121"
     std::function<Result<std::string>()> build;  // the name published
   };
-  bool publish_job(const settlement::JobKey& k, const PublishJob& j, Instant now);
-  void alert(const settlement::JobKey& k, const settlement::JobAlert& a, Instant now);
-  void failed(const settlement::JobKey& k, const Error& e, int attempts, Instant now);
+  bool publish_job(const JobKey& k, const PublishJob& j, Instant now);
+  void alert(const JobKey& k, const JobAlert& a, Instant now);
+  void failed(const JobKey& k, const Error& e, int attempts, Instant now);
   void loop();
 
-  const Settings& settings_;
-  store::SqliteStore& store_;
-  channel::ChannelClient* client_;
-  const settlement::Calendar calendar_;
+  const SettleJobsOptions opt_;
+  ReconStore& store_;  // statements, held figures
+  CenterFilesStore& files_;
+  JobStore& jobs_;
+  ReviewStore& review_;
+  StatementFetch fetch_;
+  const Calendar calendar_;
   const Clock& clock_;
-  store::SqliteJobStore jobs_;
   std::string statements_dir_;
   std::string work_dir_;
   std::map<std::string, std::unique_ptr<Center>> centers_;
@@ -132,8 +186,4 @@ class SettleJobs {
   std::thread thread_;
 };
 
-// A channel client for the statements of every channel in the settings (CLI steps).
-Result<std::unique_ptr<channel::ChannelClient>> statement_client(const Settings& settings,
-                                                                 const Clock& clock);
-
-}  // namespace repay::app
+}  // namespace repay::settlement

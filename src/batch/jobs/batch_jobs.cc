@@ -1,4 +1,4 @@
-#include "app/batch_jobs.h"
+#include "batch/jobs/batch_jobs.h"
 
 #include <chrono>
 #include <cmath>
@@ -7,7 +7,6 @@
 #include <set>
 #include <thread>
 
-#include "app/center_transport.h"
 #include "batch/batch_file.h"
 #include "batch/return_file.h"
 #include "batch/returns.h"
@@ -16,12 +15,13 @@
 
 namespace fs = std::filesystem;
 
-namespace repay::app {
+namespace repay::batch {
 
 struct BatchJobs::CenterRuntime {
-  const CenterSettings* settings = nullptr;
-  batch::BatchCenter batch;
-  std::unique_ptr<transport::FileTransport> transport;
+  explicit CenterRuntime(const BatchJobsCenter& o) : options(&o), batch(o.batch), transport(o.transport.get()) {}
+  const BatchJobsCenter* options;
+  const BatchCenter& batch;
+  transport::FileTransport* transport;
   Instant next_poll{};
   // Inbox entries alerted about and left where they are (a link, a name that is not a batch
   // file's): alerted once per process, not read again (docs/decisions.md, T+1 days and files).
@@ -31,22 +31,6 @@ struct BatchJobs::CenterRuntime {
 namespace {
 
 constexpr auto kStableWait = std::chrono::milliseconds(1000);
-
-batch::BatchCenter batch_center_of(const CenterSettings& c) {
-  batch::BatchCenter b;
-  b.center_id = c.id;
-  files::parse_encoding(c.encoding, &b.encoding);
-  b.luhn_check = c.luhn_check;
-  b.per_item_limit = c.per_item_limit;
-  b.limits.max_items = c.max_batch_items;
-  b.limits.max_bytes = c.max_batch_bytes;
-  b.timing.send_from_minutes = c.send_from_minutes;
-  b.timing.return_deadline_minutes = c.return_deadline_minutes;
-  b.timing.force_fail_lead_minutes = c.force_fail_lead_minutes;
-  b.fee_collect = c.fee_collect;
-  b.fee_quick = c.fee_quick;
-  return b;
-}
 
 int minutes_of_day_cst(Instant t) {
   auto since = std::chrono::duration_cast<std::chrono::minutes>(t - cst_day_start(cst_date(t)));
@@ -83,37 +67,31 @@ Status archive_encrypted(const crypto::FieldCipher& cipher, const std::string& f
   return ok_status();
 }
 
-BatchJobs::BatchJobs(const Settings& settings, store::SqliteStore& store,
-                     const crypto::FieldCipher& cipher, ChannelPort* channels,
-                     channel::ChannelClient* client, const Clock& clock)
-    : settings_(settings), store_(store), cipher_(cipher), channels_(channels), client_(client),
-      clock_(clock) {
-  fs::path db = fs::absolute(settings.processor.database).parent_path();
-  work_dir_ = (db / "work").string();
-  archive_dir_ = (db / "archive").string();
-  for (const auto& [id, c] : settings.centers) {
-    auto rt = std::make_unique<CenterRuntime>();
-    rt->settings = &c;
-    rt->batch = batch_center_of(c);
-    rt->transport = transport_of(c);
-    centers_.emplace(id, std::move(rt));
+BatchJobs::BatchJobs(BatchJobsOptions options, BatchStore& store, const crypto::FieldCipher& cipher,
+                     ChannelPort* channels, const Clock& clock)
+    : opt_(std::move(options)), store_(store), cipher_(cipher), channels_(channels), clock_(clock) {
+  const fs::path dir = fs::absolute(opt_.data_dir);
+  work_dir_ = (dir / "work").string();
+  archive_dir_ = (dir / "archive").string();
+  for (const auto& [id, c] : opt_.centers) {
+    centers_.emplace(id, std::make_unique<CenterRuntime>(c));
   }
   if (channels_) {
-    batch::PipelineOptions po;
-    po.node = settings.processor.id;
-    pipeline_ = std::make_unique<batch::DebitPipeline>(store_, *channels_, clock_, po);
+    PipelineOptions po;
+    po.node = opt_.node;
+    pipeline_ = std::make_unique<DebitPipeline>(store_, *channels_, clock_, po);
   }
 }
 
 BatchJobs::~BatchJobs() { stop(); }
 
-Result<int64_t> BatchJobs::recover() { return store_.recover_claims(settings_.processor.id, clock_.now()); }
+Result<int64_t> BatchJobs::recover() { return store_.recover_claims(opt_.node, clock_.now()); }
 
 PullReport BatchJobs::pull(const std::string& center) {
   PullReport report;
   for (auto& [id, c] : centers_) {
     if (!center.empty() && id != center) continue;
-    if (!c->settings->active) continue;
+    if (!c->options->active) continue;
     pull_one(*c, report);
   }
   return report;
@@ -136,14 +114,14 @@ void BatchJobs::pull_one(CenterRuntime& c, PullReport& report) {
   fs::create_directories(work_dir_ + "/in/" + center, ec);
   fs::create_directories(archive_dir_ + "/" + center, ec);
   for (const auto& f : *listed) {
-    if (is_settlement_inbox_file(f.name)) continue;  // posting files: the T+1 jobs take them
+    if (is_posting_file_name(f.name)) continue;  // posting files: the T+1 jobs take them
     ++report.seen;
     // Checked before anything is read: a link is never followed, and a name that is not a batch
     // file's is never downloaded, archived or hashed. Both are left in the inbox for staff.
     std::string refused;
     if (f.not_regular) {
       refused = "not a regular file (a symbolic link is never followed), left in the inbox";
-    } else if (!batch::parse_batch_name(f.name)) {
+    } else if (!parse_batch_name(f.name)) {
       refused = "not a batch file name REPAY_<centerId>_<batchDate>_<batchNo>.txt, left in the inbox";
     }
     if (!refused.empty()) {
@@ -180,7 +158,7 @@ void BatchJobs::pull_one(CenterRuntime& c, PullReport& report) {
       if (!st) log::alert("batch.archive_failed", {{"center", center}, {"file", f.name}, {"error", st.error().to_string()}});
     }
     auto hasher = [this](const std::string& v) { return cipher_.lookup_hash(v); };
-    auto r = batch::intake_file(store_, c.batch, hasher, local, f.name, received_at);
+    auto r = intake_file(store_, c.batch, hasher, local, f.name, received_at);
     fs::remove(local, ec);
     if (!r) {
       if (r.error().code == "NAME") {
@@ -193,18 +171,18 @@ void BatchJobs::pull_one(CenterRuntime& c, PullReport& report) {
       continue;
     }
     switch (r->kind) {
-      case batch::IntakeResult::Kind::kAccepted:
+      case IntakeResult::Kind::kAccepted:
         ++report.accepted;
         report.lines.push_back(center + " " + f.name + ": accepted, " + std::to_string(r->items) +
                                " items (" + std::to_string(r->rejected_items) + " failed their checks)");
         break;
-      case batch::IntakeResult::Kind::kRejected:
+      case IntakeResult::Kind::kRejected:
         ++report.rejected;
         report.lines.push_back(center + " " + f.name + ": rejected " + r->status + " — " + r->error.to_string());
         log::warn("batch.rejected", {{"center", center}, {"file", f.name}, {"status", r->status},
                                      {"error", r->error.to_string()}});
         break;
-      case batch::IntakeResult::Kind::kSkipped:
+      case IntakeResult::Kind::kSkipped:
         ++report.skipped;
         report.lines.push_back(center + " " + f.name + ": already handled, skipped");
         break;
@@ -237,7 +215,7 @@ Result<BatchJobs::ReturnRound> BatchJobs::publish_due() {
     log::alert("batch.returns_due_failed", {{"what", "rejections"}, {"error", rejections.error().to_string()}});
     first_error = rejections.error();
   }
-  for (const auto& f : rejections ? *rejections : std::vector<batch::FileRecord>()) {
+  for (const auto& f : rejections ? *rejections : std::vector<FileRecord>()) {
     auto it = centers_.find(f.center_id);
     if (it == centers_.end()) continue;
     // Built in a folder of this process's own: another process building the same NAME never
@@ -250,7 +228,7 @@ Result<BatchJobs::ReturnRound> BatchJobs::publish_due() {
       continue;
     }
     const std::string path = dir->file(f.return_file);
-    auto w = batch::write_rejection_file(f, it->second->batch.encoding, path);
+    auto w = write_rejection_file(f, it->second->batch.encoding, path);
     if (!w) {
       log::alert("batch.return_build_failed", {{"center", f.center_id}, {"batchNo", f.batch_no},
                                                {"file", f.return_file}, {"error", w.error().to_string()}});
@@ -280,7 +258,7 @@ Result<BatchJobs::ReturnRound> BatchJobs::publish_due() {
   for (const auto& b : *returns) {
     auto it = centers_.find(b.center_id);
     if (it == centers_.end()) continue;
-    const std::string name = batch::return_file_name(b.center_id, b.batch_date, b.batch_no);
+    const std::string name = return_file_name(b.center_id, b.batch_date, b.batch_no);
     auto dir = transport::PrivateFolder::make(work_dir_ + "/out/" + b.center_id);
     if (!dir) {
       log::alert("batch.return_build_failed", {{"center", b.center_id}, {"batchNo", b.batch_no},
@@ -289,7 +267,7 @@ Result<BatchJobs::ReturnRound> BatchJobs::publish_due() {
       continue;
     }
     const std::string path = dir->file(name);
-    auto w = batch::write_return_file(store_, b, path);
+    auto w = write_return_file(store_, b, path);
     if (!w) {
       log::alert("batch.return_build_failed", {{"center", b.center_id}, {"batchNo", b.batch_no},
                                                {"error", w.error().to_string()}});
@@ -339,8 +317,8 @@ Result<BatchJobs::ReturnRound> BatchJobs::deadlines_and_returns() {
 }
 
 int BatchJobs::batch_capacity(const std::string& channel) const {
-  auto it = settings_.channels.find(channel);
-  if (it == settings_.channels.end() || !pipeline_) return 0;
+  auto it = opt_.channels.find(channel);
+  if (it == opt_.channels.end() || !pipeline_) return 0;
   const auto& ch = it->second;
   int limit = std::max(1, static_cast<int>(std::floor((1.0 - ch.realtime_share) * ch.max_inflight)));
   // Keep about one limit's worth queued in the client beyond what is in flight, so the channel
@@ -353,7 +331,7 @@ int BatchJobs::pump() {
   int work = 0;
   // Results that could not be stored yet (the store failing): claim nothing more until they are.
   const bool backlog = pipeline_->buffered() > 20000;
-  for (const auto& [id, ch] : settings_.channels) {
+  for (const auto& [id, ch] : opt_.channels) {
     if (backlog) break;
     int cap = batch_capacity(id);
     if (cap <= 0) continue;
@@ -388,8 +366,8 @@ Result<bool> BatchJobs::on_debit_notify(const std::string& channel,
   auto key = store_.item_by_req_sn(channel, it->second);
   if (!key) return key.error();
   if (!key->has_value()) return false;
-  batch::BankFact fact = batch::fact_from_notify(f);
-  std::vector<batch::BatchStore::Fact> facts{{**key, fact, clock_.now() + std::chrono::seconds(2)}};
+  BankFact fact = fact_from_notify(f);
+  std::vector<BatchStore::Fact> facts{{**key, fact, clock_.now() + std::chrono::seconds(2)}};
   auto r = store_.apply_facts(facts, clock_.now(), "channel:" + channel + ":notify");
   if (!r) return r.error();
   return true;
@@ -438,7 +416,7 @@ void BatchJobs::poll_loop() {
   while (running_.load()) {
     const Instant now = clock_.now();
     for (auto& [id, c] : centers_) {
-      const CenterSettings& s = *c->settings;
+      const BatchJobsCenter& s = *c->options;
       if (!s.active || now < c->next_poll) continue;
       const int minute = minutes_of_day_cst(now);
       if (minute < s.poll_window_start_minutes || minute >= s.poll_window_end_minutes) continue;
@@ -479,4 +457,4 @@ void BatchJobs::pump_loop() {
   }
 }
 
-}  // namespace repay::app
+}  // namespace repay::batch

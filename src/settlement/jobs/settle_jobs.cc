@@ -1,11 +1,10 @@
-#include "app/settle_jobs.h"
+#include "settlement/jobs/settle_jobs.h"
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 
-#include "app/center_transport.h"
-#include "app/channel_endpoints.h"
+#include "batch/batch_file.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "files/text.h"
@@ -15,23 +14,20 @@
 #include "settlement/posting_apply.h"
 #include "settlement/settle_file.h"
 #include "settlement/statement.h"
-#include "store/review_sql.h"
 #include "transport/durable_files.h"
 
 namespace fs = std::filesystem;
 
-namespace repay::app {
+namespace repay::settlement {
 
 struct SettleJobs::Center {
-  const CenterSettings* settings = nullptr;
+  const SettleJobsCenter* settings = nullptr;
   files::Encoding encoding = files::Encoding::kUtf8;
-  std::unique_ptr<transport::FileTransport> transport;
+  transport::FileTransport* transport = nullptr;
   Instant next_posting_poll{};
 };
 
 namespace {
-
-using settlement::JobKey;
 
 constexpr auto kPublishRetryBase = std::chrono::seconds(60);
 constexpr auto kPublishRetryCap = std::chrono::seconds(900);
@@ -53,13 +49,9 @@ std::string month_text(int year, int month) {
   return buf;
 }
 
-bool pays_fees(const CenterSettings& c) {
-  return !c.fee_collect.cardholder_pays() || !c.fee_quick.cardholder_pays();
-}
-
 bool last_day_of_month(Date t) { return (t + boost::gregorian::days(1)).day() == 1; }
 
-std::vector<std::string> channels_of(const CenterSettings& c) {
+std::vector<std::string> channels_of(const SettleJobsCenter& c) {
   std::vector<std::string> out;
   if (!c.collect_channel.empty()) out.push_back(c.collect_channel);
   if (!c.quick_channel.empty() && c.quick_channel != c.collect_channel) out.push_back(c.quick_channel);
@@ -74,36 +66,26 @@ int minutes_of(const std::string& hhmm, int fallback) {
 
 }  // namespace
 
-Result<std::unique_ptr<channel::ChannelClient>> statement_client(const Settings& settings,
-                                                                 const Clock& clock) {
-  auto endpoints = channel_endpoints(settings);
-  if (!endpoints) return endpoints.error();
-  return std::make_unique<channel::ChannelClient>(std::move(*endpoints), clock);
-}
-
-SettleJobs::SettleJobs(const Settings& settings, store::SqliteStore& store,
-                       channel::ChannelClient* client, settlement::Calendar calendar,
-                       const Clock& clock)
-    : settings_(settings), store_(store), client_(client), calendar_(std::move(calendar)),
-      clock_(clock), jobs_(store.pool()) {
-  const fs::path db = fs::absolute(settings.processor.database).parent_path();
-  statements_dir_ = (db / "statements").string();
-  work_dir_ = (db / "settlement").string();
-  for (const auto& [id, c] : settings.centers) {
+SettleJobs::SettleJobs(SettleJobsOptions options, SettleJobsPorts ports, StatementFetch fetch,
+                       Calendar calendar, const Clock& clock)
+    : opt_(std::move(options)), store_(ports.recon), files_(ports.files), jobs_(ports.jobs),
+      review_(ports.review), fetch_(std::move(fetch)), calendar_(std::move(calendar)), clock_(clock) {
+  const fs::path dir = fs::absolute(opt_.data_dir);
+  statements_dir_ = (dir / "statements").string();
+  work_dir_ = (dir / "settlement").string();
+  for (const auto& [id, c] : opt_.centers) {
     auto rt = std::make_unique<Center>();
     rt->settings = &c;
-    files::parse_encoding(c.encoding, &rt->encoding);
-    rt->transport = transport_of(c);
+    rt->encoding = c.encoding;
+    rt->transport = c.transport.get();
     centers_.emplace(id, std::move(rt));
   }
 }
 
 SettleJobs::~SettleJobs() { stop(); }
 
-Result<settlement::Calendar> SettleJobs::load_calendar(const Settings& settings,
-                                                       std::vector<Error>* errors) {
-  const std::string& path = settings.processor.holiday_calendar;
-  if (path.empty()) return settlement::Calendar();
+Result<Calendar> SettleJobs::load_calendar(const std::string& path, std::vector<Error>* errors) {
+  if (path.empty()) return Calendar();
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     errors->push_back(make_error("CONFIG", "cannot read the holiday calendar",
@@ -111,32 +93,32 @@ Result<settlement::Calendar> SettleJobs::load_calendar(const Settings& settings,
     return errors->back();
   }
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return settlement::Calendar::parse(text, path, errors);
+  return Calendar::parse(text, path, errors);
 }
 
 Result<StatementReconciled> SettleJobs::reconcile_statement(const std::string& channel, Date t,
                                                             const std::string& bytes) {
-  auto ch = settings_.channels.find(channel);
-  if (ch == settings_.channels.end()) return make_error("CONFIG", "no such channel", "channel", channel);
+  auto ch = opt_.channels.find(channel);
+  if (ch == opt_.channels.end()) return make_error("CONFIG", "no such channel", "channel", channel);
   const Instant now = clock_.now();
   // A statement of a day not over is at best partial: reconciling it would hold and propose on
   // half a day and let the day's SETTLE be built (files.md, Once, and only for a day that is over).
-  REPAY_TRY(settlement::day_over(t, now));
+  REPAY_TRY(day_over(t, now));
   // Our records of the day load on a second thread while the statement is kept and parsed
   // (docs/performance.md, Channel reconciliation).
-  settlement::OursLoading ours(store_, channel, t);
+  OursLoading ours(store_, channel, t);
   const std::string sha = crypto::sha256_hex(bytes);
   std::error_code ec;
   fs::create_directories(statements_dir_, ec);
-  const std::string name = settlement::statement_file_name(channel, t);
+  const std::string name = statement_file_name(channel, t);
   StatementReconciled out;
   out.kept = statements_dir_ + "/" + name.substr(0, name.size() - 4) + "." + sha.substr(0, 16) + ".txt";
   REPAY_TRY(keep_file(out.kept, bytes));
 
   auto reader = files::LineReader::open(out.kept, files::Encoding::kUtf8);
   if (!reader) return reader.error();
-  settlement::Statement statement;
-  auto bad = settlement::read_statement(**reader, name, channel, t, &statement);
+  Statement statement;
+  auto bad = read_statement(**reader, name, channel, t, &statement);
   if (!bad.empty()) {
     // Blnk lesson: a bad statement is not used at all; staff ask the channel for it again.
     Error e = bad.front();
@@ -145,14 +127,14 @@ Result<StatementReconciled> SettleJobs::reconcile_statement(const std::string& c
     return e;
   }
   auto stored = store_.record_statement(
-      settlement::StatementFile{channel, t, out.kept, sha, statement.count, statement.debit_amount,
+      StatementFile{channel, t, out.kept, sha, statement.count, statement.debit_amount,
                                 statement.refund_amount},
       now);
   if (!stored) return stored.error();
   out.stored = *stored;
   auto loaded = ours.take();
   if (!loaded) return loaded.error();
-  auto run = settlement::reconcile_channel_day(store_, channel, t, stored->id, statement,
+  auto run = reconcile_channel_day(store_, channel, t, stored->id, statement,
                                                std::move(*loaded), ch->second.suspense_days, now,
                                                "job:reconcile");
   if (!run) return run.error();
@@ -160,7 +142,7 @@ Result<StatementReconciled> SettleJobs::reconcile_statement(const std::string& c
   std::string detail = "statement v" + std::to_string(stored->version) + ", " +
                        std::to_string(run->lines) + " lines, " + std::to_string(run->ours) +
                        " records of ours";
-  REPAY_TRY(jobs_.job_done({settlement::kJobStatement, channel, format_date(t)}, detail, now));
+  REPAY_TRY(jobs_.job_done({kJobStatement, channel, format_date(t)}, detail, now));
   log::info("settle.reconciled", {{"channel", channel}, {"date", format_date(t)},
                                   {"statementVersion", std::to_string(stored->version)},
                                   {"lines", std::to_string(run->lines)},
@@ -170,9 +152,9 @@ Result<StatementReconciled> SettleJobs::reconcile_statement(const std::string& c
 }
 
 Result<StatementReconciled> SettleJobs::fetch_and_reconcile(const std::string& channel, Date t) {
-  if (!client_) return make_error("CONFIG", "no channel client to fetch statements with");
-  REPAY_TRY(settlement::day_over(t, clock_.now()));
-  auto got = client_->fetch_statement(channel, t);
+  if (!fetch_) return make_error("CONFIG", "no channel client to fetch statements with");
+  REPAY_TRY(day_over(t, clock_.now()));
+  auto got = fetch_(channel, t);
   if (!got) return got.error();
   return reconcile_statement(channel, t, *got);
 }
@@ -192,7 +174,7 @@ void SettleJobs::pull_postings(const std::string& center, SettleReport& report) 
     }
     fs::create_directories(work_dir_ + "/in/" + id, ec);
     for (const auto& f : *listed) {
-      if (!is_settlement_inbox_file(f.name)) continue;
+      if (!batch::is_posting_file_name(f.name)) continue;
       if (f.not_regular) {
         // Never followed, never read (the batch pull alerts about it once).
         report.lines.push_back(id + " " + f.name + ": not a regular file, left in the inbox");
@@ -205,7 +187,7 @@ void SettleJobs::pull_postings(const std::string& center, SettleReport& report) 
         ++report.failures;
         continue;
       }
-      auto r = settlement::apply_posting_file(store_, id, local, c->encoding,
+      auto r = apply_posting_file(files_, id, local, c->encoding,
                                               c->settings->posting_grace_days, clock_.now());
       fs::remove(local, ec);
       if (!r && (r.error().code == "IO" || r.error().code == "DB")) {
@@ -258,12 +240,12 @@ Status build_and_publish(transport::FileTransport& t, const std::string& dir,
 Result<SettleJobs::Published> SettleJobs::publish_recon(const std::string& center, Date t) {
   auto it = centers_.find(center);
   if (it == centers_.end()) return make_error("CONFIG", "no such card center", "center", center);
-  REPAY_TRY(settlement::day_over(t, clock_.now()));
-  const std::string name = settlement::recon_file_name(center, t);
+  REPAY_TRY(day_over(t, clock_.now()));
+  const std::string name = recon_file_name(center, t);
   bool created = false;
   auto st = build_and_publish(*it->second->transport, work_dir_ + "/out/" + center, name,
                               [&](const std::string& path) -> Status {
-                                auto w = settlement::write_recon_file(store_, center, t, it->second->encoding,
+                                auto w = write_recon_file(files_, center, t, it->second->encoding,
                                                                       path, clock_.now());
                                 if (!w) return w.error();
                                 created = w->created;
@@ -273,10 +255,10 @@ Result<SettleJobs::Published> SettleJobs::publish_recon(const std::string& cente
   return Published{name, !created};
 }
 
-bool SettleJobs::channels_reconciled(const CenterSettings& c, Date t, std::string* missing) {
+bool SettleJobs::channels_reconciled(const SettleJobsCenter& c, Date t, std::string* missing) {
   bool all = true;
   for (const auto& ch : channels_of(c)) {
-    auto r = jobs_.job({settlement::kJobStatement, ch, format_date(t)});
+    auto r = jobs_.job({kJobStatement, ch, format_date(t)});
     if (!r || !r->done) {
       all = false;
       if (missing) *missing += (missing->empty() ? "" : ", ") + std::string("statement of ") + ch;
@@ -288,8 +270,8 @@ bool SettleJobs::channels_reconciled(const CenterSettings& c, Date t, std::strin
 Result<SettleJobs::Published> SettleJobs::publish_settle(const std::string& center, Date t) {
   auto it = centers_.find(center);
   if (it == centers_.end()) return make_error("CONFIG", "no such card center", "center", center);
-  const CenterSettings& cs = *it->second->settings;
-  REPAY_TRY(settlement::day_over(t, clock_.now()));
+  const SettleJobsCenter& cs = *it->second->settings;
+  REPAY_TRY(day_over(t, clock_.now()));
   std::string missing;
   if (!channels_reconciled(cs, t, &missing)) {
     // files.md: we pay only for money the bank has confirmed; the file is built after the
@@ -307,7 +289,7 @@ Result<SettleJobs::Published> SettleJobs::publish_settle(const std::string& cent
   if (!held) return held.error();
   auto own = transport::PrivateFolder::make(work_dir_ + "/out/" + center);
   if (!own) return own.error();
-  auto f = settlement::write_settle_file(store_, center, t, cs.settlement_mode, *held,
+  auto f = write_settle_file(files_, center, t, cs.settlement_mode, *held,
                                          it->second->encoding, own->path(), clock_.now());
   if (!f) return f.error();
   REPAY_TRY(it->second->transport->publish(own->file(f->name), f->name));
@@ -318,11 +300,11 @@ Result<std::string> SettleJobs::publish_fee(const std::string& center, int year,
   auto it = centers_.find(center);
   if (it == centers_.end()) return make_error("CONFIG", "no such card center", "center", center);
   const Date first(static_cast<unsigned short>(year), static_cast<unsigned short>(month), 1);
-  REPAY_TRY(settlement::day_over(first.end_of_month(), clock_.now()));
-  const std::string name = settlement::fee_statement_name(center, year, month);
+  REPAY_TRY(day_over(first.end_of_month(), clock_.now()));
+  const std::string name = fee_statement_name(center, year, month);
   auto st = build_and_publish(*it->second->transport, work_dir_ + "/out/" + center, name,
                               [&](const std::string& path) -> Status {
-                                auto w = settlement::write_fee_statement(store_, center, year, month,
+                                auto w = write_fee_statement(files_, center, year, month,
                                                                          it->second->encoding, path);
                                 if (!w) return w.error();
                                 return ok_status();
@@ -335,7 +317,7 @@ SettleReport SettleJobs::run_day(Date t, const std::string& center) {
   std::lock_guard<std::mutex> lock(run_mu_);
   SettleReport report;
   const std::string day = format_date(t);
-  if (auto over = settlement::day_over(t, clock_.now()); !over) {
+  if (auto over = day_over(t, clock_.now()); !over) {
     // Nothing at all for a day that has not ended: no statement, no file (files.md).
     report.lines.push_back(over.error().to_string());
     ++report.failures;
@@ -344,12 +326,12 @@ SettleReport SettleJobs::run_day(Date t, const std::string& center) {
   // Statements: the channels of the card center, or every channel.
   std::vector<std::string> chans;
   if (center.empty()) {
-    for (const auto& [id, ch] : settings_.channels) chans.push_back(id);
-  } else if (auto c = settings_.centers.find(center); c != settings_.centers.end()) {
+    for (const auto& [id, ch] : opt_.channels) chans.push_back(id);
+  } else if (auto c = opt_.centers.find(center); c != opt_.centers.end()) {
     chans = channels_of(c->second);
   }
   for (const auto& ch : chans) {
-    auto rec = jobs_.job({settlement::kJobStatement, ch, day});
+    auto rec = jobs_.job({kJobStatement, ch, day});
     if (rec && rec->done) {
       report.lines.push_back("statement " + ch + " " + day + ": reconciled before (" + rec->detail + ")");
       continue;
@@ -364,9 +346,9 @@ SettleReport SettleJobs::run_day(Date t, const std::string& center) {
                        ", " + std::to_string(r->run.lines) + " lines, " +
                        std::to_string(r->run.ours) + " records of ours";
     std::string classes;
-    for (size_t k = 0; k < settlement::kClassCount; ++k) {
+    for (size_t k = 0; k < kClassCount; ++k) {
       if (r->run.counts[k] == 0) continue;
-      classes += " " + std::string(settlement::class_name(static_cast<settlement::Class>(k))) + " " +
+      classes += " " + std::string(class_name(static_cast<Class>(k))) + " " +
                  std::to_string(r->run.counts[k]);
     }
     if (!classes.empty()) line += ":" + classes;
@@ -376,34 +358,34 @@ SettleReport SettleJobs::run_day(Date t, const std::string& center) {
   }
   pull_postings(center, report);
   const Instant now = clock_.now();
-  for (const auto& [id, c] : settings_.centers) {
+  for (const auto& [id, c] : opt_.centers) {
     if (!center.empty() && id != center) continue;
     if (!c.active) continue;
     if (c.settlement_mode == 1) {
       auto r = publish_recon(id, t);
       report.lines.push_back("RECON " + id + " " + day + ": " + (r ? r->text() : r.error().to_string()));
-      if (r) (void)jobs_.job_done({settlement::kJobRecon, id, day}, r->name, now);
+      if (r) (void)jobs_.job_done({kJobRecon, id, day}, r->name, now);
       else ++report.failures;
     } else {
-      auto used = store_.has_used_posting_file(id, t);
-      if (used && *used) (void)jobs_.job_done({settlement::kJobPosting, id, day}, "used", now);
+      auto used = files_.has_used_posting_file(id, t);
+      if (used && *used) (void)jobs_.job_done({kJobPosting, id, day}, "used", now);
     }
     auto s = publish_settle(id, t);
     report.lines.push_back("SETTLE " + id + " " + day + ": " + (s ? s->text() : s.error().to_string()));
-    if (s) (void)jobs_.job_done({settlement::kJobSettle, id, day}, s->name, now);
+    if (s) (void)jobs_.job_done({kJobSettle, id, day}, s->name, now);
     else ++report.failures;
-    if (last_day_of_month(t) && pays_fees(c)) {
+    if (last_day_of_month(t) && c.pays_fees) {
       const int y = t.year(), m = t.month();
       auto f = publish_fee(id, y, m);
       report.lines.push_back("FEE " + id + " " + month_text(y, m) + ": " + (f ? "published " + *f : f.error().to_string()));
-      if (f) (void)jobs_.job_done({settlement::kJobFee, id, month_text(y, m)}, *f, now);
+      if (f) (void)jobs_.job_done({kJobFee, id, month_text(y, m)}, *f, now);
       else ++report.failures;
     }
   }
   return report;
 }
 
-void SettleJobs::alert(const JobKey& k, const settlement::JobAlert& a, Instant now) {
+void SettleJobs::alert(const JobKey& k, const JobAlert& a, Instant now) {
   auto first = jobs_.job_alerted(k, a, now);
   if (!first) {
     log::error("settle.alert_not_stored", {{"job", k.job}, {"subject", k.subject}, {"period", k.period},
@@ -416,29 +398,29 @@ void SettleJobs::alert(const JobKey& k, const settlement::JobAlert& a, Instant n
 }
 
 void SettleJobs::failed(const JobKey& k, const Error& e, int attempts, Instant now) {
-  auto next = now + settlement::retry_delay(attempts + 1, kPublishRetryBase, kPublishRetryCap);
+  auto next = now + retry_delay(attempts + 1, kPublishRetryBase, kPublishRetryCap);
   (void)jobs_.job_failed(k, e.to_string(), next, now);
   log::warn("settle.job_failed", {{"job", k.job}, {"subject", k.subject}, {"period", k.period},
                                   {"error", e.to_string()}});
 }
 
 void SettleJobs::tick_statements(Date first, Date today, Instant now) {
-  for (const auto& [id, ch] : settings_.channels) {
+  for (const auto& [id, ch] : opt_.channels) {
     const int last = minutes_of(ch.statement_last_time, 18 * 60);
     for (Date t = first; t < today; t += boost::gregorian::days(1)) {
-      const JobKey k{settlement::kJobStatement, id, format_date(t)};
+      const JobKey k{kJobStatement, id, format_date(t)};
       auto rec = jobs_.job(k);
       if (!rec || rec->done) continue;
       const Date next_day = t + boost::gregorian::days(1);
       const Instant opens = cst_day_start(next_day);
       const Instant last_at = cst_time_on(next_day, last);
-      auto step = settlement::decide(*rec, now, opens, last_at, true, false);
+      auto step = decide(*rec, now, opens, last_at, true, false);
       bool done = false;
       if (step.run) {
         auto r = fetch_and_reconcile(id, t);
         done = r.ok();
         if (!r) {
-          auto next = now + settlement::retry_delay(rec->attempts + 1, ch.statement_retry, kStatementRetryCap);
+          auto next = now + retry_delay(rec->attempts + 1, ch.statement_retry, kStatementRetryCap);
           (void)jobs_.job_failed(k, r.error().to_string(), next, now);
           if (r.error().code == "NOT_READY") {
             log::debug("settle.statement_not_ready", {{"channel", id}, {"date", k.period}});
@@ -461,7 +443,7 @@ void SettleJobs::tick_statements(Date first, Date today, Instant now) {
 bool SettleJobs::publish_job(const JobKey& k, const PublishJob& j, Instant now) {
   auto rec = jobs_.job(k);
   if (!rec || rec->done) return rec.ok();
-  auto step = settlement::decide(*rec, now, j.opens, j.alert_at, j.ready, true);
+  auto step = decide(*rec, now, j.opens, j.alert_at, j.ready, true);
   bool done = false;
   if (step.run) {
     auto r = j.build();
@@ -482,16 +464,16 @@ bool SettleJobs::publish_job(const JobKey& k, const PublishJob& j, Instant now) 
   return done;
 }
 
-void SettleJobs::tick_center(const CenterSettings& c, Date first, Date today, Instant now) {
+void SettleJobs::tick_center(const SettleJobsCenter& c, Date first, Date today, Instant now) {
   const int publish = minutes_of(c.publish_time, 9 * 60);
   const int expected = minutes_of(c.posting_expected_by, 12 * 60);
-  for (Date t : settlement::days_due(first, today, c.business_days_only, calendar_)) {
+  for (Date t : days_due(first, today, c.business_days_only, calendar_)) {
     const std::string day = format_date(t);
     const Date run = settlement::run_day(t, c.business_days_only, calendar_);
     const Instant opens = cst_day_start(run);
     const Instant publish_at = cst_time_on(run, publish);
     if (c.settlement_mode == 1) {
-      publish_job({settlement::kJobRecon, c.id, day},
+      publish_job({kJobRecon, c.id, day},
                   {opens, publish_at, c.publish_time, true, "", "RECON of " + day,
                    [&]() -> Result<std::string> {
                      auto r = publish_recon(c.id, t);
@@ -502,15 +484,15 @@ void SettleJobs::tick_center(const CenterSettings& c, Date first, Date today, In
     }
     bool posting_used = true;
     if (c.settlement_mode == 2) {
-      const JobKey k{settlement::kJobPosting, c.id, day};
+      const JobKey k{kJobPosting, c.id, day};
       auto rec = jobs_.job(k);
       if (rec && !rec->done) {
-        auto used = store_.has_used_posting_file(c.id, t);
+        auto used = files_.has_used_posting_file(c.id, t);
         posting_used = used && *used;
         if (posting_used) {
           (void)jobs_.job_done(k, "used", now);
         } else {
-          auto step = settlement::decide(*rec, now, opens, cst_time_on(run, expected), false, true);
+          auto step = decide(*rec, now, opens, cst_time_on(run, expected), false, true);
           if (step.alert) {
             alert(k, {"POSTING_MISSING", c.id, "", "no usable posting file of " + day + " by " +
                                                        c.posting_expected_by + "; day not settled until it comes"},
@@ -522,7 +504,7 @@ void SettleJobs::tick_center(const CenterSettings& c, Date first, Date today, In
     std::string waiting;
     const bool reconciled = channels_reconciled(c, t, &waiting);
     if (!posting_used) waiting += (waiting.empty() ? "" : ", ") + std::string("posting file");
-    publish_job({settlement::kJobSettle, c.id, day},
+    publish_job({kJobSettle, c.id, day},
                 {opens, publish_at, c.publish_time, reconciled && posting_used, waiting, "SETTLE of " + day,
                  [&]() -> Result<std::string> {
                    auto r = publish_settle(c.id, t);
@@ -530,9 +512,9 @@ void SettleJobs::tick_center(const CenterSettings& c, Date first, Date today, In
                    return r->name;
                  }},
                 now);
-    if (last_day_of_month(t) && pays_fees(c)) {
+    if (last_day_of_month(t) && c.pays_fees) {
       const int y = t.year(), m = t.month();
-      publish_job({settlement::kJobFee, c.id, month_text(y, m)},
+      publish_job({kJobFee, c.id, month_text(y, m)},
                   {opens, publish_at, c.publish_time, true, "", "FEE of " + month_text(y, m),
                    [&] { return publish_fee(c.id, y, m); }},
                   now);
@@ -549,7 +531,7 @@ void SettleJobs::tick() {
     log::error("settle.tick_failed", {{"error", started.error().to_string()}});
     return;
   }
-  Date first = today - boost::gregorian::days(settings_.processor.settle_catch_up_days);
+  Date first = today - boost::gregorian::days(opt_.catch_up_days);
   if (*started > first) first = *started;
   tick_statements(first, today, now);
   // Posting files: looked for at each center's poll interval.
@@ -559,17 +541,14 @@ void SettleJobs::tick() {
     SettleReport ignored;
     pull_postings(id, ignored);
   }
-  for (const auto& [id, c] : settings_.centers) {
+  for (const auto& [id, c] : opt_.centers) {
     if (c.active) tick_center(c, first, today, now);
   }
   // Refund proposals pending longer than the expiry days: once a day.
-  const JobKey k{settlement::kJobExpire, "*", format_date(today)};
+  const JobKey k{kJobExpire, "*", format_date(today)};
   auto rec = jobs_.job(k);
   if (rec && !rec->done) {
-    store::SqliteReviewStore review(store_);
-    const settlement::ReviewPolicy policy{settings_.processor.refund_two_approvals_above,
-                                          settings_.processor.refund_review_expiry_days};
-    auto expired = review.expire_due(now, policy);
+    auto expired = review_.expire_due(now, opt_.review);
     if (expired) {
       (void)jobs_.job_done(k, std::to_string(expired->size()) + " expired", now);
       if (!expired->empty()) log::info("settle.proposals_expired", {{"count", std::to_string(expired->size())}});
@@ -585,7 +564,7 @@ void SettleJobs::loop() {
     lock.unlock();
     tick();
     lock.lock();
-    cv_.wait_for(lock, settings_.processor.settle_tick, [this] { return stopping_; });
+    cv_.wait_for(lock, opt_.tick, [this] { return stopping_; });
   }
 }
 
@@ -606,4 +585,4 @@ void SettleJobs::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-}  // namespace repay::app
+}  // namespace repay::settlement
