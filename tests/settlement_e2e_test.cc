@@ -8,8 +8,7 @@
 
 #include "app/job_options.h"
 #include "settlement/jobs/settle_jobs.h"
-#include "store/review_sql.h"
-#include "store/settle_jobs_sql.h"
+#include "store/factory.h"
 #include "realtime_e2e.h"
 
 namespace repay::e2e::rt {
@@ -274,14 +273,13 @@ TEST_CASE("scheduler: RECON at the day's start, a late statement alerted once, S
   REQUIRE(errors.empty());
   auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
   REQUIRE(cipher.ok());
-  auto store = store::SqliteStore::open(settings.processor.database, *cipher);
-  REQUIRE(store.ok());
+  auto stores = store::open_stores({settings.database.engine, settings.processor.database}, *cipher);
+  REQUIRE(stores.ok());
   ManualClock clock(cst_time_on(t1, 30));
   auto client = app::statement_client(settings, clock);
   REQUIRE(client.ok());
-  store::SqliteJobStore job_store((*store)->pool());
-  store::SqliteReviewStore review(**store);
-  const settlement::SettleJobsPorts ports{**store, **store, job_store, review};
+  store::Stores& db = **stores;
+  const settlement::SettleJobsPorts ports{db.recon(), db.center_files(), db.jobs(), db.review()};
   auto jobs = std::make_unique<settlement::SettleJobs>(app::settle_jobs_options(settings), ports,
                                                        app::statement_fetch(client->get()),
                                                        settlement::Calendar(), clock);

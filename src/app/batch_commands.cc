@@ -99,7 +99,7 @@ int cmd_batch(const Args& args) {
   auto ctx = open_for_command(config);
   if (!ctx) return 1;
   SystemClock clock;
-  batch::BatchJobs jobs(batch_jobs_options(ctx->settings), *ctx->store, *ctx->cipher, nullptr, clock);
+  batch::BatchJobs jobs(batch_jobs_options(ctx->settings), ctx->stores->batches(), *ctx->cipher, nullptr, clock);
   if (action == "status") return print_status(jobs, center, format == "json");
   if (action == "pull") {
     auto r = jobs.pull(center);

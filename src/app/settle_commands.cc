@@ -19,9 +19,6 @@
 #include "crypto/crypto.h"
 #include "settings/settings.h"
 #include "settlement/jobs/settle_jobs.h"
-#include "store/review_sql.h"
-#include "store/settle_jobs_sql.h"
-#include "store/sqlite_store.h"
 
 namespace po = boost::program_options;
 
@@ -146,9 +143,9 @@ int cmd_settle(const Args& args) {
   if (auto over = settlement::day_over(*date, clock.now()); !over) return fail(over.error());
   auto client = statement_client(settings, clock);
   if (!client) return fail(client.error());
-  store::SqliteJobStore job_store(ctx->store->pool());
-  store::SqliteReviewStore review(*ctx->store);
-  settlement::SettleJobs jobs(settle_jobs_options(settings), {*ctx->store, *ctx->store, job_store, review},
+  auto& stores = *ctx->stores;
+  settlement::SettleJobs jobs(settle_jobs_options(settings),
+                              {stores.recon(), stores.center_files(), stores.jobs(), stores.review()},
                               statement_fetch(client->get()), std::move(*calendar), clock);
 
   if (action == "reconcile") {

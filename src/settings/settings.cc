@@ -221,6 +221,8 @@ KeyTable processor_keys(ProcessorSettings* p) {
   return t;
 }
 
+KeyTable database_keys(DatabaseSettings* d) { return KeyTable{{"engine", text(&d->engine)}}; }
+
 KeyTable center_keys(CenterSettings* c) {
   constexpr int kLastDeadline = 47 * 60 + 59;  // files.md: up to 47:59
   KeyTable t{
@@ -350,6 +352,8 @@ std::vector<Error> parse_settings(const std::string& text, const std::string& so
     const std::string& name = section.name;
     if (name == "processor") {
       apply(section, processor_keys(&out->processor), &lines, &errors);
+    } else if (name == "database") {
+      apply(section, database_keys(&out->database), &lines, &errors);
     } else if (name.starts_with("center.")) {
       std::string id = name.substr(7);
       CenterSettings& c = out->centers[id];
@@ -364,7 +368,8 @@ std::vector<Error> parse_settings(const std::string& text, const std::string& so
     } else {
       errors.push_back(make_error(
           "CONFIG",
-          "unknown section (expected [processor], [center.<centerId>] or [channel.<channelId>])",
+          "unknown section (expected [processor], [database], [center.<centerId>] or "
+          "[channel.<channelId>])",
           name, "", ini_where(source, section.line)));
     }
   }

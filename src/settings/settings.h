@@ -52,6 +52,12 @@ struct ProcessorSettings {
   std::chrono::seconds settle_tick{60};          // how often the scheduler looks at what is due
 };
 
+// [database] (docs/settings.md): which engine keeps the data (store/factory.h opens it). The
+// SQLite file itself is processor.database.
+struct DatabaseSettings {
+  std::string engine = "sqlite";  // the only engine for now
+};
+
 struct SecretRef {
   std::string file;   // read the secret from this file (trailing newline dropped)
   std::string env;    // or from this environment variable
@@ -133,6 +139,7 @@ struct ChannelSettings {
 
 struct Settings {
   ProcessorSettings processor;
+  DatabaseSettings database;
   std::map<std::string, CenterSettings> centers;    // by centerId
   std::map<std::string, ChannelSettings> channels;  // by channelId
   std::string source;                               // the file it came from

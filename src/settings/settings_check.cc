@@ -160,6 +160,11 @@ void check_processor(Checker& c, const ProcessorSettings& p) {
   }
 }
 
+// database.engine: the engines store/factory.h can open (only SQLite for now).
+void check_database(Checker& c, const DatabaseSettings& d) {
+  if (d.engine != "sqlite") c.fail("database.engine", "unknown database engine (expected sqlite)", d.engine);
+}
+
 void check_fee(Checker& c, const std::string& field, const FeeRule& f) {
   if (f.kind != "NONE" && f.kind != "FIXED" && f.kind != "PERCENT") {
     c.fail(field, "expected NONE, FIXED or PERCENT", f.kind);
@@ -368,6 +373,7 @@ std::string SettingsLines::where(const std::string& key) const {
 std::vector<Error> check_settings(const Settings& s, const SettingsLines& lines) {
   Checker c(lines);
   check_processor(c, s.processor);
+  check_database(c, s.database);
   for (const auto& [id, channel] : s.channels) check_channel(c, channel);
   for (const auto& [id, center] : s.centers) check_center(c, s, center);
   return c.take();

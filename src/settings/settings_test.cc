@@ -282,6 +282,30 @@ TEST_CASE("load_settings reads a file and names it in errors") {
   CHECK(errors[0].value == dir.path() + "/absent.ini");
 }
 
+TEST_CASE("database.engine: sqlite by default, any other engine a CONFIG error naming it") {
+  Settings s;
+  SUBCASE("no [database] section: sqlite") {
+    auto errors = parse(kBase, &s);
+    CHECK_MESSAGE(errors.empty(), dump(errors));
+    CHECK(s.database.engine == "sqlite");
+  }
+  SUBCASE("sqlite written out") {
+    auto errors = parse(std::string("[database]\nengine = sqlite\n") + kBase, &s);
+    CHECK_MESSAGE(errors.empty(), dump(errors));
+    CHECK(s.database.engine == "sqlite");
+  }
+  SUBCASE("an engine Repay has no driver for") {
+    auto errors = parse(std::string(kBase) + "[database]\nengine = postgresql\n", &s);
+    expect_error(errors, "database.engine", 14);
+    CHECK(find(errors, "database.engine")->value == "postgresql");
+    CHECK(errors.size() == 1);
+  }
+  SUBCASE("an unknown key of [database]") {
+    auto errors = parse(std::string(kBase) + "[database]\nhost = db1\n", &s);
+    expect_error(errors, "database.host", 14);
+  }
+}
+
 TEST_CASE("each kind of reading error names its key and line") {
   Settings s;
   SUBCASE("unknown section") {

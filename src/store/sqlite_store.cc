@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "store/migrations.h"
+#include "store/notify_sql.h"
 
 namespace repay::store {
 
@@ -201,6 +202,11 @@ Result<int64_t> SqliteStore::count_rows(const std::string& table) {
   auto r = s->step();
   if (!r) return r.error();
   return s->integer(0);
+}
+
+Result<std::optional<realtime::Notification>> SqliteStore::notification(int64_t id) {
+  auto c = pool().acquire();
+  return find_notification(*c, id);
 }
 
 }  // namespace repay::store

@@ -108,6 +108,7 @@ class SqliteStore final : public signing::SigningStore,
   Result<std::vector<realtime::Notification>> list_notifications(const std::string& center,
                                                                  const std::string& state,
                                                                  int limit) override;
+  Result<std::optional<realtime::Notification>> notification(int64_t id) override;
   Result<std::vector<std::pair<Instant, std::string>>> attempts_of(int64_t id) override;
   Status retry_notification(int64_t id, Instant now) override;
 
