@@ -1,15 +1,17 @@
 // bench/deadline: a 1,000,000-item OPEN batch whose force-fail time has come — 1% of its items
 // SENDING or UNKNOWN, the rest PENDING or SUCCESS, and its last quarter (--packed) never sent nor
-// unpacked (store/batch_blocks.h) — then app::BatchJobs::deadlines_and_returns():
+// unpacked (store/batch_blocks.h) — then batch::BatchJobs::deadlines_and_returns():
 // force_fail_due(), the return file written (write_return_file) and published to a local outbox
 // (transport: NAME.tmp, rename, NAME.ok), the batch marked RETURNED. Prints the seconds.
 //
 //   repay_bench_deadline [--items 1000000] [--packed 0.25] [--dir /tmp/repay-bench-deadline]
 #include <fstream>
 
-#include "app/batch_jobs.h"
+#include "app/job_options.h"
+#include "batch/jobs/batch_jobs.h"
 #include "bench_util.h"
 #include "core/log.h"
+#include "store/sqlite_store.h"
 
 using namespace repay;
 using namespace repay::bench;
@@ -140,7 +142,7 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(center.local_inbox);
   std::filesystem::create_directories(center.local_outbox);
   settings.centers[kCenter] = center;
-  app::BatchJobs jobs(settings, stores->stores(), cipher, nullptr, nullptr, clock);
+  batch::BatchJobs jobs(app::batch_jobs_options(settings), stores->stores(), cipher, nullptr, clock);
 
   // What the deadline loop does, in its two steps, timed apiece.
   const double cpu0 = cpu_seconds();

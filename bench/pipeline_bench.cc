@@ -1,5 +1,5 @@
 // bench/pipeline: N items of one OPEN batch, packed as the intake stores them, debited through the
-// real pipeline (app::BatchJobs::pump(): claim_debits, ChannelClient over curl, apply_facts) against the real
+// real pipeline (batch::BatchJobs::pump(): claim_debits, ChannelClient over curl, apply_facts) against the real
 // simulator binary on loopback with a fixed answer latency. Prints debits/s as a fraction of the
 // channel's ceiling min(max_tps, max_inflight / latency). First, the same simulator driven by the
 // ChannelClient alone (no store), to show what the simulator and the curl loop can do.
@@ -13,10 +13,13 @@
 #include <sstream>
 #include <thread>
 
-#include "app/batch_jobs.h"
-#include "app/subprocess.h"
+#include "app/job_options.h"
+#include "batch/jobs/batch_jobs.h"
+#include "stack/subprocess.h"
 #include "bench_util.h"
+#include "channel/channel_client.h"
 #include "core/log.h"
+#include "store/sqlite_store.h"
 #include "simulator/book.h"
 
 using namespace repay;
@@ -250,7 +253,7 @@ int main(int argc, char** argv) {
   ch.max_tps = tps;
   ch.realtime_share = 0.0;
   settings.channels[kChannel] = ch;
-  app::BatchJobs jobs(settings, stores->stores(), cipher, &port, &client, clock);
+  batch::BatchJobs jobs(app::batch_jobs_options(settings), stores->stores(), cipher, &port, clock);
 
   // The loop of BatchJobs::pump_loop(), with progress read from the batch row twice a second.
   auto watch = open_db(db);

@@ -24,9 +24,9 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 
-#include "app/demo.h"
-#include "app/http_get.h"
-#include "app/stack.h"
+#include "stack/demo.h"
+#include "stack/http_get.h"
+#include "stack/stack.h"
 #include "bench_util.h"
 #include "channel/channel_message.h"
 #include "http_load.h"

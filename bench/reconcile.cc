@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   t0 = std::chrono::steady_clock::now();
   const double cpu_before = bench::cpu_seconds();
   TimedReconStore timed(stores->stores());
-  // What `repay settle` does (app/settle_jobs.cc): our records load on a second thread while the
+  // What `repay settle` does (settlement/jobs/settle_jobs.cc): our records load on a second thread while the
   // statement is parsed.
   settlement::OursLoading loading(timed, "BANKC", day);
   auto reader = files::LineReader::open(stmt_path, files::Encoding::kUtf8);

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "app/ini.h"
+#include "settings/ini.h"
 #include "batch/batch_file.h"
 #include "channel/channel_notify.h"
 #include "core/clock.h"

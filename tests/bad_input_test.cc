@@ -5,7 +5,7 @@
 
 #include <csignal>
 
-#include "app/http_get.h"
+#include "stack/http_get.h"
 #include "harness.h"
 #include "wire/signature.h"
 #include "wire/xml.h"

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "app/http_get.h"
+#include "stack/http_get.h"
 #include "core/clock.h"
 #include "harness.h"
 #include "support/test_db.h"

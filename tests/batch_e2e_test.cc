@@ -7,8 +7,9 @@
 #include <filesystem>
 #include <map>
 
-#include "app/batch_jobs.h"
-#include "app/settings.h"
+#include "app/job_options.h"
+#include "batch/jobs/batch_jobs.h"
+#include "settings/settings.h"
 #include "batch_e2e.h"
 #include "crypto/crypto.h"
 #include "support/test_db.h"
@@ -556,7 +557,7 @@ TEST_CASE("batch deadlines: a batch whose force-fail fails holds up no other cen
   REQUIRE((*store)->refuse_updates("fail_cc01", "batches", "OLD.center_id = 'CC01'").ok());
   const Date t = *parse_date(date);
   ManualClock clock(cst_time_on(t, 47 * 60 + 59));  // past the force-fail time (47:59 - 10 min)
-  app::BatchJobs jobs(settings, (*store)->stores(), *cipher, nullptr, nullptr, clock);
+  repay::batch::BatchJobs jobs(app::batch_jobs_options(settings), (*store)->stores(), *cipher, nullptr, clock);
   const std::string out1 = ts.dir() + "/centers/CC01/outbox/" + return_name("CC01", date, "B1");
   const std::string out2 = ts.dir() + "/centers/CC02/outbox/" + return_name("CC02", date, "B1");
   auto r = jobs.deadlines_and_returns();

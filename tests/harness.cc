@@ -9,7 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "app/http_get.h"
+#include "stack/http_get.h"
 #include "support/test_db.h"
 
 namespace repay::e2e {

@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "app/demo.h"
-#include "app/stack.h"
+#include "stack/demo.h"
+#include "stack/stack.h"
 #include "centerclient/center_client.h"
 #include "core/clock.h"
 

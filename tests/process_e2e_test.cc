@@ -10,7 +10,7 @@
 #include <regex>
 #include <thread>
 
-#include "app/http_get.h"
+#include "stack/http_get.h"
 #include "realtime_e2e.h"
 #include "server/test_http_client.h"
 #include "wire/signature.h"
@@ -76,6 +76,24 @@ std::string repay_on_the_wire(RtStack& s, std::thread& thread, std::atomic<int>&
     return !txn.empty() && s.ts.bank_calls("DEBIT") >= 1;
   }, 20s, 50ms));
   return txn;
+}
+
+TEST_CASE("process: database.engine other than sqlite is refused by config check and serve, naming key and value") {
+  RtStack s;
+  const std::string base = slurp(s.ts.stack().settings_file());
+  const std::string sqlite_ini = s.ts.dir() + "/sqlite.ini";
+  const std::string pg_ini = s.ts.dir() + "/pg.ini";
+  std::ofstream(sqlite_ini) << base << "\n[database]\nengine = sqlite\n";
+  std::ofstream(pg_ini) << base << "\n[database]\nengine = postgresql\n";
+  auto [ok_rc, ok_out] = run_shell(std::string(REPAY_BIN) + " config check --config " + sqlite_ini + " 2>&1");
+  CHECK_MESSAGE(ok_rc == 0, ok_out);
+  for (const char* step : {"config check", "serve"}) {
+    auto [rc, out] = run_shell(std::string(REPAY_BIN) + " " + step + " --config " + pg_ini + " 2>&1");
+    INFO(step, ": ", out);
+    CHECK(rc == 1);
+    CHECK(out.find("database.engine") != std::string::npos);
+    CHECK(out.find("postgresql") != std::string::npos);
+  }
 }
 
 }  // namespace

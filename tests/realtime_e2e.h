@@ -22,8 +22,8 @@
 #include <thread>
 #include <vector>
 
-#include "app/http_get.h"
-#include "app/stack.h"
+#include "stack/http_get.h"
+#include "stack/stack.h"
 #include "batch_e2e.h"
 #include "centerclient/center_client.h"
 #include "core/clock.h"

@@ -1,12 +1,14 @@
 // T+1 settlement end to end (domain.md flow 4 and 5; files.md; channel-api.md, Statement): real
 // repayments through the running stack, the simulator's statements (made to disagree on purpose
-// with its stmt-* knobs), `repay settle run|reconcile` by hand, the scheduler of app/settle_jobs.h
+// with its stmt-* knobs), `repay settle run|reconcile` by hand, the scheduler of settlement/jobs/settle_jobs.h
 // on a moved clock (a late statement, alerts raised once, catch-up after a stop), mode 1 (RECON)
 // and mode 2 (the card center's posting file).
 #include <csignal>
 #include <filesystem>
 
-#include "app/settle_jobs.h"
+#include "app/job_options.h"
+#include "settlement/jobs/settle_jobs.h"
+#include "store/factory.h"
 #include "realtime_e2e.h"
 #include "support/test_db.h"
 
@@ -272,12 +274,16 @@ TEST_CASE("scheduler: RECON at the day's start, a late statement alerted once, S
   REQUIRE(errors.empty());
   auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
   REQUIRE(cipher.ok());
-  auto store = testing::TestStores::open(settings.processor.database, *cipher);
-  REQUIRE(store.ok());
+  auto stores = store::open_stores({settings.database.engine, settings.processor.database}, *cipher);
+  REQUIRE(stores.ok());
   ManualClock clock(cst_time_on(t1, 30));
   auto client = app::statement_client(settings, clock);
   REQUIRE(client.ok());
-  auto jobs = std::make_unique<app::SettleJobs>(settings, (*store)->stores(), client->get(), settlement::Calendar(), clock);
+  store::Stores& db = **stores;
+  const settlement::SettleJobsPorts ports{db.recon(), db.center_files(), db.jobs(), db.review()};
+  auto jobs = std::make_unique<settlement::SettleJobs>(app::settle_jobs_options(settings), ports,
+                                                       app::statement_fetch(client->get()),
+                                                       settlement::Calendar(), clock);
   auto at = [&](Date d, int minutes) {
     clock.set(cst_time_on(d, minutes));
     sim_clock_at(s, clock.now());
@@ -327,7 +333,9 @@ TEST_CASE("scheduler: RECON at the day's start, a late statement alerted once, S
   const Date t2 = t1 + boost::gregorian::days(1);
   const Date t3 = t2 + boost::gregorian::days(1);
   at(t3, 21 * 60);
-  jobs = std::make_unique<app::SettleJobs>(settings, (*store)->stores(), client->get(), settlement::Calendar(), clock);
+  jobs = std::make_unique<settlement::SettleJobs>(app::settle_jobs_options(settings), ports,
+                                                  app::statement_fetch(client->get()),
+                                                  settlement::Calendar(), clock);
   jobs->tick();
   for (const Date d : {t1, t2}) {
     const std::string day = format_date(d);

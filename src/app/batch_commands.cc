@@ -5,10 +5,11 @@
 
 #include <boost/program_options.hpp>
 
-#include "app/batch_jobs.h"
 #include "app/cli_output.h"
 #include "app/command_context.h"
 #include "app/commands.h"
+#include "app/job_options.h"
+#include "batch/jobs/batch_jobs.h"
 #include "core/log.h"
 
 namespace po = boost::program_options;
@@ -19,7 +20,7 @@ namespace {
 std::string when(Instant t) { return t == Instant{} ? "-" : format_cst_timestamp(t); }
 
 // docs/cli.md, batch status: one object per open batch.
-std::string status_json(const Outlook& o) {
+std::string status_json(const batch::Outlook& o) {
   const auto& b = o.batch;
   return JsonObject()
       .str("center", b.center_id).str("batchNo", b.batch_no).str("batchDate", b.batch_date)
@@ -32,7 +33,7 @@ std::string status_json(const Outlook& o) {
       .done();
 }
 
-int print_status(BatchJobs& jobs, const std::string& center, bool json) {
+int print_status(batch::BatchJobs& jobs, const std::string& center, bool json) {
   auto rows = jobs.outlook(center);
   if (json) {
     std::vector<std::string> items;
@@ -98,7 +99,7 @@ int cmd_batch(const Args& args) {
   auto ctx = open_for_command(config);
   if (!ctx) return 1;
   SystemClock clock;
-  BatchJobs jobs(ctx->settings, *ctx->store, *ctx->cipher, nullptr, nullptr, clock);
+  batch::BatchJobs jobs(batch_jobs_options(ctx->settings), ctx->stores->batches(), *ctx->cipher, nullptr, clock);
   if (action == "status") return print_status(jobs, center, format == "json");
   if (action == "pull") {
     auto r = jobs.pull(center);

@@ -22,6 +22,4 @@ std::unique_ptr<transport::FileTransport> transport_of(const CenterSettings& c) 
   return transport::make_local_transport({c.local_inbox, c.local_outbox});
 }
 
-bool is_settlement_inbox_file(const std::string& name) { return name.rfind("POST_", 0) == 0; }
-
 }  // namespace repay::app

@@ -5,15 +5,11 @@
 
 #include <memory>
 
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "transport/transport.h"
 
 namespace repay::app {
 
 std::unique_ptr<transport::FileTransport> transport_of(const CenterSettings& c);
-
-// True for inbox files that belong to T+1 settlement (POST_<centerId>_<date>.txt), which the
-// batch pull leaves alone.
-bool is_settlement_inbox_file(const std::string& name);
 
 }  // namespace repay::app

@@ -18,12 +18,16 @@ std::optional<CommandContext> open_for_command(const std::string& config, int co
     return std::nullopt;
   }
   ctx.cipher = std::make_unique<crypto::FieldCipher>(std::move(*cipher));
-  auto store = store::SqliteStore::open(ctx.settings.processor.database, *ctx.cipher, connections);
-  if (!store) {
-    std::cerr << "repay: " << store.error().to_string() << "\n";
+  store::StoreOptions options;
+  options.engine = ctx.settings.database.engine;
+  options.path = ctx.settings.processor.database;
+  options.connections = connections;
+  auto stores = store::open_stores(options, *ctx.cipher);
+  if (!stores) {
+    std::cerr << "repay: " << stores.error().to_string() << "\n";
     return std::nullopt;
   }
-  ctx.store = std::move(*store);
+  ctx.stores = std::move(*stores);
   return ctx;
 }
 

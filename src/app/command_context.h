@@ -6,16 +6,16 @@
 #include <optional>
 #include <string>
 
-#include "app/settings.h"
 #include "crypto/crypto.h"
-#include "store/sqlite_store.h"
+#include "settings/settings.h"
+#include "store/factory.h"
 
 namespace repay::app {
 
 struct CommandContext {
   Settings settings;
   std::unique_ptr<crypto::FieldCipher> cipher;  // before the store, which refers to it
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::Stores> stores;  // database.engine's, from store/factory.h
 };
 
 // Prints every problem to stderr ("repay: <error>", each settings problem with its key) and

@@ -9,7 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include "app/processor.h"
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "app/stop_bound.h"
 #include "core/log.h"
 #include "core/message_log.h"

@@ -9,10 +9,9 @@
 #include "app/cli_output.h"
 #include "app/command_context.h"
 #include "app/commands.h"
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "crypto/crypto.h"
-#include "store/notify_sql.h"
-#include "store/sqlite_store.h"
+#include "realtime/outbox.h"
 
 namespace po = boost::program_options;
 
@@ -53,11 +52,8 @@ JsonObject notification_json(const realtime::Notification& n) {
   return o;
 }
 
-int show_one(store::SqliteStore& s, int64_t id, bool json) {
-  Result<std::optional<realtime::Notification>> found = [&] {
-    auto c = s.pool().acquire();
-    return store::find_notification(*c, id);
-  }();
+int show_one(realtime::NotificationOutbox& s, int64_t id, bool json) {
+  Result<std::optional<realtime::Notification>> found = s.notification(id);
   if (!found) {
     std::cerr << "repay: " << found.error().to_string() << "\n";
     return 1;
@@ -153,7 +149,7 @@ int cmd_notify(const Args& args) {
   const bool json = format == "json";
   auto ctx = open_for_command(config);
   if (!ctx) return 1;
-  auto& s = *ctx->store;
+  auto& s = ctx->stores->outbox();
   SystemClock clock;
   if (action == "retry") {
     auto st = s.retry_notification(id, clock.now());

@@ -5,7 +5,6 @@
 #include "core/log.h"
 #include "ops/metrics.h"
 #include "ops/store_gauges.h"
-#include "store/ops_sql.h"
 
 namespace repay::app {
 
@@ -33,7 +32,7 @@ void declare_families() {
 }  // namespace
 
 server::Handler install_metrics(const Settings& settings, const channel::ChannelClient& channels,
-                                store::SqliteStore& store, const Clock& clock) {
+                                ops::OpsStore& store, const Clock& clock) {
   declare_families();
   std::vector<std::string> channel_ids;
   for (const auto& [id, ch] : settings.channels) channel_ids.push_back(id);
@@ -50,9 +49,8 @@ server::Handler install_metrics(const Settings& settings, const channel::Channel
     out.push_back(std::move(inflight));
     out.push_back(std::move(queued));
   });
-  auto ops_store = std::make_shared<store::SqliteOpsStore>(store);
-  m.set_collector("store", [ops_store, &clock](std::vector<Family>& out) {
-    auto r = ops_store->read_gauges();
+  m.set_collector("store", [&store, &clock](std::vector<Family>& out) {
+    auto r = store.read_gauges();
     if (!r) {
       // lessons.md: a failing side job alerts, never blocks; the scrape counts it.
       log::warn("metrics.store_gauges_failed", {{"error", r.error().to_string()}});

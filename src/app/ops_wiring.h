@@ -5,17 +5,17 @@
 
 #include <memory>
 
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "channel/channel_client.h"
 #include "core/clock.h"
 #include "server/http_server.h"
-#include "store/sqlite_store.h"
+#include "ops/store_gauges.h"
 
 namespace repay::app {
 
 // Declares the families on ops::metrics() and adds the collectors (once per process: the
 // registry is global). `channels`, `store` and `clock` outlive the handler.
 server::Handler install_metrics(const Settings& settings, const channel::ChannelClient& channels,
-                                store::SqliteStore& store, const Clock& clock);
+                                ops::OpsStore& store, const Clock& clock);
 
 }  // namespace repay::app

@@ -13,11 +13,12 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "api/center_api.h"
-#include "app/batch_jobs.h"
 #include "app/channel_endpoints.h"
-#include "app/notify_sender.h"
+#include "channel/notify_sender.h"
 #include "app/ops_wiring.h"
-#include "app/settle_jobs.h"
+#include "app/job_options.h"
+#include "batch/jobs/batch_jobs.h"
+#include "settlement/jobs/settle_jobs.h"
 #include "realtime/notifier.h"
 #include "channel/channel_notify.h"
 #include "channel/channel_client.h"
@@ -31,10 +32,7 @@
 #include "server/http_server.h"
 #include "realtime/service.h"
 #include "signing/signing_service.h"
-#include "store/console_sql.h"
-#include "store/review_sql.h"
-#include "db/sqlite/serving_lock.h"
-#include "store/sqlite_store.h"
+#include "store/factory.h"
 
 namespace repay::app {
 namespace {
@@ -87,12 +85,12 @@ void set_up(double v) { ops::metrics().set("repay_up", {}, v); }
 }  // namespace
 
 struct Processor::Impl {
-  // First member, so released last: one serving process per database (db/sqlite/serving_lock.h).
-  std::optional<db::sqlite::ServingLock> serving_lock;
+  // First member, so released last: one serving process per database (store/factory.h).
+  std::unique_ptr<store::ServingHold> serving_lock;
   const Settings settings;
   const Clock& clock;
   std::unique_ptr<crypto::FieldCipher> cipher;
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::Stores> stores;  // database.engine's (store/factory.h)
   std::unique_ptr<channel::ChannelClient> channels;
   std::unique_ptr<ChannelClientPort> channel_port;
   boost::asio::thread_pool workers{4};
@@ -101,13 +99,11 @@ struct Processor::Impl {
   std::unique_ptr<server::HttpServer> http;
   // The admin listener (processor.admin_*): the staff console; other admin endpoints plug into
   // admin_router with one line, e.g. admin_router.route("GET", "/metrics", handler).
-  std::unique_ptr<store::SqliteReviewStore> review;
-  std::unique_ptr<store::SqliteConsoleStore> console_store;
   std::unique_ptr<console::Console> console;
   console::Router admin_router;
   std::unique_ptr<server::HttpServer> admin_http;
-  std::unique_ptr<BatchJobs> batches;
-  std::unique_ptr<SettleJobs> settle;  // T+1 jobs
+  std::unique_ptr<batch::BatchJobs> batches;
+  std::unique_ptr<settlement::SettleJobs> settle;  // T+1 jobs
   std::unique_ptr<realtime::RealtimeService> realtime;
   std::map<std::string, realtime::RealtimeCenter> realtime_centers;
   // Timers (real-time answer deadlines) run on their own io_context; their work goes to workers.
@@ -132,7 +128,7 @@ struct Processor::Impl {
   }
   std::map<std::string, std::vector<std::string>> channel_secrets;
   std::map<std::string, std::string> center_secret;  // current secret per center: signs notifications
-  std::unique_ptr<CurlNotificationSender> notify_sender;
+  std::unique_ptr<channel::CurlNotificationSender> notify_sender;
   std::unique_ptr<realtime::Notifier> notifier;
 
   // POST /channel/notify/<channelId> (channel-api.md, Notifications): verified, applied, then
@@ -156,7 +152,7 @@ struct Processor::Impl {
       return respond(std::move(r));
     }
     // The bank retries an unacknowledged notification: a busy database may answer 503.
-    auto fresh = store->remember_nonce(channel_id, n->nonce, clock.now(), 600, std::chrono::seconds(5));
+    auto fresh = stores->nonces().remember_nonce(channel_id, n->nonce, clock.now(), 600, std::chrono::seconds(5));
     if (!fresh || !*fresh) {
       r.status = fresh ? 401 : 503;
       r.body = fresh ? "nonce replayed" : "store unavailable";
@@ -167,7 +163,7 @@ struct Processor::Impl {
     boost::asio::post(workers, [this, channel_id, fields = std::move(n->fields), respond]() {
       auto tx = fields.find("TxCode");
       auto applied = std::make_shared<Result<bool>>(false);
-      store->write_then(
+      stores->realtime().write_then(
           [this, channel_id, fields, applied] {
             auto t = fields.find("TxCode");
             if (t != fields.end() && (t->second == "DEBIT" || t->second == "REFUND")) {
@@ -201,7 +197,7 @@ struct Processor::Impl {
     std::unique_lock<std::mutex> lock(mu);
     while (!cv.wait_for(lock, std::chrono::seconds(60), [this] { return stopping; })) {
       lock.unlock();
-      auto st = store->purge_nonces(clock.now(), 600);
+      auto st = stores->nonces().purge_nonces(clock.now(), 600);
       if (!st) log::warn("housekeeping.purge_nonces", {{"error", st.error().to_string()}});
       lock.lock();
     }
@@ -217,20 +213,23 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
   auto impl = std::make_unique<Impl>(settings, clock);
   // Before anything else touches the database: a second serving process stops here, before it
   // could recover (take over) the claims of the running one.
-  auto lock = db::sqlite::ServingLock::acquire(settings.processor.database);
+  store::StoreOptions store_options;
+  store_options.engine = settings.database.engine;
+  store_options.path = settings.processor.database;
+  store_options.connections = 4;
+  store_options.survive_power_loss = settings.processor.database_synchronous != "NORMAL";
+  auto lock = store::acquire_serving_lock(store_options);
   if (!lock) return lock.error();
-  impl->serving_lock.emplace(std::move(*lock));
+  impl->serving_lock = std::move(*lock);
   auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
   if (!cipher) return cipher.error();
   impl->cipher = std::make_unique<crypto::FieldCipher>(std::move(*cipher));
-  auto store = store::SqliteStore::open(settings.processor.database, *impl->cipher, 4,
-                                       settings.processor.database_synchronous == "NORMAL"
-                                           ? store::Durability::kCrash
-                                           : store::Durability::kPowerLoss);
-  if (!store) return store.error();
-  impl->store = std::move(*store);
-  // Real time's claims and facts share synced commits (docs/performance.md); kCrash: no-op.
-  if (auto g = impl->store->enable_group_commit(); !g) return g.error();
+  auto stores = store::open_stores(store_options, *impl->cipher);
+  if (!stores) return stores.error();
+  impl->stores = std::move(*stores);
+  // Real time's claims and facts share synced commits (docs/performance.md); NORMAL: no-op.
+  if (auto g = impl->stores->start_group_commit(); !g) return g.error();
+  store::Stores& db = *impl->stores;
 
   auto endpoints = channel_endpoints(settings);
   if (!endpoints) return endpoints.error();
@@ -240,7 +239,7 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
 
   Impl* raw = impl.get();
   impl->signing = std::make_unique<signing::SigningService>(
-      *impl->store, *impl->channel_port, clock,
+      db.signing(), *impl->channel_port, clock,
       [raw](std::function<void()> task) { boost::asio::post(raw->workers, std::move(task)); });
 
   std::vector<api::CenterEntry> centers;
@@ -257,19 +256,21 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
     e.signing = signing::SigningCenter{id, c.luhn_check, c.collect_channel, c.quick_channel};
     centers.push_back(std::move(e));
   }
-  impl->api = std::make_unique<api::CenterApi>(std::move(centers), *impl->store, clock,
+  impl->api = std::make_unique<api::CenterApi>(std::move(centers), db.nonces(), clock,
                                                settings.processor.id);
-  impl->batches = std::make_unique<BatchJobs>(impl->settings, *impl->store, *impl->cipher,
-                                              impl->channel_port.get(), impl->channels.get(), clock);
+  impl->batches = std::make_unique<batch::BatchJobs>(batch_jobs_options(impl->settings), db.batches(),
+                                                     *impl->cipher, impl->channel_port.get(), clock);
   std::vector<Error> calendar_errors;
-  auto calendar = SettleJobs::load_calendar(impl->settings, &calendar_errors);
+  auto calendar = settlement::SettleJobs::load_calendar(settings.processor.holiday_calendar, &calendar_errors);
   if (!calendar) return calendar.error();
-  impl->settle = std::make_unique<SettleJobs>(impl->settings, *impl->store, impl->channels.get(),
-                                              std::move(*calendar), clock);
-  NotifySenderOptions notify_opt;
+  impl->settle = std::make_unique<settlement::SettleJobs>(
+      settle_jobs_options(impl->settings),
+      settlement::SettleJobsPorts{db.recon(), db.center_files(), db.jobs(), db.review()},
+      statement_fetch(impl->channels.get()), std::move(*calendar), clock);
+  channel::NotifySenderOptions notify_opt;
   notify_opt.processor_id = settings.processor.id;
   notify_opt.ca_file = settings.processor.ca_file;
-  impl->notify_sender = std::make_unique<CurlNotificationSender>(
+  impl->notify_sender = std::make_unique<channel::CurlNotificationSender>(
       notify_opt,
       [raw](const std::string& center) -> Result<std::string> {
         auto s = raw->center_secret.find(center);
@@ -278,7 +279,7 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
       },
       clock);
   impl->notifier = std::make_unique<realtime::Notifier>(
-      *impl->store, *impl->notify_sender,
+      db.outbox(), *impl->notify_sender,
       [raw](const std::string& center) {
         auto c = raw->settings.centers.find(center);
         return c == raw->settings.centers.end() ? CenterSettings{}.notify_retries
@@ -288,8 +289,8 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
   realtime::RealtimeOptions ro;
   ro.node = settings.processor.id;
   impl->realtime = std::make_unique<realtime::RealtimeService>(
-      *impl->store,
-      [raw](const std::string& no) { return raw->store->agreement(no); }, *impl->channel_port, clock,
+      db.realtime(),
+      [raw](const std::string& no) { return raw->stores->signing().agreement(no); }, *impl->channel_port, clock,
       [raw](std::function<void()> task) { boost::asio::post(raw->workers, std::move(task)); },
       [raw](std::chrono::milliseconds d, std::function<void()> fn) { raw->post_after(d, std::move(fn)); },
       ro);
@@ -351,8 +352,6 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
       opt, [api](server::HttpRequest&& r, server::Respond respond) {
         api->handle(std::move(r), std::move(respond));
       });
-  impl->review = std::make_unique<store::SqliteReviewStore>(*impl->store);
-  impl->console_store = std::make_unique<store::SqliteConsoleStore>(*impl->store);
   console::ConsoleOptions copt;
   copt.max_failed_logins = settings.processor.console_max_failed_logins;
   copt.session_lifetime = std::chrono::minutes(settings.processor.console_session_minutes);
@@ -371,17 +370,17 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
     return out;
   };
   copt.returned = [raw](Instant since) {
-    auto r = raw->store->returned_batches(since, 200);
+    auto r = raw->stores->batches().returned_batches(since, 200);
     if (!r) {
       log::warn("console.returned_batches_failed", {{"error", r.error().to_string()}});
       return std::vector<batch::BatchSummary>{};
     }
     return std::move(*r);
   };
-  impl->console = std::make_unique<console::Console>(std::move(copt), *impl->console_store,
-                                                     *impl->review, clock);
+  impl->console = std::make_unique<console::Console>(std::move(copt), db.console(), db.review(),
+                                                     clock);
   impl->console->attach(impl->admin_router);
-  impl->admin_router.route("GET", "/metrics", install_metrics(settings, *impl->channels, *impl->store, clock));
+  impl->admin_router.route("GET", "/metrics", install_metrics(settings, *impl->channels, db.ops(), clock));
   server::HttpServerOptions admin_opt;
   admin_opt.address = settings.processor.admin.address;
   admin_opt.port = settings.processor.admin.port;
@@ -426,11 +425,11 @@ Status Processor::start() {
   auto recovered = impl_->batches->recover();
   if (!recovered) return recovered.error();
   if (*recovered > 0) log::warn("batch.recovered_claims", {{"items", std::to_string(*recovered)}});
-  auto recovered_rt = impl_->store->recover_realtime(impl_->settings.processor.id, impl_->clock.now());
+  auto recovered_rt = impl_->stores->realtime().recover_realtime(impl_->settings.processor.id, impl_->clock.now());
   if (!recovered_rt) return recovered_rt.error();
   if (*recovered_rt > 0) log::warn("realtime.recovered_claims", {{"calls", std::to_string(*recovered_rt)}});
   // Nonces older than the replay window are never needed again.
-  (void)impl_->store->purge_nonces(impl_->clock.now(), 600);
+  (void)impl_->stores->nonces().purge_nonces(impl_->clock.now(), 600);
   impl_->housekeeper = std::thread([impl = impl_.get()] { impl->housekeeping(); });
   impl_->batches->start();
   impl_->settle->start();  // catches up missed T+1 days at once
@@ -482,7 +481,7 @@ void Processor::stop() {
   impl_->timer_io.stop();
   if (impl_->timer_thread.joinable()) impl_->timer_thread.join();
   impl_->workers.join();
-  if (impl_->store) impl_->store->stop_group_commit();  // its callbacks post to the workers
+  if (impl_->stores) impl_->stores->stop_group_commit();  // its callbacks post to the workers
 }
 
 }  // namespace repay::app

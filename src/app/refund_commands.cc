@@ -9,12 +9,9 @@
 #include "app/command_context.h"
 #include "app/cli_output.h"
 #include "app/commands.h"
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "console/staff_auth.h"
 #include "crypto/crypto.h"
-#include "store/console_sql.h"
-#include "store/review_sql.h"
-#include "store/sqlite_store.h"
 
 namespace po = boost::program_options;
 
@@ -224,7 +221,7 @@ int cmd_refunds(const Args& args) {
   auto ctx = open_for_command(config);
   if (!ctx) return 1;
   const Settings& settings = ctx->settings;
-  store::SqliteReviewStore review(*ctx->store);
+  settlement::ReviewStore& review = ctx->stores->review();
   const settlement::ReviewPolicy policy{settings.processor.refund_two_approvals_above,
                                         settings.processor.refund_review_expiry_days};
   SystemClock clock;
@@ -234,7 +231,7 @@ int cmd_refunds(const Args& args) {
   if (action == "approve" || action == "reject" || action == "propose") {
     auto password = read_password_input(password_file);
     if (!password) return fail(password.error());
-    store::SqliteConsoleStore accounts(*ctx->store);
+    auto& accounts = ctx->stores->console();
     auto check = console::check_staff_password(accounts, staff, *password,
                                                settings.processor.console_max_failed_logins, clock.now());
     if (!check) return fail(check.error());

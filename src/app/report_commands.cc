@@ -8,11 +8,9 @@
 
 #include "app/command_context.h"
 #include "app/commands.h"
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "crypto/crypto.h"
 #include "report/daily.h"
-#include "store/ops_sql.h"
-#include "store/sqlite_store.h"
 
 namespace po = boost::program_options;
 
@@ -61,8 +59,7 @@ int cmd_report(const Args& args) {
   }
   auto ctx = open_for_command(config, 1);
   if (!ctx) return 1;
-  store::SqliteOpsStore ops(*ctx->store);
-  auto records = ops.day_records(*day, center);
+  auto records = ctx->stores->reports().day_records(*day, center);
   if (!records) {
     std::cerr << "repay: " << records.error().to_string() << "\n";
     return 1;

@@ -1,4 +1,4 @@
-// repay settle reconcile|run: the T+1 jobs by hand (domain.md flow 4 and 5; app/settle_jobs.h).
+// repay settle reconcile|run: the T+1 jobs by hand (domain.md flow 4 and 5; settlement/jobs/settle_jobs.h).
 //   reconcile  one channel's statement of day T (fetched, or a file staff were sent) against our
 //              records: kept under the database's folder (statements/, named with its SHA-256: a
 //              replaced statement is a new version, never an overwrite), then matched (our
@@ -15,10 +15,10 @@
 
 #include "app/command_context.h"
 #include "app/commands.h"
-#include "app/settings.h"
-#include "app/settle_jobs.h"
+#include "app/job_options.h"
 #include "crypto/crypto.h"
-#include "store/sqlite_store.h"
+#include "settings/settings.h"
+#include "settlement/jobs/settle_jobs.h"
 
 namespace po = boost::program_options;
 
@@ -55,7 +55,7 @@ int fail(const Error& e) {
   return 1;
 }
 
-void print_run(const std::string& channel, const std::string& date, const StatementReconciled& r) {
+void print_run(const std::string& channel, const std::string& date, const settlement::StatementReconciled& r) {
   std::cout << "channel " << channel << " day " << date << ": statement v" << r.stored.version
             << (r.stored.created ? " (new)" : "") << ", run " << r.run.runs << ", " << r.run.ours
             << " records of ours, " << r.run.lines << " lines\n";
@@ -127,7 +127,7 @@ int cmd_settle(const Args& args) {
     return 1;
   }
   std::vector<Error> cal_errors;
-  auto calendar = SettleJobs::load_calendar(settings, &cal_errors);
+  auto calendar = settlement::SettleJobs::load_calendar(settings.processor.holiday_calendar, &cal_errors);
   if (!calendar) {
     for (const auto& e : cal_errors) std::cerr << "repay: " << e.to_string() << "\n";
     return 1;
@@ -143,10 +143,13 @@ int cmd_settle(const Args& args) {
   if (auto over = settlement::day_over(*date, clock.now()); !over) return fail(over.error());
   auto client = statement_client(settings, clock);
   if (!client) return fail(client.error());
-  SettleJobs jobs(settings, *ctx->store, client->get(), std::move(*calendar), clock);
+  auto& stores = *ctx->stores;
+  settlement::SettleJobs jobs(settle_jobs_options(settings),
+                              {stores.recon(), stores.center_files(), stores.jobs(), stores.review()},
+                              statement_fetch(client->get()), std::move(*calendar), clock);
 
   if (action == "reconcile") {
-    Result<StatementReconciled> r = make_error("IO", "not run");
+    Result<settlement::StatementReconciled> r = make_error("IO", "not run");
     if (!statement_path.empty()) {
       std::ifstream in(statement_path, std::ios::binary);
       if (!in) return fail(make_error("IO", "cannot open", "", "", statement_path));

@@ -9,11 +9,10 @@
 
 #include "app/command_context.h"
 #include "app/commands.h"
-#include "app/settings.h"
+#include "settings/settings.h"
 #include "console/password.h"
 #include "crypto/crypto.h"
 #include "settlement/review.h"
-#include "store/console_sql.h"
 
 namespace po = boost::program_options;
 
@@ -89,7 +88,7 @@ int cmd_staff(const Args& args) {
   }
   auto ctx = open_for_command(config);
   if (!ctx) return 1;
-  store::SqliteConsoleStore staff(*ctx->store);
+  auto& staff = ctx->stores->console();
   SystemClock clock;
 
   if (action == "list") {

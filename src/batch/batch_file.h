@@ -23,6 +23,9 @@ struct BatchName {
 // REPAY_<centerId>_<batchDate>_<batchNo>.txt; nullopt when the name does not have that form.
 // (batchNo may contain '_': the name is split at the first two '_' after REPAY.)
 std::optional<BatchName> parse_batch_name(const std::string& file_name);
+// POST_<centerId>_<date>.txt: a mode-2 center's posting file in the same inbox, which the T+1
+// jobs take and the batch pull leaves alone (files.md, Exchange with card centers).
+bool is_posting_file_name(const std::string& file_name);
 
 struct BatchHeader {
   std::string center_id;

@@ -5,6 +5,8 @@
 
 namespace repay::batch {
 
+bool is_posting_file_name(const std::string& file_name) { return file_name.rfind("POST_", 0) == 0; }
+
 std::optional<BatchName> parse_batch_name(const std::string& file_name) {
   std::string_view s = file_name;
   constexpr std::string_view kPrefix = "REPAY_";

@@ -107,6 +107,10 @@ class FakeStore final : public BatchStore {
   Result<std::optional<BatchSummary>> batch(const std::string&, const std::string&) override {
     return std::optional<BatchSummary>();
   }
+  Result<std::vector<BatchSummary>> returned_batches(Instant, int) override {
+    return std::vector<BatchSummary>();
+  }
+  Result<int64_t> finished_since(const std::string&, const std::string&, Instant) override { return 0; }
 };
 
 // Keeps every call; the test answers them when it likes.

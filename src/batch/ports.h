@@ -272,6 +272,13 @@ class BatchStore {
   virtual Result<std::vector<BatchSummary>> batches(const std::string& center, bool open_only) = 0;
   virtual Result<std::optional<BatchSummary>> batch(const std::string& center,
                                                     const std::string& batch_no) = 0;
+  // Batches returned at or after `since`, the latest first, at most `limit`: read from the
+  // batches table alone (the console's page must not count a million items per batch), so the
+  // per-state counts are left 0 — the return file has them.
+  virtual Result<std::vector<BatchSummary>> returned_batches(Instant since, int limit) = 0;
+  // Items of a batch that became final since `since` (the deadline outlook's throughput).
+  virtual Result<int64_t> finished_since(const std::string& center, const std::string& batch_no,
+                                         Instant since) = 0;
 };
 
 }  // namespace repay::batch

@@ -26,7 +26,7 @@ struct DeliveryResult {
   std::string result;      // "SUCCESS", "HTTP 500", "timeout", ...: kept with the attempt
 };
 
-// Posts one notification (the libcurl one is app/notify_sender.h). Blocking; called from several
+// Posts one notification (the libcurl one is channel/notify_sender.h). Blocking; called from several
 // threads at once. Failures are results, not exceptions.
 class NotificationSender {
  public:

@@ -88,6 +88,7 @@ class FakeOutbox final : public NotificationOutbox {
     return std::vector<std::pair<Instant, std::string>>{};
   }
   Status retry_notification(int64_t, Instant) override { return ok_status(); }
+  Result<std::optional<Notification>> notification(int64_t) override { return std::optional<Notification>(); }
 
   std::atomic<int> polls{0};
 

@@ -23,6 +23,7 @@ class NotificationOutbox {
   virtual Result<std::vector<Notification>> list_notifications(const std::string& center,
                                                                const std::string& state,
                                                                int limit) = 0;
+  virtual Result<std::optional<Notification>> notification(int64_t id) = 0;
   virtual Result<std::vector<std::pair<Instant, std::string>>> attempts_of(int64_t id) = 0;
   // Operator's retry: a GAVE_UP (or PENDING) notification is tried again now.
   virtual Status retry_notification(int64_t id, Instant now) = 0;

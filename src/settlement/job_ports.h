@@ -1,4 +1,4 @@
-// What the T+1 scheduler (app/settle_jobs.h) needs from the store: one record per job, subject
+// What the T+1 scheduler (settlement/jobs/settle_jobs.h) needs from the store: one record per job, subject
 // and period (settle_jobs table), so that a job done is never done again by the scheduler, a
 // restart knows where it stood, and an alert is raised once.
 #pragma once

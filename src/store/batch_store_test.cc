@@ -1011,6 +1011,12 @@ class FailingLoadStore final : public batch::BatchStore {
   Result<std::optional<batch::BatchSummary>> batch(const std::string& c, const std::string& b) override {
     return s_.batch(c, b);
   }
+  Result<std::vector<batch::BatchSummary>> returned_batches(Instant since, int limit) override {
+    return s_.returned_batches(since, limit);
+  }
+  Result<int64_t> finished_since(const std::string& c, const std::string& b, Instant since) override {
+    return s_.finished_since(c, b, since);
+  }
 
  private:
   class Loader final : public batch::ItemLoader {

@@ -7,6 +7,7 @@
 #include "db/sqlite/connection.h"
 #include "db/sqlite/pool.h"
 #include "store/migrations.h"
+#include "store/notify_sql.h"
 
 namespace repay::store {
 
@@ -164,6 +165,11 @@ Result<int64_t> SqliteStore::count_rows(const std::string& table) {
   auto r = s->step();
   if (!r) return r.error();
   return s->integer(0);
+}
+
+Result<std::optional<realtime::Notification>> SqliteStore::notification(int64_t id) {
+  auto c = pool().acquire();
+  return find_notification(*c, id);
 }
 
 }  // namespace repay::store

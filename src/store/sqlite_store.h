@@ -98,10 +98,9 @@ class SqliteStore final : public signing::SigningStore,
                                                    bool open_only) override;
   Result<std::optional<batch::BatchSummary>> batch(const std::string& center,
                                                    const std::string& batch_no) override;
-  // Batches returned at or after `since`, the latest first, at most `limit`: read from the
-  // batches table alone (the console's page must not count a million items per batch), so the
-  // per-state counts are left 0 — the return file has them.
-  Result<std::vector<batch::BatchSummary>> returned_batches(Instant since, int limit);
+  Result<std::vector<batch::BatchSummary>> returned_batches(Instant since, int limit) override;
+  Result<int64_t> finished_since(const std::string& center, const std::string& batch_no,
+                                 Instant since) override;
 
   // realtime::NotificationOutbox (store/notify_sql.cc)
   Result<std::vector<realtime::Notification>> due_notifications(
@@ -111,6 +110,7 @@ class SqliteStore final : public signing::SigningStore,
   Result<std::vector<realtime::Notification>> list_notifications(const std::string& center,
                                                                  const std::string& state,
                                                                  int limit) override;
+  Result<std::optional<realtime::Notification>> notification(int64_t id) override;
   Result<std::vector<std::pair<Instant, std::string>>> attempts_of(int64_t id) override;
   Status retry_notification(int64_t id, Instant now) override;
 
@@ -190,9 +190,6 @@ class SqliteStore final : public signing::SigningStore,
                                                      const settlement::Reconciliation& r,
                                                      Instant now, const std::string& actor) override;
   Result<settlement::HeldFigures> held_figures(const std::string& center, Date day) override;
-
-  // Items of a batch that became final since `since` (deadline outlook).
-  Result<int64_t> finished_since(const std::string& center, const std::string& batch_no, Instant since);
 
   // Reserves `count` consecutive values of a named sequence; returns the first.
   Result<int64_t> reserve_sequence(const std::string& name, int64_t count);
