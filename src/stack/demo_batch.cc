@@ -12,7 +12,9 @@
 #include "centerclient/center_client.h"
 #include "core/clock.h"
 #include "core/codes.h"
-#include "db/sqlite/connection.h"
+#include "crypto/crypto.h"
+#include "settlement/review_ports.h"
+#include "store/factory.h"
 
 namespace fs = std::filesystem;
 
@@ -220,18 +222,36 @@ BatchDemoReport run_batch_demo(const Stack& stack, const Clock& clock, Picker& p
   }
   // Late results of force-failed items become refund proposals pending review.
   std::this_thread::sleep_for(std::chrono::seconds(25));
-  if (auto c = db::sqlite::Connection::open(stack.database())) {
-    if (auto q = (*c)->prepare("SELECT reason, state, COUNT(*) FROM refund_proposals GROUP BY 1, 2")) {
-      bool any = false;
-      while (true) {
-        auto row = q->step();
-        if (!row || !*row) break;
-        any = true;
-        rep.lines.push_back("refund proposals: " + q->text(0) + " " + q->text(1) + " x" +
-                            std::to_string(q->integer(2)));
-      }
-      if (!any) rep.lines.push_back("refund proposals: none (no force-failed item was debited late)");
-    }
+  auto cipher = crypto::FieldCipher::from_key_file(stack.key_file());
+  if (!cipher) {
+    rep.lines.push_back("refund proposals: " + cipher.error().to_string());
+    ++rep.unexpected;
+    return rep;
+  }
+  store::StoreOptions where;
+  where.path = stack.database();
+  where.connections = 1;
+  auto db = store::open_stores(where, *cipher);
+  if (!db) {
+    rep.lines.push_back("refund proposals: " + db.error().to_string());
+    ++rep.unexpected;
+    return rep;
+  }
+  settlement::ReviewFilter all;
+  all.limit = 100000;
+  auto proposals = (*db)->review().list_proposals(all);
+  if (!proposals) {
+    rep.lines.push_back("refund proposals: " + proposals.error().to_string());
+    ++rep.unexpected;
+    return rep;
+  }
+  std::map<std::pair<std::string, std::string>, int> by_reason_state;
+  for (const auto& p : *proposals) ++by_reason_state[{p.reason, p.state}];
+  for (const auto& [key, n] : by_reason_state) {
+    rep.lines.push_back("refund proposals: " + key.first + " " + key.second + " x" + std::to_string(n));
+  }
+  if (by_reason_state.empty()) {
+    rep.lines.push_back("refund proposals: none (no force-failed item was debited late)");
   }
   return rep;
 }

@@ -17,8 +17,9 @@
 #include "stack/http_get.h"
 #include "centerclient/center_client.h"
 #include "crypto/crypto.h"
-#include "store/review_sql.h"
-#include "store/sqlite_store.h"
+#include "realtime/ports.h"
+#include "settlement/review_ports.h"
+#include "store/factory.h"
 
 namespace fs = std::filesystem;
 
@@ -184,12 +185,15 @@ BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick) 
     ++rep.unexpected;
     return rep;
   }
-  auto db = store::SqliteStore::open(stack.database(), *cipher, 2);
+  store::StoreOptions where;
+  where.path = stack.database();
+  where.connections = 2;
+  auto db = store::open_stores(where, *cipher);
   if (!db) {
     ++rep.unexpected;
     return rep;
   }
-  store::SqliteReviewStore review(**db);
+  settlement::ReviewStore& review = (*db)->review();
   // Staff act with their console password (`repay staff add`, then --password-file).
   for (const char* login : {"li.ming", "wang.fang"}) {
     if (auto pw = add_demo_staff(stack, login, "reviewer"); !pw) {
@@ -205,15 +209,15 @@ BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick) 
   if (auto late = review.list_proposals({"", "", "LATE_SUCCESS", "PENDING_REVIEW", 1}); late && !late->empty()) {
     no = late->front().refund_no;
   } else {
+    // The first real-time repayment of CC01 that succeeded (demo_realtime.cc made them).
     std::vector<std::string> rows;
-    {
-      auto c = (*db)->pool().acquire();
-      auto q = c->prepare(
-          "SELECT txn_no FROM repayments WHERE center_id = 'CC01' AND state = 'SUCCESS' "
-          "ORDER BY finished_at LIMIT 1");
-      if (q) {
-        auto row = q->step();
-        if (row && *row) rows.push_back(q->text(0));
+    Instant first{};
+    for (const char* req_no : {"RT-R1", "RT-R2", "RT-R3", "RT-R4"}) {
+      auto v = (*db)->realtime().repayment_by_req_no("CC01", req_no);
+      if (!v || !v->has_value() || (*v)->state != "SUCCESS") continue;
+      if (rows.empty() || (*v)->finished_at < first) {
+        rows = {(*v)->txn_no};
+        first = (*v)->finished_at;
       }
     }
     if (!rows.empty()) {
