@@ -37,7 +37,7 @@ Result<std::string> read_password_input(const std::string& file) {
     if (!std::getline(std::cin, line)) return make_error("IO", "no password on stdin");
   } else {
     std::ifstream in(file);
-    if (!in || !std::getline(in, line)) return make_error("IO", "cannot read the password file", "", file);
+    if (!in || !std::getline(in, line)) return make_error("IO", "cannot read the password file", "", "", file);
   }
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;

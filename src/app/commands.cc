@@ -8,6 +8,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "transport/durable_files.h"
 #include "app/processor.h"
 #include "settings/settings.h"
 #include "app/stop_bound.h"
@@ -56,12 +57,7 @@ void log_start_failure(const Error& e) {
 }  // namespace
 
 bool write_file_atomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!(out << text)) return false;
-  }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
+  return transport::write_text_replacing(path, text).ok();
 }
 
 int cmd_serve(const Args& args) {

@@ -9,12 +9,14 @@
 
 namespace repay {
 
+// The fields in the order make_error() takes them. A file an error is about (a path, with its
+// line when there is one) is `where`, never `value`.
 struct Error {
   std::string code;     // spec/codes.md code ("2007", "F1", ...) or an internal one ("CONFIG", "IO")
   std::string message;  // for people; never holds a full card, ID or mobile number
-  std::string where;    // "file REPAY_X.txt line 3", "settings line 12", "" when not applicable
   std::string field;    // field or settings key, "" when not applicable
   std::string value;    // offending value, already masked when sensitive
+  std::string where;    // "file REPAY_X.txt line 3", "settings line 12", a path; "" when not applicable
 
   std::string to_string() const;  // "<code> <where> field <field> value '<value>': <message>"
 };
@@ -46,8 +48,8 @@ inline Status ok_status() { return Ok{}; }
 
 inline Error make_error(std::string code, std::string message, std::string field = {},
                         std::string value = {}, std::string where = {}) {
-  return Error{std::move(code), std::move(message), std::move(where), std::move(field),
-               std::move(value)};
+  return Error{std::move(code), std::move(message), std::move(field), std::move(value),
+               std::move(where)};
 }
 
 }  // namespace repay

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "transport/durable_files.h"
 #include "core/log.h"
 #include "simulator/book.h"
 #include "simulator/config.h"
@@ -19,14 +20,7 @@ using repay::Error;
 
 // Writes via a temporary file and a rename, so a reader never sees half a file.
 bool write_atomically(const std::string& path, const std::string& content) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!(out << content) || !out.flush()) return false;
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  return !ec;
+  return repay::transport::write_text_replacing(path, content).ok();
 }
 
 int fail(const Error& e) {

@@ -20,7 +20,7 @@ namespace {
 
 Status write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
-  if (!(out << text)) return make_error("IO", "cannot write file", "", path);
+  if (!(out << text)) return make_error("IO", "cannot write file", "", "", path);
   return ok_status();
 }
 

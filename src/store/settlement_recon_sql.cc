@@ -102,7 +102,7 @@ Result<settlement::StoredStatement> SqliteStore::record_statement(const settleme
                   .bind(8, to_unix_ms(now)).run());
     if (c->changes() == 1) break;
     if (attempt == 16) {
-      return make_error("BUSY", "statement versions kept being taken by other writers", "path", f.path);
+      return make_error("BUSY", "statement versions kept being taken by other writers", "", "", f.path);
     }
   }
   const int64_t id = c->last_insert_rowid();

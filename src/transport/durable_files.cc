@@ -16,7 +16,7 @@ namespace repay::transport {
 namespace {
 
 Error io_error(const std::string& what, const std::string& path, int err) {
-  return make_error("IO", what + ": " + std::strerror(err), "path", path);
+  return make_error("IO", what + ": " + std::strerror(err), "", "", path);
 }
 
 // Closes a descriptor on every path out of a function.
@@ -109,42 +109,51 @@ Result<bool> write_once(const std::string& temp, const std::string& target,
     if (!*renamed) ::unlink(temp.c_str());  // files.md: a published file is never overwritten
     return *renamed;
   }
-  return make_error("IO", "cannot take the temporary file for writing", "path", temp);
+  return make_error("IO", "cannot take the temporary file for writing", "", "", temp);
 }
 
 Result<bool> write_bytes_once(const std::string& target, const std::string& bytes) {
   const std::string temp = target + ".tmp";
-  return write_once(temp, target, [&](int fd) -> Status {
-    for (size_t off = 0; off < bytes.size();) {
-      ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return io_error("write failed", temp, errno);
-      off += static_cast<size_t>(n);
-    }
+  return write_once(temp, target, [&](int fd) -> Status { return write_all(fd, bytes, temp); });
+}
+
+Status write_all(int fd, std::string_view bytes, const std::string& path) {
+  for (size_t off = 0; off < bytes.size();) {
+    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return io_error("write failed", path, errno);
+    off += static_cast<size_t>(n);
+  }
+  return ok_status();
+}
+
+Status write_replacing(const std::string& path, const std::function<Status(int fd)>& write) {
+  std::string temp = path + ".tmp.XXXXXX";
+  Fd out(::mkostemp(temp.data(), O_CLOEXEC));
+  if (out.get() < 0) return io_error("cannot create a temporary file", path, errno);
+  auto written = [&]() -> Status {
+    if (::fchmod(out.get(), 0644) != 0) return io_error("cannot set the mode", temp, errno);
+    REPAY_TRY(write(out.get()));
+    REPAY_TRY(sync_and_close(out, temp));
+    if (::rename(temp.c_str(), path.c_str()) != 0) return io_error("rename to " + path + " failed", temp, errno);
     return ok_status();
-  });
+  }();
+  if (!written) {
+    ::unlink(temp.c_str());
+    return written;
+  }
+  const std::string folder = std::filesystem::path(path).parent_path().string();
+  return sync_folder(folder.empty() ? "." : folder);
+}
+
+Status write_text_replacing(const std::string& path, std::string_view text) {
+  return write_replacing(path, [&](int fd) { return write_all(fd, text, path); });
 }
 
 Status copy_fd_and_sync(int in_fd, const std::string& from, const std::string& to) {
-  struct Borrowed {
-    int fd;
-    int get() const { return fd; }
-  } in{in_fd};
   Fd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (out.get() < 0) return io_error("cannot create", to, errno);
-  std::vector<char> buf(1 << 16);
-  for (;;) {
-    ssize_t n = ::read(in.get(), buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io_error("read failed", from, errno);
-    if (n == 0) break;
-    for (ssize_t done = 0; done < n;) {
-      ssize_t w = ::write(out.get(), buf.data() + done, static_cast<size_t>(n - done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return io_error("write failed", to, errno);
-      done += w;
-    }
-  }
+  REPAY_TRY(copy_fds(in_fd, from, out.get(), to));
   return sync_and_close(out, to);
 }
 
@@ -157,7 +166,7 @@ Status create_empty_and_sync(const std::string& path) {
 Result<PrivateFolder> PrivateFolder::make(const std::string& parent) {
   std::error_code ec;
   std::filesystem::create_directories(parent, ec);
-  if (ec) return make_error("IO", "cannot create folder: " + ec.message(), "path", parent);
+  if (ec) return make_error("IO", "cannot create folder: " + ec.message(), "", "", parent);
   std::string tmpl = parent + "/build.XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr) return io_error("cannot create a private folder", parent, errno);
   return PrivateFolder(std::move(tmpl));

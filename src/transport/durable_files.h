@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 
@@ -47,6 +48,17 @@ class PrivateFolder {
   explicit PrivateFolder(std::string path) : path_(std::move(path)) {}
   std::string path_;
 };
+
+// Writes `path` whole, replacing what was there (a port file, an archive copy): `write` fills a
+// temporary file of this writer's own beside it (mkstemp `path.tmp.XXXXXX`), which is fsynced,
+// renamed over `path`, and the folder fsynced. A reader sees the old file or the new one, never
+// part of either; a failure leaves `path` as it was and removes the temporary file. Error "IO"
+// naming the file. The one write-then-rename of the code base besides write_once (which never
+// replaces).
+Status write_replacing(const std::string& path, const std::function<Status(int fd)>& write);
+Status write_text_replacing(const std::string& path, std::string_view text);
+// Writes all of `bytes` to the open `fd`; `path` names it in errors.
+Status write_all(int fd, std::string_view bytes, const std::string& path);
 
 // fsyncs a folder, so that names created or renamed in it survive a crash.
 Status sync_folder(const std::string& folder);

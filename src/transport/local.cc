@@ -19,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 Error fs_error(const std::string& what, const fs::path& path, const std::error_code& ec) {
-  return make_error("IO", what + ": " + ec.message(), "path", path.string());
+  return make_error("IO", what + ": " + ec.message(), "", "", path.string());
 }
 
 // Nothing of the entry's target is said: only that it is not a regular file.

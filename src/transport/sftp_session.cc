@@ -156,7 +156,7 @@ Status SftpSession::perform(Request& r) {
                       options_.user);
   }
   retryable_ = connection_level(code);
-  return make_error("IO", std::string(curl_easy_strerror(code)) + ": " + detail, "path", r.url);
+  return make_error("IO", std::string(curl_easy_strerror(code)) + ": " + detail, "", "", r.url);
 }
 
 Result<SftpListing> SftpSession::list(const std::string& folder_url,
@@ -179,13 +179,13 @@ Status SftpSession::run_quote(const std::string& folder_url,
 
 Status SftpSession::download(const std::string& file_url, const std::string& local_path) {
   std::FILE* file = std::fopen(local_path.c_str(), "wb");
-  if (file == nullptr) return make_error("IO", "cannot create the local file", "path", local_path);
+  if (file == nullptr) return make_error("IO", "cannot create the local file", "", "", local_path);
   Request r;
   r.url = file_url;
   r.download = file;
   Status st = perform(r);
   bool closed = std::fclose(file) == 0;
-  if (st && !closed) st = make_error("IO", "cannot write the local file", "path", local_path);
+  if (st && !closed) st = make_error("IO", "cannot write the local file", "", "", local_path);
   if (!st) {
     std::error_code ignored;
     std::filesystem::remove(local_path, ignored);
@@ -202,10 +202,10 @@ Status SftpSession::upload(const std::string& local_path, const std::string& fil
   if (!local_path.empty()) {
     std::error_code ec;
     auto size = std::filesystem::file_size(local_path, ec);
-    if (ec) return make_error("IO", "cannot read the local file: " + ec.message(), "path", local_path);
+    if (ec) return make_error("IO", "cannot read the local file: " + ec.message(), "", "", local_path);
     r.upload_from = std::fopen(local_path.c_str(), "rb");
     if (r.upload_from == nullptr) {
-      return make_error("IO", "cannot open the local file", "path", local_path);
+      return make_error("IO", "cannot open the local file", "", "", local_path);
     }
     r.upload_size = static_cast<curl_off_t>(size);
   }

@@ -99,7 +99,7 @@ TEST_CASE_FIXTURE(SshdFixture, "sftp: list, size, fetch and mark_done against ss
   CHECK(read_text(copy) == "H|CC01|B001\nD|1\n");
   auto missing = t->fetch("missing.txt", copy);
   CHECK(missing.error().code == "IO");
-  CHECK(missing.error().value.find("missing.txt") != std::string::npos);
+  CHECK(missing.error().where.find("missing.txt") != std::string::npos);
   CHECK_FALSE(fs::exists(copy));
 
   REQUIRE(t->mark_done("REPAY_CC01_20261122_B001.txt").ok());

@@ -42,11 +42,8 @@ int minutes_of_day_cst(Instant t) {
 Status archive_encrypted(const crypto::FieldCipher& cipher, const std::string& from,
                          const std::string& to) {
   std::ifstream in(from, std::ios::binary);
-  if (!in) return make_error("IO", "cannot read file to archive", "", from);
-  std::string tmp = to + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return make_error("IO", "cannot write archive", "", tmp);
+  if (!in) return make_error("IO", "cannot read file to archive", "", "", from);
+  return transport::write_replacing(to, [&](int fd) -> Status {
     std::string chunk(1 << 20, '\0');
     while (in) {
       in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
@@ -54,17 +51,14 @@ Status archive_encrypted(const crypto::FieldCipher& cipher, const std::string& f
       if (n <= 0) break;
       std::string blob = cipher.encrypt(std::string_view(chunk.data(), static_cast<size_t>(n)));
       uint32_t len = static_cast<uint32_t>(blob.size());
-      char hdr[4] = {static_cast<char>(len >> 24), static_cast<char>(len >> 16),
-                     static_cast<char>(len >> 8), static_cast<char>(len)};
-      out.write(hdr, 4);
-      out.write(blob.data(), static_cast<std::streamsize>(blob.size()));
+      const char hdr[4] = {static_cast<char>(len >> 24), static_cast<char>(len >> 16),
+                           static_cast<char>(len >> 8), static_cast<char>(len)};
+      REPAY_TRY(transport::write_all(fd, std::string_view(hdr, 4), to));
+      REPAY_TRY(transport::write_all(fd, blob, to));
     }
-    if (!out.flush()) return make_error("IO", "cannot write archive", "", tmp);
-  }
-  std::error_code ec;
-  fs::rename(tmp, to, ec);
-  if (ec) return make_error("IO", "cannot rename archive: " + ec.message(), "", to);
-  return ok_status();
+    if (in.bad()) return make_error("IO", "cannot read file to archive", "", "", from);
+    return ok_status();
+  });
 }
 
 BatchJobs::BatchJobs(BatchJobsOptions options, BatchStore& store, const crypto::FieldCipher& cipher,
