@@ -170,7 +170,7 @@ inline Holder synthetic_holder(uint64_t n) {
   return h;
 }
 
-// Writes one ACTIVE agreement straight into the store's table (the columns SqliteStore::finish
+// Writes one ACTIVE agreement straight into the store's table (the columns SqlSigningStore::finish
 // writes), encrypted and hashed with the store's cipher: far faster than signing through the API.
 class AgreementWriter {
  public:

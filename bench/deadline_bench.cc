@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
   // What the deadline loop does, in its two steps, timed apiece.
   const double cpu0 = cpu_seconds();
   t0 = std::chrono::steady_clock::now();
-  auto closed = (*store)->force_fail_due(clock.now(), "job:force-fail");
+  auto closed = (*store)->batches().force_fail_due(clock.now(), "job:force-fail");
   if (!closed || closed->closed.size() != 1) die("force_fail_due did not close the batch");
   const double force_s = seconds_since(t0);
   auto t1 = std::chrono::steady_clock::now();

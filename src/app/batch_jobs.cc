@@ -101,13 +101,13 @@ BatchJobs::BatchJobs(const Settings& settings, store::SqliteStore& store,
   if (channels_) {
     batch::PipelineOptions po;
     po.node = settings.processor.id;
-    pipeline_ = std::make_unique<batch::DebitPipeline>(store_, *channels_, clock_, po);
+    pipeline_ = std::make_unique<batch::DebitPipeline>(store_.batches(), *channels_, clock_, po);
   }
 }
 
 BatchJobs::~BatchJobs() { stop(); }
 
-Result<int64_t> BatchJobs::recover() { return store_.recover_claims(settings_.processor.id, clock_.now()); }
+Result<int64_t> BatchJobs::recover() { return store_.batches().recover_claims(settings_.processor.id, clock_.now()); }
 
 PullReport BatchJobs::pull(const std::string& center) {
   PullReport report;
@@ -180,7 +180,7 @@ void BatchJobs::pull_one(CenterRuntime& c, PullReport& report) {
       if (!st) log::alert("batch.archive_failed", {{"center", center}, {"file", f.name}, {"error", st.error().to_string()}});
     }
     auto hasher = [this](const std::string& v) { return cipher_.lookup_hash(v); };
-    auto r = batch::intake_file(store_, c.batch, hasher, local, f.name, received_at);
+    auto r = batch::intake_file(store_.batches(), c.batch, hasher, local, f.name, received_at);
     fs::remove(local, ec);
     if (!r) {
       if (r.error().code == "NAME") {
@@ -232,7 +232,7 @@ Result<BatchJobs::ReturnRound> BatchJobs::publish_due() {
   // Each file stands on its own (issue 16): one that cannot be built, published or recorded is
   // alerted, naming its batch, and the others go out; it is tried again at the next round.
   std::optional<Error> first_error;
-  auto rejections = store_.rejections_due();
+  auto rejections = store_.batches().rejections_due();
   if (!rejections) {
     log::alert("batch.returns_due_failed", {{"what", "rejections"}, {"error", rejections.error().to_string()}});
     first_error = rejections.error();
@@ -261,7 +261,7 @@ Result<BatchJobs::ReturnRound> BatchJobs::publish_due() {
       ++round.failed;
       continue;
     }
-    auto marked = store_.mark_rejection_returned(f.center_id, f.file_name, f.sha256, clock_.now());
+    auto marked = store_.batches().mark_rejection_returned(f.center_id, f.file_name, f.sha256, clock_.now());
     if (!marked) {
       // Published, not recorded: the next round publishes it again, a no-op for the transport.
       log::alert("batch.return_not_recorded", {{"center", f.center_id}, {"batchNo", f.batch_no},
@@ -272,7 +272,7 @@ Result<BatchJobs::ReturnRound> BatchJobs::publish_due() {
     fs::remove(path, ec);
     ++round.published;
   }
-  auto returns = store_.returns_due();
+  auto returns = store_.batches().returns_due();
   if (!returns) {
     log::alert("batch.returns_due_failed", {{"what", "returns"}, {"error", returns.error().to_string()}});
     return first_error ? *first_error : returns.error();
@@ -289,7 +289,7 @@ Result<BatchJobs::ReturnRound> BatchJobs::publish_due() {
       continue;
     }
     const std::string path = dir->file(name);
-    auto w = batch::write_return_file(store_, b, path);
+    auto w = batch::write_return_file(store_.batches(), b, path);
     if (!w) {
       log::alert("batch.return_build_failed", {{"center", b.center_id}, {"batchNo", b.batch_no},
                                                {"error", w.error().to_string()}});
@@ -300,7 +300,7 @@ Result<BatchJobs::ReturnRound> BatchJobs::publish_due() {
       ++round.failed;
       continue;
     }
-    auto marked = store_.mark_returned(b.center_id, b.batch_no, name, clock_.now());
+    auto marked = store_.batches().mark_returned(b.center_id, b.batch_no, name, clock_.now());
     if (!marked) {
       log::alert("batch.return_not_recorded", {{"center", b.center_id}, {"batchNo", b.batch_no},
                                                {"file", name}, {"error", marked.error().to_string()}});
@@ -320,7 +320,7 @@ Result<BatchJobs::ReturnRound> BatchJobs::publish_due() {
 Result<BatchJobs::ReturnRound> BatchJobs::deadlines_and_returns() {
   // Each batch's deadline stands on its own: a batch whose force-fail fails is alerted by name
   // and tried again next round; the others are closed, and every return file due still goes out.
-  auto round = store_.force_fail_due(clock_.now(), "job:force-fail");
+  auto round = store_.batches().force_fail_due(clock_.now(), "job:force-fail");
   if (!round) {
     log::alert("batch.force_fail_failed", {{"error", round.error().to_string()}});
   } else {
@@ -385,26 +385,26 @@ Result<bool> BatchJobs::on_debit_notify(const std::string& channel,
                                         const std::map<std::string, std::string>& f) {
   auto it = f.find("ReqSn");
   if (it == f.end()) return false;
-  auto key = store_.item_by_req_sn(channel, it->second);
+  auto key = store_.batches().item_by_req_sn(channel, it->second);
   if (!key) return key.error();
   if (!key->has_value()) return false;
   batch::BankFact fact = batch::fact_from_notify(f);
   std::vector<batch::BatchStore::Fact> facts{{**key, fact, clock_.now() + std::chrono::seconds(2)}};
-  auto r = store_.apply_facts(facts, clock_.now(), "channel:" + channel + ":notify");
+  auto r = store_.batches().apply_facts(facts, clock_.now(), "channel:" + channel + ":notify");
   if (!r) return r.error();
   return true;
 }
 
 std::vector<Outlook> BatchJobs::outlook(const std::string& center) {
   std::vector<Outlook> out;
-  auto open = store_.batches(center, true);
+  auto open = store_.batches().batches(center, true);
   if (!open) return out;
   const Instant now = clock_.now();
   for (const auto& b : *open) {
     Outlook o;
     o.batch = b;
     if (b.state == "OPEN" && b.open > 0) {
-      auto done = store_.finished_since(b.center_id, b.batch_no, now - std::chrono::seconds(60));
+      auto done = store_.batches().finished_since(b.center_id, b.batch_no, now - std::chrono::seconds(60));
       o.items_per_second = done ? static_cast<double>(*done) / 60.0 : 0.0;
       if (o.items_per_second > 0) {
         auto secs = static_cast<int64_t>(std::ceil(static_cast<double>(b.open) / o.items_per_second));

@@ -67,7 +67,7 @@ int show_one(store::SqliteStore& s, int64_t id, bool json) {
     return 1;
   }
   const auto& n = **found;
-  auto attempts = s.attempts_of(id);
+  auto attempts = s.outbox().attempts_of(id);
   if (!attempts) {
     std::cerr << "repay: " << attempts.error().to_string() << "\n";
     return 1;
@@ -156,7 +156,7 @@ int cmd_notify(const Args& args) {
   auto& s = *ctx->store;
   SystemClock clock;
   if (action == "retry") {
-    auto st = s.retry_notification(id, clock.now());
+    auto st = s.outbox().retry_notification(id, clock.now());
     if (!st) {
       std::cerr << "repay: " << st.error().to_string() << "\n";
       return 1;
@@ -165,7 +165,7 @@ int cmd_notify(const Args& args) {
     return 0;
   }
   if (vm.count("id")) return show_one(s, id, json);
-  auto rows = s.list_notifications(center, state, limit);
+  auto rows = s.outbox().list_notifications(center, state, limit);
   if (!rows) {
     std::cerr << "repay: " << rows.error().to_string() << "\n";
     return 1;

@@ -156,7 +156,7 @@ struct Processor::Impl {
       return respond(std::move(r));
     }
     // The bank retries an unacknowledged notification: a busy database may answer 503.
-    auto fresh = store->remember_nonce(channel_id, n->nonce, clock.now(), 600, std::chrono::seconds(5));
+    auto fresh = store->nonces().remember_nonce(channel_id, n->nonce, clock.now(), 600, std::chrono::seconds(5));
     if (!fresh || !*fresh) {
       r.status = fresh ? 401 : 503;
       r.body = fresh ? "nonce replayed" : "store unavailable";
@@ -167,7 +167,7 @@ struct Processor::Impl {
     boost::asio::post(workers, [this, channel_id, fields = std::move(n->fields), respond]() {
       auto tx = fields.find("TxCode");
       auto applied = std::make_shared<Result<bool>>(false);
-      store->write_then(
+      store->realtime().write_then(
           [this, channel_id, fields, applied] {
             auto t = fields.find("TxCode");
             if (t != fields.end() && (t->second == "DEBIT" || t->second == "REFUND")) {
@@ -201,7 +201,7 @@ struct Processor::Impl {
     std::unique_lock<std::mutex> lock(mu);
     while (!cv.wait_for(lock, std::chrono::seconds(60), [this] { return stopping; })) {
       lock.unlock();
-      auto st = store->purge_nonces(clock.now(), 600);
+      auto st = store->nonces().purge_nonces(clock.now(), 600);
       if (!st) log::warn("housekeeping.purge_nonces", {{"error", st.error().to_string()}});
       lock.lock();
     }
@@ -240,7 +240,7 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
 
   Impl* raw = impl.get();
   impl->signing = std::make_unique<signing::SigningService>(
-      *impl->store, *impl->channel_port, clock,
+      impl->store->signing(), *impl->channel_port, clock,
       [raw](std::function<void()> task) { boost::asio::post(raw->workers, std::move(task)); });
 
   std::vector<api::CenterEntry> centers;
@@ -257,7 +257,7 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
     e.signing = signing::SigningCenter{id, c.luhn_check, c.collect_channel, c.quick_channel};
     centers.push_back(std::move(e));
   }
-  impl->api = std::make_unique<api::CenterApi>(std::move(centers), *impl->store, clock,
+  impl->api = std::make_unique<api::CenterApi>(std::move(centers), impl->store->nonces(), clock,
                                                settings.processor.id);
   impl->batches = std::make_unique<BatchJobs>(impl->settings, *impl->store, *impl->cipher,
                                               impl->channel_port.get(), impl->channels.get(), clock);
@@ -278,7 +278,7 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
       },
       clock);
   impl->notifier = std::make_unique<realtime::Notifier>(
-      *impl->store, *impl->notify_sender,
+      impl->store->outbox(), *impl->notify_sender,
       [raw](const std::string& center) {
         auto c = raw->settings.centers.find(center);
         return c == raw->settings.centers.end() ? CenterSettings{}.notify_retries
@@ -288,8 +288,8 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
   realtime::RealtimeOptions ro;
   ro.node = settings.processor.id;
   impl->realtime = std::make_unique<realtime::RealtimeService>(
-      *impl->store,
-      [raw](const std::string& no) { return raw->store->agreement(no); }, *impl->channel_port, clock,
+      impl->store->realtime(),
+      [raw](const std::string& no) { return raw->store->signing().agreement(no); }, *impl->channel_port, clock,
       [raw](std::function<void()> task) { boost::asio::post(raw->workers, std::move(task)); },
       [raw](std::chrono::milliseconds d, std::function<void()> fn) { raw->post_after(d, std::move(fn)); },
       ro);
@@ -371,7 +371,7 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
     return out;
   };
   copt.returned = [raw](Instant since) {
-    auto r = raw->store->returned_batches(since, 200);
+    auto r = raw->store->batches().returned_batches(since, 200);
     if (!r) {
       log::warn("console.returned_batches_failed", {{"error", r.error().to_string()}});
       return std::vector<batch::BatchSummary>{};
@@ -426,11 +426,11 @@ Status Processor::start() {
   auto recovered = impl_->batches->recover();
   if (!recovered) return recovered.error();
   if (*recovered > 0) log::warn("batch.recovered_claims", {{"items", std::to_string(*recovered)}});
-  auto recovered_rt = impl_->store->recover_realtime(impl_->settings.processor.id, impl_->clock.now());
+  auto recovered_rt = impl_->store->realtime().recover_realtime(impl_->settings.processor.id, impl_->clock.now());
   if (!recovered_rt) return recovered_rt.error();
   if (*recovered_rt > 0) log::warn("realtime.recovered_claims", {{"calls", std::to_string(*recovered_rt)}});
   // Nonces older than the replay window are never needed again.
-  (void)impl_->store->purge_nonces(impl_->clock.now(), 600);
+  (void)impl_->store->nonces().purge_nonces(impl_->clock.now(), 600);
   impl_->housekeeper = std::thread([impl = impl_.get()] { impl->housekeeping(); });
   impl_->batches->start();
   impl_->settle->start();  // catches up missed T+1 days at once

@@ -124,7 +124,7 @@ Result<StatementReconciled> SettleJobs::reconcile_statement(const std::string& c
   REPAY_TRY(settlement::day_over(t, now));
   // Our records of the day load on a second thread while the statement is kept and parsed
   // (docs/performance.md, Channel reconciliation).
-  settlement::OursLoading ours(store_, channel, t);
+  settlement::OursLoading ours(store_.recon(), channel, t);
   const std::string sha = crypto::sha256_hex(bytes);
   std::error_code ec;
   fs::create_directories(statements_dir_, ec);
@@ -144,7 +144,7 @@ Result<StatementReconciled> SettleJobs::reconcile_statement(const std::string& c
     e.message += " (kept at " + out.kept + ", not used)";
     return e;
   }
-  auto stored = store_.record_statement(
+  auto stored = store_.recon().record_statement(
       settlement::StatementFile{channel, t, out.kept, sha, statement.count, statement.debit_amount,
                                 statement.refund_amount},
       now);
@@ -152,7 +152,7 @@ Result<StatementReconciled> SettleJobs::reconcile_statement(const std::string& c
   out.stored = *stored;
   auto loaded = ours.take();
   if (!loaded) return loaded.error();
-  auto run = settlement::reconcile_channel_day(store_, channel, t, stored->id, statement,
+  auto run = settlement::reconcile_channel_day(store_.recon(), channel, t, stored->id, statement,
                                                std::move(*loaded), ch->second.suspense_days, now,
                                                "job:reconcile");
   if (!run) return run.error();
@@ -205,7 +205,7 @@ void SettleJobs::pull_postings(const std::string& center, SettleReport& report) 
         ++report.failures;
         continue;
       }
-      auto r = settlement::apply_posting_file(store_, id, local, c->encoding,
+      auto r = settlement::apply_posting_file(store_.center_files(), id, local, c->encoding,
                                               c->settings->posting_grace_days, clock_.now());
       fs::remove(local, ec);
       if (!r && (r.error().code == "IO" || r.error().code == "DB")) {
@@ -263,7 +263,7 @@ Result<SettleJobs::Published> SettleJobs::publish_recon(const std::string& cente
   bool created = false;
   auto st = build_and_publish(*it->second->transport, work_dir_ + "/out/" + center, name,
                               [&](const std::string& path) -> Status {
-                                auto w = settlement::write_recon_file(store_, center, t, it->second->encoding,
+                                auto w = settlement::write_recon_file(store_.center_files(), center, t, it->second->encoding,
                                                                       path, clock_.now());
                                 if (!w) return w.error();
                                 created = w->created;
@@ -303,11 +303,11 @@ Result<SettleJobs::Published> SettleJobs::publish_settle(const std::string& cent
     auto recon = publish_recon(center, t);
     if (!recon) return recon.error();
   }
-  auto held = store_.held_figures(center, t);
+  auto held = store_.recon().held_figures(center, t);
   if (!held) return held.error();
   auto own = transport::PrivateFolder::make(work_dir_ + "/out/" + center);
   if (!own) return own.error();
-  auto f = settlement::write_settle_file(store_, center, t, cs.settlement_mode, *held,
+  auto f = settlement::write_settle_file(store_.center_files(), center, t, cs.settlement_mode, *held,
                                          it->second->encoding, own->path(), clock_.now());
   if (!f) return f.error();
   REPAY_TRY(it->second->transport->publish(own->file(f->name), f->name));
@@ -322,7 +322,7 @@ Result<std::string> SettleJobs::publish_fee(const std::string& center, int year,
   const std::string name = settlement::fee_statement_name(center, year, month);
   auto st = build_and_publish(*it->second->transport, work_dir_ + "/out/" + center, name,
                               [&](const std::string& path) -> Status {
-                                auto w = settlement::write_fee_statement(store_, center, year, month,
+                                auto w = settlement::write_fee_statement(store_.center_files(), center, year, month,
                                                                          it->second->encoding, path);
                                 if (!w) return w.error();
                                 return ok_status();
@@ -385,7 +385,7 @@ SettleReport SettleJobs::run_day(Date t, const std::string& center) {
       if (r) (void)jobs_.job_done({settlement::kJobRecon, id, day}, r->name, now);
       else ++report.failures;
     } else {
-      auto used = store_.has_used_posting_file(id, t);
+      auto used = store_.center_files().has_used_posting_file(id, t);
       if (used && *used) (void)jobs_.job_done({settlement::kJobPosting, id, day}, "used", now);
     }
     auto s = publish_settle(id, t);
@@ -505,7 +505,7 @@ void SettleJobs::tick_center(const CenterSettings& c, Date first, Date today, In
       const JobKey k{settlement::kJobPosting, c.id, day};
       auto rec = jobs_.job(k);
       if (rec && !rec->done) {
-        auto used = store_.has_used_posting_file(c.id, t);
+        auto used = store_.center_files().has_used_posting_file(c.id, t);
         posting_used = used && *used;
         if (posting_used) {
           (void)jobs_.job_done(k, "used", now);

@@ -13,6 +13,7 @@
 #include "console/password.h"
 #include "console/web.h"
 #include "store/review_sql.h"
+#include "store/sqlite_store.h"
 #include "support/temp_dir.h"
 
 namespace repay::console {

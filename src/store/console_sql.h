@@ -13,7 +13,7 @@
 #include "core/clock.h"
 #include "core/money.h"
 #include "core/result.h"
-#include "store/sqlite_store.h"
+#include "store/stores.h"
 
 namespace repay::store {
 
@@ -74,7 +74,7 @@ struct AuditQuery {
 class SqliteConsoleStore {
  public:
   // `store` outlives this object.
-  explicit SqliteConsoleStore(SqliteStore& store) : store_(store) {}
+  explicit SqliteConsoleStore(Stores& store) : store_(store) {}
 
   // Staff accounts. `actor` is who did it ("cli:<user>" or "staff:<login>"), for the audit row.
   // add: error CONFLICT when the login exists.
@@ -124,7 +124,7 @@ class SqliteConsoleStore {
   Result<std::vector<AuditRow>> audit(const AuditQuery& q);
 
  private:
-  SqliteStore& store_;
+  Stores& store_;
 };
 
 }  // namespace repay::store

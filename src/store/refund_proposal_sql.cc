@@ -1,6 +1,7 @@
 #include "store/refund_proposal.h"
 
-#include "store/sqlite_store.h"
+#include "store/sequences.h"
+#include "store/sql_audit_log.h"
 
 namespace repay::store {
 
