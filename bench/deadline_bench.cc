@@ -142,12 +142,12 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(center.local_inbox);
   std::filesystem::create_directories(center.local_outbox);
   settings.centers[kCenter] = center;
-  batch::BatchJobs jobs(app::batch_jobs_options(settings), stores->stores(), cipher, nullptr, clock);
+  batch::BatchJobs jobs(app::batch_jobs_options(settings), stores->stores().batches(), cipher, nullptr, clock);
 
   // What the deadline loop does, in its two steps, timed apiece.
   const double cpu0 = cpu_seconds();
   t0 = std::chrono::steady_clock::now();
-  auto closed = stores->stores().force_fail_due(clock.now(), "job:force-fail");
+  auto closed = stores->stores().batches().force_fail_due(clock.now(), "job:force-fail");
   if (!closed || closed->closed.size() != 1) die("force_fail_due did not close the batch");
   const double force_s = seconds_since(t0);
   auto t1 = std::chrono::steady_clock::now();

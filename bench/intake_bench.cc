@@ -35,7 +35,7 @@ int run_intake(const std::string& db, const std::string& path, const std::string
   center.center_id = kCenter;
   auto hasher = [&](const std::string& v) { return cipher.lookup_hash(v); };
   auto t0 = std::chrono::steady_clock::now();
-  auto r = batch::intake_file(stores->stores(), center, hasher, path, name, SystemClock().now());
+  auto r = batch::intake_file(stores->stores().batches(), center, hasher, path, name, SystemClock().now());
   double s = seconds_since(t0);
   if (!r) die(r.error().to_string());
   if (r->kind != batch::IntakeResult::Kind::kAccepted) die("file not accepted: " + r->status + " " + r->error.to_string());

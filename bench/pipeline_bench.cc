@@ -253,7 +253,7 @@ int main(int argc, char** argv) {
   ch.max_tps = tps;
   ch.realtime_share = 0.0;
   settings.channels[kChannel] = ch;
-  batch::BatchJobs jobs(app::batch_jobs_options(settings), stores->stores(), cipher, &port, clock);
+  batch::BatchJobs jobs(app::batch_jobs_options(settings), stores->stores().batches(), cipher, &port, clock);
 
   // The loop of BatchJobs::pump_loop(), with progress read from the batch row twice a second.
   auto watch = open_db(db);

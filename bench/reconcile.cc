@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
   const double rss_before = bench::peak_rss_mib();
   t0 = std::chrono::steady_clock::now();
   const double cpu_before = bench::cpu_seconds();
-  TimedReconStore timed(stores->stores());
+  TimedReconStore timed(stores->stores().recon());
   // What `repay settle` does (settlement/jobs/settle_jobs.cc): our records load on a second thread while the
   // statement is parsed.
   settlement::OursLoading loading(timed, "BANKC", day);
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
   if (!errors.empty()) bench::die(errors[0].to_string());
   const double parse_s = bench::seconds_since(t0);
   auto sha = files::file_sha256(stmt_path);
-  auto stored = stores->stores().record_statement(
+  auto stored = stores->stores().recon().record_statement(
       settlement::StatementFile{"BANKC", day, stmt_path, sha->first, statement.count,
                                 statement.debit_amount, statement.refund_amount},
       cst_time_on(day + boost::gregorian::days(1), 9 * 60));

@@ -557,7 +557,7 @@ TEST_CASE("batch deadlines: a batch whose force-fail fails holds up no other cen
   REQUIRE((*store)->refuse_updates("fail_cc01", "batches", "OLD.center_id = 'CC01'").ok());
   const Date t = *parse_date(date);
   ManualClock clock(cst_time_on(t, 47 * 60 + 59));  // past the force-fail time (47:59 - 10 min)
-  repay::batch::BatchJobs jobs(app::batch_jobs_options(settings), (*store)->stores(), *cipher, nullptr, clock);
+  repay::batch::BatchJobs jobs(app::batch_jobs_options(settings), (*store)->stores().batches(), *cipher, nullptr, clock);
   const std::string out1 = ts.dir() + "/centers/CC01/outbox/" + return_name("CC01", date, "B1");
   const std::string out2 = ts.dir() + "/centers/CC02/outbox/" + return_name("CC02", date, "B1");
   auto r = jobs.deadlines_and_returns();

@@ -279,7 +279,7 @@ TEST_CASE("scheduler: RECON at the day's start, a late statement alerted once, S
   ManualClock clock(cst_time_on(t1, 30));
   auto client = app::statement_client(settings, clock);
   REQUIRE(client.ok());
-  store::Stores& db = **stores;
+  store::Database& db = **stores;
   const settlement::SettleJobsPorts ports{db.recon(), db.center_files(), db.jobs(), db.review()};
   auto jobs = std::make_unique<settlement::SettleJobs>(app::settle_jobs_options(settings), ports,
                                                        app::statement_fetch(client->get()),

@@ -15,7 +15,7 @@ namespace repay::app {
 struct CommandContext {
   Settings settings;
   std::unique_ptr<crypto::FieldCipher> cipher;  // before the store, which refers to it
-  std::unique_ptr<store::Stores> stores;  // database.engine's, from store/factory.h
+  std::unique_ptr<store::Database> stores;  // database.engine's, from store/factory.h
 };
 
 // Prints every problem to stderr ("repay: <error>", each settings problem with its key) and

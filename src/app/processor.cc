@@ -90,7 +90,7 @@ struct Processor::Impl {
   const Settings settings;
   const Clock& clock;
   std::unique_ptr<crypto::FieldCipher> cipher;
-  std::unique_ptr<store::Stores> stores;  // database.engine's (store/factory.h)
+  std::unique_ptr<store::Database> stores;  // database.engine's (store/factory.h)
   std::unique_ptr<channel::ChannelClient> channels;
   std::unique_ptr<ChannelClientPort> channel_port;
   boost::asio::thread_pool workers{4};
@@ -229,7 +229,7 @@ Result<std::unique_ptr<Processor>> Processor::create(const Settings& settings, c
   impl->stores = std::move(*stores);
   // Real time's claims and facts share synced commits (docs/performance.md); NORMAL: no-op.
   if (auto g = impl->stores->start_group_commit(); !g) return g.error();
-  store::Stores& db = *impl->stores;
+  store::Database& db = *impl->stores;
 
   auto endpoints = channel_endpoints(settings);
   if (!endpoints) return endpoints.error();

@@ -1,4 +1,4 @@
-// SqliteStore: batch intake (batch/ports.h).
+// SqlBatchStore: batch intake (batch/ports.h).
 #include <cstdio>
 #include <mutex>
 #include <random>
@@ -6,7 +6,8 @@
 
 #include "batch/return_file.h"
 #include "store/batch_blocks.h"
-#include "store/sqlite_store.h"
+#include "store/sql_audit_log.h"
+#include "store/sql_batch_store.h"
 
 namespace repay::store {
 
@@ -329,7 +330,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
 
 }  // namespace
 
-Result<std::optional<FileRecord>> SqliteStore::find_file(const std::string& center,
+Result<std::optional<FileRecord>> SqlBatchStore::find_file(const std::string& center,
                                                          const std::string& file_name,
                                                          const std::string& sha256) {
   auto c = pool_->acquire();
@@ -357,7 +358,7 @@ Result<std::optional<FileRecord>> SqliteStore::find_file(const std::string& cent
   return std::optional<FileRecord>(f);
 }
 
-Result<std::optional<std::string>> SqliteStore::accepted_batch_sha(const std::string& center,
+Result<std::optional<std::string>> SqlBatchStore::accepted_batch_sha(const std::string& center,
                                                                    const std::string& batch_no) {
   auto c = pool_->acquire();
   auto s = c->prepare(
@@ -374,7 +375,7 @@ Result<std::optional<std::string>> SqliteStore::accepted_batch_sha(const std::st
 // bound as the versions of posting files and statements, settlement_files_sql.cc).
 constexpr int kRejectionTries = 16;
 
-Result<int> SqliteStore::record_rejection(FileRecord f) {
+Result<int> SqlBatchStore::record_rejection(FileRecord f) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
@@ -427,7 +428,7 @@ Result<int> SqliteStore::record_rejection(FileRecord f) {
   }
 }
 
-Status SqliteStore::discard_loading(const std::string& center, const std::string& batch_no) {
+Status SqlBatchStore::discard_loading(const std::string& center, const std::string& batch_no) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
@@ -452,7 +453,7 @@ Status SqliteStore::discard_loading(const std::string& center, const std::string
   return tx.commit();
 }
 
-Result<std::unique_ptr<batch::ItemLoader>> SqliteStore::start_loading(const NewBatch& b) {
+Result<std::unique_ptr<batch::ItemLoader>> SqlBatchStore::start_loading(const NewBatch& b) {
   // This load's token: another intake of the same batchNo (another node, or `repay batch pull`
   // beside `repay serve`) may discard it and start its own; this loader then notices at its next
   // chunk or at finish() and stops, writing nothing more.

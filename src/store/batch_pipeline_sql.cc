@@ -1,4 +1,4 @@
-// SqliteStore: the debit pipeline (batch/ports.h). Every change is conditional on the state or
+// SqlBatchStore: the debit pipeline (batch/ports.h). Every change is conditional on the state or
 // version read, so that a server database shared by several nodes can run the same statements.
 #include <algorithm>
 #include <cstdio>
@@ -11,7 +11,9 @@
 #include "signing/agreement.h"
 #include "store/batch_blocks.h"
 #include "store/refund_proposal.h"
-#include "store/sqlite_store.h"
+#include "store/sequences.h"
+#include "store/sql_audit_log.h"
+#include "store/sql_batch_store.h"
 
 namespace repay::store {
 
@@ -76,7 +78,7 @@ Status stop_revoked(Connection& c, const std::vector<std::pair<DebitTask, bool>>
 
 }  // namespace
 
-Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& channel, int max,
+Result<std::vector<DebitTask>> SqlBatchStore::claim_debits(const std::string& channel, int max,
                                                         Instant now, const std::string& node) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
@@ -201,7 +203,7 @@ Result<std::vector<DebitTask>> SqliteStore::claim_debits(const std::string& chan
   return claimed;
 }
 
-Result<std::vector<DebitTask>> SqliteStore::claim_queries(const std::string& channel, int max,
+Result<std::vector<DebitTask>> SqlBatchStore::claim_queries(const std::string& channel, int max,
                                                          Instant now,
                                                          std::chrono::milliseconds lease) {
   auto c = pool_->acquire();
@@ -252,7 +254,7 @@ Result<std::vector<DebitTask>> SqliteStore::claim_queries(const std::string& cha
   return leased;
 }
 
-Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>& facts,
+Result<std::vector<Transition>> SqlBatchStore::apply_facts(const std::vector<Fact>& facts,
                                                          Instant now, const std::string& actor) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
@@ -423,7 +425,7 @@ Result<std::vector<Transition>> SqliteStore::apply_facts(const std::vector<Fact>
   return out;
 }
 
-Result<std::optional<ItemKey>> SqliteStore::item_by_req_sn(const std::string& channel,
+Result<std::optional<ItemKey>> SqlBatchStore::item_by_req_sn(const std::string& channel,
                                                            const std::string& req_sn) {
   auto c = pool_->acquire();
   auto s = c->prepare("SELECT center_id, batch_no, seq FROM batch_items WHERE channel_id = ? AND req_sn = ?");
@@ -435,7 +437,7 @@ Result<std::optional<ItemKey>> SqliteStore::item_by_req_sn(const std::string& ch
   return std::optional<ItemKey>(ItemKey{s->text(0), s->text(1), s->integer(2)});
 }
 
-Result<int64_t> SqliteStore::recover_claims(const std::string& node, Instant now) {
+Result<int64_t> SqlBatchStore::recover_claims(const std::string& node, Instant now) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());

@@ -1,8 +1,9 @@
-// SqliteStore: deadlines, return files and batch status (batch/ports.h).
+// SqlBatchStore: deadlines, return files and batch status (batch/ports.h).
 #include "batch/force_fail.h"
 #include "core/codes.h"
 #include "store/batch_blocks.h"
-#include "store/sqlite_store.h"
+#include "store/sql_audit_log.h"
+#include "store/sql_batch_store.h"
 
 namespace repay::store {
 
@@ -113,7 +114,7 @@ Result<bool> force_fail_batch(Connection& c, const std::string& center,
   return true;
 }
 
-Result<batch::ForceFailRound> SqliteStore::force_fail_due(Instant now, const std::string& actor) {
+Result<batch::ForceFailRound> SqlBatchStore::force_fail_due(Instant now, const std::string& actor) {
   std::vector<ItemKey> due;
   {
     auto c = pool_->acquire();
@@ -149,7 +150,7 @@ Result<batch::ForceFailRound> SqliteStore::force_fail_due(Instant now, const std
   return round;
 }
 
-Result<std::vector<BatchSummary>> SqliteStore::summaries(Connection& c, std::string_view where,
+Result<std::vector<BatchSummary>> SqlBatchStore::summaries(Connection& c, std::string_view where,
                                                          const std::vector<std::string>& args) {
   auto q = c.prepare(
       std::string("SELECT ") + kBatchHead + ", "
@@ -187,19 +188,19 @@ Result<std::vector<BatchSummary>> SqliteStore::summaries(Connection& c, std::str
   return out;
 }
 
-Result<std::vector<BatchSummary>> SqliteStore::returns_due() {
+Result<std::vector<BatchSummary>> SqlBatchStore::returns_due() {
   auto c = pool_->acquire();
   return summaries(*c, "b.state = 'CLOSED'", {});
 }
 
-Result<std::vector<BatchSummary>> SqliteStore::batches(const std::string& center, bool open_only) {
+Result<std::vector<BatchSummary>> SqlBatchStore::batches(const std::string& center, bool open_only) {
   auto c = pool_->acquire();
   std::string where = open_only ? "b.state IN ('OPEN', 'CLOSED')" : "1 = 1";
   if (center.empty()) return summaries(*c, where, {});
   return summaries(*c, where + " AND b.center_id = ?", {center});
 }
 
-Result<std::vector<BatchSummary>> SqliteStore::returned_batches(Instant since, int limit) {
+Result<std::vector<BatchSummary>> SqlBatchStore::returned_batches(Instant since, int limit) {
   auto c = pool_->acquire();
   auto q = c->prepare(
       std::string("SELECT ") + kBatchHead + ", b.total_count, b.total_amount FROM batches b "
@@ -220,7 +221,7 @@ Result<std::vector<BatchSummary>> SqliteStore::returned_batches(Instant since, i
   return out;
 }
 
-Result<std::optional<BatchSummary>> SqliteStore::batch(const std::string& center,
+Result<std::optional<BatchSummary>> SqlBatchStore::batch(const std::string& center,
                                                        const std::string& batch_no) {
   auto c = pool_->acquire();
   auto r = summaries(*c, "b.center_id = ? AND b.batch_no = ?", {center, batch_no});
@@ -229,7 +230,7 @@ Result<std::optional<BatchSummary>> SqliteStore::batch(const std::string& center
   return std::optional<BatchSummary>(r->front());
 }
 
-Result<std::vector<FileRecord>> SqliteStore::rejections_due() {
+Result<std::vector<FileRecord>> SqlBatchStore::rejections_due() {
   auto c = pool_->acquire();
   auto q = c->prepare(
       "SELECT center_id, file_name, sha256, size, received_at, status, batch_no, batch_date, "
@@ -259,7 +260,7 @@ Result<std::vector<FileRecord>> SqliteStore::rejections_due() {
   return out;
 }
 
-Status SqliteStore::for_each_return_line(const std::string& center, const std::string& batch_no,
+Status SqlBatchStore::for_each_return_line(const std::string& center, const std::string& batch_no,
                                          const std::function<Status(const batch::ReturnRow&)>& f) {
   auto c = pool_->acquire();
   auto q = c->prepare(
@@ -291,7 +292,7 @@ Status SqliteStore::for_each_return_line(const std::string& center, const std::s
   return ok_status();
 }
 
-Status SqliteStore::mark_returned(const std::string& center, const std::string& batch_no,
+Status SqlBatchStore::mark_returned(const std::string& center, const std::string& batch_no,
                                   const std::string& file_name, Instant now) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
@@ -308,7 +309,7 @@ Status SqliteStore::mark_returned(const std::string& center, const std::string& 
   return tx.commit();
 }
 
-Status SqliteStore::mark_rejection_returned(const std::string& center, const std::string& file_name,
+Status SqlBatchStore::mark_rejection_returned(const std::string& center, const std::string& file_name,
                                             const std::string& sha256, Instant now) {
   auto c = pool_->acquire();
   auto up = c->prepare(
@@ -318,7 +319,7 @@ Status SqliteStore::mark_rejection_returned(const std::string& center, const std
   return up->bind(1, to_unix_ms(now)).bind(2, center).bind(3, file_name).bind(4, sha256).run();
 }
 
-Result<int64_t> SqliteStore::finished_since(const std::string& center, const std::string& batch_no,
+Result<int64_t> SqlBatchStore::finished_since(const std::string& center, const std::string& batch_no,
                                             Instant since) {
   auto c = pool_->acquire();
   auto q = c->prepare(

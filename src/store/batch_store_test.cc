@@ -1,7 +1,7 @@
 // Batches end to end through the store: batch::intake_file() on real batch files, then the
 // SqliteStore's pipeline, deadline and return-file statements, on a real SQLite file in a temporary
 // directory with a real FieldCipher. Agreements are created the way signing creates them
-// (SqliteStore::finish with create_agreement).
+// (SqlSigningStore::finish with create_agreement).
 #include <unistd.h>
 
 #include <chrono>
@@ -205,7 +205,7 @@ struct Rig {
     h.id_no = gb_id(n);
     h.kind = kind;
     const std::string req_no = "SIGN" + std::to_string(++signings);
-    auto cl = s().claim(center_id, req_no, "sign3", "canonical " + req_no, kReceived - 24h, 120s);
+    auto cl = s().signing().claim(center_id, req_no, "sign3", "canonical " + req_no, kReceived - 24h, 120s);
     REQUIRE(cl.ok());
     REQUIRE(cl->kind == signing::Claim::Kind::kClaimed);
     signing::SigningOutcome o;
@@ -229,7 +229,7 @@ struct Rig {
       a.protocol_no = "PROT" + pad(n, 4);
     }
     o.create_agreement = a;
-    auto r = s().finish(o);
+    auto r = s().signing().finish(o);
     REQUIRE_MESSAGE(r.ok(), r.error().to_string());
     h.agreement_no = r->agreement_no;
     REQUIRE(h.agreement_no == a.agreement_no);
@@ -238,7 +238,7 @@ struct Rig {
 
   void revoke(const Holder& h) {
     const std::string req_no = "UNSIGN" + std::to_string(++signings);
-    auto cl = s().claim("CC01", req_no, "unsign", "canonical " + req_no, kReceived - 12h, 120s);
+    auto cl = s().signing().claim("CC01", req_no, "unsign", "canonical " + req_no, kReceived - 12h, 120s);
     REQUIRE(cl.ok());
     signing::SigningOutcome o;
     o.center_id = "CC01";
@@ -249,7 +249,7 @@ struct Rig {
     o.record.status = "REVOKED";
     o.record.resp_code = "0000";
     o.revoke_agreement = h.agreement_no;
-    REQUIRE(s().finish(o).ok());
+    REQUIRE(s().signing().finish(o).ok());
   }
 
   std::string write(const std::string& bytes) {
@@ -260,7 +260,7 @@ struct Rig {
 
   IntakeResult intake(const std::string& name, const std::string& bytes, Instant at = kReceived,
                       const batch::BatchCenter* c = nullptr) {
-    auto r = batch::intake_file(s(), c ? *c : center, hash, write(bytes), name, at);
+    auto r = batch::intake_file(s().batches(), c ? *c : center, hash, write(bytes), name, at);
     REQUIRE_MESSAGE(r.ok(), r.error().to_string());
     return *r;
   }
@@ -358,7 +358,7 @@ struct Rig {
   }
 
   batch::BatchSummary summary(const std::string& batch_no) {
-    auto b = s().batch("CC01", batch_no);
+    auto b = s().batches().batch("CC01", batch_no);
     REQUIRE(b.ok());
     REQUIRE_MESSAGE(b->has_value(), "no batch " << batch_no);
     return **b;
@@ -370,13 +370,13 @@ struct Rig {
 
   std::vector<DebitTask> claim(const std::string& channel, int max, Instant now,
                                const std::string& node = "node1") {
-    auto r = s().claim_debits(channel, max, now, node);
+    auto r = s().batches().claim_debits(channel, max, now, node);
     REQUIRE_MESSAGE(r.ok(), r.error().to_string());
     return *r;
   }
 
   std::vector<DebitTask> claim_queries(const std::string& channel, int max, Instant now) {
-    auto r = s().claim_queries(channel, max, now, 30s);
+    auto r = s().batches().claim_queries(channel, max, now, 30s);
     REQUIRE_MESSAGE(r.ok(), r.error().to_string());
     return *r;
   }
@@ -384,7 +384,7 @@ struct Rig {
   Transition apply(const std::string& batch_no, int64_t seq, BankFact f, Instant now,
                    Instant retry_at = {}) {
     batch::BatchStore::Fact fact{batch::ItemKey{"CC01", batch_no, seq}, std::move(f), retry_at};
-    auto r = s().apply_facts({fact}, now, "test");
+    auto r = s().batches().apply_facts({fact}, now, "test");
     REQUIRE_MESSAGE(r.ok(), r.error().to_string());
     REQUIRE(r->size() == 1);
     return r->front();
@@ -559,7 +559,7 @@ TEST_CASE("intake: the same file again is skipped and stores nothing new") {
   CHECK(r.rows("batches") == batches);
   CHECK(r.rows("audit") == audit);
   CHECK(r.item("B001", 1).state == "PENDING");  // not 2006 against itself
-  auto due = r.s().rejections_due();
+  auto due = r.s().batches().rejections_due();
   REQUIRE(due.ok());
   CHECK(due->empty());
 }
@@ -589,7 +589,7 @@ TEST_CASE("intake: batchNo reuse -> F3 REJ1, another bad file REJ2; the accepted
   CHECK(r.items() == 1);
   CHECK(r.rows("item_ids") == 1);  // a rejected file uses no itemId
 
-  auto due = r.s().rejections_due();
+  auto due = r.s().batches().rejections_due();
   REQUIRE(due.ok());
   REQUIRE(due->size() == 2);
   CHECK((*due)[0].status == "F3");
@@ -610,14 +610,14 @@ TEST_CASE("intake: a rejected file does not use its batchNo nor its itemIds") {
   auto bad = r.intake(file_name("B007"), batch_text("B007", lines, std::nullopt, 301));
   CHECK(bad.status == "F2");
   CHECK(bad.return_file == "RET_CC01_20261121_B007_REJ1.txt");
-  CHECK_FALSE(r.s().batch("CC01", "B007")->has_value());
+  CHECK_FALSE(r.s().batches().batch("CC01", "B007")->has_value());
   // Its items were loaded while its first pass ran (batch/intake.cc): all gone again.
   CHECK(r.items() == 0);
   CHECK(r.rows("item_ids") == 0);
   // The very same file again: skipped, and its load discarded too.
   auto again = r.intake(file_name("B007"), batch_text("B007", lines, std::nullopt, 301));
   CHECK(again.kind == IntakeResult::Kind::kSkipped);
-  CHECK_FALSE(r.s().batch("CC01", "B007")->has_value());
+  CHECK_FALSE(r.s().batches().batch("CC01", "B007")->has_value());
   CHECK(r.items() == 0);
   CHECK(r.rows("item_ids") == 0);
   CHECK(r.rows("batch_files") == 1);
@@ -653,17 +653,17 @@ TEST_CASE("record_rejection: a number another writer took meanwhile is numbered 
   f.status = "F1";
   f.batch_no = "B009";
   f.batch_date = kDateText;
-  auto n = r.s().record_rejection(f);
+  auto n = r.s().batches().record_rejection(f);
   REQUIRE_MESSAGE(n.ok(), n.error().to_string());
   CHECK(*n == 2);
   CHECK(r.scalar("SELECT rejection_no FROM batch_files WHERE file_name = 'OTHER.txt'") == 1);
   CHECK(r.scalar("SELECT rejection_no FROM batch_files WHERE sha256 = 'sha-B009'") == 2);
-  auto got = r.s().find_file("CC01", f.file_name, f.sha256);
+  auto got = r.s().batches().find_file("CC01", f.file_name, f.sha256);
   REQUIRE(got.ok());
   REQUIRE(got->has_value());
   CHECK((*got)->return_file == "RET_CC01_20261121_B009_REJ2.txt");
   // The very same file again (another writer stored it): its number, nothing stored.
-  CHECK(*r.s().record_rejection(f) == 2);
+  CHECK(*r.s().batches().record_rejection(f) == 2);
   CHECK(r.rows("batch_files") == 2);
 }
 
@@ -682,7 +682,7 @@ TEST_CASE("record_rejection: numbers taken on every try end in BUSY") {
   f.status = "F1";
   f.batch_no = "B009";
   f.batch_date = kDateText;
-  auto n = r.s().record_rejection(f);
+  auto n = r.s().batches().record_rejection(f);
   REQUIRE_FALSE(n.ok());
   CHECK(n.error().code == "BUSY");
   CHECK(r.rows("batch_files") == 1);
@@ -709,7 +709,7 @@ TEST_CASE("intake: F6 when received at or after the force-fail time") {
   auto late = r.intake(file_name("B006"), batch_text("B006", {{"ITEM1", a1, 100, ""}}), kForceFail);
   CHECK(late.status == "F6");
   CHECK(late.return_file == "RET_CC01_20261121_B006_REJ1.txt");
-  CHECK_FALSE(r.s().batch("CC01", "B006")->has_value());
+  CHECK_FALSE(r.s().batches().batch("CC01", "B006")->has_value());
   CHECK(r.rows("item_ids") == 0);
 
   // A millisecond earlier it is accepted (another file: the one above is recorded as handled).
@@ -749,7 +749,7 @@ TEST_CASE("intake: F1, F2, F4, F5 are recorded with their return file names") {
   for (const auto& [name, status, count, amount] :
        {std::tuple{"F1B", "F1", 3, 600}, {"F2B", "F2", 4, 600}, {"F5B", "F5", 3, 600}}) {
     CAPTURE(name);
-    auto due = r.s().rejections_due();
+    auto due = r.s().batches().rejections_due();
     REQUIRE(due.ok());
     bool found = false;
     for (const auto& f : *due) {
@@ -772,7 +772,7 @@ TEST_CASE("intake: F1, F2, F4, F5 are recorded with their return file names") {
   CHECK(r.rows("item_ids") == 0);
 
   // The rejection file: a header only, with the header's figures as received.
-  auto due = r.s().rejections_due();
+  auto due = r.s().batches().rejections_due();
   REQUIRE(due.ok());
   REQUIRE(due->size() == 4);
   const batch::FileRecord& rec = (*due)[1];
@@ -783,8 +783,8 @@ TEST_CASE("intake: F1, F2, F4, F5 are recorded with their return file names") {
   CHECK(file_bytes(out) == "H|CC01|F2B|20261121|F2|4|600|0|0|0|0\n");
   CHECK(w->size == file_bytes(out).size());
 
-  REQUIRE(r.s().mark_rejection_returned("CC01", rec.file_name, rec.sha256, kReceived + 1min).ok());
-  auto after = r.s().rejections_due();
+  REQUIRE(r.s().batches().mark_rejection_returned("CC01", rec.file_name, rec.sha256, kReceived + 1min).ok());
+  auto after = r.s().batches().rejections_due();
   REQUIRE(after.ok());
   CHECK(after->size() == 3);
 }
@@ -879,7 +879,7 @@ TEST_CASE("intake: a batch left LOADING by a crash is discarded even when its fi
   const Holder a1 = r.sign(1);
   {
     const batch::NewBatch nb = loading_batch("B010");
-    auto loader = r.s().start_loading(nb);
+    auto loader = r.s().batches().start_loading(nb);
     REQUIRE(loader.ok());
     REQUIRE((*loader)->use_item_id("ITEMX", 1).ok());
     batch::NewItem it;
@@ -899,7 +899,7 @@ TEST_CASE("intake: a batch left LOADING by a crash is discarded even when its fi
   CHECK(late.status == "F6");
   CHECK(r.rows("item_ids") == 0);
   CHECK(r.items() == 0);
-  CHECK_FALSE(r.s().batch("CC01", "B010")->has_value());
+  CHECK_FALSE(r.s().batches().batch("CC01", "B010")->has_value());
   // ITEMX was never used by an accepted file: another batch may use it.
   auto other = r.accept("B011", {{"ITEMX", a1, 100, ""}});
   CHECK(other.rejected_items == 0);
@@ -928,14 +928,14 @@ TEST_CASE("intake: a load discarded by another intake of its batchNo stops and w
   f.header_count = 1;
   f.header_amount = 100;
   // Load A (say `repay serve`) commits a chunk and pauses...
-  auto a = r.s().start_loading(nb);
+  auto a = r.s().batches().start_loading(nb);
   REQUIRE(a.ok());
   REQUIRE((*a)->use_item_id("ITEMA", 1).ok());
   REQUIRE((*a)->add(item("ITEMA")).ok());
   REQUIRE((*a)->suspend().ok());
   // ... while load B (`repay batch pull` by hand) discards it and starts its own.
-  REQUIRE(r.s().discard_loading("CC01", "B012").ok());
-  auto b = r.s().start_loading(nb);
+  REQUIRE(r.s().batches().discard_loading("CC01", "B012").ok());
+  auto b = r.s().batches().start_loading(nb);
   REQUIRE(b.ok());
   REQUIRE((*b)->use_item_id("ITEMB", 1).ok());
   REQUIRE((*b)->add(item("ITEMB")).ok());
@@ -959,63 +959,63 @@ class FailingLoadStore final : public batch::BatchStore {
 
   Result<std::optional<batch::FileRecord>> find_file(const std::string& c, const std::string& f,
                                                      const std::string& sha) override {
-    return s_.find_file(c, f, sha);
+    return s_.batches().find_file(c, f, sha);
   }
   Result<std::optional<std::string>> accepted_batch_sha(const std::string& c, const std::string& b) override {
-    return s_.accepted_batch_sha(c, b);
+    return s_.batches().accepted_batch_sha(c, b);
   }
-  Result<int> record_rejection(batch::FileRecord f) override { return s_.record_rejection(std::move(f)); }
-  Status discard_loading(const std::string& c, const std::string& b) override { return s_.discard_loading(c, b); }
+  Result<int> record_rejection(batch::FileRecord f) override { return s_.batches().record_rejection(std::move(f)); }
+  Status discard_loading(const std::string& c, const std::string& b) override { return s_.batches().discard_loading(c, b); }
   Result<std::unique_ptr<batch::ItemLoader>> start_loading(const batch::NewBatch& b) override {
-    auto inner = s_.start_loading(b);
+    auto inner = s_.batches().start_loading(b);
     if (!inner) return inner.error();
     return std::unique_ptr<batch::ItemLoader>(new Loader(std::move(*inner), fail_at_));
   }
   Result<std::vector<DebitTask>> claim_debits(const std::string& ch, int max, Instant now,
                                               const std::string& node) override {
-    return s_.claim_debits(ch, max, now, node);
+    return s_.batches().claim_debits(ch, max, now, node);
   }
   Result<std::vector<DebitTask>> claim_queries(const std::string& ch, int max, Instant now,
                                                std::chrono::milliseconds lease) override {
-    return s_.claim_queries(ch, max, now, lease);
+    return s_.batches().claim_queries(ch, max, now, lease);
   }
   Result<std::vector<Transition>> apply_facts(const std::vector<Fact>& facts, Instant now,
                                               const std::string& actor) override {
-    return s_.apply_facts(facts, now, actor);
+    return s_.batches().apply_facts(facts, now, actor);
   }
   Result<std::optional<batch::ItemKey>> item_by_req_sn(const std::string& ch, const std::string& sn) override {
-    return s_.item_by_req_sn(ch, sn);
+    return s_.batches().item_by_req_sn(ch, sn);
   }
   Result<int64_t> recover_claims(const std::string& node, Instant now) override {
-    return s_.recover_claims(node, now);
+    return s_.batches().recover_claims(node, now);
   }
   Result<batch::ForceFailRound> force_fail_due(Instant now, const std::string& actor) override {
-    return s_.force_fail_due(now, actor);
+    return s_.batches().force_fail_due(now, actor);
   }
-  Result<std::vector<batch::BatchSummary>> returns_due() override { return s_.returns_due(); }
-  Result<std::vector<batch::FileRecord>> rejections_due() override { return s_.rejections_due(); }
+  Result<std::vector<batch::BatchSummary>> returns_due() override { return s_.batches().returns_due(); }
+  Result<std::vector<batch::FileRecord>> rejections_due() override { return s_.batches().rejections_due(); }
   Status for_each_return_line(const std::string& c, const std::string& b,
                               const std::function<Status(const batch::ReturnRow&)>& f) override {
-    return s_.for_each_return_line(c, b, f);
+    return s_.batches().for_each_return_line(c, b, f);
   }
   Status mark_returned(const std::string& c, const std::string& b, const std::string& f, Instant now) override {
-    return s_.mark_returned(c, b, f, now);
+    return s_.batches().mark_returned(c, b, f, now);
   }
   Status mark_rejection_returned(const std::string& c, const std::string& f, const std::string& sha,
                                  Instant now) override {
-    return s_.mark_rejection_returned(c, f, sha, now);
+    return s_.batches().mark_rejection_returned(c, f, sha, now);
   }
   Result<std::vector<batch::BatchSummary>> batches(const std::string& c, bool open_only) override {
-    return s_.batches(c, open_only);
+    return s_.batches().batches(c, open_only);
   }
   Result<std::optional<batch::BatchSummary>> batch(const std::string& c, const std::string& b) override {
-    return s_.batch(c, b);
+    return s_.batches().batch(c, b);
   }
   Result<std::vector<batch::BatchSummary>> returned_batches(Instant since, int limit) override {
-    return s_.returned_batches(since, limit);
+    return s_.batches().returned_batches(since, limit);
   }
   Result<int64_t> finished_since(const std::string& c, const std::string& b, Instant since) override {
-    return s_.finished_since(c, b, since);
+    return s_.batches().finished_since(c, b, since);
   }
 
  private:
@@ -1050,7 +1050,7 @@ TEST_CASE("intake: a load that fails midway is an error, retried later; nothing 
   auto res = batch::intake_file(failing, r.center, r.hash, path, file_name("B013"), kReceived);
   REQUIRE_FALSE(res.ok());  // not a rejection: the file is fine, the store was not
   CHECK(res.error().message == "database or disk is full");
-  CHECK_FALSE(r.s().batch("CC01", "B013")->has_value());
+  CHECK_FALSE(r.s().batches().batch("CC01", "B013")->has_value());
   CHECK(r.items() == 0);
   CHECK(r.rows("item_ids") == 0);
   CHECK(r.rows("batch_files") == 0);
@@ -1080,7 +1080,7 @@ TEST_CASE("intake: a batch left LOADING by a crash is discarded and loaded afres
     nb.send_from_at = kSendFrom;
     nb.force_fail_at = kForceFail;
     nb.encoding = "UTF-8";
-    auto loader = r.s().start_loading(nb);
+    auto loader = r.s().batches().start_loading(nb);
     REQUIRE(loader.ok());
     int64_t stored = 0;
     for (int64_t seq = 1; seq <= 20'005; ++seq) {
@@ -1108,7 +1108,7 @@ TEST_CASE("intake: a batch left LOADING by a crash is discarded and loaded afres
   // Nothing of a LOADING batch is sent.
   CHECK(r.claim("CB1", 10, kSendFrom).empty());
   // It is not "used" either: the batchNo is free for the file.
-  CHECK_FALSE(r.s().accepted_batch_sha("CC01", "B009")->has_value());
+  CHECK_FALSE(r.s().batches().accepted_batch_sha("CC01", "B009")->has_value());
 
   auto res = r.intake(file_name("B009"), text);
   REQUIRE(res.kind == IntakeResult::Kind::kAccepted);
@@ -1125,7 +1125,7 @@ TEST_CASE("intake: a batch left LOADING by a crash is discarded and loaded afres
   CHECK(r.open_items("B009") == 3);
   CHECK(r.rows("audit") == audit_before + 1);  // the batch's acceptance
   // The stored batch names the real file.
-  auto sha = r.s().accepted_batch_sha("CC01", "B009");
+  auto sha = r.s().batches().accepted_batch_sha("CC01", "B009");
   REQUIRE(sha->has_value());
   CHECK(**sha != "not-the-real-sha");
 }
@@ -1184,12 +1184,12 @@ TEST_CASE("claim_debits: window, order, TxnNo and ReqSn once, decrypted fields, 
   CHECK(row.req_sn == t.req_sn);
   CHECK(row.claim_node == "node1");
   CHECK(row.version == t.version);
-  auto by_sn = r.s().item_by_req_sn("CB1", t.req_sn);
+  auto by_sn = r.s().batches().item_by_req_sn("CB1", t.req_sn);
   REQUIRE(by_sn.ok());
   REQUIRE(by_sn->has_value());
   CHECK((*by_sn)->batch_no == "B001");
   CHECK((*by_sn)->seq == 1);
-  CHECK_FALSE(r.s().item_by_req_sn("QP1", t.req_sn)->has_value());
+  CHECK_FALSE(r.s().batches().item_by_req_sn("QP1", t.req_sn)->has_value());
 
   auto q = r.claim("QP1", 10, kSendFrom);
   REQUIRE(q.size() == 1);
@@ -1228,7 +1228,7 @@ TEST_CASE("claim_debits: never at or after the force-fail time, never from a clo
   REQUIRE(last.size() == 1);
 
   // A batch closed by the force-fail job: its items are final and never claimed again.
-  REQUIRE(all_force_failed(r.s().force_fail_due(kForceFail, "job:force-fail")));
+  REQUIRE(all_force_failed(r.s().batches().force_fail_due(kForceFail, "job:force-fail")));
   CHECK(r.claim("CB1", 10, kForceFail - 1ms).empty());
 }
 
@@ -1290,7 +1290,7 @@ TEST_CASE("packed items: claims unpack ahead of what they take, earliest force-f
   CHECK(r.item("B001", 2'001).state == "PENDING");  // packed
 
   // B001 has items never unpacked: the force-fail makes them rows, FAILED 3002.
-  REQUIRE(all_force_failed(r.s().force_fail_due(kForceFail, "job:force-fail")));
+  REQUIRE(all_force_failed(r.s().batches().force_fail_due(kForceFail, "job:force-fail")));
   CHECK(r.packed("B001") == 0);
   CHECK(r.rows("batch_items") == 3'700);
   CHECK(r.item("B001", 410).resp_code == "3001");
@@ -1303,7 +1303,7 @@ TEST_CASE("packed items: claims unpack ahead of what they take, earliest force-f
   CHECK(b1.forced == 2'500);
   CHECK(b1.fail_amount == b1.total_amount);
   int64_t lines = 0;
-  REQUIRE(r.s().for_each_return_line("CC01", "B001", [&](const batch::ReturnRow& row) -> Status {
+  REQUIRE(r.s().batches().for_each_return_line("CC01", "B001", [&](const batch::ReturnRow& row) -> Status {
     CHECK(row.seq == ++lines);
     return ok_status();
   }).ok());
@@ -1373,7 +1373,7 @@ TEST_CASE("apply_facts: one flush with items of two batches counts each final it
       Fact{key("B002", 2), kSuccessFact, {}},
       Fact{key("B001", 3), fact(BankFact::Kind::kFailed, "1001"), {}},
   };
-  auto out = r.s().apply_facts(facts, t, "test");
+  auto out = r.s().batches().apply_facts(facts, t, "test");
   REQUIRE_MESSAGE(out.ok(), out.error().to_string());
   REQUIRE(out->size() == facts.size());
   CHECK((*out)[3].kind == Transition::Kind::kNone);
@@ -1417,7 +1417,7 @@ TEST_CASE("apply_facts: success, the batch closes with its last item, audit rows
   CHECK(r.open_items("B001") == 1);
   CHECK(r.summary("B001").state == "OPEN");
 
-  auto audit = r.s().audit_of("batch_item", "CC01:B001:1");
+  auto audit = r.s().audit().audit_of("batch_item", "CC01:B001:1");
   REQUIRE(audit.ok());
   REQUIRE(audit->size() == 1);
   CHECK(audit->back().old_state == "SENDING");
@@ -1428,7 +1428,7 @@ TEST_CASE("apply_facts: success, the batch closes with its last item, audit rows
   // The same answer again (a notification): nothing changes, nothing is counted twice.
   CHECK(r.apply("B001", 1, ok, t1 + 1s).kind == Transition::Kind::kNone);
   CHECK(r.open_items("B001") == 1);
-  CHECK(r.s().audit_of("batch_item", "CC01:B001:1")->size() == 1);
+  CHECK(r.s().audit().audit_of("batch_item", "CC01:B001:1")->size() == 1);
 
   const Instant t2 = kSendFrom + 4s;
   auto declined = r.apply("B001", 2, fact(BankFact::Kind::kFailed, "1001"), t2);
@@ -1445,7 +1445,7 @@ TEST_CASE("apply_facts: success, the batch closes with its last item, audit rows
   CHECK(b.fail_amount == 200);
   CHECK(b.open == 0);
   CHECK(r.scalar("SELECT closed_at FROM batches WHERE batch_no = 'B001'") == to_unix_ms(t2));
-  auto due = r.s().returns_due();
+  auto due = r.s().batches().returns_due();
   REQUIRE(due.ok());
   REQUIRE(due->size() == 1);
   CHECK(due->front().batch_no == "B001");
@@ -1618,10 +1618,10 @@ TEST_CASE("apply_facts: an answer after the force-fail time, before the job ran,
   CHECK(r.item("B001", 3).resp_code == "3002");
   CHECK(r.summary("B001").state == "CLOSED");
   CHECK(r.open_items("B001") == 0);
-  auto audit = r.s().audit_of("batch", "CC01:B001");
+  auto audit = r.s().audit().audit_of("batch", "CC01:B001");
   REQUIRE(audit.ok());
   CHECK(audit->back().new_state == "CLOSED");
-  CHECK(r.s().force_fail_due(after, "job:force-fail")->closed.empty());  // nothing left for the job
+  CHECK(r.s().batches().force_fail_due(after, "job:force-fail")->closed.empty());  // nothing left for the job
 
   // A millisecond before the force-fail time, the same answer is in time.
   Rig r2;
@@ -1643,7 +1643,7 @@ TEST_CASE("apply_facts: many facts in one call, each with its own transition") {
       {{"CC01", "B001", 3}, kBusyFact, kSendFrom + 2s},
       {{"CC01", "B001", 1}, kSuccessFact, {}},  // repeated in the same group
   };
-  auto out = r.s().apply_facts(facts, kSendFrom + 1s, "job:pipeline:node1");
+  auto out = r.s().batches().apply_facts(facts, kSendFrom + 1s, "job:pipeline:node1");
   REQUIRE(out.ok());
   REQUIRE(out->size() == 4);
   CHECK((*out)[0].state == "SUCCESS");
@@ -1660,7 +1660,7 @@ TEST_CASE("recover_claims: this node's SENDING items become UNKNOWN, others are 
   REQUIRE(r.claim("CB1", 2, kSendFrom, "nodeA").size() == 2);
   REQUIRE(r.claim("CB1", 1, kSendFrom, "nodeB").size() == 1);
   const Instant restart = kSendFrom + 1min;
-  auto n = r.s().recover_claims("nodeA", restart);
+  auto n = r.s().batches().recover_claims("nodeA", restart);
   REQUIRE(n.ok());
   CHECK(*n == 2);
   for (int64_t seq : {1, 2}) {
@@ -1668,13 +1668,13 @@ TEST_CASE("recover_claims: this node's SENDING items become UNKNOWN, others are 
     CHECK(it.state == "UNKNOWN");
     CHECK(it.next_at == to_unix_ms(restart));
     CHECK(it.claim_node.empty());
-    auto audit = r.s().audit_of("batch_item", "CC01:B001:" + std::to_string(seq));
+    auto audit = r.s().audit().audit_of("batch_item", "CC01:B001:" + std::to_string(seq));
     REQUIRE(audit->size() == 1);
     CHECK(audit->front().new_state == "UNKNOWN");
   }
   CHECK(r.item("B001", 3).state == "SENDING");
   CHECK(r.item("B001", 3).claim_node == "nodeB");
-  CHECK(r.s().recover_claims("nodeA", restart).value() == 0);
+  CHECK(r.s().batches().recover_claims("nodeA", restart).value() == 0);
   // Queried before anything is sent again.
   CHECK(r.claim("CB1", 10, restart).empty());
   CHECK(r.claim_queries("CB1", 10, restart).size() == 2);
@@ -1727,7 +1727,7 @@ TEST_CASE("force_fail_due: a batch that fails is rolled back alone; the others c
     REQUIRE(c->exec("CREATE TRIGGER fail_b001 BEFORE UPDATE ON batches WHEN OLD.batch_no = 'B001' "
                     "BEGIN SELECT RAISE(ABORT, 'injected'); END").ok());
   }
-  auto round = r.s().force_fail_due(kForceFail, "job:force-fail");
+  auto round = r.s().batches().force_fail_due(kForceFail, "job:force-fail");
   REQUIRE(round.ok());
   for (const auto& [k, e] : round->failed) MESSAGE(k.batch_no << ": " << e.to_string());
   REQUIRE(round->closed.size() == 1);
@@ -1742,7 +1742,7 @@ TEST_CASE("force_fail_due: a batch that fails is rolled back alone; the others c
     auto c = r.s().pool().acquire();
     REQUIRE(c->exec("DROP TRIGGER fail_b001").ok());
   }
-  auto next = r.s().force_fail_due(kForceFail + 1min, "job:force-fail");
+  auto next = r.s().batches().force_fail_due(kForceFail + 1min, "job:force-fail");
   REQUIRE(next.ok());
   REQUIRE(next->closed.size() == 1);
   CHECK(next->closed[0].batch_no == "B001");
@@ -1751,10 +1751,10 @@ TEST_CASE("force_fail_due: a batch that fails is rolled back alone; the others c
 TEST_CASE("force_fail_due: 3002 never sent, 3001 sent; finished at the force-fail time") {
   ForcedBatch fb;
   Rig& r = fb.r;
-  CHECK(r.s().force_fail_due(kForceFail - 1ms, "job:force-fail")->closed.empty());  // not yet
+  CHECK(r.s().batches().force_fail_due(kForceFail - 1ms, "job:force-fail")->closed.empty());  // not yet
 
   const Instant job_at = kForceFail + 20s;  // the job runs a little late
-  auto closed = r.s().force_fail_due(job_at, "job:force-fail");
+  auto closed = r.s().batches().force_fail_due(job_at, "job:force-fail");
   REQUIRE(closed.ok());
   REQUIRE(closed->closed.size() == 1);
   CHECK(closed->closed.front().batch_no == "B001");
@@ -1795,7 +1795,7 @@ TEST_CASE("force_fail_due: 3002 never sent, 3001 sent; finished at the force-fai
   CHECK(b.success == 1);
   CHECK(b.failed == 6);
   CHECK(r.open_items("B001") == 0);
-  auto audit2 = r.s().audit_of("batch_item", "CC01:B001:2");
+  auto audit2 = r.s().audit().audit_of("batch_item", "CC01:B001:2");
   REQUIRE(audit2.ok());
   CHECK(audit2->back().old_state == "SENDING");
   CHECK(audit2->back().new_state == "FAILED");
@@ -1804,7 +1804,7 @@ TEST_CASE("force_fail_due: 3002 never sent, 3001 sent; finished at the force-fai
   // Twice changes nothing.
   const int64_t audit_rows = r.rows("audit");
   const int64_t v2 = r.item("B001", 2).version;
-  auto again = r.s().force_fail_due(job_at + 1min, "job:force-fail");
+  auto again = r.s().batches().force_fail_due(job_at + 1min, "job:force-fail");
   REQUIRE(again.ok());
   CHECK(again->closed.empty());
   CHECK(r.rows("audit") == audit_rows);
@@ -1823,7 +1823,7 @@ TEST_CASE("force_fail_due: 3002 never sent, 3001 sent; finished at the force-fai
 TEST_CASE("after force-fail: a late success is refunded once, the item stays FAILED 3001") {
   ForcedBatch fb;
   Rig& r = fb.r;
-  REQUIRE(all_force_failed(r.s().force_fail_due(kForceFail, "job:force-fail")));
+  REQUIRE(all_force_failed(r.s().batches().force_fail_due(kForceFail, "job:force-fail")));
   const Instant late = kForceFail + 5min;
 
   BankFact ok = kSuccessFact;
@@ -1872,8 +1872,8 @@ TEST_CASE("after force-fail: a late success is refunded once, the item stays FAI
 TEST_CASE("after force-fail: a success for a 3002 item that had been sent is refunded") {
   ForcedBatch fb;
   Rig& r = fb.r;
-  REQUIRE(all_force_failed(r.s().force_fail_due(kForceFail, "job:force-fail")));
-  auto key = r.s().item_by_req_sn("CB1", fb.task(5).req_sn);
+  REQUIRE(all_force_failed(r.s().batches().force_fail_due(kForceFail, "job:force-fail")));
+  auto key = r.s().batches().item_by_req_sn("CB1", fb.task(5).req_sn);
   REQUIRE(key.ok());
   REQUIRE(key->has_value());
   CHECK((*key)->seq == 5);
@@ -1912,11 +1912,11 @@ TEST_CASE("force_fail_due: an item back to PENDING after an unknown send is 3001
   CHECK(again1[0].seq == 1);
   r.apply("B001", 1, kBusyFact, kSendFrom + 4s, kForceFail + 1h);
   // 3: a crash while SENDING (recovery makes it UNKNOWN), then NOT_FOUND.
-  REQUIRE(r.s().recover_claims("node1", kSendFrom + 5s).value() == 1);
+  REQUIRE(r.s().batches().recover_claims("node1", kSendFrom + 5s).value() == 1);
   CHECK(r.apply("B001", 3, kNotFoundFact, kSendFrom + 6s, kForceFail + 1h).state == "PENDING");
   for (int64_t seq : {1, 2, 3}) CHECK(r.item("B001", seq).state == "PENDING");
 
-  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  REQUIRE(r.s().batches().force_fail_due(kForceFail, "job:force-fail").ok());
   for (int64_t seq : {1, 3}) {
     CAPTURE(seq);
     auto it = r.item("B001", seq);
@@ -1973,7 +1973,7 @@ TEST_CASE("claim_queries: every QUERY has a fresh ReqSn, also after the item wen
     CHECK(is_identifier(sn));  // common.md: [0-9A-Za-z_-]{1,32}
   }
   // The same sequence as every other ReqSn: a signing call's is new too.
-  auto sign_sn = r.s().next_req_sn();
+  auto sign_sn = r.s().signing().next_req_sn();
   REQUIRE(sign_sn.ok());
   CHECK(distinct.count(*sign_sn) == 0);
 }
@@ -2004,7 +2004,7 @@ TEST_CASE("claim_debits: an item whose agreement was revoked after acceptance fa
   CHECK(it.forced == 0);
   CHECK(it.finished_at == to_unix_ms(kSendFrom + 1s));
   CHECK(r.open_items("B001") == 2);
-  auto audit = r.s().audit_of("batch_item", "CC01:B001:2");
+  auto audit = r.s().audit().audit_of("batch_item", "CC01:B001:2");
   REQUIRE(audit.ok());
   CHECK(audit->back().new_state == "FAILED");
 
@@ -2017,13 +2017,13 @@ TEST_CASE("claim_debits: an item whose agreement was revoked after acceptance fa
   CHECK(r.claim("CB1", 10, kSendFrom + 5s).empty());
   CHECK(r.item("B001", 3).state == "PENDING");
   CHECK(r.claim("CB1", 10, kForceFail - 1s).empty());
-  REQUIRE(r.s().force_fail_due(kForceFail, "job:force-fail").ok());
+  REQUIRE(r.s().batches().force_fail_due(kForceFail, "job:force-fail").ok());
   CHECK(r.item("B001", 3).resp_code == "3001");
   CHECK(r.item("B001", 3).late_state == "UNRESOLVED");
 
   // The return lines: F 2001 with no txnNo for the item never sent.
   std::map<int64_t, batch::ReturnRow> lines;
-  REQUIRE(r.s().for_each_return_line("CC01", "B001", [&](const batch::ReturnRow& row) {
+  REQUIRE(r.s().batches().for_each_return_line("CC01", "B001", [&](const batch::ReturnRow& row) {
     lines[row.seq] = row;
     return ok_status();
   }).ok());
@@ -2044,7 +2044,7 @@ TEST_CASE("claim_debits: a batch whose every agreement was revoked closes at the
   CHECK(r.claim("CB1", 10, kSendFrom).empty());
   CHECK(r.summary("B001").state == "CLOSED");
   CHECK(r.open_items("B001") == 0);
-  auto due = r.s().returns_due();
+  auto due = r.s().batches().returns_due();
   REQUIRE(due.ok());
   REQUIRE(due->size() == 1);
   CHECK(due->front().batch_no == "B001");
@@ -2055,16 +2055,16 @@ TEST_CASE("claim_debits: a batch whose every agreement was revoked closes at the
 TEST_CASE("write_return_file: header figures, one line per item in seq order, S and F fields") {
   ForcedBatch fb;
   Rig& r = fb.r;
-  REQUIRE(all_force_failed(r.s().force_fail_due(kForceFail, "job:force-fail")));
+  REQUIRE(all_force_failed(r.s().batches().force_fail_due(kForceFail, "job:force-fail")));
   // A late success does not change what the card center sees.
   r.apply("B001", 2, kSuccessFact, kForceFail + 1min);
 
-  auto due = r.s().returns_due();
+  auto due = r.s().batches().returns_due();
   REQUIRE(due.ok());
   REQUIRE(due->size() == 1);
   const batch::BatchSummary& b = due->front();
   const std::string path = r.dir.path + "/RET.txt";
-  auto w = batch::write_return_file(r.s(), b, path);
+  auto w = batch::write_return_file(r.s().batches(), b, path);
   REQUIRE_MESSAGE(w.ok(), w.error().to_string());
   const std::string bytes = file_bytes(path);
   CHECK(w->size == bytes.size());
@@ -2099,19 +2099,19 @@ TEST_CASE("write_return_file: header figures, one line per item in seq order, S 
 
   // Rebuilt, byte for byte the same (an interrupted publish).
   const std::string path2 = r.dir.path + "/RET2.txt";
-  auto w2 = batch::write_return_file(r.s(), b, path2);
+  auto w2 = batch::write_return_file(r.s().batches(), b, path2);
   REQUIRE(w2.ok());
   CHECK(w2->sha256 == w->sha256);
 
-  REQUIRE(r.s().mark_returned("CC01", "B001", "RET_CC01_20261121_B001.txt", kForceFail + 2min).ok());
-  CHECK(r.s().returns_due()->empty());
+  REQUIRE(r.s().batches().mark_returned("CC01", "B001", "RET_CC01_20261121_B001.txt", kForceFail + 2min).ok());
+  CHECK(r.s().batches().returns_due()->empty());
   auto after = r.summary("B001");
   CHECK(after.state == "RETURNED");
   CHECK(after.return_file == "RET_CC01_20261121_B001.txt");
   CHECK(after.returned_at == kForceFail + 2min);
 
   // The console's list of returned batches: from the batches table, since a time.
-  auto returned = r.s().returned_batches(kForceFail + 2min, 10);
+  auto returned = r.s().batches().returned_batches(kForceFail + 2min, 10);
   REQUIRE(returned.ok());
   REQUIRE(returned->size() == 1);
   const batch::BatchSummary& rb = returned->front();
@@ -2124,8 +2124,8 @@ TEST_CASE("write_return_file: header figures, one line per item in seq order, S 
   CHECK(rb.force_fail_at == kForceFail);
   CHECK(rb.returned_at == kForceFail + 2min);
   CHECK(rb.return_file == "RET_CC01_20261121_B001.txt");
-  CHECK(r.s().returned_batches(kForceFail + 3min, 10)->empty());  // returned before that
-  CHECK(r.s().returned_batches(kForceFail, 0)->empty());          // the limit
+  CHECK(r.s().batches().returned_batches(kForceFail + 3min, 10)->empty());  // returned before that
+  CHECK(r.s().batches().returned_batches(kForceFail, 0)->empty());          // the limit
 }
 
 TEST_CASE("write_return_file: a batch with an item still open is an error") {
@@ -2134,10 +2134,10 @@ TEST_CASE("write_return_file: a batch with an item still open is an error") {
   r.accept("B001", {{"I1", a1, 100, ""}, {"I2", a1, 200, ""}});
   REQUIRE(r.claim("CB1", 1, kSendFrom).size() == 1);
   r.apply("B001", 1, kSuccessFact, kSendFrom + 1s);
-  CHECK(r.s().returns_due()->empty());  // not due
+  CHECK(r.s().batches().returns_due()->empty());  // not due
   const auto b = r.summary("B001");
   CHECK(b.open == 1);
-  auto w = batch::write_return_file(r.s(), b, r.dir.path + "/RET.txt");
+  auto w = batch::write_return_file(r.s().batches(), b, r.dir.path + "/RET.txt");
   REQUIRE_FALSE(w.ok());
   CHECK(w.error().code == "RETURN");
 }
@@ -2158,18 +2158,18 @@ TEST_CASE("write_return_file: a batch of a GBK center gets a GBK file") {
     REQUIRE((*w)->finish().ok());
   }
   CHECK(file_bytes(path).find("首期") == std::string::npos);  // not UTF-8 bytes
-  auto res = batch::intake_file(r.s(), gbk, r.hash, path, file_name("B001"), kReceived);
+  auto res = batch::intake_file(r.s().batches(), gbk, r.hash, path, file_name("B001"), kReceived);
   REQUIRE_MESSAGE(res.ok(), res.error().to_string());
   REQUIRE(res->kind == IntakeResult::Kind::kAccepted);
   CHECK(res->rejected_items == 0);  // the GBK name matched the agreement's
   CHECK(r.summary("B001").encoding == "GBK");
 
-  REQUIRE(all_force_failed(r.s().force_fail_due(kForceFail, "job:force-fail")));
-  auto due = r.s().returns_due();
+  REQUIRE(all_force_failed(r.s().batches().force_fail_due(kForceFail, "job:force-fail")));
+  auto due = r.s().batches().returns_due();
   REQUIRE(due->size() == 1);
   CHECK(due->front().encoding == "GBK");
   const std::string out = r.dir.path + "/RET.txt";
-  REQUIRE(batch::write_return_file(r.s(), due->front(), out).ok());
+  REQUIRE(batch::write_return_file(r.s().batches(), due->front(), out).ok());
   auto reader = files::LineReader::open(out, files::Encoding::kGbk);
   REQUIRE(reader.ok());
   std::vector<std::string> lines;
@@ -2193,10 +2193,10 @@ TEST_CASE("a batch with no sendable item is CLOSED at once and its return file i
   CHECK(b.state == "CLOSED");
   CHECK(b.open == 0);
   CHECK(b.failed == 1);
-  auto due = r.s().returns_due();
+  auto due = r.s().batches().returns_due();
   REQUIRE(due->size() == 1);
   const std::string out = r.dir.path + "/RET.txt";
-  REQUIRE(batch::write_return_file(r.s(), due->front(), out).ok());
+  REQUIRE(batch::write_return_file(r.s().batches(), due->front(), out).ok());
   CHECK(split_lines(file_bytes(out)).size() == 2);
   // An empty batch too.
   r.accept("B002", {});

@@ -1,6 +1,8 @@
 // SqliteConsoleStore: staff accounts, lock-out, sessions and the console's read queries.
 #include "store/console_sql.h"
 
+#include "store/sql_audit_log.h"
+
 namespace repay::store {
 namespace {
 

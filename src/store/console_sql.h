@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "console/ports.h"
-#include "store/sqlite_store.h"
+#include "store/stores.h"
 
 namespace repay::store {
 
@@ -25,7 +25,7 @@ using console::StaffSession;
 class SqliteConsoleStore final : public console::ConsoleStore {
  public:
   // `store` outlives this object.
-  explicit SqliteConsoleStore(SqliteStore& store) : store_(store) {}
+  explicit SqliteConsoleStore(Stores& store) : store_(store) {}
 
   // console::ConsoleStore
   Status add_staff(const std::string& login, const std::string& role,
@@ -56,7 +56,7 @@ class SqliteConsoleStore final : public console::ConsoleStore {
   Result<std::vector<AuditRow>> audit(const AuditQuery& q) override;
 
  private:
-  SqliteStore& store_;
+  Stores& store_;
 };
 
 }  // namespace repay::store

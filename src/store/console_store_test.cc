@@ -1,6 +1,7 @@
 // SqliteConsoleStore against a real SQLite file: lock-out under concurrent failed logins, staff
 // changes audited, sessions ending, audit search.
 #include "store/console_sql.h"
+#include "store/sqlite_store.h"
 
 #include <unistd.h>
 

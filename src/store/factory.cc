@@ -12,22 +12,22 @@ namespace repay::store {
 namespace {
 
 // SQLite: one SqliteStore implements most ports; the review, job, ops and console stores sit on it.
-class SqliteStores final : public Stores {
+class SqliteDatabase final : public Database {
  public:
-  explicit SqliteStores(std::unique_ptr<SqliteStore> store)
+  explicit SqliteDatabase(std::unique_ptr<SqliteStore> store)
       : store_(std::move(store)), review_(*store_), jobs_(store_->pool()), ops_(*store_),
         console_(*store_) {}
 
-  signing::SigningStore& signing() override { return *store_; }
-  batch::BatchStore& batches() override { return *store_; }
-  realtime::RealtimeStore& realtime() override { return *store_; }
-  realtime::NotificationOutbox& outbox() override { return *store_; }
-  settlement::ReconStore& recon() override { return *store_; }
-  settlement::CenterFilesStore& center_files() override { return *store_; }
+  signing::SigningStore& signing() override { return store_->signing(); }
+  batch::BatchStore& batches() override { return store_->batches(); }
+  realtime::RealtimeStore& realtime() override { return store_->realtime(); }
+  realtime::NotificationOutbox& outbox() override { return store_->outbox(); }
+  settlement::ReconStore& recon() override { return store_->recon(); }
+  settlement::CenterFilesStore& center_files() override { return store_->center_files(); }
   settlement::JobStore& jobs() override { return jobs_; }
   settlement::ReviewStore& review() override { return review_; }
-  api::NonceStore& nonces() override { return *store_; }
-  AuditLog& audit() override { return *store_; }
+  api::NonceStore& nonces() override { return store_->nonces(); }
+  AuditLog& audit() override { return store_->audit(); }
   ops::OpsStore& ops() override { return ops_; }
   report::ReportStore& reports() override { return ops_; }
   console::ConsoleStore& console() override { return console_; }
@@ -49,13 +49,13 @@ Status known_engine(const StoreOptions& o) {
 
 }  // namespace
 
-Result<std::unique_ptr<Stores>> open_stores(const StoreOptions& options,
+Result<std::unique_ptr<Database>> open_stores(const StoreOptions& options,
                                             const crypto::FieldCipher& cipher) {
   REPAY_TRY(known_engine(options));
   auto store = SqliteStore::open(options.path, cipher, options.connections,
                                  options.survive_power_loss ? Durability::kPowerLoss : Durability::kCrash);
   if (!store) return store.error();
-  return std::unique_ptr<Stores>(std::make_unique<SqliteStores>(std::move(*store)));
+  return std::unique_ptr<Database>(std::make_unique<SqliteDatabase>(std::move(*store)));
 }
 
 Result<std::unique_ptr<ServingHold>> acquire_serving_lock(const StoreOptions& options) {

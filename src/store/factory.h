@@ -36,9 +36,9 @@ struct StoreOptions {
 
 // One opened database as the capabilities' ports. Every reference lives as long as this object;
 // the ports may be used from any thread, as the engine's store allows.
-class Stores {
+class Database {
  public:
-  virtual ~Stores() = default;
+  virtual ~Database() = default;
   virtual signing::SigningStore& signing() = 0;
   virtual batch::BatchStore& batches() = 0;
   virtual realtime::RealtimeStore& realtime() = 0;
@@ -62,7 +62,7 @@ class Stores {
 // Opens (creating and migrating) the database of `options` for its engine. Error "CONFIG" naming
 // database.engine and its value for an engine Repay has no driver for; else the engine's error.
 // `cipher` outlives the stores.
-Result<std::unique_ptr<Stores>> open_stores(const StoreOptions& options,
+Result<std::unique_ptr<Database>> open_stores(const StoreOptions& options,
                                             const crypto::FieldCipher& cipher);
 
 // One serving process per database: `repay serve` holds it for its life and releases it by

@@ -43,16 +43,16 @@ TEST_CASE("SqliteStore::write_then: at once without group commit, after the sync
 
   // Without group commit every commit syncs by itself: the write runs here, at once.
   std::optional<bool> deferred_inside;
-  store.write_then([&] { deferred_inside = DeferSync::active(); }, [](bool ok) { CHECK(ok); });
+  store.realtime().write_then([&] { deferred_inside = DeferSync::active(); }, [](bool ok) { CHECK(ok); });
   CHECK(deferred_inside == std::optional<bool>(false));
-  CHECK_FALSE(store.write_then_queues());
+  CHECK_FALSE(store.realtime().write_then_queues());
 
   REQUIRE(store.enable_group_commit().ok());
-  REQUIRE(store.write_then_queues());
+  REQUIRE(store.realtime().write_then_queues());
   std::promise<bool> result;
   int64_t first = 0;
   deferred_inside.reset();
-  store.write_then(
+  store.realtime().write_then(
       [&] {
         deferred_inside = DeferSync::active();
         first = *store.reserve_sequence("test", 1);
@@ -63,13 +63,13 @@ TEST_CASE("SqliteStore::write_then: at once without group commit, after the sync
   CHECK_FALSE(DeferSync::active());
   CHECK(*store.reserve_sequence("test", 1) == first + 1);  // the deferred commit is there
   store.stop_group_commit();
-  CHECK_FALSE(store.write_then_queues());
+  CHECK_FALSE(store.realtime().write_then_queues());
 
   // kCrash: nothing to group, every commit is already as durable as it will be.
   auto crash = SqliteStore::open(dir.path + "/crash.db", *cipher, 2, Durability::kCrash);
   REQUIRE(crash.ok());
   REQUIRE((*crash)->enable_group_commit().ok());
-  CHECK_FALSE((*crash)->write_then_queues());
+  CHECK_FALSE((*crash)->realtime().write_then_queues());
 }
 
 TEST_CASE("SqliteStore::remember_nonce: with group commit, nonces go through the writer") {
@@ -80,10 +80,10 @@ TEST_CASE("SqliteStore::remember_nonce: with group commit, nonces go through the
   GroupSync& group = *dynamic_cast<db::sqlite::Pool&>(store->pool()).group_sync();
   const int64_t before = group.batches();
   const Instant now = std::chrono::system_clock::now();
-  auto first = store->remember_nonce("CC01", "n-1", now, 600, std::chrono::seconds(5));
+  auto first = store->nonces().remember_nonce("CC01", "n-1", now, 600, std::chrono::seconds(5));
   REQUIRE(first.ok());
   CHECK(*first);
-  auto again = store->remember_nonce("CC01", "n-1", now, 600, std::chrono::seconds(5));
+  auto again = store->nonces().remember_nonce("CC01", "n-1", now, 600, std::chrono::seconds(5));
   REQUIRE(again.ok());
   CHECK_FALSE(*again);  // a replay
   CHECK(group.batches() >= before + 2);  // each went through the writer
@@ -98,12 +98,12 @@ TEST_CASE("write batching: a nonce waits for the writer a bounded time while ano
   REQUIRE(store->enable_group_commit().ok());
   const Instant now = std::chrono::system_clock::now();
   constexpr std::chrono::milliseconds kWait{1500};
-  REQUIRE(store->remember_nonce("CC01", "before", now, 600, kWait).ok());
+  REQUIRE(store->nonces().remember_nonce("CC01", "before", now, 600, kWait).ok());
 
   auto other = open_db(path);  // another process's connection, holding the write lock
   REQUIRE(other->exec("BEGIN IMMEDIATE").ok());
   const auto asked = std::chrono::steady_clock::now();
-  auto busy = store->remember_nonce("CC01", "while-locked", now, 600, kWait);
+  auto busy = store->nonces().remember_nonce("CC01", "while-locked", now, 600, kWait);
   const auto waited = std::chrono::steady_clock::now() - asked;
   REQUIRE_FALSE(busy.ok());
   CHECK(busy.error().code == "BUSY");
@@ -113,10 +113,10 @@ TEST_CASE("write batching: a nonce waits for the writer a bounded time while ano
   REQUIRE(other->exec("ROLLBACK").ok());
 
   // The writer goes on once the lock is free: a new nonce is taken, a replay still refused.
-  auto after = store->remember_nonce("CC01", "after", now, 600, kWait);
+  auto after = store->nonces().remember_nonce("CC01", "after", now, 600, kWait);
   REQUIRE(after.ok());
   CHECK(*after);
-  auto again = store->remember_nonce("CC01", "before", now, 600, kWait);
+  auto again = store->nonces().remember_nonce("CC01", "before", now, 600, kWait);
   REQUIRE(again.ok());
   CHECK_FALSE(*again);
   store->stop_group_commit();

@@ -1,9 +1,10 @@
-// SqliteStore: the outbox of notifications to card centers (realtime/outbox.h,
+// SqlOutbox: the outbox of notifications to card centers (realtime/outbox.h,
 // center-api.md: Notifications). A notification is written in the transaction that makes its
 // transaction final; workers lease what is due, in order per key, and record every attempt.
 #include "store/notify_sql.h"
 
-#include "store/sqlite_store.h"
+#include "store/sql_audit_log.h"
+#include "store/sql_outbox.h"
 
 namespace repay::store {
 
@@ -141,7 +142,7 @@ Result<bool> lease_notification(Connection& c, int64_t id, Instant now, Instant 
   return c.changes() == 1;
 }
 
-Result<std::vector<Notification>> SqliteStore::due_notifications(Instant now, int max,
+Result<std::vector<Notification>> SqlOutbox::due_notifications(Instant now, int max,
                                                                  std::chrono::milliseconds lease) {
   if (max <= 0) return std::vector<Notification>();
   auto c = pool_->acquire();
@@ -173,7 +174,7 @@ Result<std::vector<Notification>> SqliteStore::due_notifications(Instant now, in
   return leased;
 }
 
-Status SqliteStore::record_attempt(int64_t id, bool delivered, const std::string& result,
+Status SqlOutbox::record_attempt(int64_t id, bool delivered, const std::string& result,
                                    std::optional<Instant> next, Instant now) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
@@ -206,7 +207,7 @@ Status SqliteStore::record_attempt(int64_t id, bool delivered, const std::string
   return tx.commit();
 }
 
-Result<std::vector<Notification>> SqliteStore::list_notifications(const std::string& center,
+Result<std::vector<Notification>> SqlOutbox::list_notifications(const std::string& center,
                                                                   const std::string& state,
                                                                   int limit) {
   auto c = pool_->acquire();
@@ -218,7 +219,7 @@ Result<std::vector<Notification>> SqliteStore::list_notifications(const std::str
   return read_all(*q);
 }
 
-Result<std::vector<std::pair<Instant, std::string>>> SqliteStore::attempts_of(int64_t id) {
+Result<std::vector<std::pair<Instant, std::string>>> SqlOutbox::attempts_of(int64_t id) {
   auto c = pool_->acquire();
   auto q = c->prepare(
       "SELECT at, result FROM notification_attempts WHERE notification_id = ? ORDER BY at, rowid");
@@ -234,7 +235,7 @@ Result<std::vector<std::pair<Instant, std::string>>> SqliteStore::attempts_of(in
   return out;
 }
 
-Status SqliteStore::retry_notification(int64_t id, Instant now) {
+Status SqlOutbox::retry_notification(int64_t id, Instant now) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());

@@ -59,7 +59,7 @@ struct NotifyDb {
   }
 
   std::vector<Notification> due(Instant now, int max = 64, std::chrono::milliseconds lease = 60s) {
-    auto r = store->due_notifications(now, max, lease);
+    auto r = store->outbox().due_notifications(now, max, lease);
     REQUIRE_MESSAGE(r.ok(), r.error().to_string());
     return std::move(*r);
   }
@@ -137,14 +137,14 @@ TEST_CASE("notify: in order per key — a later notification waits for the older
   CHECK(ids(due) == std::vector<int64_t>{first, other});
 
   // The first fails and waits for its retry: the second still waits, even when due itself.
-  REQUIRE(db.store->record_attempt(first, false, "HTTP 500", kT0 + 20s, kT0 + 5s).ok());
-  REQUIRE(db.store->record_attempt(other, true, "SUCCESS", std::nullopt, kT0 + 5s).ok());
+  REQUIRE(db.store->outbox().record_attempt(first, false, "HTTP 500", kT0 + 20s, kT0 + 5s).ok());
+  REQUIRE(db.store->outbox().record_attempt(other, true, "SUCCESS", std::nullopt, kT0 + 5s).ok());
   CHECK(db.due(kT0 + 10s).empty());
   due = db.due(kT0 + 20s);
   CHECK(ids(due) == std::vector<int64_t>{first});
 
   // Once the first is delivered, the second goes.
-  REQUIRE(db.store->record_attempt(first, true, "SUCCESS", std::nullopt, kT0 + 20s).ok());
+  REQUIRE(db.store->outbox().record_attempt(first, true, "SUCCESS", std::nullopt, kT0 + 20s).ok());
   CHECK(ids(db.due(kT0 + 21s)) == std::vector<int64_t>{second});
 }
 
@@ -153,7 +153,7 @@ TEST_CASE("notify: one that gave up does not hold back the later ones of its key
   const int64_t first = db.enqueue("REPAY:T9", kT0);
   const int64_t second = db.enqueue("REPAY:T9", kT0 + 1s);
   CHECK(ids(db.due(kT0 + 2s)) == std::vector<int64_t>{first});
-  REQUIRE(db.store->record_attempt(first, false, "timeout", std::nullopt, kT0 + 2s).ok());
+  REQUIRE(db.store->outbox().record_attempt(first, false, "timeout", std::nullopt, kT0 + 2s).ok());
   CHECK(db.get(first).state == "GAVE_UP");
   CHECK(ids(db.due(kT0 + 3s)) == std::vector<int64_t>{second});
 }
@@ -183,7 +183,7 @@ TEST_CASE("notify: due_notifications honours max and takes the oldest due first"
 TEST_CASE("notify: record_attempt counts tries, keeps the first try and the history") {
   NotifyDb db;
   const int64_t id = db.enqueue("REPAY:T1", kT0);
-  REQUIRE(db.store->record_attempt(id, false, "HTTP 500", kT0 + 15s, kT0 + 1s).ok());
+  REQUIRE(db.store->outbox().record_attempt(id, false, "HTTP 500", kT0 + 15s, kT0 + 1s).ok());
   auto n = db.get(id);
   CHECK(n.state == "PENDING");
   CHECK(n.attempts == 1);
@@ -191,15 +191,15 @@ TEST_CASE("notify: record_attempt counts tries, keeps the first try and the hist
   CHECK(n.next_at == kT0 + 15s);
   CHECK(n.last_result == "HTTP 500");
 
-  REQUIRE(db.store->record_attempt(id, false, "timeout", kT0 + 1min, kT0 + 16s).ok());
-  REQUIRE(db.store->record_attempt(id, true, "SUCCESS", std::nullopt, kT0 + 61s).ok());
+  REQUIRE(db.store->outbox().record_attempt(id, false, "timeout", kT0 + 1min, kT0 + 16s).ok());
+  REQUIRE(db.store->outbox().record_attempt(id, true, "SUCCESS", std::nullopt, kT0 + 61s).ok());
   n = db.get(id);
   CHECK(n.state == "DELIVERED");
   CHECK(n.attempts == 3);
   CHECK(n.first_try_at == kT0 + 1s);
   CHECK(n.last_result == "SUCCESS");
 
-  auto history = db.store->attempts_of(id);
+  auto history = db.store->outbox().attempts_of(id);
   REQUIRE(history.ok());
   REQUIRE(history->size() == 3);
   CHECK((*history)[0] == std::make_pair(kT0 + 1s, std::string("HTTP 500")));
@@ -207,45 +207,45 @@ TEST_CASE("notify: record_attempt counts tries, keeps the first try and the hist
   CHECK((*history)[2] == std::make_pair(kT0 + 61s, std::string("SUCCESS")));
 
   // A late attempt (another worker after a lease ran out) never undoes DELIVERED.
-  REQUIRE(db.store->record_attempt(id, false, "HTTP 502", kT0 + 2min, kT0 + 62s).ok());
+  REQUIRE(db.store->outbox().record_attempt(id, false, "HTTP 502", kT0 + 2min, kT0 + 62s).ok());
   CHECK(db.get(id).state == "DELIVERED");
   CHECK(db.get(id).attempts == 4);
 
-  CHECK(db.store->record_attempt(999, true, "SUCCESS", std::nullopt, kT0).error().code ==
+  CHECK(db.store->outbox().record_attempt(999, true, "SUCCESS", std::nullopt, kT0).error().code ==
         "NOT_FOUND");
 }
 
 TEST_CASE("notify: give-up, then an operator's retry tries once more with the attempts kept") {
   NotifyDb db;
   const int64_t id = db.enqueue("REFUND:R7", kT0);
-  REQUIRE(db.store->record_attempt(id, false, "HTTP 503", std::nullopt, kT0).ok());
+  REQUIRE(db.store->outbox().record_attempt(id, false, "HTTP 503", std::nullopt, kT0).ok());
   CHECK(db.get(id).state == "GAVE_UP");
   CHECK(db.due(kT0 + 24h).empty());
 
-  REQUIRE(db.store->retry_notification(id, kT0 + 25h).ok());
+  REQUIRE(db.store->outbox().retry_notification(id, kT0 + 25h).ok());
   auto n = db.get(id);
   CHECK(n.state == "PENDING");
   CHECK(n.attempts == 1);
   CHECK(n.next_at == kT0 + 25h);
   CHECK(ids(db.due(kT0 + 25h)) == std::vector<int64_t>{id});
 
-  auto audit = db.store->audit_of("notification", std::to_string(id));
+  auto audit = db.store->audit().audit_of("notification", std::to_string(id));
   REQUIRE(audit.ok());
   REQUIRE(audit->size() == 1);
   CHECK((*audit)[0].old_state == "GAVE_UP");
   CHECK((*audit)[0].new_state == "PENDING");
 
-  REQUIRE(db.store->record_attempt(id, true, "SUCCESS", std::nullopt, kT0 + 25h).ok());
-  CHECK(db.store->retry_notification(id, kT0 + 26h).error().code == "STATE");
-  CHECK(db.store->retry_notification(12345, kT0).error().code == "NOT_FOUND");
+  REQUIRE(db.store->outbox().record_attempt(id, true, "SUCCESS", std::nullopt, kT0 + 25h).ok());
+  CHECK(db.store->outbox().retry_notification(id, kT0 + 26h).error().code == "STATE");
+  CHECK(db.store->outbox().retry_notification(12345, kT0).error().code == "NOT_FOUND");
 }
 
 TEST_CASE("notify: retry of a PENDING notification makes it due now") {
   NotifyDb db;
   const int64_t id = db.enqueue("REPAY:T1", kT0);
-  REQUIRE(db.store->record_attempt(id, false, "timeout", kT0 + 6h, kT0).ok());
+  REQUIRE(db.store->outbox().record_attempt(id, false, "timeout", kT0 + 6h, kT0).ok());
   CHECK(db.due(kT0 + 1min).empty());
-  REQUIRE(db.store->retry_notification(id, kT0 + 1min).ok());
+  REQUIRE(db.store->outbox().retry_notification(id, kT0 + 1min).ok());
   CHECK(ids(db.due(kT0 + 1min)) == std::vector<int64_t>{id});
 }
 
@@ -254,16 +254,16 @@ TEST_CASE("notify: list is newest first, filtered by center and state, limited")
   const int64_t a = db.enqueue("REPAY:A", kT0, "CC01");
   const int64_t b = db.enqueue("REPAY:B", kT0, "CC02");
   const int64_t c = db.enqueue("REPAY:C", kT0, "CC01");
-  REQUIRE(db.store->record_attempt(c, true, "SUCCESS", std::nullopt, kT0).ok());
+  REQUIRE(db.store->outbox().record_attempt(c, true, "SUCCESS", std::nullopt, kT0).ok());
 
-  auto all = db.store->list_notifications("", "", 0);
+  auto all = db.store->outbox().list_notifications("", "", 0);
   REQUIRE(all.ok());
   CHECK(ids(*all) == std::vector<int64_t>{c, b, a});
-  auto cc01 = db.store->list_notifications("CC01", "", 0);
+  auto cc01 = db.store->outbox().list_notifications("CC01", "", 0);
   CHECK(ids(*cc01) == std::vector<int64_t>{c, a});
-  auto pending = db.store->list_notifications("CC01", "PENDING", 10);
+  auto pending = db.store->outbox().list_notifications("CC01", "PENDING", 10);
   CHECK(ids(*pending) == std::vector<int64_t>{a});
-  auto one = db.store->list_notifications("", "", 1);
+  auto one = db.store->outbox().list_notifications("", "", 1);
   CHECK(ids(*one) == std::vector<int64_t>{c});
 }
 
@@ -283,7 +283,7 @@ TEST_CASE("notify: a notification read as due by two workers is leased by the fi
   CHECK_FALSE(*second);
   CHECK(db.get(id).next_at == kT0 + 61s);
 
-  REQUIRE(db.store->record_attempt(other, true, "SUCCESS", std::nullopt, kT0 + 1s).ok());
+  REQUIRE(db.store->outbox().record_attempt(other, true, "SUCCESS", std::nullopt, kT0 + 1s).ok());
   auto delivered = lease_notification(*c, other, kT0 + 1s, kT0 + 61s);
   REQUIRE(delivered.ok());
   CHECK_FALSE(*delivered);

@@ -1,24 +1,25 @@
 // The SQLite implementation of ops::OpsStore (gauges read at scrape time) and report::ReportStore
-// (the daily report's records), on the same database and pool as SqliteStore. Read-only; card
-// numbers never leave it (only counts, amounts, states and our own identifiers).
+// (the daily report's records), on the same database and pool as the other stores
+// (store/stores.h). Read-only; card numbers never leave it (only counts, amounts, states and our
+// own identifiers).
 #pragma once
 
 #include "ops/store_gauges.h"
 #include "report/daily.h"
-#include "store/sqlite_store.h"
+#include "store/stores.h"
 
 namespace repay::store {
 
 class SqliteOpsStore final : public ops::OpsStore, public report::ReportStore {
  public:
   // `store` outlives this object.
-  explicit SqliteOpsStore(SqliteStore& store) : store_(store) {}
+  explicit SqliteOpsStore(Stores& store) : store_(store) {}
 
   Result<ops::StoreReading> read_gauges() override;
   Result<report::DayRecords> day_records(Date day, const std::string& center) override;
 
  private:
-  SqliteStore& store_;
+  Stores& store_;
 };
 
 }  // namespace repay::store

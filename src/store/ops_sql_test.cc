@@ -1,6 +1,7 @@
 // SqliteOpsStore against a real SQLite file filled by the test: the gauges /metrics shows and the
 // daily report's figures.
 #include "store/ops_sql.h"
+#include "store/sqlite_store.h"
 
 #include <unistd.h>
 

@@ -53,7 +53,7 @@ TEST_CASE("real-time claim: the database locked by another process; 9999 in time
   std::vector<std::thread> timers;
   std::mutex timers_mu;
   realtime::RealtimeService service(
-      store, [&](const std::string&) -> Result<std::optional<signing::Agreement>> { return std::optional<signing::Agreement>(agreement); },
+      store.realtime(), [&](const std::string&) -> Result<std::optional<signing::Agreement>> { return std::optional<signing::Agreement>(agreement); },
       channel, clock, [](std::function<void()> fn) { fn(); },
       [&](milliseconds after, std::function<void()> fn) {
         std::lock_guard lock(timers_mu);
@@ -108,7 +108,7 @@ TEST_CASE("real-time claim: the database locked by another process; 9999 in time
   // The lock goes; the writer reaches the claim, which must store nothing now.
   REQUIRE((*other)->exec("ROLLBACK").ok());
   bool after_done = false;
-  store.write_then([] {}, [&](bool) {
+  store.realtime().write_then([] {}, [&](bool) {
     std::lock_guard lock(mu);
     after_done = true;
     cv.notify_all();

@@ -32,7 +32,7 @@ struct LeaseDb {
     auto s = SqliteStore::open(dir.path + "/repay.db", cipher);
     REQUIRE_MESSAGE(s.ok(), s.error().to_string());
     store = std::move(*s);
-    testing::sign_collect_agreement(*store, "C1", "AG1", kT0);
+    testing::sign_collect_agreement(store->signing(), "C1", "AG1", kT0);
   }
 
   // A repayment of 100.00 yuan, SENDING, then with the given fact.
@@ -46,11 +46,11 @@ struct LeaseDb {
     n.amount = 10000;
     n.debit_amount = 10000;
     n.fee_rule = "FIXED:0";
-    auto claim = store->claim_repayment(n, kT0, "node1");
+    auto claim = store->realtime().claim_repayment(n, kT0, "node1");
     REQUIRE_MESSAGE(claim.ok(), claim.error().to_string());
     batch::BankFact f;
     f.kind = kind;
-    auto v = store->apply_repayment_fact(claim->view.txn_no, f, kT0 + 10s, kT0 + 1s, "test");
+    auto v = store->realtime().apply_repayment_fact(claim->view.txn_no, f, kT0 + 10s, kT0 + 1s, "test");
     REQUIRE_MESSAGE(v.ok(), v.error().to_string());
     return *v;
   }
@@ -68,7 +68,7 @@ TEST_CASE("real time: an UNKNOWN repayment read as due by two workers is leased 
   auto second = lease_realtime_query(*c, RealtimeTable::kRepayments, v.txn_no, "node2", now, now + 30s);
   REQUIRE(second.ok());
   CHECK_FALSE(*second);
-  auto after = db.store->repayment_by_txn_no("C1", v.txn_no);
+  auto after = db.store->realtime().repayment_by_txn_no("C1", v.txn_no);
   REQUIRE(after.ok());
   CHECK((*after)->query_count == 1);
   // Once its lease has run out it is due again.
@@ -88,12 +88,12 @@ TEST_CASE("real time: an UNKNOWN refund read as due by two workers is leased by 
   n.canonical = "canonical RF1";
   n.orig_txn_no = v.txn_no;
   n.amount = 4000;
-  auto refund = db.store->claim_refund(n, kT0 + 2s, "node1");
+  auto refund = db.store->realtime().claim_refund(n, kT0 + 2s, "node1");
   REQUIRE_MESSAGE(refund.ok(), refund.error().to_string());
   REQUIRE(refund->view.state == "SENDING");
   batch::BankFact unknown;
   unknown.kind = batch::BankFact::Kind::kUnknown;
-  auto u = db.store->apply_refund_fact(refund->view.refund_no, unknown, kT0 + 10s, kT0 + 3s, "test");
+  auto u = db.store->realtime().apply_refund_fact(refund->view.refund_no, unknown, kT0 + 10s, kT0 + 3s, "test");
   REQUIRE(u.ok());
   REQUIRE(u->state == "UNKNOWN");
   auto c = db.store->pool().acquire();

@@ -1,11 +1,14 @@
-// SqliteStore: refunds of the card center (realtime/ports.h) and the real-time resolver's work.
+// SqlRealtimeStore: refunds of the card center (realtime/ports.h) and the real-time resolver's work.
 #include "core/codes.h"
 #include "core/ids.h"
 #include "core/money.h"
 #include "realtime/answers.h"
 #include "realtime/facts.h"
 #include "store/realtime_lease.h"
-#include "store/sqlite_store.h"
+#include "store/sequences.h"
+#include "store/sql_audit_log.h"
+#include "store/sql_outbox.h"
+#include "store/sql_realtime_store.h"
 
 namespace repay::store {
 
@@ -149,7 +152,7 @@ Status raise_contradiction(Connection& c, const std::string& center, const std::
   return ex->bind(1, center).bind_opt(2, channel).bind(3, ref).bind(4, detail).bind(5, now_ms).run();
 }
 
-Result<std::optional<RefundView>> SqliteStore::read_refund(Connection& c, std::string_view where,
+Result<std::optional<RefundView>> SqlRealtimeStore::read_refund(Connection& c, std::string_view where,
                                                            const std::vector<std::string>& args) {
   auto s = c.prepare(std::string("SELECT ") + kRefundColumns + " FROM refunds WHERE " + std::string(where));
   if (!s) return s.error();
@@ -160,7 +163,7 @@ Result<std::optional<RefundView>> SqliteStore::read_refund(Connection& c, std::s
   return std::optional<RefundView>(refund_of(*s));
 }
 
-Result<RefundClaim> SqliteStore::claim_refund(const realtime::NewRefund& n, Instant now,
+Result<RefundClaim> SqlRealtimeStore::claim_refund(const realtime::NewRefund& n, Instant now,
                                               const std::string& node) {
   const std::string fingerprint = cipher_.lookup_hash(n.canonical);
   auto c = pool_->acquire();
@@ -262,8 +265,8 @@ Result<RefundClaim> SqliteStore::claim_refund(const realtime::NewRefund& n, Inst
   return out;
 }
 
-Result<RefundView> SqliteStore::apply_refund_fact(const std::string& refund_no,
-                                                  const batch::BankFact& fact, Instant retry_at,
+Result<RefundView> SqlRealtimeStore::apply_refund_fact(const std::string& refund_no,
+                                                  const debit::BankFact& fact, Instant retry_at,
                                                   Instant now, const std::string& actor) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
@@ -290,12 +293,12 @@ Result<RefundView> SqliteStore::apply_refund_fact(const std::string& refund_no,
       v.state == "SUCCESS" || v.state == "FAILED") {
     step = realtime::next_step(v.state, v.debit_amount, fact);
   }
-  const batch::Transition& t = step.t;
+  const debit::Transition& t = step.t;
   if (!step.exception.empty()) {
     REPAY_TRY(raise_contradiction(*c, v.center_id, v.channel_id, "RF:" + refund_no, step.exception, now_ms));
   }
-  if (t.kind == batch::Transition::Kind::kApply) {
-    const bool final_now = t.state == batch::kSuccess || t.state == batch::kFailed;
+  if (t.kind == debit::Transition::Kind::kApply) {
+    const bool final_now = t.state == debit::kSuccess || t.state == debit::kFailed;
     auto up = c->prepare(
         "UPDATE refunds SET state = ?, resp_code = COALESCE(?, resp_code), "
         "channel_txn_no = COALESCE(?, channel_txn_no), settle_date = COALESCE(?, settle_date), "
@@ -313,7 +316,7 @@ Result<RefundView> SqliteStore::apply_refund_fact(const std::string& refund_no,
       // approved proposals, whatever their reason (each reserves its share at approval).
       // Not one whose success of another amount was refused (step.exception): money may have
       // gone back to the card, so its share stays counted until staff have looked.
-      if (t.state == batch::kFailed && step.exception.empty() &&
+      if (t.state == debit::kFailed && step.exception.empty() &&
           (v.origin == "CENTER" || v.origin == "US")) {
         REPAY_TRY(release_refund_ceiling(*c, v.orig_txn_no, v.amount, fee));
       }
@@ -343,7 +346,7 @@ Result<RefundView> SqliteStore::apply_refund_fact(const std::string& refund_no,
   return **after;
 }
 
-Result<RefundView> SqliteStore::answer_refund_processing(const std::string& refund_no, Instant now) {
+Result<RefundView> SqlRealtimeStore::answer_refund_processing(const std::string& refund_no, Instant now) {
   auto c = pool_->acquire();
   auto up = c->prepare(
       "UPDATE refunds SET answered_processing = 1, updated_at = ? WHERE refund_no = ? AND "
@@ -356,13 +359,13 @@ Result<RefundView> SqliteStore::answer_refund_processing(const std::string& refu
   return **v;
 }
 
-Result<std::optional<RefundView>> SqliteStore::refund_by_req_no(const std::string& center,
+Result<std::optional<RefundView>> SqlRealtimeStore::refund_by_req_no(const std::string& center,
                                                                 const std::string& req_no) {
   auto c = pool_->acquire();
   return read_refund(*c, "center_id = ? AND req_no = ?", {center, req_no});
 }
 
-Result<std::optional<RefundView>> SqliteStore::refund_by_no(const std::string& center,
+Result<std::optional<RefundView>> SqlRealtimeStore::refund_by_no(const std::string& center,
                                                             const std::string& refund_no) {
   auto c = pool_->acquire();
   return read_refund(*c, "center_id = ? AND refund_no = ?", {center, refund_no});
@@ -380,7 +383,7 @@ Result<bool> lease_realtime_query(Connection& c, RealtimeTable table, const std:
   return c.changes() == 1;
 }
 
-Result<std::vector<realtime::Work>> SqliteStore::claim_realtime_work(Instant now, int max,
+Result<std::vector<realtime::Work>> SqlRealtimeStore::claim_realtime_work(Instant now, int max,
                                                                      std::chrono::milliseconds lease,
                                                                      const std::string& node) {
   using realtime::Work;

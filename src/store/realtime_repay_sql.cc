@@ -1,4 +1,4 @@
-// SqliteStore: real-time repayments (realtime/ports.h).
+// SqlRealtimeStore: real-time repayments (realtime/ports.h).
 #include <algorithm>
 
 #include "core/codes.h"
@@ -6,7 +6,10 @@
 #include "realtime/answers.h"
 #include "realtime/facts.h"
 #include "signing/agreement.h"
-#include "store/sqlite_store.h"
+#include "store/sequences.h"
+#include "store/sql_audit_log.h"
+#include "store/sql_outbox.h"
+#include "store/sql_realtime_store.h"
 
 namespace repay::store {
 
@@ -44,7 +47,7 @@ RepaymentView repay_of(Stmt& s) {
 
 }  // namespace
 
-Result<std::optional<RepaymentView>> SqliteStore::read_repayment(Connection& c, std::string_view where,
+Result<std::optional<RepaymentView>> SqlRealtimeStore::read_repayment(Connection& c, std::string_view where,
                                                                  const std::vector<std::string>& args) {
   auto s = c.prepare(std::string("SELECT ") + kRepayColumns + " FROM repayments WHERE " + std::string(where));
   if (!s) return s.error();
@@ -55,7 +58,7 @@ Result<std::optional<RepaymentView>> SqliteStore::read_repayment(Connection& c, 
   return std::optional<RepaymentView>(repay_of(*s));
 }
 
-Result<std::optional<realtime::DebitFields>> SqliteStore::debit_fields(
+Result<std::optional<realtime::DebitFields>> SqlRealtimeStore::debit_fields(
     Connection& c, const std::string& agreement_no) {
   auto ag = c.prepare(
       "SELECT kind, COALESCE(protocol_no, ''), debit_card_enc, holder_name, id_type, id_no_enc, "
@@ -79,7 +82,7 @@ Result<std::optional<realtime::DebitFields>> SqliteStore::debit_fields(
   return std::optional<realtime::DebitFields>(std::move(d));
 }
 
-Status SqliteStore::fail_unsendable_repayment(Connection& c, const std::string& txn_no,
+Status SqlRealtimeStore::fail_unsendable_repayment(Connection& c, const std::string& txn_no,
                                               Instant now, const std::string& actor) {
   const int64_t now_ms = to_unix_ms(now);
   auto up = c.prepare(
@@ -106,7 +109,7 @@ Status SqliteStore::fail_unsendable_repayment(Connection& c, const std::string& 
   return ok_status();
 }
 
-Result<RepayClaim> SqliteStore::claim_repayment(const realtime::NewRepayment& n, Instant now,
+Result<RepayClaim> SqlRealtimeStore::claim_repayment(const realtime::NewRepayment& n, Instant now,
                                                 const std::string& node) {
   const std::string fingerprint = cipher_.lookup_hash(n.canonical);
   auto c = pool_->acquire();
@@ -196,8 +199,8 @@ Result<RepayClaim> SqliteStore::claim_repayment(const realtime::NewRepayment& n,
   return out;
 }
 
-Result<RepaymentView> SqliteStore::apply_repayment_fact(const std::string& txn_no,
-                                                        const batch::BankFact& fact,
+Result<RepaymentView> SqlRealtimeStore::apply_repayment_fact(const std::string& txn_no,
+                                                        const debit::BankFact& fact,
                                                         Instant retry_at, Instant now,
                                                         const std::string& actor) {
   auto c = pool_->acquire();
@@ -217,13 +220,13 @@ Result<RepaymentView> SqliteStore::apply_repayment_fact(const std::string& txn_n
   }
   const RepaymentView& v = **before;
   const realtime::Step step = realtime::next_step(v.state, v.debit_amount, fact);
-  const batch::Transition& t = step.t;
+  const debit::Transition& t = step.t;
   const int64_t now_ms = to_unix_ms(now);
   if (!step.exception.empty()) {
     REPAY_TRY(raise_contradiction(*c, v.center_id, v.channel_id, "R:" + txn_no, step.exception, now_ms));
   }
-  if (t.kind == batch::Transition::Kind::kApply) {
-    const bool final_now = t.state == batch::kSuccess || t.state == batch::kFailed;
+  if (t.kind == debit::Transition::Kind::kApply) {
+    const bool final_now = t.state == debit::kSuccess || t.state == debit::kFailed;
     auto up = c->prepare(
         "UPDATE repayments SET state = ?, resp_code = COALESCE(?, resp_code), "
         "channel_txn_no = COALESCE(?, channel_txn_no), settle_date = COALESCE(?, settle_date), "
@@ -264,7 +267,7 @@ Result<RepaymentView> SqliteStore::apply_repayment_fact(const std::string& txn_n
   return **after;
 }
 
-Result<RepaymentView> SqliteStore::answer_processing(const std::string& txn_no, Instant now) {
+Result<RepaymentView> SqlRealtimeStore::answer_processing(const std::string& txn_no, Instant now) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
@@ -280,7 +283,7 @@ Result<RepaymentView> SqliteStore::answer_processing(const std::string& txn_no, 
   return **v;
 }
 
-Result<RepaymentView> SqliteStore::told_processing(const std::string& txn_no, Instant now) {
+Result<RepaymentView> SqlRealtimeStore::told_processing(const std::string& txn_no, Instant now) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
@@ -309,13 +312,13 @@ Result<RepaymentView> SqliteStore::told_processing(const std::string& txn_no, In
   return after;
 }
 
-Result<std::optional<RepaymentView>> SqliteStore::repayment_by_req_no(const std::string& center,
+Result<std::optional<RepaymentView>> SqlRealtimeStore::repayment_by_req_no(const std::string& center,
                                                                       const std::string& req_no) {
   auto c = pool_->acquire();
   return read_repayment(*c, "center_id = ? AND req_no = ?", {center, req_no});
 }
 
-Result<std::optional<RepaymentView>> SqliteStore::repayment_by_txn_no(const std::string& center,
+Result<std::optional<RepaymentView>> SqlRealtimeStore::repayment_by_txn_no(const std::string& center,
                                                                       const std::string& txn_no) {
   auto c = pool_->acquire();
   auto r = read_repayment(*c, "center_id = ? AND txn_no = ?", {center, txn_no});
@@ -347,7 +350,7 @@ Result<std::optional<RepaymentView>> SqliteStore::repayment_by_txn_no(const std:
   return std::optional<RepaymentView>(v);
 }
 
-Result<int64_t> SqliteStore::recover_realtime(const std::string& node, Instant now) {
+Result<int64_t> SqlRealtimeStore::recover_realtime(const std::string& node, Instant now) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
@@ -382,9 +385,9 @@ Result<int64_t> SqliteStore::recover_realtime(const std::string& node, Instant n
   return n;
 }
 
-Result<std::string> SqliteStore::fresh_req_sn() { return next_req_sn(); }
+Result<std::string> SqlRealtimeStore::fresh_req_sn() { return next_req_sn(); }
 
-Result<std::optional<std::pair<std::string, std::string>>> SqliteStore::realtime_by_req_sn(
+Result<std::optional<std::pair<std::string, std::string>>> SqlRealtimeStore::realtime_by_req_sn(
     const std::string& channel, const std::string& req_sn) {
   using Out = std::optional<std::pair<std::string, std::string>>;
   auto c = pool_->acquire();

@@ -88,7 +88,7 @@ struct Fixture {
     options.busy_backoff = milliseconds(100);
     options.store_retry_max = milliseconds(500);
     service = std::make_unique<realtime::RealtimeService>(
-        *store,
+        store->realtime(),
         [this](const std::string&) -> Result<std::optional<signing::Agreement>> {
           return std::optional<signing::Agreement>(agreement);
         },
@@ -237,7 +237,7 @@ TEST_CASE("real time: a success of another amount closes the repayment FAILED 30
   CHECK(body.find("FAILED") != std::string::npos);
   CHECK(body.find("3001") != std::string::npos);
   // Nothing is open for the resolver to ask about or send again.
-  auto work = f.store->claim_realtime_work(f.clock.now() + std::chrono::hours(1), 64, std::chrono::seconds(30), "node1");
+  auto work = f.store->realtime().claim_realtime_work(f.clock.now() + std::chrono::hours(1), 64, std::chrono::seconds(30), "node1");
   REQUIRE(work.ok());
   CHECK(work->empty());
 }

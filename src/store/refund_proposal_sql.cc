@@ -1,7 +1,8 @@
 #include "store/refund_proposal.h"
 
 #include "core/ids.h"
-#include "store/sqlite_store.h"
+#include "store/sequences.h"
+#include "store/sql_audit_log.h"
 
 namespace repay::store {
 

@@ -242,7 +242,7 @@ Result<std::optional<ProposalDetail>> SqliteReviewStore::show_proposal(const std
       d.reserved = q->integer(1);
     }
   }
-  auto audit = store_.audit_of("refund", refund_no);
+  auto audit = store_.audit().audit_of("refund", refund_no);
   if (!audit) return audit.error();
   for (const auto& a : *audit) {
     d.history.push_back(settlement::ReviewEvent{a.at, a.actor, a.old_state, a.new_state, a.reason});

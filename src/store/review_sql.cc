@@ -4,6 +4,8 @@
 #include "core/codes.h"
 #include "store/refund_proposal.h"
 #include "store/review_sql.h"
+#include "store/sql_audit_log.h"
+#include "store/sql_realtime_store.h"
 
 namespace repay::store {
 

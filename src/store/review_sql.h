@@ -1,17 +1,17 @@
 // The SQLite implementation of settlement::ReviewStore (review of our refund proposals), on the
-// same database and pool as SqliteStore. Actions: store/review_sql.cc; list and show:
-// store/review_query_sql.cc.
+// same database and pool as the other stores (store/stores.h). Actions: store/review_sql.cc;
+// list and show: store/review_query_sql.cc.
 #pragma once
 
 #include "settlement/review_ports.h"
-#include "store/sqlite_store.h"
+#include "store/stores.h"
 
 namespace repay::store {
 
 class SqliteReviewStore final : public settlement::ReviewStore {
  public:
   // `store` outlives this object.
-  explicit SqliteReviewStore(SqliteStore& store) : store_(store) {}
+  explicit SqliteReviewStore(Stores& store) : store_(store) {}
 
   Result<std::vector<settlement::ProposalRow>> list_proposals(
       const settlement::ReviewFilter& f) override;
@@ -28,7 +28,7 @@ class SqliteReviewStore final : public settlement::ReviewStore {
   Result<settlement::ProposalRow> propose(const settlement::NewProposal& p, Instant now) override;
 
  private:
-  SqliteStore& store_;
+  Stores& store_;
 };
 
 // One proposal (origin US) read inside the caller's connection, with its approvers; nullopt when

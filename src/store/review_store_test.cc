@@ -2,6 +2,7 @@
 // at approval and its race with the card center's own refunds, expiry, audit, and the hand-over
 // to the real-time resolver.
 #include "store/review_sql.h"
+#include "store/sqlite_store.h"
 
 #include <unistd.h>
 
@@ -127,7 +128,7 @@ struct Db {
     n.canonical = req_no + "|" + txn + "|" + std::to_string(amount);
     n.orig_txn_no = txn;
     n.amount = amount;
-    return store->claim_refund(n, kT0 + 1h, "node1");
+    return store->realtime().claim_refund(n, kT0 + 1h, "node1");
   }
 };
 
@@ -174,7 +175,7 @@ TEST_CASE("above the threshold two different approvers; then the resolver picks 
   CHECK(db.state(no) == "PENDING_REVIEW");
 
   // Nothing is sent while it waits for the second approver.
-  auto none = db.store->claim_realtime_work(kT0 + 2h, 10, 30s, "node1");
+  auto none = db.store->realtime().claim_realtime_work(kT0 + 2h, 10, 30s, "node1");
   REQUIRE(none.ok());
   CHECK(none->empty());
 
@@ -188,7 +189,7 @@ TEST_CASE("above the threshold two different approvers; then the resolver picks 
   // bank debited, its cardholder fee going back with it).
   CHECK(db.reserved("T9") == 2'000'000);
 
-  auto work = db.store->claim_realtime_work(kT0 + 3h, 10, 30s, "node1");
+  auto work = db.store->realtime().claim_realtime_work(kT0 + 3h, 10, 30s, "node1");
   REQUIRE(work.ok());
   REQUIRE(work->size() == 1);
   const auto& w = work->front();
@@ -204,7 +205,7 @@ TEST_CASE("above the threshold two different approvers; then the resolver picks 
   batch::BankFact ok;
   ok.kind = batch::BankFact::Kind::kSuccess;
   ok.channel_txn_no = "BKR1";
-  auto after = db.store->apply_refund_fact(no, ok, kT0 + 4h, kT0 + 4h, "job:realtime");
+  auto after = db.store->realtime().apply_refund_fact(no, ok, kT0 + 4h, kT0 + 4h, "job:realtime");
   REQUIRE(after.ok());
   CHECK(after->state == "SUCCESS");
   CHECK(db.scalar("SELECT COUNT(*) FROM notifications WHERE key = 'REFUND:" + no +
@@ -225,7 +226,7 @@ TEST_CASE("approval re-checks the refundable amount at its moment: over it is re
   CHECK(db.state(no) == "PENDING_REVIEW");
   CHECK(db.reserved("T2") == 5'000);
   CHECK(db.scalar("SELECT COUNT(*) FROM refund_approvals") == 0);
-  auto audit = db.store->audit_of("refund", no);
+  auto audit = db.store->audit().audit_of("refund", no);
   REQUIRE(audit.ok());
   REQUIRE(audit->size() == 2);
   CHECK(audit->back().actor == "staff:alice");
@@ -235,16 +236,16 @@ TEST_CASE("approval re-checks the refundable amount at its moment: over it is re
   batch::BankFact failed;
   failed.kind = batch::BankFact::Kind::kFailed;
   failed.code = "1099";
-  REQUIRE(db.store->apply_refund_fact(c->view.refund_no, failed, kT0 + 3h, kT0 + 3h, "job:realtime").ok());
+  REQUIRE(db.store->realtime().apply_refund_fact(c->view.refund_no, failed, kT0 + 3h, kT0 + 3h, "job:realtime").ok());
   CHECK(db.reserved("T2") == 0);
   auto ok = db.review.approve(no, "alice", "", "", kT0 + 4h, db.policy);
   REQUIRE_MESSAGE(ok.ok(), ok.error().to_string());
   CHECK(db.reserved("T2") == 6'000);
   // And when our approved refund fails at the bank, its share goes back too.
-  auto work = db.store->claim_realtime_work(kT0 + 4h, 10, 30s, "node1");
+  auto work = db.store->realtime().claim_realtime_work(kT0 + 4h, 10, 30s, "node1");
   REQUIRE(work.ok());
   REQUIRE(work->size() == 1);
-  REQUIRE(db.store->apply_refund_fact(no, failed, kT0 + 5h, kT0 + 5h, "job:realtime").ok());
+  REQUIRE(db.store->realtime().apply_refund_fact(no, failed, kT0 + 5h, kT0 + 5h, "job:realtime").ok());
   CHECK(db.reserved("T2") == 0);
 }
 
@@ -300,7 +301,7 @@ TEST_CASE("a pending proposal expires after the expiry days; an expired one is n
   CHECK(*due == std::vector<std::string>{a});
   CHECK(db.state(a) == "EXPIRED");
   CHECK(db.state(b) == "PENDING_REVIEW");
-  auto audit = db.store->audit_of("refund", a);
+  auto audit = db.store->audit().audit_of("refund", a);
   REQUIRE(audit.ok());
   REQUIRE_FALSE(audit->empty());
   CHECK(audit->back().actor == "job:review-expiry");
@@ -335,7 +336,7 @@ TEST_CASE("rejection needs a comment; every action is audited; decisions are app
   db.success("T6", 10'000, "RS00000000000006");
   const std::string other = db.propose("T6", 500, "bob");
   REQUIRE(db.review.approve(other, "alice", "ok", "", kT0 + 1h, db.policy).ok());
-  auto audit = db.store->audit_of("refund", other);
+  auto audit = db.store->audit().audit_of("refund", other);
   REQUIRE(audit.ok());
   REQUIRE(audit->size() == 2);
   CHECK(audit->at(0).actor == "staff:bob");

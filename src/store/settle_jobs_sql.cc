@@ -1,6 +1,6 @@
 #include "store/settle_jobs_sql.h"
 
-#include "store/sqlite_store.h"
+#include "store/sql_audit_log.h"
 
 namespace repay::store {
 namespace {

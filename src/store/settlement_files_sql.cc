@@ -1,9 +1,10 @@
-// SqliteStore: the card-center side files of T+1 settlement (settlement/center_files_ports.h).
+// SqlCenterFilesStore: the card-center side files of T+1 settlement (settlement/center_files_ports.h).
 // Day T of a transaction is the CST day of finished_at (common.md): a range of Unix milliseconds.
 #include "settlement/review.h"
 #include "settlement/settle_file.h"
 #include "store/refund_proposal.h"
-#include "store/sqlite_store.h"
+#include "store/sql_audit_log.h"
+#include "store/sql_center_files_store.h"
 
 namespace repay::store {
 
@@ -186,7 +187,7 @@ Result<std::optional<ReconTotals>> read_recon_figures(Connection& c, const std::
 
 }  // namespace
 
-Result<ReconTotals> SqliteStore::recon_totals(const std::string& center, Date day) {
+Result<ReconTotals> SqlCenterFilesStore::recon_totals(const std::string& center, Date day) {
   auto c = pool_->acquire();
   ReconTotals t;
   auto r = count_and_sum(*c, kRepaySuccesses, center, day);
@@ -200,21 +201,21 @@ Result<ReconTotals> SqliteStore::recon_totals(const std::string& center, Date da
   return t;
 }
 
-Status SqliteStore::for_each_recon_line(const std::string& center, Date day,
+Status SqlCenterFilesStore::for_each_recon_line(const std::string& center, Date day,
                                         const std::function<Status(const ReconLine&)>& f) {
   auto c = pool_->acquire();
   REPAY_TRY(each_line(*c, std::string(kRepaySuccesses) + " ORDER BY 8, 1", false, center, day, f));
   return each_line(*c, std::string(kCenterRefunds) + " ORDER BY 8, 4", true, center, day, f);
 }
 
-Result<std::optional<PostingRecord>> SqliteStore::find_posting_file(const std::string& center,
+Result<std::optional<PostingRecord>> SqlCenterFilesStore::find_posting_file(const std::string& center,
                                                                     const std::string& file_name,
                                                                     const std::string& sha256) {
   auto c = pool_->acquire();
   return posting_record(*c, center, file_name, sha256);
 }
 
-Result<PostingRecord> SqliteStore::record_posting_rejection(const PostingFileInfo& f,
+Result<PostingRecord> SqlCenterFilesStore::record_posting_rejection(const PostingFileInfo& f,
                                                             const std::string& error, Instant now) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
@@ -243,7 +244,7 @@ Result<PostingRecord> SqliteStore::record_posting_rejection(const PostingFileInf
   }
 }
 
-Result<PostingStored> SqliteStore::store_posting_file(
+Result<PostingStored> SqlCenterFilesStore::store_posting_file(
     const PostingFileInfo& f, const std::function<Status(const PostingSink&)>& read_lines,
     Instant now, const std::string& actor) {
   auto c = pool_->acquire();
@@ -373,7 +374,7 @@ Result<PostingStored> SqliteStore::store_posting_file(
   return out;
 }
 
-Result<bool> SqliteStore::has_used_posting_file(const std::string& center, Date day) {
+Result<bool> SqlCenterFilesStore::has_used_posting_file(const std::string& center, Date day) {
   auto c = pool_->acquire();
   auto s = c->prepare(
       "SELECT 1 FROM posting_files WHERE center_id = ? AND post_date = ? AND status = 'USED'");
@@ -384,7 +385,7 @@ Result<bool> SqliteStore::has_used_posting_file(const std::string& center, Date 
   return *row;
 }
 
-Result<int64_t> SqliteStore::propose_one_sided(const std::string& center, Date day, Instant now,
+Result<int64_t> SqlCenterFilesStore::propose_one_sided(const std::string& center, Date day, Instant now,
                                                const std::string& actor) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
@@ -456,7 +457,7 @@ Result<int64_t> SqliteStore::propose_one_sided(const std::string& center, Date d
   return made;
 }
 
-Result<RepayFigures> SqliteStore::posted_figures(const std::string& center, Date day) {
+Result<RepayFigures> SqlCenterFilesStore::posted_figures(const std::string& center, Date day) {
   auto c = pool_->acquire();
   auto s = c->prepare(
       "SELECT COUNT(*), COALESCE(SUM(l.amount), 0) FROM posting_lines l JOIN posting_files f "
@@ -469,7 +470,7 @@ Result<RepayFigures> SqliteStore::posted_figures(const std::string& center, Date
   return RepayFigures{s->integer(0), s->integer(1)};
 }
 
-Result<ReviewCounts> SqliteStore::review_counts(const std::string& center) {
+Result<ReviewCounts> SqlCenterFilesStore::review_counts(const std::string& center) {
   auto c = pool_->acquire();
   auto s = c->prepare(
       "SELECT (SELECT COUNT(*) FROM refunds WHERE origin = 'US' AND center_id = ?1 AND "
@@ -482,7 +483,7 @@ Result<ReviewCounts> SqliteStore::review_counts(const std::string& center) {
   return ReviewCounts{s->integer(0), s->integer(1)};
 }
 
-Result<SettleVersion> SqliteStore::record_settle_file(const std::string& center, Date day,
+Result<SettleVersion> SqlCenterFilesStore::record_settle_file(const std::string& center, Date day,
                                                       const std::string& header, Instant now) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
@@ -532,7 +533,7 @@ Result<SettleVersion> SqliteStore::record_settle_file(const std::string& center,
   return v;
 }
 
-Result<settlement::RecordedRecon> SqliteStore::record_recon_file(const std::string& center,
+Result<settlement::RecordedRecon> SqlCenterFilesStore::record_recon_file(const std::string& center,
                                                                  Date day,
                                                                  const ReconTotals& totals,
                                                                  Instant now) {
@@ -557,12 +558,12 @@ Result<settlement::RecordedRecon> SqliteStore::record_recon_file(const std::stri
   return out;
 }
 
-Result<std::optional<ReconTotals>> SqliteStore::recorded_recon(const std::string& center, Date day) {
+Result<std::optional<ReconTotals>> SqlCenterFilesStore::recorded_recon(const std::string& center, Date day) {
   auto c = pool_->acquire();
   return read_recon_figures(*c, center, day);
 }
 
-Result<std::vector<FeeRow>> SqliteStore::fee_rows(const std::string& center, int year, int month) {
+Result<std::vector<FeeRow>> SqlCenterFilesStore::fee_rows(const std::string& center, int year, int month) {
   const Date first(static_cast<unsigned short>(year), static_cast<unsigned short>(month), 1);
   const Date next = first + boost::gregorian::months(1);
   const int64_t from = day_start_ms(first), to = day_start_ms(next);

@@ -132,7 +132,7 @@ struct Rig {
          state + "', 0, 't', " + std::to_string(to_unix_ms(finished)) + ", 0)");
   }
 
-  settlement::CenterFilesStore& files() { return *store; }
+  settlement::CenterFilesStore& files() { return store->center_files(); }
 };
 
 Txn batch_txn(const std::string& txn, int64_t seq, Fen amount, Instant finished) {

@@ -1,4 +1,4 @@
-// SqliteStore: the records channel reconciliation matches (settlement/ports.h, load_ours and
+// SqlReconStore: the records channel reconciliation matches (settlement/ports.h, load_ours and
 // find_ours), read straight from the live tables. load_ours reads a whole day inside one read
 // transaction: in WAL mode that is a consistent snapshot of the day, which is all a copy gave,
 // without writing (and syncing) a row per record. What a run found is kept durably afterwards
@@ -8,7 +8,7 @@
 #include <unordered_map>
 
 #include "store/settlement_recon_live.h"
-#include "store/sqlite_store.h"
+#include "store/sql_recon_store.h"
 
 namespace repay::store {
 
@@ -174,7 +174,7 @@ Result<std::optional<LiveRecord>> live_by_req_sn(Stmt& q, const std::string& cha
   return std::optional<LiveRecord>(std::move(r));
 }
 
-Result<OurRecords> SqliteStore::load_ours(const std::string& channel, Date day) {
+Result<OurRecords> SqlReconStore::load_ours(const std::string& channel, Date day) {
   auto c = pool_->acquire();
   // The day is read through a memory map of the file instead of a read() per page (the copies
   // out of the OS page cache were a fifth of the load's CPU; docs/performance.md, Channel
@@ -280,7 +280,7 @@ Result<OurRecords> SqliteStore::load_ours(const std::string& channel, Date day) 
   return out;
 }
 
-Result<OurRecords> SqliteStore::find_ours(const std::string& channel,
+Result<OurRecords> SqlReconStore::find_ours(const std::string& channel,
                                           const std::vector<std::string>& req_sns) {
   auto c = pool_->acquire();
   REPAY_TRY(c->exec("BEGIN"));

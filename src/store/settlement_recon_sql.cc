@@ -1,4 +1,4 @@
-// SqliteStore: channel reconciliation (settlement/ports.h, ReconStore), the writing side: the
+// SqlReconStore: channel reconciliation (settlement/ports.h, ReconStore), the writing side: the
 // statements kept, and what a run found and did. The records matched are read from the live
 // tables (settlement_recon_load_sql.cc); what a run found per record is kept in recon_state only
 // when it is not implicit (see migrations.cc), and recon_ours keeps the records a run listed, so
@@ -10,7 +10,8 @@
 #include "debit/item.h"
 #include "store/refund_proposal.h"
 #include "store/settlement_recon_live.h"
-#include "store/sqlite_store.h"
+#include "store/sql_audit_log.h"
+#include "store/sql_recon_store.h"
 
 namespace repay::store {
 
@@ -73,7 +74,7 @@ std::string status_after(Class c) {
 
 }  // namespace
 
-Result<settlement::StoredStatement> SqliteStore::record_statement(const settlement::StatementFile& f,
+Result<settlement::StoredStatement> SqlReconStore::record_statement(const settlement::StatementFile& f,
                                                                   Instant now) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
@@ -116,7 +117,7 @@ Result<settlement::StoredStatement> SqliteStore::record_statement(const settleme
   return settlement::StoredStatement{id, version, true};
 }
 
-Result<settlement::ReconRun> SqliteStore::record_reconciliation(const std::string& channel, Date day,
+Result<settlement::ReconRun> SqlReconStore::record_reconciliation(const std::string& channel, Date day,
                                                                 int64_t statement_id,
                                                                 const settlement::Reconciliation& r,
                                                                 Instant now,
@@ -428,7 +429,7 @@ Result<settlement::ReconRun> SqliteStore::record_reconciliation(const std::strin
   return run;
 }
 
-Result<settlement::HeldFigures> SqliteStore::held_figures(const std::string& center, Date day) {
+Result<settlement::HeldFigures> SqlReconStore::held_figures(const std::string& center, Date day) {
   auto c = pool_->acquire();
   const int64_t t = ymd(day);
   settlement::HeldFigures f;

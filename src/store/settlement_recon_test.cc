@@ -106,10 +106,10 @@ struct Fixture {
     REQUIRE_MESSAGE(errors.empty(), errors[0].to_string());
     auto sha = files::file_sha256(path);
     REQUIRE(sha.ok());
-    auto stored = store->record_statement(
+    auto stored = store->recon().record_statement(
         settlement::StatementFile{kCh, day, path, sha->first, st.count, st.debit_amount, st.refund_amount}, now);
     REQUIRE(stored.ok());
-    return settlement::reconcile_channel_day(*store, kCh, day, stored->id, st, 3, now, "job:test");
+    return settlement::reconcile_channel_day(store->recon(), kCh, day, stored->id, st, 3, now, "job:test");
   }
 };
 
@@ -192,7 +192,7 @@ TEST_CASE("channel reconciliation: every class acts once; a re-run changes nothi
   CHECK(f.text("SELECT state || day FROM recon_ours WHERE req_sn = 'RS04'") == "P20261121");
   // RS04 finished today (T+1) by the statement's fact: its kept state now goes with day T+1.
   CHECK(f.text("SELECT day || moving FROM recon_state WHERE req_sn = 'RS04'") == "202611220");
-  auto held = f.store->held_figures("CC01", kT);
+  auto held = f.store->recon().held_figures("CC01", kT);
   REQUIRE(held.ok());
   CHECK(held->held_count == 1);  // RS05 (RS23 is a refund)
   CHECK(held->held_amount == 50000);
@@ -227,7 +227,7 @@ TEST_CASE("channel reconciliation: every class acts once; a re-run changes nothi
   // statement told us, so they are records of day T+1 now.
   CHECK(third->counts[static_cast<size_t>(Class::kMatchedBefore)] == 8);
   CHECK(third->counts[static_cast<size_t>(Class::kSuspense)] == 2);
-  CHECK(f.store->held_figures("CC01", kT)->held_count == 1);
+  CHECK(f.store->recon().held_figures("CC01", kT)->held_count == 1);
   CHECK(f.count("SELECT COUNT(*) FROM refunds") == refunds);
 
   // T+1's statement lists RS05 (late): released on T+1; T keeps it as held (confirmed after T).
@@ -235,11 +235,11 @@ TEST_CASE("channel reconciliation: every class acts once; a re-run changes nothi
   REQUIRE_MESSAGE(next.ok(), next.error().to_string());
   CHECK(next->counts[static_cast<size_t>(Class::kReleased)] == 1);
   CHECK(next->counts[static_cast<size_t>(Class::kSuspense)] == 1);  // RS23, age 1
-  auto released = f.store->held_figures("CC01", kT1);
+  auto released = f.store->recon().held_figures("CC01", kT1);
   REQUIRE(released.ok());
   CHECK(released->released_count == 1);
   CHECK(released->released_amount == 50000);
-  CHECK(f.store->held_figures("CC01", kT)->held_count == 1);
+  CHECK(f.store->recon().held_figures("CC01", kT)->held_count == 1);
 
   // RS23 is still missing 3 days after T: OURS_MISSING, once.
   const Date t3 = kT + boost::gregorian::days(3);
@@ -369,7 +369,7 @@ TEST_CASE("channel reconciliation: a record still processing at T, finished and 
   CHECK(n(*day_t2, Class::kSuspense) == 0);
   CHECK(f.text("SELECT status || day || moving FROM recon_state WHERE req_sn = 'RS30'") ==
         "MATCHED202611230");
-  CHECK(f.store->held_figures("CC01", t2)->held_count == 0);
+  CHECK(f.store->recon().held_figures("CC01", t2)->held_count == 0);
 
   // T+3 has nothing of it: not held, not open, not counted at all.
   auto day_t3 = f.reconcile(t3, stmt(t3, {}), cst_time_on(t3 + boost::gregorian::days(1), 9 * 60));

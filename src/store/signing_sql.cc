@@ -1,9 +1,10 @@
-// SqliteStore: the signing ports (signing/ports.h).
+// SqlSigningStore: the signing ports (signing/ports.h).
 #include <cstdio>
 
 #include "core/ids.h"
 #include "core/mask.h"
-#include "store/sqlite_store.h"
+#include "store/sql_audit_log.h"
+#include "store/sql_signing_store.h"
 
 namespace repay::store {
 
@@ -27,7 +28,7 @@ Status audit(Connection& c, Instant at, const std::string& actor, const char* en
 
 }  // namespace
 
-Result<Claim> SqliteStore::claim(const std::string& center, const std::string& req_no,
+Result<Claim> SqlSigningStore::claim(const std::string& center, const std::string& req_no,
                                  const std::string& tx_code, const std::string& canonical,
                                  Instant now, std::chrono::milliseconds stale_after) {
   const std::string fingerprint = cipher_.lookup_hash(canonical);
@@ -103,7 +104,7 @@ Result<Claim> SqliteStore::claim(const std::string& center, const std::string& r
   return out;
 }
 
-Status SqliteStore::release(const std::string& center, const std::string& req_no,
+Status SqlSigningStore::release(const std::string& center, const std::string& req_no,
                             const std::string& token) {
   auto c = pool_->acquire();
   auto s = c->prepare(
@@ -113,7 +114,7 @@ Status SqliteStore::release(const std::string& center, const std::string& req_no
   return s->bind(1, center).bind(2, req_no).bind(3, token).run();
 }
 
-Result<SigningRecord> SqliteStore::finish(const SigningOutcome& o) {
+Result<SigningRecord> SqlSigningStore::finish(const SigningOutcome& o) {
   auto c = pool_->acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
@@ -248,7 +249,7 @@ Result<SigningRecord> SqliteStore::finish(const SigningOutcome& o) {
   return rec;
 }
 
-Result<std::optional<Agreement>> SqliteStore::read_agreement(Connection& c, std::string_view where,
+Result<std::optional<Agreement>> SqlSigningStore::read_agreement(Connection& c, std::string_view where,
                                                              const std::vector<std::string>& args) {
   auto s = c.prepare(std::string("SELECT ") + kAgreementColumns + " FROM agreements WHERE " +
                      std::string(where));
@@ -281,7 +282,7 @@ Result<std::optional<Agreement>> SqliteStore::read_agreement(Connection& c, std:
   return std::optional<Agreement>(a);
 }
 
-Result<std::optional<Agreement>> SqliteStore::active_agreement(const std::string& center,
+Result<std::optional<Agreement>> SqlSigningStore::active_agreement(const std::string& center,
                                                                const std::string& credit_card,
                                                                const std::string& debit_card,
                                                                const std::string& kind) {
@@ -291,12 +292,12 @@ Result<std::optional<Agreement>> SqliteStore::active_agreement(const std::string
       {center, cipher_.lookup_hash(credit_card), cipher_.lookup_hash(debit_card), kind});
 }
 
-Result<std::optional<Agreement>> SqliteStore::agreement(const std::string& agreement_no) {
+Result<std::optional<Agreement>> SqlSigningStore::agreement(const std::string& agreement_no) {
   auto c = pool_->acquire();
   return read_agreement(*c, "agreement_no = ?", {agreement_no});
 }
 
-Result<std::optional<QuickApplication>> SqliteStore::application(const std::string& center,
+Result<std::optional<QuickApplication>> SqlSigningStore::application(const std::string& center,
                                                                  const std::string& apply_req_no) {
   auto c = pool_->acquire();
   auto s = c->prepare(
@@ -329,7 +330,7 @@ Result<std::optional<QuickApplication>> SqliteStore::application(const std::stri
   return std::optional<QuickApplication>(a);
 }
 
-Result<int> SqliteStore::take_sms_try(const std::string& center, const std::string& apply_req_no,
+Result<int> SqlSigningStore::take_sms_try(const std::string& center, const std::string& apply_req_no,
                                       int max_tries) {
   auto c = pool_->acquire();
   auto s = c->prepare(
@@ -345,7 +346,7 @@ Result<int> SqliteStore::take_sms_try(const std::string& center, const std::stri
   return tries;
 }
 
-Status SqliteStore::give_back_sms_try(const std::string& center, const std::string& apply_req_no) {
+Status SqlSigningStore::give_back_sms_try(const std::string& center, const std::string& apply_req_no) {
   auto c = pool_->acquire();
   auto s = c->prepare(
       "UPDATE quick_applications SET tries = tries - 1 WHERE center_id = ? AND apply_req_no = ? "
@@ -354,7 +355,7 @@ Status SqliteStore::give_back_sms_try(const std::string& center, const std::stri
   return s->bind(1, center).bind(2, apply_req_no).run();
 }
 
-Result<std::string> SqliteStore::next_req_sn() {
+Result<std::string> SqlSigningStore::next_req_sn() {
   auto c = pool_->acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
@@ -364,7 +365,7 @@ Result<std::string> SqliteStore::next_req_sn() {
   return sn->front();
 }
 
-Result<std::string> SqliteStore::next_agreement_no(Instant now) {
+Result<std::string> SqlSigningStore::next_agreement_no(Instant now) {
   auto v = reserve_sequence("agreement_no", 1);
   if (!v) return v.error();
   return ids::agreement_no(now, *v);

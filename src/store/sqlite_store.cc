@@ -45,7 +45,7 @@ Status append_audit(Connection& c, const AuditRow& row) {
       .run();
 }
 
-Result<std::vector<AuditRow>> SqliteStore::audit_of(const std::string& entity,
+Result<std::vector<AuditRow>> SqlAuditLog::audit_of(const std::string& entity,
                                                     const std::string& entity_id) {
   auto c = pool_->acquire();
   auto s = c->prepare(
@@ -64,7 +64,7 @@ Result<std::vector<AuditRow>> SqliteStore::audit_of(const std::string& entity,
   return rows;
 }
 
-Result<bool> SqliteStore::remember_nonce(const std::string& sender, const std::string& nonce,
+Result<bool> SqlNonceStore::remember_nonce(const std::string& sender, const std::string& nonce,
                                          Instant now, int memory_seconds,
                                          std::chrono::milliseconds max_wait) {
   // One statement: a new nonce inserts; a nonce seen longer ago than the window is taken anew;
@@ -112,7 +112,7 @@ Result<bool> SqliteStore::remember_nonce(const std::string& sender, const std::s
   return c->changes() == 1;
 }
 
-Status SqliteStore::purge_nonces(Instant now, int memory_seconds) {
+Status SqlNonceStore::purge_nonces(Instant now, int memory_seconds) {
   auto c = pool_->acquire();
   auto s = c->prepare("DELETE FROM nonces WHERE seen_at < ?");
   if (!s) return s.error();
@@ -148,8 +148,8 @@ Result<int64_t> reserve_in(Connection& c, const std::string& name, int64_t count
   return first;
 }
 
-Result<int64_t> SqliteStore::reserve_sequence(const std::string& name, int64_t count) {
-  auto c = pool_->acquire();
+Result<int64_t> reserve_sequence(Pool& pool, const std::string& name, int64_t count) {
+  auto c = pool.acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
   auto first = reserve_in(*c, name, count);
@@ -158,7 +158,17 @@ Result<int64_t> SqliteStore::reserve_sequence(const std::string& name, int64_t c
   return *first;
 }
 
-Result<int64_t> SqliteStore::count_rows(const std::string& table) {
+Result<std::string> next_req_sn(Pool& pool) {
+  auto c = pool.acquire();
+  WriteTx tx(*c);
+  REPAY_TRY(tx.begin());
+  auto sn = reserve_req_sns(*c, 1);
+  if (!sn) return sn.error();
+  REPAY_TRY(tx.commit());
+  return sn->front();
+}
+
+Result<int64_t> Stores::count_rows(const std::string& table) {
   auto c = pool_->acquire();
   auto s = c->prepare("SELECT COUNT(*) FROM " + table);  // table names come from code, not input
   if (!s) return s.error();
@@ -167,8 +177,8 @@ Result<int64_t> SqliteStore::count_rows(const std::string& table) {
   return s->integer(0);
 }
 
-Result<std::optional<realtime::Notification>> SqliteStore::notification(int64_t id) {
-  auto c = pool().acquire();
+Result<std::optional<realtime::Notification>> SqlOutbox::notification(int64_t id) {
+  auto c = pool_->acquire();
   return find_notification(*c, id);
 }
 

@@ -114,7 +114,7 @@ SigningRecord rec(const char* tx, const char* status, const char* code) {
 // Claims (C1, req_no) and returns the outcome skeleton carrying the token.
 SigningOutcome claimed(SqliteStore& s, const std::string& req_no, const char* tx,
                        Instant now = kT0) {
-  auto cl = s.claim("C1", req_no, tx, "canonical " + req_no, now, 120s);
+  auto cl = s.signing().claim("C1", req_no, tx, "canonical " + req_no, now, 120s);
   REQUIRE(cl.ok());
   REQUIRE(cl->kind == Claim::Kind::kClaimed);
   SigningOutcome o;
@@ -215,7 +215,7 @@ TEST_CASE("audit is append-only: UPDATE and DELETE fail through the triggers") {
   REQUIRE_FALSE(del.ok());
   CHECK(del.error().message.find("append-only") != std::string::npos);
 
-  auto rows = db.store->audit_of("agreement", "AG1");
+  auto rows = db.store->audit().audit_of("agreement", "AG1");
   REQUIRE(rows.ok());
   REQUIRE(rows->size() == 1);
   CHECK((*rows)[0].reason == "t");
@@ -230,7 +230,7 @@ TEST_CASE("nonces: replays within the window are refused, the window and the sen
   Db db;
   auto& s = *db.store;
   auto remember = [&](const std::string& sender, const std::string& nonce, Instant at) {
-    auto r = s.remember_nonce(sender, nonce, at, 600, std::chrono::seconds(5));
+    auto r = s.nonces().remember_nonce(sender, nonce, at, 600, std::chrono::seconds(5));
     REQUIRE(r.ok());
     return *r;
   };
@@ -245,7 +245,7 @@ TEST_CASE("nonces: replays within the window are refused, the window and the sen
     CHECK(remember("C1", "nonce0000000002", kT0));
     REQUIRE(s.count_rows("nonces").ok());
     CHECK(*s.count_rows("nonces") == 3);
-    REQUIRE(s.purge_nonces(kT0 + 700s, 600).ok());  // forgets what was seen before kT0 + 100 s
+    REQUIRE(s.nonces().purge_nonces(kT0 + 700s, 600).ok());  // forgets what was seen before kT0 + 100 s
     CHECK(*s.count_rows("nonces") == 1);              // C1 nonce0000000001 seen at 601 s
     CHECK_FALSE(remember("C1", "nonce0000000001", kT0 + 700s));
     CHECK(remember("C1", "nonce0000000002", kT0 + 700s));
@@ -275,12 +275,12 @@ TEST_CASE("sequences: consecutive distinct values across two stores on one file"
   REQUIRE(fresh.ok());
   CHECK(*fresh == 1);
 
-  auto sn1 = db.store->next_req_sn();
-  auto sn2 = other->next_req_sn();
+  auto sn1 = db.store->signing().next_req_sn();
+  auto sn2 = other->signing().next_req_sn();
   REQUIRE(sn1.ok());
   REQUIRE(sn2.ok());
   CHECK(*sn1 != *sn2);
-  auto ag = db.store->next_agreement_no(kT0);
+  auto ag = db.store->signing().next_agreement_no(kT0);
   REQUIRE(ag.ok());
   CHECK(ag->starts_with("AG20231115"));  // 2023-11-14 22:13 UTC is the 15th in CST
 }
@@ -323,7 +323,7 @@ TEST_CASE("claims: claimed, in progress, conflict, release, done") {
   Db db;
   auto& s = *db.store;
   auto claim = [&](const std::string& tx, const std::string& canon, Instant at = kT0) {
-    auto c = s.claim("C1", "R1", tx, canon, at, 120s);
+    auto c = s.signing().claim("C1", "R1", tx, canon, at, 120s);
     REQUIRE_MESSAGE(c.ok(), c.error().to_string());
     return *c;
   };
@@ -335,16 +335,16 @@ TEST_CASE("claims: claimed, in progress, conflict, release, done") {
   CHECK(claim("sign3", "fields B").kind == Claim::Kind::kConflict);
   CHECK(claim("qsign/apply", "fields A").kind == Claim::Kind::kConflict);
   // The same ReqNo of another center is another key.
-  auto other_center = s.claim("C2", "R1", "sign3", "fields A", kT0, 120s);
+  auto other_center = s.signing().claim("C2", "R1", "sign3", "fields A", kT0, 120s);
   REQUIRE(other_center.ok());
   CHECK(other_center->kind == Claim::Kind::kClaimed);
 
   SUBCASE("release with a wrong token keeps the claim") {
-    REQUIRE(s.release("C1", "R1", "not-the-token").ok());
+    REQUIRE(s.signing().release("C1", "R1", "not-the-token").ok());
     CHECK(claim("sign3", "fields A").kind == Claim::Kind::kInProgress);
   }
   SUBCASE("release frees the ReqNo") {
-    REQUIRE(s.release("C1", "R1", first.token).ok());
+    REQUIRE(s.signing().release("C1", "R1", first.token).ok());
     CHECK(*s.count_rows("signing_requests") == 1);  // C2's only
     Claim again = claim("sign3", "fields B");  // any fields: nothing was stored
     CHECK(again.kind == Claim::Kind::kClaimed);
@@ -357,7 +357,7 @@ TEST_CASE("claims: claimed, in progress, conflict, release, done") {
     o.token = first.token;
     o.record = rec("sign3", "FAILED", "2003");
     o.now = kT0 + 1s;
-    auto done = s.finish(o);
+    auto done = s.signing().finish(o);
     REQUIRE_MESSAGE(done.ok(), done.error().to_string());
     CHECK(done->center_id == "C1");
     CHECK(done->req_no == "R1");
@@ -375,11 +375,11 @@ TEST_CASE("claims: claimed, in progress, conflict, release, done") {
     CHECK(claim("sign3", "fields B", kT0 + 1h).kind == Claim::Kind::kConflict);
 
     // Finishing twice is refused: the claim is gone.
-    auto twice = s.finish(o);
+    auto twice = s.signing().finish(o);
     REQUIRE_FALSE(twice.ok());
     CHECK(twice.error().code == "STALE");
     // Releasing a finished request does not free it.
-    REQUIRE(s.release("C1", "R1", first.token).ok());
+    REQUIRE(s.signing().release("C1", "R1", first.token).ok());
     CHECK(claim("sign3", "fields A").kind == Claim::Kind::kDone);
   }
 }
@@ -387,20 +387,20 @@ TEST_CASE("claims: claimed, in progress, conflict, release, done") {
 TEST_CASE("claims: a stale claim is taken over; the old holder's finish is STALE") {
   Db db;
   auto& s = *db.store;
-  auto first = s.claim("C1", "R1", "sign3", "fields", kT0, 120s);
+  auto first = s.signing().claim("C1", "R1", "sign3", "fields", kT0, 120s);
   REQUIRE(first.ok());
   REQUIRE(first->kind == Claim::Kind::kClaimed);
   // Not stale yet at 119 s.
-  auto young = s.claim("C1", "R1", "sign3", "fields", kT0 + 119s, 120s);
+  auto young = s.signing().claim("C1", "R1", "sign3", "fields", kT0 + 119s, 120s);
   REQUIRE(young.ok());
   CHECK(young->kind == Claim::Kind::kInProgress);
 
-  auto taken = s.claim("C1", "R1", "sign3", "fields", kT0 + 24h, 1s);
+  auto taken = s.signing().claim("C1", "R1", "sign3", "fields", kT0 + 24h, 1s);
   REQUIRE(taken.ok());
   REQUIRE(taken->kind == Claim::Kind::kClaimed);
   CHECK(taken->token != first->token);
   // A stale claim with other fields is still a conflict, not a take-over.
-  auto other = s.claim("C1", "R1", "sign3", "other fields", kT0 + 48h, 1s);
+  auto other = s.signing().claim("C1", "R1", "sign3", "other fields", kT0 + 48h, 1s);
   REQUIRE(other.ok());
   CHECK(other->kind == Claim::Kind::kConflict);
 
@@ -411,14 +411,14 @@ TEST_CASE("claims: a stale claim is taken over; the old holder's finish is STALE
   o.record = rec("sign3", "SIGNED", "0000");
   o.create_agreement = agreement_of("AG1");
   o.now = kT0 + 24h;
-  auto old = s.finish(o);
+  auto old = s.signing().finish(o);
   REQUIRE_FALSE(old.ok());
   CHECK(old.error().code == "STALE");
   CHECK(*s.count_rows("agreements") == 0);  // the refused finish changed nothing
   CHECK(*s.count_rows("audit") == 0);
 
   o.token = taken->token;
-  auto now_ours = s.finish(o);
+  auto now_ours = s.signing().finish(o);
   REQUIRE_MESSAGE(now_ours.ok(), now_ours.error().to_string());
   CHECK(now_ours->agreement_no == "AG1");
 }
@@ -434,7 +434,7 @@ TEST_CASE("claims: 4 threads over two stores claiming one ReqNo: exactly one win
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&, t] {
         SqliteStore& s = t % 2 ? *other : *db.store;
-        auto c = s.claim("C1", req_no, "sign3", "fields", kT0, 120s);
+        auto c = s.signing().claim("C1", req_no, "sign3", "fields", kT0, 120s);
         if (c) kinds[t] = c->kind;
         else ++errors[t];
       });
@@ -462,11 +462,11 @@ TEST_CASE("agreements: creation audits, decrypts, and a second creation reuses t
   o.record = rec("sign3", "SIGNED", "0000");
   o.create_agreement = agreement_of("AG1");
   o.reason = "three elements verified";
-  auto r1 = s.finish(o);
+  auto r1 = s.signing().finish(o);
   REQUIRE_MESSAGE(r1.ok(), r1.error().to_string());
   CHECK(r1->agreement_no == "AG1");
 
-  auto audit = s.audit_of("agreement", "AG1");
+  auto audit = s.audit().audit_of("agreement", "AG1");
   REQUIRE(audit.ok());
   REQUIRE(audit->size() == 1);
   CHECK((*audit)[0].old_state.empty());
@@ -475,7 +475,7 @@ TEST_CASE("agreements: creation audits, decrypts, and a second creation reuses t
   CHECK((*audit)[0].reason == "three elements verified");
   CHECK((*audit)[0].at == kT0);
 
-  auto ag = s.agreement("AG1");
+  auto ag = s.signing().agreement("AG1");
   REQUIRE(ag.ok());
   REQUIRE(ag->has_value());
   const Agreement& a = **ag;
@@ -492,25 +492,25 @@ TEST_CASE("agreements: creation audits, decrypts, and a second creation reuses t
   CHECK(a.protocol_no.empty());
   CHECK(a.created_at == kT0);
 
-  auto active = s.active_agreement("C1", kCredit, kDebit, "COLLECT");
+  auto active = s.signing().active_agreement("C1", kCredit, kDebit, "COLLECT");
   REQUIRE(active.ok());
   REQUIRE(active->has_value());
   CHECK((*active)->agreement_no == "AG1");
-  CHECK_FALSE(s.active_agreement("C1", kCredit, kDebit, "QUICK")->has_value());
-  CHECK_FALSE(s.active_agreement("C2", kCredit, kDebit, "COLLECT")->has_value());
-  CHECK_FALSE(s.active_agreement("C1", kDebit, kCredit, "COLLECT")->has_value());
-  CHECK_FALSE(s.agreement("AG404")->has_value());
+  CHECK_FALSE(s.signing().active_agreement("C1", kCredit, kDebit, "QUICK")->has_value());
+  CHECK_FALSE(s.signing().active_agreement("C2", kCredit, kDebit, "COLLECT")->has_value());
+  CHECK_FALSE(s.signing().active_agreement("C1", kDebit, kCredit, "COLLECT")->has_value());
+  CHECK_FALSE(s.signing().agreement("AG404")->has_value());
 
   // A concurrent signing of the same cards: the second outcome reuses AG1.
   SigningOutcome o2 = claimed(s, "R2", "sign3");
   o2.record = rec("sign3", "SIGNED", "0000");
   o2.create_agreement = agreement_of("AG2");
-  auto r2 = s.finish(o2);
+  auto r2 = s.signing().finish(o2);
   REQUIRE_MESSAGE(r2.ok(), r2.error().to_string());
   CHECK(r2->agreement_no == "AG1");
   CHECK(*s.count_rows("agreements") == 1);
-  CHECK(s.audit_of("agreement", "AG2")->empty());
-  auto repeat = s.claim("C1", "R2", "sign3", "canonical R2", kT0, 120s);
+  CHECK(s.audit().audit_of("agreement", "AG2")->empty());
+  auto repeat = s.signing().claim("C1", "R2", "sign3", "canonical R2", kT0, 120s);
   REQUIRE(repeat.ok());
   REQUIRE(repeat->kind == Claim::Kind::kDone);
   CHECK(repeat->record.agreement_no == "AG1");
@@ -530,10 +530,10 @@ TEST_CASE("agreements: creation audits, decrypts, and a second creation reuses t
   SigningOutcome o3 = claimed(s, "R3", "qsign/confirm");
   o3.record = rec("qsign/confirm", "SIGNED", "0000");
   o3.create_agreement = agreement_of("AGQ", signing::kQuick);
-  auto r3 = s.finish(o3);
+  auto r3 = s.signing().finish(o3);
   REQUIRE(r3.ok());
   CHECK(r3->agreement_no == "AGQ");
-  auto q = s.agreement("AGQ");
+  auto q = s.signing().agreement("AGQ");
   REQUIRE(q.ok());
   REQUIRE(q->has_value());
   CHECK((*q)->mobile == kMobile);
@@ -547,33 +547,33 @@ TEST_CASE("agreements: revoke audits ACTIVE -> REVOKED once; the cards may sign 
   SigningOutcome o = claimed(s, "R1", "sign3");
   o.record = rec("sign3", "SIGNED", "0000");
   o.create_agreement = agreement_of("AG1");
-  REQUIRE(s.finish(o).ok());
+  REQUIRE(s.signing().finish(o).ok());
 
   for (const char* req : {"U1", "U2"}) {
     SigningOutcome u = claimed(s, req, "unsign", kT0 + 1h);
     u.record = rec("unsign", "REVOKED", "0000");
     u.revoke_agreement = "AG1";
     u.reason = "revoked by the card center";
-    auto r = s.finish(u);
+    auto r = s.signing().finish(u);
     REQUIRE_MESSAGE(r.ok(), r.error().to_string());
   }
-  auto audit = s.audit_of("agreement", "AG1");
+  auto audit = s.audit().audit_of("agreement", "AG1");
   REQUIRE(audit.ok());
   REQUIRE(audit->size() == 2);
   CHECK((*audit)[1].old_state == "ACTIVE");
   CHECK((*audit)[1].new_state == "REVOKED");
   CHECK((*audit)[1].actor == "api:C1:U1");
   CHECK((*audit)[1].at == kT0 + 1h);
-  auto ag = s.agreement("AG1");
+  auto ag = s.signing().agreement("AG1");
   REQUIRE(ag.ok());
   CHECK((*ag)->state == "REVOKED");
   CHECK((*ag)->updated_at == kT0 + 1h);
-  CHECK_FALSE(s.active_agreement("C1", kCredit, kDebit, "COLLECT")->has_value());
+  CHECK_FALSE(s.signing().active_agreement("C1", kCredit, kDebit, "COLLECT")->has_value());
 
   SigningOutcome again = claimed(s, "R2", "sign3");
   again.record = rec("sign3", "SIGNED", "0000");
   again.create_agreement = agreement_of("AG2");
-  auto r = s.finish(again);
+  auto r = s.signing().finish(again);
   REQUIRE_MESSAGE(r.ok(), r.error().to_string());
   CHECK(r->agreement_no == "AG2");
   CHECK(*s.count_rows("agreements") == 2);
@@ -588,10 +588,10 @@ TEST_CASE("applications: create, SMS tries up to max, give back, update only fro
   SigningOutcome o = claimed(s, "A1", "qsign/apply");
   o.record = rec("qsign/apply", "SMS_SENT", "0000");
   o.create_application = application_of("A1");
-  REQUIRE(s.finish(o).ok());
-  CHECK(s.audit_of("quick_application", "C1:A1")->size() == 1);
+  REQUIRE(s.signing().finish(o).ok());
+  CHECK(s.audit().audit_of("quick_application", "C1:A1")->size() == 1);
 
-  auto app = s.application("C1", "A1");
+  auto app = s.signing().application("C1", "A1");
   REQUIRE(app.ok());
   REQUIRE(app->has_value());
   CHECK((*app)->state == "SMS_SENT");
@@ -602,47 +602,47 @@ TEST_CASE("applications: create, SMS tries up to max, give back, update only fro
   CHECK((*app)->holder.debit_card == kDebit);
   CHECK((*app)->holder.id_no == kIdNo);
   CHECK((*app)->mobile == kMobile);
-  CHECK_FALSE(s.application("C2", "A1")->has_value());
-  CHECK_FALSE(s.application("C1", "A2")->has_value());
+  CHECK_FALSE(s.signing().application("C2", "A1")->has_value());
+  CHECK_FALSE(s.signing().application("C1", "A2")->has_value());
 
   for (int i = 1; i <= 5; ++i) {
-    auto t = s.take_sms_try("C1", "A1", 5);
+    auto t = s.signing().take_sms_try("C1", "A1", 5);
     REQUIRE(t.ok());
     CHECK(*t == i);
   }
-  auto none = s.take_sms_try("C1", "A1", 5);
+  auto none = s.signing().take_sms_try("C1", "A1", 5);
   REQUIRE_FALSE(none.ok());
   CHECK(none.error().code == "1007");
-  REQUIRE(s.give_back_sms_try("C1", "A1").ok());
-  CHECK((*s.application("C1", "A1"))->tries == 4);
-  auto last = s.take_sms_try("C1", "A1", 5);
+  REQUIRE(s.signing().give_back_sms_try("C1", "A1").ok());
+  CHECK((*s.signing().application("C1", "A1"))->tries == 4);
+  auto last = s.signing().take_sms_try("C1", "A1", 5);
   REQUIRE(last.ok());
   CHECK(*last == 5);
-  CHECK(s.take_sms_try("C1", "A404", 5).error().code == "1007");
+  CHECK(s.signing().take_sms_try("C1", "A404", 5).error().code == "1007");
 
   // Signed: the application takes the agreement of the outcome.
   SigningOutcome c = claimed(s, "K1", "qsign/confirm");
   c.record = rec("qsign/confirm", "SIGNED", "0000");
   c.create_agreement = agreement_of("AGQ", signing::kQuick);
   c.application_update = ApplicationUpdate{"A1", signing::kSigned, "0000"};
-  REQUIRE(s.finish(c).ok());
-  app = s.application("C1", "A1");
+  REQUIRE(s.signing().finish(c).ok());
+  app = s.signing().application("C1", "A1");
   REQUIRE(app.ok());
   CHECK((*app)->state == "SIGNED");
   CHECK((*app)->agreement_no == "AGQ");
-  CHECK(s.take_sms_try("C1", "A1", 5).error().code == "1007");
-  REQUIRE(s.give_back_sms_try("C1", "A1").ok());
-  CHECK((*s.application("C1", "A1"))->tries == 5);  // only an SMS_SENT application gives back
+  CHECK(s.signing().take_sms_try("C1", "A1", 5).error().code == "1007");
+  REQUIRE(s.signing().give_back_sms_try("C1", "A1").ok());
+  CHECK((*s.signing().application("C1", "A1"))->tries == 5);  // only an SMS_SENT application gives back
 
   // A later FAILED update does not apply to a SIGNED application.
   SigningOutcome f = claimed(s, "K2", "qsign/confirm");
   f.record = rec("qsign/confirm", "FAILED", "1007");
   f.application_update = ApplicationUpdate{"A1", signing::kFailed, "1007"};
-  REQUIRE(s.finish(f).ok());
-  app = s.application("C1", "A1");
+  REQUIRE(s.signing().finish(f).ok());
+  app = s.signing().application("C1", "A1");
   CHECK((*app)->state == "SIGNED");
   CHECK((*app)->resp_code == "0000");
-  auto trail = s.audit_of("quick_application", "C1:A1");
+  auto trail = s.audit().audit_of("quick_application", "C1:A1");
   REQUIRE(trail.ok());
   REQUIRE(trail->size() == 2);
   CHECK((*trail)[1].old_state == "SMS_SENT");
@@ -655,17 +655,17 @@ TEST_CASE("applications: FAILED keeps its code and counts no more tries") {
   SigningOutcome o = claimed(s, "A1", "qsign/apply");
   o.record = rec("qsign/apply", "SMS_SENT", "0000");
   o.create_application = application_of("A1");
-  REQUIRE(s.finish(o).ok());
+  REQUIRE(s.signing().finish(o).ok());
   SigningOutcome f = claimed(s, "K1", "qsign/confirm");
   f.record = rec("qsign/confirm", "FAILED", "1007");
   f.application_update = ApplicationUpdate{"A1", signing::kFailed, "1007"};
-  REQUIRE(s.finish(f).ok());
-  auto app = s.application("C1", "A1");
+  REQUIRE(s.signing().finish(f).ok());
+  auto app = s.signing().application("C1", "A1");
   REQUIRE(app.ok());
   CHECK((*app)->state == "FAILED");
   CHECK((*app)->resp_code == "1007");
   CHECK((*app)->agreement_no.empty());
-  CHECK(s.take_sms_try("C1", "A1", 5).error().code == "1007");
+  CHECK(s.signing().take_sms_try("C1", "A1", 5).error().code == "1007");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -677,12 +677,12 @@ TEST_CASE("card, ID and mobile numbers are not in clear in the files; another ke
   SigningOutcome o = claimed(s, "A1", "qsign/apply");
   o.record = rec("qsign/apply", "SMS_SENT", "0000");
   o.create_application = application_of("A1");
-  REQUIRE(s.finish(o).ok());
+  REQUIRE(s.signing().finish(o).ok());
   SigningOutcome c = claimed(s, "K1", "qsign/confirm");
   c.record = rec("qsign/confirm", "SIGNED", "0000");
   c.create_agreement = agreement_of("AGQ", signing::kQuick);
   c.application_update = ApplicationUpdate{"A1", signing::kSigned, "0000"};
-  REQUIRE(s.finish(c).ok());
+  REQUIRE(s.signing().finish(c).ok());
 
   auto check_files = [&](const char* when) {
     INFO(when);
@@ -701,7 +701,7 @@ TEST_CASE("card, ID and mobile numbers are not in clear in the files; another ke
   check_files("after a checkpoint");
 
   // The store decrypts for the domain.
-  auto ag = s.agreement("AGQ");
+  auto ag = s.signing().agreement("AGQ");
   REQUIRE(ag.ok());
   REQUIRE(ag->has_value());
   CHECK((*ag)->holder.credit_card == kCredit);
@@ -711,14 +711,14 @@ TEST_CASE("card, ID and mobile numbers are not in clear in the files; another ke
   // Another key: an error, never garbage.
   const crypto::FieldCipher other_cipher = make_cipher(kOtherKey);
   auto other = open_store(db.path, other_cipher);
-  auto bad = other->agreement("AGQ");
+  auto bad = other->signing().agreement("AGQ");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().code == "CRYPTO");
-  auto bad_app = other->application("C1", "A1");
+  auto bad_app = other->signing().application("C1", "A1");
   REQUIRE_FALSE(bad_app.ok());
   CHECK(bad_app.error().code == "CRYPTO");
   // Look-ups by keyed hash find nothing under another key.
-  auto none = other->active_agreement("C1", kCredit, kDebit, "QUICK");
+  auto none = other->signing().active_agreement("C1", kCredit, kDebit, "QUICK");
   REQUIRE(none.ok());
   CHECK_FALSE(none->has_value());
 }
@@ -738,7 +738,7 @@ TEST_CASE("real time: a resend whose agreement was revoked fails 2001 and is not
   SigningOutcome o = claimed(s, "R1", "sign3");
   o.record = rec("sign3", "SIGNED", "0000");
   o.create_agreement = agreement_of("AG1");
-  REQUIRE(s.finish(o).ok());
+  REQUIRE(s.signing().finish(o).ok());
   realtime::NewRepayment n;
   n.center_id = "C1";
   n.req_no = "P1";
@@ -751,36 +751,36 @@ TEST_CASE("real time: a resend whose agreement was revoked fails 2001 and is not
   n.debit_amount = 10200;
   n.fee_rule = "FIXED:200";
   n.notify_url = "https://center.example/notify";
-  auto claim = s.claim_repayment(n, kT0, "node1");
+  auto claim = s.realtime().claim_repayment(n, kT0, "node1");
   REQUIRE_MESSAGE(claim.ok(), claim.error().to_string());
   REQUIRE(claim->kind == realtime::RepayClaim::Kind::kNew);
   const std::string txn = claim->view.txn_no;
   REQUIRE(claim->view.state == "SENDING");
-  REQUIRE(s.answer_processing(txn, kT0 + 1s).ok());
+  REQUIRE(s.realtime().answer_processing(txn, kT0 + 1s).ok());
   batch::BankFact busy;
   busy.kind = batch::BankFact::Kind::kBusy;
-  auto pending = s.apply_repayment_fact(txn, busy, kT0 + 2s, kT0 + 1s, "test");
+  auto pending = s.realtime().apply_repayment_fact(txn, busy, kT0 + 2s, kT0 + 1s, "test");
   REQUIRE(pending.ok());
   REQUIRE(pending->state == "PENDING");
 
   SigningOutcome u = claimed(s, "U1", "unsign", kT0 + 1s);
   u.record = rec("unsign", "REVOKED", "0000");
   u.revoke_agreement = "AG1";
-  REQUIRE(s.finish(u).ok());
-  auto work = s.claim_realtime_work(kT0 + 2s, 10, 30s, "node1");
+  REQUIRE(s.signing().finish(u).ok());
+  auto work = s.realtime().claim_realtime_work(kT0 + 2s, 10, 30s, "node1");
   REQUIRE(work.ok());
   CHECK(work->empty());  // nothing to send
-  auto v = s.repayment_by_txn_no("C1", txn);
+  auto v = s.realtime().repayment_by_txn_no("C1", txn);
   REQUIRE(v.ok());
   REQUIRE(v->has_value());
   CHECK((*v)->state == "FAILED");
   CHECK((*v)->resp_code == "2001");
   CHECK(scalar(s, "SELECT COUNT(*) FROM notifications WHERE key = 'REPAY:" + txn + "'") == 1);
-  CHECK(s.claim_realtime_work(kT0 + 1h, 10, 30s, "node1")->empty());
+  CHECK(s.realtime().claim_realtime_work(kT0 + 1h, 10, 30s, "node1")->empty());
 
   n.req_no = "P2";
   n.canonical = "canonical P2";
-  auto refused = s.claim_repayment(n, kT0 + 3s, "node1");
+  auto refused = s.realtime().claim_repayment(n, kT0 + 3s, "node1");
   REQUIRE(refused.ok());
   CHECK(refused->view.state == "REJECTED");
   CHECK(refused->view.resp_code == "2001");

@@ -24,13 +24,13 @@ class SqliteUnderTest final : public StoreUnderTest {
     if (!s) throw std::runtime_error(s.error().to_string());
     store_ = std::move(*s);
   }
-  signing::SigningStore& signing() override { return *store_; }
-  batch::BatchStore& batches() override { return *store_; }
-  realtime::RealtimeStore& realtime() override { return *store_; }
-  realtime::NotificationOutbox& outbox() override { return *store_; }
-  settlement::CenterFilesStore& center_files() override { return *store_; }
-  settlement::ReconStore& recon() override { return *store_; }
-  AuditLog& audit() override { return *store_; }
+  signing::SigningStore& signing() override { return store_->signing(); }
+  batch::BatchStore& batches() override { return store_->batches(); }
+  realtime::RealtimeStore& realtime() override { return store_->realtime(); }
+  realtime::NotificationOutbox& outbox() override { return store_->outbox(); }
+  settlement::CenterFilesStore& center_files() override { return store_->center_files(); }
+  settlement::ReconStore& recon() override { return store_->recon(); }
+  AuditLog& audit() override { return store_->audit(); }
 
  private:
   crypto::FieldCipher cipher_;  // outlives the store, which keeps a reference to it
