@@ -152,4 +152,17 @@ int run_demo(const DemoOptions& o) {
   return tally.unexpected == 0 ? 0 : 1;
 }
 
+Result<std::unique_ptr<DemoDatabase>> open_demo_database(const Stack& stack, int connections) {
+  auto cipher = crypto::FieldCipher::from_key_file(stack.key_file());
+  if (!cipher) return cipher.error();
+  auto out = std::make_unique<DemoDatabase>(std::move(*cipher));
+  store::StoreOptions where;
+  where.path = stack.database();
+  where.connections = connections;
+  auto db = store::open_stores(where, out->cipher);
+  if (!db) return db.error();
+  out->stores = std::move(*db);
+  return out;
+}
+
 }  // namespace repay::app

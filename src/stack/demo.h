@@ -13,6 +13,8 @@
 #include "stack/stack.h"
 #include "server/http_server.h"
 #include "core/clock.h"
+#include "crypto/crypto.h"
+#include "store/factory.h"
 
 namespace repay::app {
 
@@ -89,6 +91,15 @@ BatchDemoReport run_realtime_demo(const Stack& stack, const Clock& clock, Picker
 // class, RECON and SETTLE published, a proposal approved through the CLI and executed. Stops and
 // starts the processor (a crash while a repayment is unknown).
 BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick);
+
+// The stack's database, for what the demo reads besides the CLI: through the store factory, with
+// the cipher of the stack's key file, which lives as long as the stores (demo.cc).
+struct DemoDatabase {
+  explicit DemoDatabase(crypto::FieldCipher c) : cipher(std::move(c)) {}
+  crypto::FieldCipher cipher;
+  std::unique_ptr<store::Database> stores;
+};
+Result<std::unique_ptr<DemoDatabase>> open_demo_database(const Stack& stack, int connections);
 
 // A console staff account made with `repay staff add`: its random password (demo_console.cc).
 Result<std::string> add_demo_staff(const Stack& stack, const std::string& login, const std::string& role);

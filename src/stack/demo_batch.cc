@@ -222,16 +222,7 @@ BatchDemoReport run_batch_demo(const Stack& stack, const Clock& clock, Picker& p
   }
   // Late results of force-failed items become refund proposals pending review.
   std::this_thread::sleep_for(std::chrono::seconds(25));
-  auto cipher = crypto::FieldCipher::from_key_file(stack.key_file());
-  if (!cipher) {
-    rep.lines.push_back("refund proposals: " + cipher.error().to_string());
-    ++rep.unexpected;
-    return rep;
-  }
-  store::StoreOptions where;
-  where.path = stack.database();
-  where.connections = 1;
-  auto db = store::open_stores(where, *cipher);
+  auto db = open_demo_database(stack, 1);
   if (!db) {
     rep.lines.push_back("refund proposals: " + db.error().to_string());
     ++rep.unexpected;
@@ -239,7 +230,7 @@ BatchDemoReport run_batch_demo(const Stack& stack, const Clock& clock, Picker& p
   }
   settlement::ReviewFilter all;
   all.limit = 100000;
-  auto proposals = (*db)->review().list_proposals(all);
+  auto proposals = (*db)->stores->review().list_proposals(all);
   if (!proposals) {
     rep.lines.push_back("refund proposals: " + proposals.error().to_string());
     ++rep.unexpected;

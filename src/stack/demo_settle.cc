@@ -180,20 +180,13 @@ BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick) 
   auto [lrc, listed] = repay_cli(stack, "refunds list --state PENDING_REVIEW");
   rep.lines.push_back("$ repay refunds list --state PENDING_REVIEW");
   add_lines(rep, listed, "  ");
-  auto cipher = crypto::FieldCipher::from_key_file(stack.key_file());
-  if (!cipher) {
-    ++rep.unexpected;
-    return rep;
-  }
-  store::StoreOptions where;
-  where.path = stack.database();
-  where.connections = 2;
-  auto db = store::open_stores(where, *cipher);
+  auto db = open_demo_database(stack, 2);
   if (!db) {
+    rep.lines.push_back("the database: " + db.error().to_string());
     ++rep.unexpected;
     return rep;
   }
-  settlement::ReviewStore& review = (*db)->review();
+  settlement::ReviewStore& review = (*db)->stores->review();
   // Staff act with their console password (`repay staff add`, then --password-file).
   for (const char* login : {"li.ming", "wang.fang"}) {
     if (auto pw = add_demo_staff(stack, login, "reviewer"); !pw) {
@@ -213,7 +206,7 @@ BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick) 
     std::vector<std::string> rows;
     Instant first{};
     for (const char* req_no : {"RT-R1", "RT-R2", "RT-R3", "RT-R4"}) {
-      auto v = (*db)->realtime().repayment_by_req_no("CC01", req_no);
+      auto v = (*db)->stores->realtime().repayment_by_req_no("CC01", req_no);
       if (!v || !v->has_value() || (*v)->state != "SUCCESS") continue;
       if (rows.empty() || (*v)->finished_at < first) {
         rows = {(*v)->txn_no};

@@ -48,8 +48,11 @@ class Reader {
 };
 
 // Unpacks the first `max_blocks` blocks of one batch, in seq order (the unique index gives the
-// order: no sort, and only these blocks' bytes are read). Returns the number of items unpacked.
-Result<int64_t> unpack_first_blocks(Connection& c, const BatchRowContext& b, int64_t max_blocks) {
+// order: no sort, and only these blocks' bytes are read). Returns the number of items unpacked;
+// `blocks_read`, when given, is set to the number of blocks read — more than zero even when
+// another claimer unpacked every one of them meanwhile (then no item is unpacked here).
+Result<int64_t> unpack_first_blocks(Connection& c, const BatchRowContext& b, int64_t max_blocks,
+                                    int64_t* blocks_read = nullptr) {
   struct Block {
     int64_t id;
     std::string data;
@@ -67,6 +70,7 @@ Result<int64_t> unpack_first_blocks(Connection& c, const BatchRowContext& b, int
       blocks.push_back(Block{q->integer(0), q->blob(1)});
     }
   }
+  if (blocks_read) *blocks_read = static_cast<int64_t>(blocks.size());
   if (blocks.empty()) return int64_t{0};
   auto rows = ItemRowWriter::prepare(c);
   if (!rows) return rows.error();
@@ -220,9 +224,12 @@ Result<int64_t> unpack_batch(Connection& c, const std::string& center, const std
   }
   int64_t total = 0;
   for (;;) {  // a round of blocks at a time: memory stays bounded whatever the batch's size
-    auto n = unpack_first_blocks(c, b, kBlocksPerRound);
+    // Until a round finds no block left: a round whose blocks another claimer unpacked meanwhile
+    // unpacks nothing here, and the blocks after it must still be unpacked.
+    int64_t read = 0;
+    auto n = unpack_first_blocks(c, b, kBlocksPerRound, &read);
     if (!n) return n.error();
-    if (*n == 0) return total;
+    if (read == 0) return total;
     total += *n;
   }
 }

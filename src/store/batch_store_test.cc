@@ -632,6 +632,19 @@ TEST_CASE("intake: a rejected file does not use its batchNo nor its itemIds") {
   CHECK(f3.return_file == "RET_CC01_20261121_B007_REJ2.txt");
 }
 
+// A file of batchNo B009 rejected F1 (the two record_rejection race tests below).
+batch::FileRecord rejected_b009() {
+  batch::FileRecord f;
+  f.center_id = "CC01";
+  f.file_name = file_name("B009");
+  f.sha256 = "sha-B009";
+  f.received_at = kReceived;
+  f.status = "F1";
+  f.batch_no = "B009";
+  f.batch_date = kDateText;
+  return f;
+}
+
 // A rejection of the batchNo that another writer committed between this one's COUNT(*) and its
 // insert (READ COMMITTED, no single writer; issue 17): replayed by a trigger that stores it just
 // before the insert. The insert meets the unique key, numbers again and is REJ2; without the
@@ -645,14 +658,7 @@ TEST_CASE("record_rejection: a number another writer took meanwhile is numbered 
       "INSERT INTO batch_files(center_id, file_name, sha256, size, received_at, status, batch_no, "
       "batch_date, rejection_no, return_file) VALUES (NEW.center_id, 'OTHER.txt', 'other-sha', 1, "
       "NEW.received_at, 'F2', NEW.batch_no, NEW.batch_date, NEW.rejection_no, NEW.return_file); END").ok());
-  batch::FileRecord f;
-  f.center_id = "CC01";
-  f.file_name = file_name("B009");
-  f.sha256 = "sha-B009";
-  f.received_at = kReceived;
-  f.status = "F1";
-  f.batch_no = "B009";
-  f.batch_date = kDateText;
+  batch::FileRecord f = rejected_b009();
   auto n = r.s().batches().record_rejection(f);
   REQUIRE_MESSAGE(n.ok(), n.error().to_string());
   CHECK(*n == 2);
@@ -674,14 +680,7 @@ TEST_CASE("record_rejection: numbers taken on every try end in BUSY") {
   REQUIRE(r.s().pool().acquire()->exec(
       "INSERT INTO batch_files(center_id, file_name, sha256, size, received_at, status, batch_no, "
       "batch_date, rejection_no) VALUES ('CC01', 'ODD.txt', 'odd', 1, 0, '00', 'B009', '20261121', 1)").ok());
-  batch::FileRecord f;
-  f.center_id = "CC01";
-  f.file_name = file_name("B009");
-  f.sha256 = "sha-B009";
-  f.received_at = kReceived;
-  f.status = "F1";
-  f.batch_no = "B009";
-  f.batch_date = kDateText;
+  batch::FileRecord f = rejected_b009();
   auto n = r.s().batches().record_rejection(f);
   REQUIRE_FALSE(n.ok());
   CHECK(n.error().code == "BUSY");

@@ -91,9 +91,9 @@ Result<std::optional<settlement::RefundFigures>> reserve_refund_ceiling(
     Connection& c, const std::string& txn_no, const std::string& center,
     const settlement::Refundable& o, Fen amount) {
   using Out = std::optional<settlement::RefundFigures>;
-  // settlement::fits_ceiling's other half (0 < amount) needs no row; the ceiling itself is the
-  // update's guard below.
-  if (!o.ok || !settlement::fits_ceiling(amount, o.principal, 0)) return Out();
+  if (!o.ok) return Out();
+  // The ceiling row is there once a refund of the original was asked for, whether it fitted or
+  // not (the console and `repay refunds show` print it).
   {
     auto ins = c.prepare(
         "INSERT INTO refund_ceilings(txn_no, center_id, amount, fee, cardholder_fee) "
@@ -102,6 +102,9 @@ Result<std::optional<settlement::RefundFigures>> reserve_refund_ceiling(
     REPAY_TRY(ins->bind(1, txn_no).bind(2, center).bind(3, o.principal).bind(4, o.fee)
                   .bind(5, o.cardholder_fee).run());
   }
+  // settlement::fits_ceiling's other half (0 < amount, amount within the principal) needs no
+  // reserved total; the ceiling itself is the update's guard below.
+  if (!settlement::fits_ceiling(amount, o.principal, 0)) return Out();
   // The ceiling is one conditional update (lessons.md: Hyperswitch #13182), its guard evaluated on
   // the row as this update finds it — never on a value read before — so concurrent refunds never
   // pass it together, and one that fits is never refused for having lost a race (under READ

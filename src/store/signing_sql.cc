@@ -355,15 +355,7 @@ Status SqlSigningStore::give_back_sms_try(const std::string& center, const std::
   return s->bind(1, center).bind(2, apply_req_no).run();
 }
 
-Result<std::string> SqlSigningStore::next_req_sn() {
-  auto c = pool_->acquire();
-  WriteTx tx(*c);
-  REPAY_TRY(tx.begin());
-  auto sn = reserve_req_sns(*c, 1);
-  if (!sn) return sn.error();
-  REPAY_TRY(tx.commit());
-  return sn->front();
-}
+Result<std::string> SqlSigningStore::next_req_sn() { return store::next_req_sn(*pool_); }
 
 Result<std::string> SqlSigningStore::next_agreement_no(Instant now) {
   auto v = reserve_sequence("agreement_no", 1);

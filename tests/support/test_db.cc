@@ -5,6 +5,7 @@
 #include "store/console_sql.h"
 #include "store/review_sql.h"
 #include "db/sqlite/pool.h"
+#include "store/sqlite_store.h"
 
 namespace repay::testing {
 
@@ -74,7 +75,7 @@ Status Database::release_write_lock() {
 
 Status Database::flush_log() { return exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
 
-TestStores::TestStores(std::unique_ptr<store::SqliteStore> store)
+TestStores::TestStores(std::unique_ptr<store::Stores> store)
     : Sql(store->pool()),
       store_(std::move(store)),
       console_(std::make_unique<store::SqliteConsoleStore>(*store_)),
@@ -88,7 +89,7 @@ Result<std::unique_ptr<TestStores>> TestStores::open(const std::string& path,
   auto store = store::SqliteStore::open(path, cipher, options.connections);
   if (!store) return store.error();
   if (options.group_commit) REPAY_TRY((*store)->enable_group_commit());
-  return std::unique_ptr<TestStores>(new TestStores(std::move(*store)));
+  return std::unique_ptr<TestStores>(new TestStores(std::unique_ptr<store::Stores>(std::move(*store))));
 }
 
 console::ConsoleStore& TestStores::console() { return *console_; }

@@ -20,7 +20,7 @@
 #include "crypto/crypto.h"
 #include "settlement/review_ports.h"
 #include "store/db.h"
-#include "store/sqlite_store.h"
+#include "store/stores.h"
 
 namespace repay::store {
 class SqliteConsoleStore;
@@ -99,13 +99,13 @@ class TestStores : public Sql {
 
   // The engine's store: every capability's port (signing, batch, real time, notifications,
   // settlement files, reconciliation, nonces, audit), for what takes them.
-  store::SqliteStore& stores() { return *store_; }
+  store::Stores& stores() { return *store_; }
   console::ConsoleStore& console();
   settlement::ReviewStore& review();
 
  private:
-  explicit TestStores(std::unique_ptr<store::SqliteStore> store);
-  std::unique_ptr<store::SqliteStore> store_;
+  explicit TestStores(std::unique_ptr<store::Stores> store);
+  std::unique_ptr<store::Stores> store_;
   std::unique_ptr<store::SqliteConsoleStore> console_;
   std::unique_ptr<store::SqliteReviewStore> review_;
 };
