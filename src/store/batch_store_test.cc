@@ -1747,6 +1747,29 @@ TEST_CASE("force_fail_due: a batch that fails is rolled back alone; the others c
   CHECK(next->closed[0].batch_no == "B001");
 }
 
+// A force-fail unpacks a batch's blocks a round at a time (16 blocks). Without a single writer, a
+// claimer may unpack (and delete) every block of a round between the force-fail's read and its
+// deletes: that round unpacks nothing here, and the blocks after it must still be unpacked, or
+// their items would stay packed in a CLOSED batch — never force-failed, missing from the return
+// file. The other claimer is a trigger that deletes the first 16 blocks under the force-fail's
+// own deletes (those items are the other claimer's to write; only the 17th block is this one's).
+TEST_CASE("force_fail_due: a round of blocks another claimer took does not end the unpacking") {
+  Rig r;
+  const Holder a1 = r.sign(1);
+  std::vector<Line> lines;
+  for (int i = 1; i <= 16'001; ++i) lines.push_back({"L" + std::to_string(i), a1, 100, ""});
+  r.accept("B001", lines);  // 17 blocks: 16 full ones and one of a single item
+  CHECK(r.packed("B001") == 16'001);
+  REQUIRE(r.s().pool().acquire()->exec(
+      "CREATE TRIGGER other_claimer BEFORE DELETE ON batch_blocks WHEN OLD.first_seq <= 16000 "
+      "BEGIN DELETE FROM batch_blocks WHERE id = OLD.id; SELECT RAISE(IGNORE); END").ok());
+  REQUIRE(all_force_failed(r.s().batches().force_fail_due(kForceFail, "job:force-fail")));
+  CHECK(r.packed("B001") == 0);
+  CHECK(r.item("B001", 16'001).state == "FAILED");
+  CHECK(r.item("B001", 16'001).resp_code == "3002");
+  CHECK(r.summary("B001").state == "CLOSED");
+}
+
 TEST_CASE("force_fail_due: 3002 never sent, 3001 sent; finished at the force-fail time") {
   ForcedBatch fb;
   Rig& r = fb.r;
