@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "core/codes.h"
@@ -30,6 +31,27 @@ std::string item_ref(const std::string& center, const std::string& batch_no, int
 
 bool is_final(const std::string& s) { return s == batch::kSuccess || s == batch::kFailed; }
 
+// One lock order everywhere (docs/decisions.md, Rules in their capabilities): a batch's row before
+// any of its items. A write that changes items and then their batch's counters takes the batch
+// rows first, in (center, batchNo) order, so that it never waits for a batch row while holding an
+// item another writer (a force-fail, which closes the batch row first) waits for. On SQLite the
+// write transaction already holds the one write lock and the dialect adds nothing.
+Status lock_batch_rows(Connection& c, const std::set<std::pair<std::string, std::string>>& batches) {
+  if (batches.empty()) return ok_status();
+  auto q = c.prepare("SELECT 1 FROM batches WHERE center_id = ? AND batch_no = ?" +
+                     std::string(c.dialect().lock_rows));
+  if (!q) return q.error();
+  for (const auto& [center, batch_no] : batches) {
+    q->reset().bind(1, center).bind(2, batch_no);
+    for (;;) {
+      auto row = q->step();
+      if (!row) return row.error();
+      if (!*row) break;
+    }
+  }
+  return ok_status();
+}
+
 // center-api.md: a revoked agreement can no longer be used. A PENDING item whose agreement is no
 // longer ACTIVE is never sent (again). When no DEBIT of it can have been executed (never sent, or
 // every send proven unregistered) it fails now with 2001 — its return line F 2001, txnNo empty
@@ -39,6 +61,11 @@ bool is_final(const std::string& s) { return s == batch::kSuccess || s == batch:
 Status stop_revoked(Connection& c, const std::vector<std::pair<DebitTask, bool>>& items, Instant now,
                     const std::string& actor) {
   if (items.empty()) return ok_status();
+  {
+    std::set<std::pair<std::string, std::string>> batches;
+    for (const auto& [t, maybe_debited] : items) batches.insert({t.center_id, t.batch_no});
+    REPAY_TRY(lock_batch_rows(c, batches));
+  }
   const int64_t now_ms = to_unix_ms(now);
   auto fail = c.prepare(
       "UPDATE batch_items SET state = 'FAILED', resp_code = ?, finished_at = ?, next_at = ?, "
@@ -259,6 +286,11 @@ Result<std::vector<Transition>> SqlBatchStore::apply_facts(const std::vector<Fac
   auto c = pool_->acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
+  {
+    std::set<std::pair<std::string, std::string>> batches;
+    for (const auto& f : facts) batches.insert({f.key.center_id, f.key.batch_no});
+    REPAY_TRY(lock_batch_rows(*c, batches));
+  }
   const int64_t now_ms = to_unix_ms(now);
   auto sel = c->prepare(
       "SELECT state, forced, late_state, debit_amount, version, txn_no, channel_id, req_sn, "
