@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include "db/sqlite/pool.h"
 #include "db/sqlite/test_db.h"
 #include "db/transaction.h"
 #include "support/temp_dir.h"
@@ -26,6 +27,16 @@ TEST_CASE("sqlite: SQL as SQLite speaks it") {
   REQUIRE(c->exec(std::string("INSERT INTO t(at) VALUES (") + std::string(d.unix_seconds_now) + ")").ok());
   CHECK(c->last_insert_rowid() == 1);
   CHECK(query_int(*c, "SELECT count(*) FROM t WHERE at > 1700000000") == 1);
+}
+
+TEST_CASE("sqlite: the pool speaks the driver's dialect, as its connections do") {
+  TempDir dir;
+  auto p = Pool::open(dir.path + "/db", 1);
+  REQUIRE_MESSAGE(p.ok(), p.error().to_string());
+  db::Pool& pool = **p;
+  CHECK(&pool.dialect() == &dialect());
+  CHECK(pool.dialect().name == "sqlite");
+  CHECK(&pool.acquire()->dialect() == &pool.dialect());
 }
 
 TEST_CASE("sqlite: a statement back from the cache has its run and its bindings cleared") {

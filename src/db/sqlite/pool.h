@@ -32,7 +32,7 @@ class Pool final : public db::Pool {
   GroupSync* group_sync() { return group_.get(); }
 
  private:
-  Pool(std::string path, Durability durability) : db::Pool(dialect()), path_(std::move(path)), durability_(durability) {}
+  Pool(std::string path, Durability durability) : db::Pool(sqlite::dialect()), path_(std::move(path)), durability_(durability) {}
   db::Connection* lent() const override { return BatchScope::lent(this); }
 
   std::string path_;
