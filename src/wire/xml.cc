@@ -183,12 +183,16 @@ std::string build_xml_message(std::string_view root,
         case '>': out += "&gt;"; break;
         case '"': out += "&quot;"; break;
         case '\'': out += "&apos;"; break;
-        // A raw CR would be read back as LF (XML end-of-line handling).
+        // A raw CR would be read back as LF (XML end-of-line handling); a raw tab or line feed
+        // alone in an element is whitespace a reader may drop: all three as references, which
+        // every reader gives back as the character.
         case '\r': out += "&#13;"; break;
+        case '\t': out += "&#9;"; break;
+        case '\n': out += "&#10;"; break;
         default:
           // Other C0 controls cannot appear in XML 1.0 at all, not even as references; the
           // forms of common.md never allow them, so one here is replaced rather than sent.
-          if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') out += ' ';
+          if (static_cast<unsigned char>(c) < 0x20) out += ' ';
           else out += c;
       }
     }
