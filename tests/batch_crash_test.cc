@@ -156,6 +156,7 @@ TEST_CASE("batch crash: SIGKILL at random moments over a batch, across its force
   // Late results of force-failed items are still resolved by query and notification. Bounded by
   // the longest query backoff (120 s, pipeline.h) and a query lease (30 s), with room: an item
   // queried many times across the crashes waits that long for its next query.
+  const auto published_at = std::chrono::steady_clock::now();
   const bool resolved = wait_until(
       [&] {
         return db_rows(ts.stack().database(),
@@ -164,6 +165,30 @@ TEST_CASE("batch crash: SIGKILL at random moments over a batch, across its force
             .empty();
       },
       std::chrono::seconds(200));
+  std::cout << "batch crash: last item resolved "
+            << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - published_at).count()
+            << " s after the return file" << std::endl;
+  if (!resolved) {
+    // What is left, and when each is next queried: a stall, a slow channel, or a processor gone.
+    const pid_t pid = ts.stack().processor_pid();
+    std::cout << "batch crash: processor pid " << pid
+              << (pid > 0 && ::kill(pid, 0) == 0 ? " alive" : " NOT running") << "; the log's last lines:\n";
+    const std::string log = read_file_bytes(ts.dir() + "/repay.log");
+    size_t from = log.size();
+    for (int n = 0; n < 40 && from > 0; ++n) from = log.rfind('\n', from - 1);
+    std::cout << log.substr(from == std::string::npos ? 0 : from) << std::endl;
+    const long long now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count();
+    for (const auto& r : db_rows(ts.stack().database(),
+                                 "SELECT seq, COALESCE(channel_id, ''), state, COALESCE(late_state, ''), "
+                                 "query_count, next_at, maybe_debited, COALESCE(req_sn, '') FROM batch_items "
+                                 "WHERE state IN ('PENDING', 'SENDING', 'UNKNOWN') OR late_state = 'UNRESOLVED' "
+                                 "ORDER BY seq LIMIT 40", 8)) {
+      std::cout << "  unresolved seq " << r[0] << " " << r[1] << " " << r[2] << "/" << r[3]
+                << " queries " << r[4] << " next in " << (std::stoll(r[5]) - now_ms) / 1000
+                << " s maybe_debited " << r[6] << " ReqSn " << r[7] << std::endl;
+    }
+  }
   CHECK_MESSAGE(resolved, "items still unresolved after 200 s");
 
   const auto items = item_rows(ts, batch_no);
