@@ -131,10 +131,10 @@ int main(int argc, char** argv) {
               "in %.1f s\n", static_cast<long long>(n), static_cast<long long>(packed), seconds_since(t0));
 
   auto stores = open_stores(db, cipher);
-  app::Settings settings;
+  settings::Settings settings;
   settings.processor.id = "bench";
   settings.processor.database = db;
-  app::CenterSettings center;
+  settings::CenterSettings center;
   center.id = kCenter;
   center.transport = "local";
   center.local_inbox = dir + "/inbox";

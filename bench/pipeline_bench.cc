@@ -71,7 +71,7 @@ class ClientPort final : public ChannelPort {
 };
 
 struct Sim {
-  app::Subprocess process;
+  stack::Subprocess process;
   uint16_t port = 0;
   std::vector<sim::Cardholder> book;
 };
@@ -79,7 +79,7 @@ struct Sim {
 Sim start_sim(const std::string& bin, const std::string& dir, int latency_ms, int threads) {
   std::ofstream(dir + "/secret") << kSecret << "\n";
   std::filesystem::remove(dir + "/banksim.port");
-  auto p = app::Subprocess::spawn(
+  auto p = stack::Subprocess::spawn(
       {bin, "--listen", "127.0.0.1:0", "--port-file", dir + "/banksim.port", "--seed", "11",
        "--book-size", "5000", "--book-out", dir + "/book.txt", "--log-level", "error",
        "--threads", std::to_string(threads), "--latency-ms", std::to_string(latency_ms),
@@ -88,7 +88,7 @@ Sim start_sim(const std::string& bin, const std::string& dir, int latency_ms, in
   if (!p) die(p.error().to_string());
   Sim s;
   s.process = std::move(*p);
-  auto port = app::wait_for_port_file(dir + "/banksim.port", std::chrono::seconds(30), &s.process);
+  auto port = stack::wait_for_port_file(dir + "/banksim.port", std::chrono::seconds(30), &s.process);
   if (!port) die("simulator did not start: " + port.error().to_string());
   s.port = *port;
   std::ifstream in(dir + "/book.txt");
@@ -243,10 +243,10 @@ int main(int argc, char** argv) {
   channel::ChannelClient client({endpoint(s.port, inflight, tps)}, clock);
   client.start();
   ClientPort port(client);
-  app::Settings settings;
+  settings::Settings settings;
   settings.processor.id = "bench";
   settings.processor.database = db;
-  app::ChannelSettings ch;
+  settings::ChannelSettings ch;
   ch.id = kChannel;
   ch.kind = "COLLECT";
   ch.max_inflight = inflight;

@@ -216,7 +216,7 @@ std::vector<std::pair<std::string, std::string>> header_lines(const std::vector<
 // --- the card center ----------------------------------------------------------------------------
 
 struct Signed {
-  const app::BookEntry* entry;
+  const stack::BookEntry* entry;
   std::string agreement_no;
 };
 
@@ -291,13 +291,13 @@ int main(int argc, char** argv) {
   const std::string processor_extra = flag(argc, argv, "--processor-extra", "");  // "k=v;k=v"
   const int book_size = static_cast<int>(flag_int(argc, argv, "--book-size", 600));
 
-  app::StackOptions so;
+  stack::StackOptions so;
   so.dir = fresh_dir("repay-rtbench");
   so.repay_bin = REPAY_BIN;
   so.banksim_bin = BANKSIM_BIN;
   so.book_size = book_size;
   so.banksim_args = {"--latency-ms", std::to_string(latency_ms), "--log-level", flag(argc, argv, "--sim-log-level", "info")};
-  app::StackCenter cc(kCenter);
+  stack::StackCenter cc(kCenter);
   cc.extra = "realtime_timeout = 10s\nmax_requests_per_second = 5000\n";
   so.centers = {cc};
   so.channel_extra = "max_inflight = 4000\nmax_tps = 5000\nrealtime_share = 0.5\n";
@@ -308,7 +308,7 @@ int main(int argc, char** argv) {
     so.processor_extra += rest.substr(0, semi) + "\n";
     rest = semi == std::string::npos ? "" : rest.substr(semi + 1);
   }
-  auto stack = app::Stack::start(so);
+  auto stack = stack::Stack::start(so);
   if (!stack) die("stack: " + stack.error().to_string());
   const pid_t pid = (*stack)->processor_pid();
   const std::string sim_url = (*stack)->banksim_url();
@@ -322,7 +322,7 @@ int main(int argc, char** argv) {
               std::thread::hardware_concurrency(), loadavg().c_str());
   std::printf("processor settings added:\n%s", so.processor_extra.c_str());
 
-  auto book = app::fetch_book(sim_url);
+  auto book = stack::fetch_book(sim_url);
   if (!book) die("book: " + book.error().to_string());
   std::vector<Signed> holders;
   for (const auto& e : *book) {
@@ -366,13 +366,13 @@ int main(int argc, char** argv) {
   // 2. The simulator alone: signed DEBITs straight to its gateway.
   PhaseStats sim_stats;
   {
-    (void)app::http_simple(sim_url + "/sim/faults", &(none = "p-notify-drop=1\n"));
+    (void)stack::http_simple(sim_url + "/sim/faults", &(none = "p-notify-drop=1\n"));
     channel::ChannelEndpoint ep;
-    ep.channel_id = app::Stack::kCollectChannel;
+    ep.channel_id = stack::Stack::kCollectChannel;
     ep.kind = "COLLECT";
     ep.base_url = sim_url + "/" + ep.channel_id;
     ep.merchant_id = "M100001";
-    ep.secrets = {app::Stack::secret_for(ep.channel_id)};
+    ep.secrets = {stack::Stack::secret_for(ep.channel_id)};
     const int64_t count = static_cast<int64_t>(rate) * seconds;
     int64_t sent = 0, pending = 0;
     const auto t0 = SteadyClock::now();
@@ -401,7 +401,7 @@ int main(int argc, char** argv) {
       });
     });
     if (!drain(ioc, sent, count, pending, std::chrono::seconds(seconds + 60))) die("simulator phase did not end");
-    (void)app::http_simple(sim_url + "/sim/faults", &(none = "p-notify-drop=0\n"));
+    (void)stack::http_simple(sim_url + "/sim/faults", &(none = "p-notify-drop=0\n"));
   }
 
   // 3–5. Repays through the processor.

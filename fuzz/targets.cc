@@ -161,8 +161,8 @@ int signature(const uint8_t* data, size_t size) {
 }
 
 int settings(const uint8_t* data, size_t size) {
-  app::IniDocument doc;
-  (void)app::parse_ini(bytes(data, size), "fuzz.ini", &doc);
+  settings::IniDocument doc;
+  (void)settings::parse_ini(bytes(data, size), "fuzz.ini", &doc);
   return 0;
 }
 

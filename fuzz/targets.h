@@ -19,7 +19,7 @@ int statement(const uint8_t* data, size_t size);    // settlement::read_statemen
 int posting(const uint8_t* data, size_t size);      // settlement::check_posting_file + read_posting_lines
 int xml(const uint8_t* data, size_t size);          // wire::parse_xml_message (+ build and re-parse)
 int signature(const uint8_t* data, size_t size);    // wire::verify_message + channel::parse_channel_notify
-int settings(const uint8_t* data, size_t size);     // app::parse_ini
+int settings(const uint8_t* data, size_t size);     // settings::parse_ini
 
 struct Target {
   std::string_view name;

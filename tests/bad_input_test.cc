@@ -42,8 +42,8 @@ void check_rejected(const CenterAnswer& a, int http, const std::string& code, bo
 }  // namespace
 
 TEST_CASE("bad input: rejected with the right status and code, nothing stored, ReqNo still free") {
-  TestStack ts([](app::StackOptions& o) {
-    app::StackCenter inactive("CC04");
+  TestStack ts([](stack::StackOptions& o) {
+    stack::StackCenter inactive("CC04");
     inactive.extra = "active = false";
     o.centers.push_back(inactive);
   });
@@ -252,7 +252,7 @@ TEST_CASE("bad input: rejected with the right status and code, nothing stored, R
   CHECK(ok.signature_ok);
 
   // Health.
-  auto health = app::http_simple(ts.stack().api_url() + "/healthz");
+  auto health = stack::http_simple(ts.stack().api_url() + "/healthz");
   REQUIRE(health.ok());
   CHECK(*health == "ok");
 }

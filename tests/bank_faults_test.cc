@@ -28,7 +28,7 @@ void check_answer(const CenterAnswer& a, const std::string& status, const std::s
 
 TEST_CASE(
     "bank faults: signing calls the bank did not answer are not executed and can be retried") {
-  TestStack ts([](app::StackOptions& o) { o.channel_extra = "request_timeout = 1s"; });
+  TestStack ts([](stack::StackOptions& o) { o.channel_extra = "request_timeout = 1s"; });
 
   // sign3 with the bank dropping the connection, busy (9001), failing (HTTP 500) or too slow:
   // 9999 without Status, nothing stored; the same ReqNo then succeeds.

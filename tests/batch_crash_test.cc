@@ -64,10 +64,10 @@ TEST_CASE("batch crash: SIGKILL at random moments over a batch, across its force
   const Instant force_fail_at = cst_time_on(today, ff_minute);
   const std::string date = format_date(today);
 
-  TestStack ts([&](app::StackOptions& so) {
+  TestStack ts([&](stack::StackOptions& so) {
     so.seed = seed;  // the simulator's book and fault dice replay with the same seed
     so.book_size = 200;
-    app::StackCenter c("CC01");
+    stack::StackCenter c("CC01");
     c.extra = "poll_interval = 1s\nsend_from = 00:00\nreturn_deadline = " + hhmm(ff_minute + 1) +
               "\nforce_fail_lead = 1\n";
     so.centers = {c};

@@ -234,7 +234,7 @@ struct LedgerEntry {
   long long executed = 0;
 };
 inline std::vector<LedgerEntry> ledger(TestStack& ts) {
-  auto text = app::http_simple(ts.stack().banksim_url() + "/sim/ledger");
+  auto text = stack::http_simple(ts.stack().banksim_url() + "/sim/ledger");
   REQUIRE_MESSAGE(text.ok(), "GET /sim/ledger: " << (text.ok() ? "" : text.error().to_string()));
   std::vector<LedgerEntry> out;
   std::istringstream in(*text);

@@ -84,8 +84,8 @@ TEST_CASE("batch sftp: a batch uploaded over SFTP is pulled, debited, moved to d
       "\nsftp_user = " + o.user + "\nsftp_private_key_file = " + o.private_key_file +
       "\nsftp_public_key_file = " + o.public_key_file + "\nsftp_known_hosts_file = " +
       o.known_hosts_file + "\nsftp_inbox = " + o.inbox + "\nsftp_outbox = " + o.outbox + "\n";
-  TestStack ts([&](app::StackOptions& so) {
-    app::StackCenter c("CC01");
+  TestStack ts([&](stack::StackOptions& so) {
+    stack::StackCenter c("CC01");
     c.transport = sftp_lines;
     c.extra = kFastCenter;
     so.centers = {c};
@@ -156,15 +156,15 @@ TEST_CASE("batch statuses: F1-F6, REJ numbering, a file handled once, every item
   // F6 center: force-fail time 00:01 on batchDate (after send_from 00:00). A batch of today is
   // received after it from 00:01 on; just after midnight, one of yesterday.
   const std::string f6_date = minute >= 3 ? cst_today() : cst_yesterday();
-  TestStack ts([&](app::StackOptions& so) {
-    app::StackCenter cc01("CC01");
+  TestStack ts([&](stack::StackOptions& so) {
+    stack::StackCenter cc01("CC01");
     cc01.extra = kFastCenter + "fee_collect = FIXED:200\nfee_collect_payer = CARDHOLDER\n"
                                "fee_quick = PERCENT:100\nfee_quick_payer = CENTER\n";
-    app::StackCenter cc02("CC02", "GBK");
+    stack::StackCenter cc02("CC02", "GBK");
     cc02.extra = kFastCenter;
-    app::StackCenter cc05("CC05");
+    stack::StackCenter cc05("CC05");
     cc05.extra = kFastCenter + "max_batch_items = 2\n";
-    app::StackCenter cc06("CC06");
+    stack::StackCenter cc06("CC06");
     cc06.extra = "poll_interval = 1s\nsend_from = 00:00\nreturn_deadline = 00:02\nforce_fail_lead = 1\n";
     so.centers = {cc01, cc02, cc05, cc06};
   });
@@ -401,8 +401,8 @@ TEST_CASE("batch statuses: F1-F6, REJ numbering, a file handled once, every item
 }
 
 TEST_CASE("batch lost answers: a DEBIT whose answer was lost is never replayed as is; every item ends as the bank says") {
-  TestStack ts([&](app::StackOptions& so) {
-    app::StackCenter c("CC01");
+  TestStack ts([&](stack::StackOptions& so) {
+    stack::StackCenter c("CC01");
     c.extra = kFastCenter;
     so.centers = {c};
   });
@@ -472,8 +472,8 @@ size_t occurrences(const std::string& text, const std::string& what) {
 }  // namespace
 
 TEST_CASE("batch inbox: a link is never followed and a stranger's name never read; each alerted once") {
-  TestStack ts([&](app::StackOptions& so) {
-    app::StackCenter cc01("CC01");
+  TestStack ts([&](stack::StackOptions& so) {
+    stack::StackCenter cc01("CC01");
     cc01.extra = "poll_interval = 1s\nsend_from = 00:00\nreturn_deadline = 47:59\n";
     so.centers = {cc01};
   });
@@ -521,10 +521,10 @@ TEST_CASE("batch deadlines: a batch whose force-fail fails holds up no other cen
   // force-fail time, which the test reaches with a clock of its own.
   const std::string send_from = hhmm(std::min(cst_minute_now() + 60, 23 * 60 + 59));
   const std::string timing = "poll_interval = 1s\nsend_from = " + send_from + "\nreturn_deadline = 47:59\n";
-  TestStack ts([&](app::StackOptions& so) {
-    app::StackCenter cc01("CC01");
+  TestStack ts([&](stack::StackOptions& so) {
+    stack::StackCenter cc01("CC01");
     cc01.extra = timing;
-    app::StackCenter cc02("CC02");
+    stack::StackCenter cc02("CC02");
     cc02.extra = timing;
     so.centers = {cc01, cc02};
   });
@@ -547,8 +547,8 @@ TEST_CASE("batch deadlines: a batch whose force-fail fails holds up no other cen
                      std::chrono::seconds(30)));
   ts.stack().stop_processor(SIGTERM);
 
-  app::Settings settings;
-  REQUIRE(app::load_settings(ts.stack().settings_file(), &settings).empty());
+  settings::Settings settings;
+  REQUIRE(settings::load_settings(ts.stack().settings_file(), &settings).empty());
   auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
   REQUIRE(cipher.ok());
   auto store = testing::TestStores::open(settings.processor.database, *cipher);

@@ -33,9 +33,9 @@ int reused_req_sns(TestStack& ts) {
 // The QUERY's ReqSn was "Q<query_count><DEBIT's ReqSn>", and query_count restarts when an item
 // goes back to PENDING: its second round of QUERYs repeated the first's ReqSns.
 TEST_CASE("channel contract: items back to PENDING twice; every QUERY has a ReqSn never used before") {
-  TestStack ts([&](app::StackOptions& so) {
+  TestStack ts([&](stack::StackOptions& so) {
     so.seed = 16;
-    app::StackCenter c("CC01");
+    stack::StackCenter c("CC01");
     c.extra = "poll_interval = 1s\nsend_from = 00:00\nreturn_deadline = 47:59\n";
     so.centers = {c};
   });

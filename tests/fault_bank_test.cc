@@ -31,8 +31,8 @@ const Profile kProfiles[] = {
 }  // namespace
 
 TEST_CASE("fault bank x batch: every misbehaviour of the simulator; each batch's return file true, no debit twice") {
-  TestStack ts([](app::StackOptions& so) {
-    app::StackCenter c("CC01");
+  TestStack ts([](stack::StackOptions& so) {
+    stack::StackCenter c("CC01");
     // A deadline on the next day: each batch ends when its items are final, not by force-fail.
     c.extra = "poll_interval = 1s\nsend_from = 00:00\nreturn_deadline = 47:59\n";
     so.centers = {c};

@@ -65,8 +65,8 @@ TEST_CASE("fault sftp: server down, bad credentials, a file still being written,
   tt::Sshd sshd;
   REQUIRE_MESSAGE(sshd.failure().empty(), "sshd cannot run here, SFTP faults untested: " << sshd.failure());
   const transport::SftpOptions o = sshd.options();
-  TestStack ts([&](app::StackOptions& so) {
-    app::StackCenter c("CC01");
+  TestStack ts([&](stack::StackOptions& so) {
+    stack::StackCenter c("CC01");
     c.transport = "transport = sftp\nsftp_host = " + o.host + "\nsftp_port = " + std::to_string(o.port) +
                   "\nsftp_user = " + o.user + "\nsftp_private_key_file = " + o.private_key_file +
                   "\nsftp_public_key_file = " + o.public_key_file + "\nsftp_known_hosts_file = " +

@@ -25,9 +25,9 @@ using namespace repay::e2e::fault;
 namespace fs = std::filesystem;
 
 struct StoreStack {
-  rt::CallbackReceiver receiver{app::Stack::secret_for("CC01")};
-  TestStack ts{[this](app::StackOptions& so) {
-    app::StackCenter c("CC01");
+  rt::CallbackReceiver receiver{stack::Stack::secret_for("CC01")};
+  TestStack ts{[this](stack::StackOptions& so) {
+    stack::StackCenter c("CC01");
     c.extra = "poll_interval = 1s\nsend_from = 00:00\nreturn_deadline = 47:59\nrealtime_timeout = 3s\n"
               "default_notify_url = " + receiver.url() + "\nnotify_url_prefixes = " + receiver.prefix() +
               "\nnotify_retries = 1s,2s,3s,5s,8s\n";
@@ -74,7 +74,7 @@ struct StoreStack {
     });
   }
   bool processor_answers() {
-    return app::http_simple(ts.stack().api_url() + "/healthz").ok();
+    return stack::http_simple(ts.stack().api_url() + "/healthz").ok();
   }
   // After a fault: a processor that stopped is started again on the same database.
   void revive() {

@@ -19,12 +19,12 @@ std::ostream& operator<<(std::ostream& out, const RowCounts& c) {
              << ", quick_applications " << c.quick_applications << "}";
 }
 
-TestStack::TestStack(const std::function<void(app::StackOptions&)>& tweak) {
+TestStack::TestStack(const std::function<void(stack::StackOptions&)>& tweak) {
   char tmpl[] = "/tmp/repay-e2e-XXXXXX";
   const char* made = ::mkdtemp(tmpl);
   REQUIRE_MESSAGE(made != nullptr, "cannot create a temporary folder");
   dir_ = made;
-  app::StackOptions o;
+  stack::StackOptions o;
   o.dir = dir_;
   o.repay_bin = REPAY_BIN;
   o.banksim_bin = BANKSIM_BIN;
@@ -34,11 +34,11 @@ TestStack::TestStack(const std::function<void(app::StackOptions&)>& tweak) {
   o.banksim_args = {"--cutover-hour", "24"};
   if (tweak) tweak(o);
   // On a failed start the folder stays, with the logs the message points to.
-  auto s = app::Stack::start(o);
+  auto s = stack::Stack::start(o);
   REQUIRE_MESSAGE(
       s.ok(), "stack did not start in " << dir_ << ": " << (s.ok() ? "" : s.error().to_string()));
   stack_ = std::move(*s);
-  auto b = app::fetch_book(stack_->banksim_url());
+  auto b = stack::fetch_book(stack_->banksim_url());
   REQUIRE_MESSAGE(b.ok(),
                   "cannot read the simulator's book: " << (b.ok() ? "" : b.error().to_string()));
   book_ = std::move(*b);
@@ -111,17 +111,17 @@ const BookEntry& TestStack::holder(const std::string& state) {
 }
 
 std::string TestStack::sms_code(const std::string& mobile) {
-  auto code = app::http_simple(stack_->banksim_url() + "/sim/sms?mobile=" + mobile);
+  auto code = stack::http_simple(stack_->banksim_url() + "/sim/sms?mobile=" + mobile);
   return code ? *code : std::string();
 }
 
 bool TestStack::expire_sms(const std::string& mobile) {
   std::string none;
-  return app::http_simple(stack_->banksim_url() + "/sim/sms/expire?mobile=" + mobile, &none).ok();
+  return stack::http_simple(stack_->banksim_url() + "/sim/sms/expire?mobile=" + mobile, &none).ok();
 }
 
 void TestStack::faults(const std::string& lines) {
-  auto r = app::http_simple(stack_->banksim_url() + "/sim/faults", &lines);
+  auto r = stack::http_simple(stack_->banksim_url() + "/sim/faults", &lines);
   REQUIRE_MESSAGE(r.ok(),
                   "POST /sim/faults " << lines << ": " << (r.ok() ? "" : r.error().to_string()));
 }

@@ -21,7 +21,7 @@
 
 namespace repay::e2e {
 
-using app::BookEntry;
+using stack::BookEntry;
 using centerclient::CenterAnswer;
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
@@ -39,12 +39,12 @@ class TestStack {
   // Starts a stack in a fresh folder under /tmp; `tweak` may change the options first (centers,
   // channel settings). Fails the test case (REQUIRE) when the stack does not start. The folder is
   // removed at the end unless REPAY_E2E_KEEP is set in the environment.
-  explicit TestStack(const std::function<void(app::StackOptions&)>& tweak = {});
+  explicit TestStack(const std::function<void(stack::StackOptions&)>& tweak = {});
   ~TestStack();
   TestStack(const TestStack&) = delete;
   TestStack& operator=(const TestStack&) = delete;
 
-  app::Stack& stack() { return *stack_; }
+  stack::Stack& stack() { return *stack_; }
   const std::string& dir() const { return dir_; }
 
   // A signed call as the card center; an answer with http_status 0 and RespCode "IO" when no
@@ -76,7 +76,7 @@ class TestStack {
 
  private:
   std::string dir_;
-  std::unique_ptr<app::Stack> stack_;
+  std::unique_ptr<stack::Stack> stack_;
   SystemClock clock_;
   std::map<std::string, std::unique_ptr<centerclient::CenterClient>> clients_;
   std::vector<BookEntry> book_;

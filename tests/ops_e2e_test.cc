@@ -18,7 +18,7 @@ namespace {
 using namespace repay::e2e::batch;
 
 std::string metrics_text(TestStack& ts) {
-  auto text = app::http_simple(ts.stack().admin_url() + "/metrics");
+  auto text = stack::http_simple(ts.stack().admin_url() + "/metrics");
   REQUIRE_MESSAGE(text.ok(), "GET /metrics: " << (text.ok() ? "" : text.error().to_string()));
   return *text;
 }
@@ -47,9 +47,9 @@ CenterAnswer repay_call(TestStack& ts, const std::string& req_no, const std::str
 }  // namespace
 
 TEST_CASE("ops: /metrics over HTTP counts answers, channel calls and store gauges; messages are logged masked") {
-  TestStack ts([](app::StackOptions& so) {
+  TestStack ts([](stack::StackOptions& so) {
     so.processor_extra = "log_messages = true\n";
-    so.centers = {app::StackCenter("CC01")};
+    so.centers = {stack::StackCenter("CC01")};
   });
   Holders holders(ts.book());
   const BookEntry* e = holders.next(100000);
@@ -97,7 +97,7 @@ TEST_CASE("ops: /metrics over HTTP counts answers, channel calls and store gauge
 }
 
 TEST_CASE("ops: message logging is off by default") {
-  TestStack ts([](app::StackOptions& so) { so.centers = {app::StackCenter("CC01")}; });
+  TestStack ts([](stack::StackOptions& so) { so.centers = {stack::StackCenter("CC01")}; });
   Holders holders(ts.book());
   const BookEntry* e = holders.next(100000);
   REQUIRE(e != nullptr);
@@ -107,9 +107,9 @@ TEST_CASE("ops: message logging is off by default") {
 
 TEST_CASE("ops: SIGTERM mid-batch and mid-real-time exits within shutdown_timeout; a restart resumes, nothing lost or doubled") {
   const std::string date = cst_today();
-  TestStack ts([](app::StackOptions& so) {
+  TestStack ts([](stack::StackOptions& so) {
     so.processor_extra = "shutdown_timeout = 4s\n";
-    app::StackCenter c("CC01");
+    stack::StackCenter c("CC01");
     // Far deadline: nothing is force-failed, every item must end SUCCESS or FAILED by the bank.
     c.extra = "poll_interval = 1s\nsend_from = 00:00\nreturn_deadline = 47:59\nforce_fail_lead = 1\n";
     so.centers = {c};

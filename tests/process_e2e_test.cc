@@ -27,7 +27,7 @@ std::string slurp(const std::string& path) { return read_file_bytes(path); }
 // failed, and returns its exit status when it failed by itself; -100 when it kept running (it is
 // then stopped).
 int second_serve(const std::string& config, const std::string& log) {
-  auto p = app::Subprocess::spawn({REPAY_BIN, "serve", "--config", config}, log);
+  auto p = stack::Subprocess::spawn({REPAY_BIN, "serve", "--config", config}, log);
   REQUIRE(p.ok());
   const bool said = wait_for(
       [&] {
@@ -137,7 +137,7 @@ TEST_CASE("process: a second repay serve on the same database is refused before 
 
   // Once the first has stopped, the lock is free: a restart on the same database starts.
   s.ts.restart_processor(SIGTERM);
-  auto health = app::http_simple(s.ts.stack().api_url() + "/healthz");
+  auto health = stack::http_simple(s.ts.stack().api_url() + "/healthz");
   CHECK((health.ok() && *health == "ok"));
 }
 
@@ -165,10 +165,10 @@ TEST_CASE("process: during the drain the listener answers 503 9999 to card cente
   CHECK(refused.field("RespCode") == "9999");
   CHECK(refused.signature_ok);
   // /metrics (admin listener) and /healthz say draining.
-  auto metrics = app::http_simple(s.ts.stack().admin_url() + "/metrics");
+  auto metrics = stack::http_simple(s.ts.stack().admin_url() + "/metrics");
   REQUIRE(metrics.ok());
   CHECK(metrics->find("repay_up 2\n") != std::string::npos);
-  auto health = app::http_simple(s.ts.stack().api_url() + "/healthz");
+  auto health = stack::http_simple(s.ts.stack().api_url() + "/healthz");
   CHECK_FALSE(health.ok());
   if (!health.ok()) CHECK(health.error().to_string().find("503") != std::string::npos);
 
@@ -180,7 +180,7 @@ TEST_CASE("process: during the drain the listener answers 503 9999 to card cente
                         {"RetMsg", "ok"}, {"ChannelTxnNo", "CT" + req_sn}, {"Amount", debit},
                         {"SettleDate", format_date(cst_date(clock.now()))}});
   const std::string target = "/channel/notify/" + channel;
-  auto h = wire::sign_message(app::Stack::secret_for(channel), channel, clock, "POST " + target, body);
+  auto h = wire::sign_message(stack::Stack::secret_for(channel), channel, clock, "POST " + target, body);
   const uint16_t api_port = static_cast<uint16_t>(std::stoi(s.ts.stack().api_url().substr(17)));
   server::testing::TestClient client(api_port);
   auto r = client.request(server::testing::request_text(
@@ -206,7 +206,7 @@ TEST_CASE("process: a failure at start-up is logged as JSON; a key file others c
   const std::string key = s.ts.stack().key_file();
   REQUIRE(::chmod(key.c_str(), 0644) == 0);
   const std::string log = s.ts.dir() + "/start.log";
-  auto p = app::Subprocess::spawn({REPAY_BIN, "serve", "--config", s.ts.stack().settings_file()}, log);
+  auto p = stack::Subprocess::spawn({REPAY_BIN, "serve", "--config", s.ts.stack().settings_file()}, log);
   REQUIRE(p.ok());
   REQUIRE(wait_for([&] { return slurp(log).find("processor.start_failed") != std::string::npos; }, 20s, 50ms));
   CHECK(p->stop(SIGTERM, 10s) == 1);

@@ -166,8 +166,8 @@ struct RtOptions {
 class RtStack {
  public:
   explicit RtStack(const RtOptions& o = {})
-      : receiver(app::Stack::secret_for("CC01")),
-        ts([&](app::StackOptions& so) {
+      : receiver(stack::Stack::secret_for("CC01")),
+        ts([&](stack::StackOptions& so) {
           so.centers[0].extra = "realtime_timeout = " + std::to_string(o.realtime_timeout_s) +
                                 "s\nfee_collect = " + o.fee_collect + "\nfee_collect_payer = " +
                                 o.fee_payer + "\ndefault_notify_url = " + receiver.url() +
@@ -260,7 +260,7 @@ class RtStack {
   }
   // GET /sim/notifications lines of one ReqSn: `<channelId>|<reqSn>|<status>|<attempt>|<http>|<result>`.
   std::vector<std::vector<std::string>> sim_notifications(const std::string& req_sn) {
-    auto text = app::http_simple(ts.stack().banksim_url() + "/sim/notifications");
+    auto text = stack::http_simple(ts.stack().banksim_url() + "/sim/notifications");
     REQUIRE(text.ok());
     std::vector<std::vector<std::string>> out;
     std::istringstream in(*text);

@@ -965,7 +965,7 @@ TEST_CASE("realtime channel notifications: a lost answer resolved by the bank's 
 TEST_CASE("realtime channel notifications: a replayed notification is refused, nothing applied twice") {
   RtStack s;
   TestStack& ts = s.ts;
-  const std::string channel = app::Stack::kCollectChannel;
+  const std::string channel = stack::Stack::kCollectChannel;
   const std::string path = "/channel/notify/" + channel;
   // A bank's notification of a DEBIT the processor never sent: acknowledged, matched to nothing.
   const std::string body = wire::build_xml_message(
@@ -976,7 +976,7 @@ TEST_CASE("realtime channel notifications: a replayed notification is refused, n
     h.sender_id = channel;
     h.timestamp = format_cst_timestamp(SystemClock().now());
     h.nonce = nonce;
-    h.signature = wire::signature_of(app::Stack::secret_for(channel), h, "POST " + path, body);
+    h.signature = wire::signature_of(stack::Stack::secret_for(channel), h, "POST " + path, body);
     return std::vector<std::pair<std::string, std::string>>{
         {wire::kHeaderSender, h.sender_id},
         {wire::kHeaderTimestamp, h.timestamp},

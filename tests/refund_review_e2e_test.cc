@@ -205,7 +205,7 @@ TEST_CASE("refund review: debits we failed that the statement lists are approved
       cst_time_on(today + boost::gregorian::days(1), 2 * 60 + 1) - std::chrono::system_clock::now());
   {
     std::string body = "offset-seconds=" + std::to_string(offset.count());
-    auto moved = app::http_simple(s.ts.stack().banksim_url() + "/sim/clock", &body);
+    auto moved = stack::http_simple(s.ts.stack().banksim_url() + "/sim/clock", &body);
     REQUIRE(moved.ok());
   }
   auto [rc, out] = repay_cli(s, "settle run --date " + date + " --center CC01",

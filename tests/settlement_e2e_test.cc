@@ -35,7 +35,7 @@ std::pair<int, std::string> settle_cli(RtStack& s, const std::string& args) {
 void sim_clock_at(RtStack& s, Instant at) {
   const auto offset = std::chrono::duration_cast<std::chrono::seconds>(at - std::chrono::system_clock::now());
   std::string body = "offset-seconds=" + std::to_string(offset.count());
-  auto r = app::http_simple(s.ts.stack().banksim_url() + "/sim/clock", &body);
+  auto r = stack::http_simple(s.ts.stack().banksim_url() + "/sim/clock", &body);
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().to_string()));
 }
 
@@ -269,8 +269,8 @@ TEST_CASE("scheduler: RECON at the day's start, a late statement alerted once, S
   REQUIRE(wait_for([&] { return s.db("SELECT detail FROM settle_jobs WHERE job = 'START'") == today; }, 20s));
   s.ts.stack().stop_processor(SIGTERM);
 
-  app::Settings settings;
-  auto errors = app::load_settings(s.ts.stack().settings_file(), &settings);
+  settings::Settings settings;
+  auto errors = settings::load_settings(s.ts.stack().settings_file(), &settings);
   REQUIRE(errors.empty());
   auto cipher = crypto::FieldCipher::from_key_file(settings.processor.key_file);
   REQUIRE(cipher.ok());

@@ -21,8 +21,8 @@ namespace {
 }  // namespace
 
 TEST_CASE("sign3: three elements verified, idempotent by ReqNo, declines by the bank and by us") {
-  TestStack ts([](app::StackOptions& o) {
-    app::StackCenter no_luhn("CC03");
+  TestStack ts([](stack::StackOptions& o) {
+    stack::StackCenter no_luhn("CC03");
     no_luhn.luhn_check = false;
     o.centers.push_back(no_luhn);
   });

@@ -10,6 +10,8 @@
 
 namespace repay::app {
 
+using namespace repay::settings;  // the binary reads its settings by their own names
+
 std::unique_ptr<transport::FileTransport> transport_of(const CenterSettings& c);
 
 }  // namespace repay::app

@@ -10,6 +10,8 @@
 
 namespace repay::app {
 
+using namespace repay::settings;  // the binary reads its settings by their own names
+
 // Error: the key of a secret that cannot be read (never its value).
 Result<std::vector<channel::ChannelEndpoint>> channel_endpoints(const Settings& settings);
 

@@ -12,6 +12,8 @@
 
 namespace repay::app {
 
+using namespace repay::settings;  // the binary reads its settings by their own names
+
 struct CommandContext {
   Settings settings;
   std::unique_ptr<crypto::FieldCipher> cipher;  // before the store, which refers to it

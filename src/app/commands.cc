@@ -19,6 +19,8 @@
 namespace po = boost::program_options;
 
 namespace repay::app {
+
+using namespace repay::settings;  // the binary reads its settings by their own names
 namespace {
 
 // Parses args against desc; prints help or the error. Returns -1 to go on, else an exit status.

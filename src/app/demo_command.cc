@@ -10,6 +10,8 @@ namespace po = boost::program_options;
 
 namespace repay::app {
 
+using namespace repay::stack;
+
 int cmd_demo(const Args& args) {
   po::options_description desc("demo options");
   std::string dir = "var/demo";

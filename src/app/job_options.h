@@ -13,6 +13,8 @@
 
 namespace repay::app {
 
+using namespace repay::settings;  // the binary reads its settings by their own names
+
 batch::BatchJobsOptions batch_jobs_options(const Settings& settings);
 settlement::SettleJobsOptions settle_jobs_options(const Settings& settings);
 

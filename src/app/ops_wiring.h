@@ -13,6 +13,8 @@
 
 namespace repay::app {
 
+using namespace repay::settings;  // the binary reads its settings by their own names
+
 // Declares the families on ops::metrics() and adds the collectors (once per process: the
 // registry is global). `channels`, `store` and `clock` outlive the handler.
 server::Handler install_metrics(const Settings& settings, const channel::ChannelClient& channels,

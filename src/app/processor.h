@@ -12,6 +12,8 @@
 
 namespace repay::app {
 
+using namespace repay::settings;  // the binary reads its settings by their own names
+
 class Processor {
  public:
   // Resolves secrets, opens the key file and the database (migrating it), builds everything.

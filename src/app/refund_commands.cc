@@ -16,6 +16,8 @@
 namespace po = boost::program_options;
 
 namespace repay::app {
+
+using namespace repay::settings;  // the binary reads its settings by their own names
 namespace {
 
 std::string when(Instant t) { return t == Instant{} ? "-" : format_cst_timestamp(t); }

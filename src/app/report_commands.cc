@@ -15,6 +15,8 @@
 namespace po = boost::program_options;
 
 namespace repay::app {
+
+using namespace repay::settings;  // the binary reads its settings by their own names
 namespace {
 
 const char* kUsage =

@@ -23,6 +23,8 @@
 namespace po = boost::program_options;
 
 namespace repay::app {
+
+using namespace repay::settings;  // the binary reads its settings by their own names
 namespace {
 
 // The clock of `repay settle`: the machine's, moved by REPAY_CLOCK_OFFSET_SECONDS when that is

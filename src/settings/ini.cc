@@ -2,7 +2,7 @@
 
 #include <map>
 
-namespace repay::app {
+namespace repay::settings {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
@@ -113,4 +113,4 @@ std::vector<Error> parse_ini(std::string_view text, const std::string& source, I
   return reader.take_errors();
 }
 
-}  // namespace repay::app
+}  // namespace repay::settings

@@ -9,7 +9,7 @@
 
 #include "core/result.h"
 
-namespace repay::app {
+namespace repay::settings {
 
 struct IniEntry {
   std::string key;
@@ -36,4 +36,4 @@ std::vector<Error> parse_ini(std::string_view text, const std::string& source, I
 // "<source> line <n>": the `where` of every settings error.
 std::string ini_where(const std::string& source, int line);
 
-}  // namespace repay::app
+}  // namespace repay::settings

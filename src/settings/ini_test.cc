@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-namespace repay::app {
+namespace repay::settings {
 namespace {
 
 TEST_CASE("ini: sections, keys, comments, line numbers") {
@@ -65,4 +65,4 @@ TEST_CASE("ini: every problem reported, reading goes on") {
 }
 
 }  // namespace
-}  // namespace repay::app
+}  // namespace repay::settings

@@ -3,7 +3,7 @@
 
 #include "settings/settings.h"
 
-namespace repay::app {
+namespace repay::settings {
 namespace {
 
 bool has_error(const std::vector<Error>& errors, const std::string& field) {
@@ -41,4 +41,4 @@ TEST_CASE("log_messages and shutdown_timeout: bad values are reported with their
   }
 }
 
-}  // namespace repay::app
+}  // namespace repay::settings

@@ -16,7 +16,7 @@
 #include "settings/settings_check.h"
 #include "settings/settings_values.h"
 
-namespace repay::app {
+namespace repay::settings {
 namespace {
 
 using std::chrono::milliseconds;
@@ -400,4 +400,4 @@ std::vector<Error> load_settings(const std::string& path, Settings* out) {
   return parse_settings(text.str(), path, out);
 }
 
-}  // namespace repay::app
+}  // namespace repay::settings

@@ -14,7 +14,7 @@
 #include "core/money.h"
 #include "core/result.h"
 
-namespace repay::app {
+namespace repay::settings {
 
 struct ListenerSettings {
   std::string address = "127.0.0.1";
@@ -157,4 +157,4 @@ std::vector<Error> check_settings(const Settings& s);
 // The secret's value from its file or environment variable. Error names `key`, never the value.
 Result<std::string> resolve_secret(const SecretRef& ref, const std::string& key);
 
-}  // namespace repay::app
+}  // namespace repay::settings

@@ -12,7 +12,7 @@
 #include "core/money.h"
 #include "core/validate.h"
 
-namespace repay::app {
+namespace repay::settings {
 namespace {
 
 bool is_ipv4_loopback(const std::string& a) {
@@ -421,4 +421,4 @@ Result<std::string> resolve_secret(const SecretRef& ref, const std::string& key)
   return make_error("CONFIG", "no secret: name a file or an environment variable", key);
 }
 
-}  // namespace repay::app
+}  // namespace repay::settings

@@ -9,7 +9,7 @@
 
 #include "settings/settings.h"
 
-namespace repay::app {
+namespace repay::settings {
 
 // Where each key and section was read. Keys are full names: "center.CC01.return_deadline";
 // sections are "center.CC01".
@@ -25,4 +25,4 @@ struct SettingsLines {
 
 std::vector<Error> check_settings(const Settings& s, const SettingsLines& lines);
 
-}  // namespace repay::app
+}  // namespace repay::settings

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace repay::app {
+namespace repay::settings {
 namespace {
 
 using std::chrono::hours;
@@ -620,4 +620,4 @@ TEST_CASE("check_settings on settings built in code") {
 }
 
 }  // namespace
-}  // namespace repay::app
+}  // namespace repay::settings

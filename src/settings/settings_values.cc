@@ -4,7 +4,7 @@
 
 #include "core/money.h"
 
-namespace repay::app {
+namespace repay::settings {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -154,4 +154,4 @@ std::string format_time_of_day(int minutes) {
   return s;
 }
 
-}  // namespace repay::app
+}  // namespace repay::settings

@@ -13,7 +13,7 @@
 
 #include "settings/settings.h"
 
-namespace repay::app {
+namespace repay::settings {
 
 // Decimal digits only (no sign, no spaces), at most `max`.
 std::optional<int64_t> parse_setting_int(std::string_view s, int64_t max);
@@ -36,4 +36,4 @@ bool parse_fee_rule(std::string_view s, FeeRule* rule);
 // "HH:MM" of minutes after midnight (47:59 stays 47:59).
 std::string format_time_of_day(int minutes);
 
-}  // namespace repay::app
+}  // namespace repay::settings

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-namespace repay::app {
+namespace repay::settings {
 namespace {
 
 using std::chrono::hours;
@@ -60,4 +60,4 @@ TEST_CASE("value forms") {
 }
 
 }  // namespace
-}  // namespace repay::app
+}  // namespace repay::settings

@@ -8,7 +8,7 @@
 
 #include "stack/http_get.h"
 
-namespace repay::app {
+namespace repay::stack {
 
 Result<std::vector<BookEntry>> fetch_book(const std::string& banksim_url) {
   auto text = http_simple(banksim_url + "/sim/book");
@@ -165,4 +165,4 @@ Result<std::unique_ptr<DemoDatabase>> open_demo_database(const Stack& stack, int
   return out;
 }
 
-}  // namespace repay::app
+}  // namespace repay::stack

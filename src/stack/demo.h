@@ -16,7 +16,7 @@
 #include "crypto/crypto.h"
 #include "store/factory.h"
 
-namespace repay::app {
+namespace repay::stack {
 
 // `repay demo` (docs/cli.md): the whole demo on a stack in `dir`; prints as it goes and returns
 // the exit status (0 when everything went as expected).
@@ -104,4 +104,4 @@ Result<std::unique_ptr<DemoDatabase>> open_demo_database(const Stack& stack, int
 // A console staff account made with `repay staff add`: its random password (demo_console.cc).
 Result<std::string> add_demo_staff(const Stack& stack, const std::string& login, const std::string& role);
 
-}  // namespace repay::app
+}  // namespace repay::stack

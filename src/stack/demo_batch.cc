@@ -18,7 +18,7 @@
 
 namespace fs = std::filesystem;
 
-namespace repay::app {
+namespace repay::stack {
 namespace {
 
 struct Signed {
@@ -247,4 +247,4 @@ BatchDemoReport run_batch_demo(const Stack& stack, const Clock& clock, Picker& p
   return rep;
 }
 
-}  // namespace repay::app
+}  // namespace repay::stack

@@ -9,7 +9,7 @@
 #include "stack/demo.h"
 #include "crypto/crypto.h"
 
-namespace repay::app {
+namespace repay::stack {
 
 Result<std::string> add_demo_staff(const Stack& stack, const std::string& login, const std::string& role) {
   const std::string password = crypto::random_token(16);
@@ -28,4 +28,4 @@ Result<std::string> add_demo_staff(const Stack& stack, const std::string& login,
   return password;
 }
 
-}  // namespace repay::app
+}  // namespace repay::stack

@@ -12,7 +12,7 @@
 #include "wire/signature.h"
 #include "wire/xml.h"
 
-namespace repay::app {
+namespace repay::stack {
 
 NotifyReceiver::NotifyReceiver(std::string processor_id, std::string center_secret, const Clock& clock)
     : processor_id_(std::move(processor_id)), secret_(std::move(center_secret)), clock_(clock) {
@@ -184,4 +184,4 @@ BatchDemoReport run_realtime_demo(const Stack& stack, const Clock& clock, Picker
   return rep;
 }
 
-}  // namespace repay::app
+}  // namespace repay::stack

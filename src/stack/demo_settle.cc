@@ -23,7 +23,7 @@
 
 namespace fs = std::filesystem;
 
-namespace repay::app {
+namespace repay::stack {
 namespace {
 
 std::string quoted(const std::string& s) {
@@ -251,4 +251,4 @@ BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick) 
   return rep;
 }
 
-}  // namespace repay::app
+}  // namespace repay::stack

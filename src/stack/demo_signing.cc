@@ -8,7 +8,7 @@
 #include "centerclient/center_client.h"
 #include "core/mask.h"
 
-namespace repay::app {
+namespace repay::stack {
 namespace {
 
 using centerclient::CenterAnswer;
@@ -214,4 +214,4 @@ void run_signing_demo(const Stack& stack, const Clock& clock, Picker& pick, Tall
   qsign_scenarios(stack, cc02, pick, 5);
 }
 
-}  // namespace repay::app
+}  // namespace repay::stack

@@ -2,7 +2,7 @@
 
 #include <curl/curl.h>
 
-namespace repay::app {
+namespace repay::stack {
 namespace {
 
 size_t collect(char* p, size_t size, size_t n, void* out) {
@@ -34,4 +34,4 @@ Result<std::string> http_simple(const std::string& url, const std::string* post_
   return body;
 }
 
-}  // namespace repay::app
+}  // namespace repay::stack

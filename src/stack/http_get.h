@@ -5,9 +5,9 @@
 
 #include "core/result.h"
 
-namespace repay::app {
+namespace repay::stack {
 
 // GET or POST (when `post_body` is non-null); error "HTTP <status>" or "IO".
 Result<std::string> http_simple(const std::string& url, const std::string* post_body = nullptr);
 
-}  // namespace repay::app
+}  // namespace repay::stack

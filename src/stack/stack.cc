@@ -12,7 +12,7 @@
 
 namespace fs = std::filesystem;
 
-namespace repay::app {
+namespace repay::stack {
 namespace {
 
 // Secrets of the stack: deterministic per name so a demo run can be repeated; they never leave
@@ -169,4 +169,4 @@ std::string Stack::banksim_url() const {
 }
 std::string Stack::center_secret(const std::string& center_id) const { return secret_for(center_id); }
 
-}  // namespace repay::app
+}  // namespace repay::stack

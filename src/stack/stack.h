@@ -12,7 +12,7 @@
 #include "stack/subprocess.h"
 #include "core/result.h"
 
-namespace repay::app {
+namespace repay::stack {
 
 struct StackCenter {
   StackCenter(std::string id_, std::string encoding_ = "UTF-8")
@@ -88,4 +88,4 @@ std::string self_dir();
 // A TCP port on 127.0.0.1 that was free a moment ago.
 Result<uint16_t> free_port();
 
-}  // namespace repay::app
+}  // namespace repay::stack

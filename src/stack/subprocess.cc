@@ -8,7 +8,7 @@
 #include <thread>
 #include <unistd.h>
 
-namespace repay::app {
+namespace repay::stack {
 
 Subprocess::~Subprocess() {
   if (pid_ > 0) stop(SIGTERM);
@@ -85,4 +85,4 @@ Result<uint16_t> wait_for_port_file(const std::string& path, std::chrono::millis
   return make_error("IO", "timed out waiting for the port file", "", path);
 }
 
-}  // namespace repay::app
+}  // namespace repay::stack

@@ -10,7 +10,7 @@
 
 #include "core/result.h"
 
-namespace repay::app {
+namespace repay::stack {
 
 class Subprocess {
  public:
@@ -45,4 +45,4 @@ class Subprocess {
 Result<uint16_t> wait_for_port_file(const std::string& path, std::chrono::milliseconds timeout,
                                     Subprocess* watch = nullptr);
 
-}  // namespace repay::app
+}  // namespace repay::stack
