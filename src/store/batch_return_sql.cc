@@ -96,10 +96,13 @@ Result<bool> force_fail_batch(Connection& c, const std::string& center,
       bind_classes(*a, 6, o.classes);
       REPAY_TRY(a->run());
     }
-    // A 3001 item is queried at once; a 3002 one keeps its next_at (nothing to resolve).
+    // A 3001 item is queried at once, its backoff started afresh (batch/pipeline.h): what the
+    // bank did is a new question from now on, and a count run up by claims that crashes cut
+    // short would space its queries minutes apart. A 3002 one keeps its next_at (nothing to
+    // resolve).
     auto up = c.prepare(
         std::string("UPDATE batch_items SET resp_code = ?1, late_state = ?2, ") +
-        (o.resolved_later ? "next_at = ?4, " : "") +
+        (o.resolved_later ? "next_at = ?4, query_count = 0, " : "") +
         "state = 'FAILED', forced = 1, finished_at = ?3, claim_node = NULL, "
         "version = version + 1, updated_at = ?4 " + items(5));
     if (!up) return up.error();
