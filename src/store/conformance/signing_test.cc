@@ -1,5 +1,6 @@
-// SqliteStore against real SQLite files in a temporary directory and a real FieldCipher.
-#include "store/sqlite_store.h"
+// Conformance, signing (signing::SigningStore) and what every capability shares (migrations, audit,
+// exceptions, nonces, sequences), on the store under test with a real FieldCipher.
+#include "store/conformance/suite_store.h"
 
 #include <unistd.h>
 
@@ -48,10 +49,16 @@ crypto::FieldCipher make_cipher(const std::string& hex) {
 // A fresh temporary directory, removed with its files at the end of the test.
 using testing::TempDir;
 
-std::unique_ptr<SqliteStore> open_store(const std::string& path, const crypto::FieldCipher& c) {
-  auto s = SqliteStore::open(path, c);
-  REQUIRE_MESSAGE(s.ok(), s.error().to_string());
-  return std::move(*s);
+// A store under test, used as a pointer to its bundle (`*s`, `s->signing()`); reset() closes it.
+struct Opened {
+  std::unique_ptr<conformance::StoreUnderTest> under_test;
+  Stores& operator*() const { return under_test->stores(); }
+  Stores* operator->() const { return &under_test->stores(); }
+  void reset() { under_test.reset(); }
+};
+
+Opened open_store(const std::string& path, const crypto::FieldCipher& c) {
+  return Opened{conformance::open_store_under_test(path, c)};
 }
 
 // One database file and one store on it. The cipher outlives the store (the store keeps a
@@ -60,10 +67,10 @@ struct Db {
   TempDir dir;
   std::string path = dir.path + "/repay.db";
   crypto::FieldCipher cipher = make_cipher(kKey);
-  std::unique_ptr<SqliteStore> store = open_store(path, cipher);
+  Opened store = open_store(path, cipher);
 };
 
-int64_t scalar(SqliteStore& s, const std::string& sql) {
+int64_t scalar(Stores& s, const std::string& sql) {
   auto c = s.pool().acquire();
   auto q = c->prepare(sql);
   REQUIRE(q.ok());
@@ -112,7 +119,7 @@ SigningRecord rec(const char* tx, const char* status, const char* code) {
 }
 
 // Claims (C1, req_no) and returns the outcome skeleton carrying the token.
-SigningOutcome claimed(SqliteStore& s, const std::string& req_no, const char* tx,
+SigningOutcome claimed(Stores& s, const std::string& req_no, const char* tx,
                        Instant now = kT0) {
   auto cl = s.signing().claim("C1", req_no, tx, "canonical " + req_no, now, 120s);
   REQUIRE(cl.ok());
@@ -161,7 +168,7 @@ TEST_CASE("migrations: a database newer than this binary is refused") {
     REQUIRE(ins->bind(1, int64_t{latest_schema_version() + 1}).run().ok());
   }
   db.store.reset();
-  auto s = SqliteStore::open(db.path, db.cipher);
+  auto s = conformance::try_open_store_under_test(db.path, db.cipher);
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().code == "DB");
   CHECK(s.error().where == db.path);
@@ -295,7 +302,7 @@ TEST_CASE("sequences: 4 threads x 200 reservations over two stores give no dupli
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      SqliteStore& s = t % 2 ? *other : *db.store;
+      Stores& s = t % 2 ? *other : *db.store;
       for (int i = 0; i < kEach; ++i) {
         auto v = s.reserve_sequence("req_sn", 1);
         if (v) got[t].push_back(*v);
@@ -433,7 +440,7 @@ TEST_CASE("claims: 4 threads over two stores claiming one ReqNo: exactly one win
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&, t] {
-        SqliteStore& s = t % 2 ? *other : *db.store;
+        Stores& s = t % 2 ? *other : *db.store;
         auto c = s.signing().claim("C1", req_no, "sign3", "fields", kT0, 120s);
         if (c) kinds[t] = c->kind;
         else ++errors[t];
