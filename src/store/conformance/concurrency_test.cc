@@ -2,8 +2,8 @@
 // store, through the ports only (issue 17: every read-then-write safe without a single writer).
 // What each test holds must hold on any engine; docs/decisions.md, "Safe without a single
 // writer", names the guard each one exercises. On SQLite the write transactions are serialized,
-// so these pass there even without the guards; the store tests beside each guard (notify,
-// realtime_lease, batch_store) replay the interleaving that READ COMMITTED allows.
+// so these pass there even without the guards; the tests beside each guard (outbox_test,
+// realtime_lease_test, batch_test) replay the interleaving that READ COMMITTED allows.
 #include <chrono>
 #include <functional>
 #include <map>
