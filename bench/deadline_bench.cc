@@ -11,7 +11,7 @@
 #include "batch/jobs/batch_jobs.h"
 #include "bench_util.h"
 #include "core/log.h"
-#include "store/sqlite_store.h"
+#include "store/stores.h"
 
 using namespace repay;
 using namespace repay::bench;

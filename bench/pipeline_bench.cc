@@ -19,7 +19,7 @@
 #include "bench_util.h"
 #include "channel/channel_client.h"
 #include "core/log.h"
-#include "store/sqlite_store.h"
+#include "store/stores.h"
 #include "simulator/book.h"
 
 using namespace repay;

@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 
 #include "console/password.h"
-#include "store/sqlite_store.h"
 #include "support/temp_dir.h"
 #include "support/test_db.h"
 

@@ -1,5 +1,5 @@
 // The Notifier against an in-memory outbox (the outbox's own rules are tested on SQLite in
-// store/notify_store_test.cc), a scripted sender and a hand-moved clock.
+// store/conformance/outbox_test.cc), a scripted sender and a hand-moved clock.
 #include "realtime/notifier.h"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // The packed form of a batch's items (store/batch_blocks.h): what goes in comes out, in order,
 // and bytes cut anywhere are an error, never a shorter list. The SQL side (unpacking by claim and
-// by force-fail) is tested through the store in batch_store_test.cc.
+// by force-fail) is tested through the store in conformance/batch_test.cc.
 #include <algorithm>
 
 #include <doctest/doctest.h>

@@ -42,11 +42,11 @@ constexpr const char* kLoadPragmas[] = {"PRAGMA synchronous=NORMAL",
                                         "PRAGMA wal_autocheckpoint=0"};
 constexpr const char* kRestorePragmas[] = {"PRAGMA ignore_check_constraints=OFF"};
 
-class SqliteItemLoader final : public batch::ItemLoader {
+class SqlItemLoader final : public batch::ItemLoader {
  public:
   // `reader`, when the pool had one more connection free: the agreements are read through it,
   // so the reading thread never waits for the writer's connection.
-  SqliteItemLoader(Pool& pool, Pool::Lease lease, std::optional<Pool::Lease> reader, NewBatch b,
+  SqlItemLoader(Pool& pool, Pool::Lease lease, std::optional<Pool::Lease> reader, NewBatch b,
                    std::string token)
       : pool_(pool),
         token_(std::move(token)),
@@ -55,7 +55,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
         b_(std::move(b)),
         row_context_{b_.center_id, b_.batch_no, to_unix_ms(b_.send_from_at),
                      to_unix_ms(b_.force_fail_at), to_unix_ms(b_.received_at)} {}
-  ~SqliteItemLoader() override {
+  ~SqlItemLoader() override {
     if (!c_) return;
     if (in_tx_) (void)(*c_)->exec("ROLLBACK");
     (void)restore();  // the connection goes back to the pool as it came
@@ -478,7 +478,7 @@ Result<std::unique_ptr<batch::ItemLoader>> SqlBatchStore::start_loading(const Ne
                   .bind(11, b.encoding).bind(12, token).run());
   }
   auto writer = pool_->acquire();
-  auto loader = std::make_unique<SqliteItemLoader>(*pool_, std::move(writer), pool_->try_acquire(), b,
+  auto loader = std::make_unique<SqlItemLoader>(*pool_, std::move(writer), pool_->try_acquire(), b,
                                                    std::move(token));
   REPAY_TRY(loader->begin());
   return std::unique_ptr<batch::ItemLoader>(std::move(loader));

@@ -1,4 +1,4 @@
-// SqliteConsoleStore: staff accounts, lock-out, sessions and the console's read queries.
+// SqlConsoleStore: staff accounts, lock-out, sessions and the console's read queries.
 #include "store/console_sql.h"
 
 #include "store/sql_audit_log.h"
@@ -29,7 +29,7 @@ int64_t ymd_of(const std::string& yyyymmdd) {
 
 }  // namespace
 
-Status SqliteConsoleStore::add_staff(const std::string& login, const std::string& role,
+Status SqlConsoleStore::add_staff(const std::string& login, const std::string& role,
                                      const std::string& password_hash, const std::string& actor,
                                      Instant now) {
   auto c = store_.pool().acquire();
@@ -46,7 +46,7 @@ Status SqliteConsoleStore::add_staff(const std::string& login, const std::string
   return tx.commit();
 }
 
-Status SqliteConsoleStore::set_password(const std::string& login, const std::string& password_hash,
+Status SqlConsoleStore::set_password(const std::string& login, const std::string& password_hash,
                                         const std::string& actor, Instant now) {
   auto c = store_.pool().acquire();
   WriteTx tx(*c);
@@ -65,7 +65,7 @@ Status SqliteConsoleStore::set_password(const std::string& login, const std::str
   return tx.commit();
 }
 
-Status SqliteConsoleStore::unlock(const std::string& login, const std::string& actor, Instant now) {
+Status SqlConsoleStore::unlock(const std::string& login, const std::string& actor, Instant now) {
   auto c = store_.pool().acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
@@ -78,7 +78,7 @@ Status SqliteConsoleStore::unlock(const std::string& login, const std::string& a
   return tx.commit();
 }
 
-Status SqliteConsoleStore::refused(const std::string& login, const std::string& what, Instant now) {
+Status SqlConsoleStore::refused(const std::string& login, const std::string& what, Instant now) {
   auto c = store_.pool().acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
@@ -102,7 +102,7 @@ StaffAccount staff_of(Stmt& q) {
 }
 }  // namespace
 
-Result<std::vector<StaffAccount>> SqliteConsoleStore::list_staff() {
+Result<std::vector<StaffAccount>> SqlConsoleStore::list_staff() {
   auto c = store_.pool().acquire();
   auto q = c->prepare(std::string("SELECT ") + kStaffColumns + " ORDER BY login");
   if (!q) return q.error();
@@ -111,7 +111,7 @@ Result<std::vector<StaffAccount>> SqliteConsoleStore::list_staff() {
   return out;
 }
 
-Result<std::optional<StaffAccount>> SqliteConsoleStore::staff(const std::string& login) {
+Result<std::optional<StaffAccount>> SqlConsoleStore::staff(const std::string& login) {
   auto c = store_.pool().acquire();
   auto q = c->prepare(std::string("SELECT ") + kStaffColumns + " WHERE login = ?");
   if (!q) return q.error();
@@ -122,7 +122,7 @@ Result<std::optional<StaffAccount>> SqliteConsoleStore::staff(const std::string&
   return std::optional<StaffAccount>(staff_of(*q));
 }
 
-Result<bool> SqliteConsoleStore::login_failed(const std::string& login, int max_failures,
+Result<bool> SqlConsoleStore::login_failed(const std::string& login, int max_failures,
                                               Instant now) {
   auto c = store_.pool().acquire();
   WriteTx tx(*c);
@@ -168,7 +168,7 @@ Status reset_failures(Connection& c, const std::string& login, Instant now) {
 
 }  // namespace
 
-Status SqliteConsoleStore::login_succeeded(const std::string& login, const std::string& token_hash,
+Status SqlConsoleStore::login_succeeded(const std::string& login, const std::string& token_hash,
                                            const std::string& csrf, Instant now,
                                            Instant expires_at) {
   auto c = store_.pool().acquire();
@@ -184,7 +184,7 @@ Status SqliteConsoleStore::login_succeeded(const std::string& login, const std::
   return tx.commit();
 }
 
-Status SqliteConsoleStore::password_accepted(const std::string& login, const std::string& what,
+Status SqlConsoleStore::password_accepted(const std::string& login, const std::string& what,
                                              Instant now) {
   auto c = store_.pool().acquire();
   WriteTx tx(*c);
@@ -194,7 +194,7 @@ Status SqliteConsoleStore::password_accepted(const std::string& login, const std
   return tx.commit();
 }
 
-Result<std::optional<StaffSession>> SqliteConsoleStore::session(const std::string& token_hash,
+Result<std::optional<StaffSession>> SqlConsoleStore::session(const std::string& token_hash,
                                                                 Instant now) {
   auto c = store_.pool().acquire();
   auto q = c->prepare(
@@ -209,7 +209,7 @@ Result<std::optional<StaffSession>> SqliteConsoleStore::session(const std::strin
       StaffSession{q->text(0), q->text(1), q->text(2), from_unix_ms(q->integer(3))});
 }
 
-Status SqliteConsoleStore::logout(const std::string& token_hash, const std::string& login,
+Status SqlConsoleStore::logout(const std::string& token_hash, const std::string& login,
                                   Instant now) {
   auto c = store_.pool().acquire();
   WriteTx tx(*c);
@@ -221,14 +221,14 @@ Status SqliteConsoleStore::logout(const std::string& token_hash, const std::stri
   return tx.commit();
 }
 
-Status SqliteConsoleStore::purge_sessions(Instant now) {
+Status SqlConsoleStore::purge_sessions(Instant now) {
   auto c = store_.pool().acquire();
   auto q = c->prepare("DELETE FROM staff_sessions WHERE expires_at <= ?");
   if (!q) return q.error();
   return q->bind(1, to_unix_ms(now)).run();
 }
 
-Result<std::vector<ExceptionRow>> SqliteConsoleStore::exceptions(const std::string& state, int limit) {
+Result<std::vector<ExceptionRow>> SqlConsoleStore::exceptions(const std::string& state, int limit) {
   auto c = store_.pool().acquire();
   auto q = c->prepare(
       "SELECT id, kind, COALESCE(center_id, ''), COALESCE(channel_id, ''), ref, detail, state, "
@@ -252,7 +252,7 @@ Result<std::vector<ExceptionRow>> SqliteConsoleStore::exceptions(const std::stri
   return out;
 }
 
-Status SqliteConsoleStore::add_exception_note(int64_t id, const std::string& login,
+Status SqlConsoleStore::add_exception_note(int64_t id, const std::string& login,
                                               const std::string& note, bool resolve, Instant now) {
   auto c = store_.pool().acquire();
   WriteTx tx(*c);
@@ -285,7 +285,7 @@ Status SqliteConsoleStore::add_exception_note(int64_t id, const std::string& log
   return tx.commit();
 }
 
-Result<std::vector<ReconDay>> SqliteConsoleStore::recon_days(const std::string& channel,
+Result<std::vector<ReconDay>> SqlConsoleStore::recon_days(const std::string& channel,
                                                              const std::string& date, int limit) {
   auto c = store_.pool().acquire();
   auto q = c->prepare(
@@ -309,7 +309,7 @@ Result<std::vector<ReconDay>> SqliteConsoleStore::recon_days(const std::string& 
   return out;
 }
 
-Result<std::vector<ReconResultRow>> SqliteConsoleStore::recon_results(const std::string& channel,
+Result<std::vector<ReconResultRow>> SqlConsoleStore::recon_results(const std::string& channel,
                                                                       const std::string& date,
                                                                       int limit) {
   auto c = store_.pool().acquire();
@@ -335,7 +335,7 @@ Result<std::vector<ReconResultRow>> SqliteConsoleStore::recon_results(const std:
   return out;
 }
 
-Result<std::vector<AuditRow>> SqliteConsoleStore::audit(const AuditQuery& a) {
+Result<std::vector<AuditRow>> SqlConsoleStore::audit(const AuditQuery& a) {
   auto c = store_.pool().acquire();
   auto q = c->prepare(
       "SELECT id, at, actor, entity, entity_id, COALESCE(old_state, ''), new_state, reason FROM audit "

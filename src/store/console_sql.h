@@ -1,5 +1,5 @@
-// The console's port (console/ports.h) in the SQLite store: staff accounts and their lock-out,
-// sessions, exceptions with resolution notes, reconciliation results per day and channel, and the
+// The console's port (console/ports.h) in SQL over the engine seam (store/db.h): staff accounts
+// and their lock-out, sessions, exceptions with resolution notes, reconciliation results per day and channel, and the
 // audit trail. Staff changes and resolutions append audit rows (entity "staff" or "exception") in
 // the same transaction.
 #pragma once
@@ -22,10 +22,10 @@ using console::ReconResultRow;
 using console::StaffAccount;
 using console::StaffSession;
 
-class SqliteConsoleStore final : public console::ConsoleStore {
+class SqlConsoleStore final : public console::ConsoleStore {
  public:
   // `store` outlives this object.
-  explicit SqliteConsoleStore(Stores& store) : store_(store) {}
+  explicit SqlConsoleStore(Stores& store) : store_(store) {}
 
   // console::ConsoleStore
   Status add_staff(const std::string& login, const std::string& role,

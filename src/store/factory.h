@@ -22,8 +22,11 @@
 #include "api/ports.h"
 #include "console/ports.h"
 #include "core/audit.h"
+#include "store/db.h"
 
 namespace repay::store {
+
+class Stores;
 
 struct StoreOptions {
   std::string engine = "sqlite";  // database.engine: only "sqlite" for now
@@ -64,6 +67,20 @@ class Database {
 // `cipher` outlives the stores.
 Result<std::unique_ptr<Database>> open_stores(const StoreOptions& options,
                                             const crypto::FieldCipher& cipher);
+
+// The engine-neutral bundle under the ports (store/stores.h), opened (creating and migrating) as
+// open_stores() opens it, for what also runs SQL of its own on the database through the seam
+// (Stores::pool()): the tests' fixtures and counts (tests/support/test_db.h). Same errors.
+Result<std::unique_ptr<Stores>> open_store_bundle(const StoreOptions& options,
+                                                  const crypto::FieldCipher& cipher);
+
+// The ports over a bundle opened by open_store_bundle(); `bundle` outlives the result.
+std::unique_ptr<Database> ports_of(Stores& bundle);
+
+// `options.connections` connections on an existing database, behind the seam: not created, not
+// migrated (error NOT_FOUND naming the path when there is none). For a view from outside the
+// processor (tests/support/test_db.h, Database).
+Result<std::unique_ptr<Pool>> open_existing_pool(const StoreOptions& options);
 
 // One serving process per database: `repay serve` holds it for its life and releases it by
 // destroying it (SQLite: an exclusive lock on `<database>.lock`, db/sqlite/serving_lock.h).

@@ -1,4 +1,4 @@
-// SqliteOpsStore::read_gauges: counts for /metrics. Items are counted only for batches not yet
+// SqlOpsStore::read_gauges: counts for /metrics. Items are counted only for batches not yet
 // returned (a few per center), through their primary key, so a scrape stays cheap however many
 // returned items the database holds.
 #include "store/ops_sql.h"
@@ -19,7 +19,7 @@ Status read_counts(Connection& c, const char* sql, std::vector<ops::CountBy>* ou
 
 }  // namespace
 
-Result<ops::StoreReading> SqliteOpsStore::read_gauges() {
+Result<ops::StoreReading> SqlOpsStore::read_gauges() {
   ops::StoreReading r;
   auto c = store_.pool().acquire();
   REPAY_TRY(read_counts(*c, "SELECT center_id, state, COUNT(*) FROM batches GROUP BY 1, 2", &r.batches));

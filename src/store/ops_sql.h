@@ -1,4 +1,4 @@
-// The SQLite implementation of ops::OpsStore (gauges read at scrape time) and report::ReportStore
+// ops::OpsStore (gauges read at scrape time) and report::ReportStore in SQL over the engine seam
 // (the daily report's records), on the same database and pool as the other stores
 // (store/stores.h). Read-only; card numbers never leave it (only counts, amounts, states and our
 // own identifiers).
@@ -10,10 +10,10 @@
 
 namespace repay::store {
 
-class SqliteOpsStore final : public ops::OpsStore, public report::ReportStore {
+class SqlOpsStore final : public ops::OpsStore, public report::ReportStore {
  public:
   // `store` outlives this object.
-  explicit SqliteOpsStore(Stores& store) : store_(store) {}
+  explicit SqlOpsStore(Stores& store) : store_(store) {}
 
   Result<ops::StoreReading> read_gauges() override;
   Result<report::DayRecords> day_records(Date day, const std::string& center) override;

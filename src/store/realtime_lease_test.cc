@@ -7,9 +7,9 @@
 
 #include <doctest/doctest.h>
 
-#include "store/sqlite_store.h"
 #include "support/agreement_fixture.h"
 #include "support/temp_dir.h"
+#include "support/test_db.h"
 
 namespace repay::store {
 namespace {
@@ -26,12 +26,14 @@ struct LeaseDb {
     REQUIRE(c.ok());
     return *c;
   }();
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<testing::TestStores> opened;
+  Stores* store = nullptr;
 
   LeaseDb() {
-    auto s = SqliteStore::open(dir.path + "/repay.db", cipher);
+    auto s = testing::TestStores::open(dir.path + "/repay.db", cipher);
     REQUIRE_MESSAGE(s.ok(), s.error().to_string());
-    store = std::move(*s);
+    opened = std::move(*s);
+    store = &opened->stores();
     testing::sign_collect_agreement(store->signing(), "C1", "AG1", kT0);
   }
 

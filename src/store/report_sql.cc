@@ -1,4 +1,4 @@
-// SqliteOpsStore::day_records: what the daily report needs of one CST day. Batches by their
+// SqlOpsStore::day_records: what the daily report needs of one CST day. Batches by their
 // batchDate (with all their items), real-time repayments, refunds and exceptions by creation time.
 #include "store/ops_sql.h"
 
@@ -9,7 +9,7 @@ Instant at_or_zero(Stmt& q, int col) { return q.is_null(col) ? Instant{} : from_
 
 }  // namespace
 
-Result<report::DayRecords> SqliteOpsStore::day_records(Date day, const std::string& center) {
+Result<report::DayRecords> SqlOpsStore::day_records(Date day, const std::string& center) {
   report::DayRecords d;
   const int64_t from = to_unix_ms(cst_day_start(day));
   const int64_t to = to_unix_ms(cst_day_start(day + boost::gregorian::days(1)));

@@ -1,4 +1,4 @@
-// SqliteReviewStore: listing our refund proposals and showing one with its original repayment
+// SqlReviewStore: listing our refund proposals and showing one with its original repayment
 // and the discrepancy behind it. Card numbers only in their masked form.
 #include "core/codes.h"
 #include "store/review_sql.h"
@@ -175,7 +175,7 @@ Result<std::optional<ProposalRow>> read_proposal(Connection& c, const std::strin
   return std::optional<ProposalRow>(std::move(r));
 }
 
-Result<std::vector<ProposalRow>> SqliteReviewStore::list_proposals(const settlement::ReviewFilter& f) {
+Result<std::vector<ProposalRow>> SqlReviewStore::list_proposals(const settlement::ReviewFilter& f) {
   std::string sql = std::string("SELECT ") + kProposalColumns + " FROM refunds WHERE origin = 'US'";
   std::vector<std::string> texts;
   if (!f.center.empty()) {
@@ -220,7 +220,7 @@ Result<std::vector<ProposalRow>> SqliteReviewStore::list_proposals(const settlem
   return out;
 }
 
-Result<std::optional<ProposalDetail>> SqliteReviewStore::show_proposal(const std::string& refund_no) {
+Result<std::optional<ProposalDetail>> SqlReviewStore::show_proposal(const std::string& refund_no) {
   ProposalDetail d;
   {
     // The lease ends before audit_of() takes its own: a caller never holds two connections of

@@ -1,4 +1,4 @@
-// SqliteReviewStore: staff decisions on our refund proposals (domain.md flow 4) and staff's own
+// SqlReviewStore: staff decisions on our refund proposals (domain.md flow 4) and staff's own
 // proposals. Each action is one write transaction: review.h's rules, a conditional update of the
 // refund, its refund_approvals row and its audit row; nothing changes when it is refused.
 #include "core/codes.h"
@@ -119,7 +119,7 @@ Result<ProposalRow> reread(Connection& c, const std::string& refund_no) {
 
 }  // namespace
 
-Result<ReviewOutcome> SqliteReviewStore::approve(const std::string& refund_no,
+Result<ReviewOutcome> SqlReviewStore::approve(const std::string& refund_no,
                                                  const std::string& staff,
                                                  const std::string& comment,
                                                  const std::string& notify_url, Instant now,
@@ -219,7 +219,7 @@ Result<ReviewOutcome> SqliteReviewStore::approve(const std::string& refund_no,
   return make_error(refusal_code, refusal_why, "refundNo", refund_no);
 }
 
-Result<ReviewOutcome> SqliteReviewStore::reject(const std::string& refund_no,
+Result<ReviewOutcome> SqlReviewStore::reject(const std::string& refund_no,
                                                 const std::string& staff,
                                                 const std::string& comment, Instant now) {
   if (!settlement::valid_login(staff)) {
@@ -260,7 +260,7 @@ Result<ReviewOutcome> SqliteReviewStore::reject(const std::string& refund_no,
   return ReviewOutcome{ReviewOutcome::Kind::kDone, "rejected", std::move(*after)};
 }
 
-Result<std::vector<std::string>> SqliteReviewStore::expire_due(Instant now,
+Result<std::vector<std::string>> SqlReviewStore::expire_due(Instant now,
                                                                const settlement::ReviewPolicy& policy) {
   auto c = store_.pool().acquire();
   WriteTx tx(*c);
@@ -299,7 +299,7 @@ Result<std::vector<std::string>> SqliteReviewStore::expire_due(Instant now,
   return out;
 }
 
-Result<ProposalRow> SqliteReviewStore::propose(const settlement::NewProposal& n, Instant now) {
+Result<ProposalRow> SqlReviewStore::propose(const settlement::NewProposal& n, Instant now) {
   if (!settlement::valid_login(n.staff)) {
     return make_error(codes::kInvalidField, "a staff login is [A-Za-z0-9._-]{1,64}", "staff", n.staff);
   }

@@ -1,4 +1,4 @@
-// The SQLite implementation of settlement::ReviewStore (review of our refund proposals), on the
+// settlement::ReviewStore (review of our refund proposals) in SQL over the engine seam, on the
 // same database and pool as the other stores (store/stores.h). Actions: store/review_sql.cc;
 // list and show: store/review_query_sql.cc.
 #pragma once
@@ -8,10 +8,10 @@
 
 namespace repay::store {
 
-class SqliteReviewStore final : public settlement::ReviewStore {
+class SqlReviewStore final : public settlement::ReviewStore {
  public:
   // `store` outlives this object.
-  explicit SqliteReviewStore(Stores& store) : store_(store) {}
+  explicit SqlReviewStore(Stores& store) : store_(store) {}
 
   Result<std::vector<settlement::ProposalRow>> list_proposals(
       const settlement::ReviewFilter& f) override;

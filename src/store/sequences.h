@@ -1,5 +1,5 @@
 // The stored sequences (table `sequences`), shared by every capability that numbers something:
-// ReqSn (every call to a channel), TxnNo, RefundNo, AgreementNo. Definitions: store/sqlite_store.cc.
+// ReqSn (every call to a channel), TxnNo, RefundNo, AgreementNo. Definitions: store/stores.cc.
 #pragma once
 
 #include <cstdint>

@@ -15,7 +15,7 @@ Status ensure_row(Connection& c, const settlement::JobKey& k) {
 
 }  // namespace
 
-Result<settlement::JobRecord> SqliteJobStore::job(const settlement::JobKey& k) {
+Result<settlement::JobRecord> SqlJobStore::job(const settlement::JobKey& k) {
   auto c = pool_.acquire();
   auto s = c->prepare(
       "SELECT done_at IS NOT NULL, alerted_at IS NOT NULL, attempts, next_at, last_error, detail "
@@ -35,7 +35,7 @@ Result<settlement::JobRecord> SqliteJobStore::job(const settlement::JobKey& k) {
   return r;
 }
 
-Status SqliteJobStore::job_failed(const settlement::JobKey& k, const std::string& error,
+Status SqlJobStore::job_failed(const settlement::JobKey& k, const std::string& error,
                                   Instant next_at, Instant now) {
   auto c = pool_.acquire();
   WriteTx tx(*c);
@@ -50,7 +50,7 @@ Status SqliteJobStore::job_failed(const settlement::JobKey& k, const std::string
   return tx.commit();
 }
 
-Status SqliteJobStore::job_done(const settlement::JobKey& k, const std::string& detail, Instant now) {
+Status SqlJobStore::job_done(const settlement::JobKey& k, const std::string& detail, Instant now) {
   auto c = pool_.acquire();
   WriteTx tx(*c);
   REPAY_TRY(tx.begin());
@@ -64,7 +64,7 @@ Status SqliteJobStore::job_done(const settlement::JobKey& k, const std::string& 
   return tx.commit();
 }
 
-Result<bool> SqliteJobStore::job_alerted(const settlement::JobKey& k, const settlement::JobAlert& a,
+Result<bool> SqlJobStore::job_alerted(const settlement::JobKey& k, const settlement::JobAlert& a,
                                          Instant now) {
   auto c = pool_.acquire();
   WriteTx tx(*c);
@@ -90,7 +90,7 @@ Result<bool> SqliteJobStore::job_alerted(const settlement::JobKey& k, const sett
   return true;
 }
 
-Result<Date> SqliteJobStore::first_day(Instant now) {
+Result<Date> SqlJobStore::first_day(Instant now) {
   auto c = pool_.acquire();
   {
     auto s = c->prepare(

@@ -1,4 +1,4 @@
-// settlement::JobStore over the processor's SQLite database (table settle_jobs, migrations.cc).
+// settlement::JobStore in SQL over the engine seam (table settle_jobs, migrations.cc).
 #pragma once
 
 #include "settlement/job_ports.h"
@@ -6,9 +6,9 @@
 
 namespace repay::store {
 
-class SqliteJobStore final : public settlement::JobStore {
+class SqlJobStore final : public settlement::JobStore {
  public:
-  explicit SqliteJobStore(Pool& pool) : pool_(pool) {}
+  explicit SqlJobStore(Pool& pool) : pool_(pool) {}
   Result<settlement::JobRecord> job(const settlement::JobKey& k) override;
   Status job_failed(const settlement::JobKey& k, const std::string& error, Instant next_at,
                     Instant now) override;

@@ -1,5 +1,5 @@
 // The audit trail (table `audit`): the AuditLog port, and the append every capability's writes
-// make inside their own transaction. Definitions: store/sqlite_store.cc.
+// make inside their own transaction. Definitions: store/stores.cc.
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// The API's replay guard (table `nonces`): the NonceStore port. Definitions: store/sqlite_store.cc.
+// The API's replay guard (table `nonces`): the NonceStore port. Definitions: store/stores.cc.
 #pragma once
 
 #include <chrono>

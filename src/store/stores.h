@@ -1,7 +1,7 @@
 // The store, one class per capability over one database (docs/decisions.md, One store per
 // capability): the bundle owns the pool (behind the engine seam, db/pool.h) and the capability
-// stores, and hands out each port. Engine-neutral: the driver is chosen where the pool is opened
-// (store/sqlite_store.h).
+// stores, and hands out each port. Engine-neutral: the driver is chosen where the pool is opened,
+// in the store factory (store/factory.h).
 #pragma once
 
 #include <cstdint>

@@ -1,11 +1,5 @@
 #include "support/test_db.h"
 
-#include <filesystem>
-
-#include "store/console_sql.h"
-#include "store/review_sql.h"
-#include "db/sqlite/pool.h"
-#include "store/sqlite_store.h"
 
 namespace repay::testing {
 
@@ -53,11 +47,10 @@ Database::~Database() {
 }
 
 Result<std::unique_ptr<Database>> Database::open(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return make_error("NOT_FOUND", "no database here", "database", path);
-  }
-  auto pool = db::sqlite::Pool::open(path, 1);
+  store::StoreOptions o;
+  o.path = path;
+  o.connections = 1;
+  auto pool = store::open_existing_pool(o);
   if (!pool) return pool.error();
   return std::unique_ptr<Database>(new Database(std::move(*pool)));
 }
@@ -76,23 +69,22 @@ Status Database::release_write_lock() {
 Status Database::flush_log() { return exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
 
 TestStores::TestStores(std::unique_ptr<store::Stores> store)
-    : Sql(store->pool()),
-      store_(std::move(store)),
-      console_(std::make_unique<store::SqliteConsoleStore>(*store_)),
-      review_(std::make_unique<store::SqliteReviewStore>(*store_)) {}
+    : Sql(store->pool()), store_(std::move(store)), ports_(store::ports_of(*store_)) {}
 
 TestStores::~TestStores() = default;
 
 Result<std::unique_ptr<TestStores>> TestStores::open(const std::string& path,
                                                      const crypto::FieldCipher& cipher,
                                                      Options options) {
-  auto store = store::SqliteStore::open(path, cipher, options.connections);
+  store::StoreOptions o;
+  o.engine = options.engine;
+  o.path = path;
+  o.connections = options.connections;
+  o.survive_power_loss = options.survive_power_loss;
+  auto store = store::open_store_bundle(o, cipher);
   if (!store) return store.error();
   if (options.group_commit) REPAY_TRY((*store)->enable_group_commit());
-  return std::unique_ptr<TestStores>(new TestStores(std::unique_ptr<store::Stores>(std::move(*store))));
+  return std::unique_ptr<TestStores>(new TestStores(std::move(*store)));
 }
-
-console::ConsoleStore& TestStores::console() { return *console_; }
-settlement::ReviewStore& TestStores::review() { return *review_; }
 
 }  // namespace repay::testing

@@ -1,10 +1,10 @@
-// The one place where the tests and the benchmarks name the database engine. TestStores opens
-// every store of one database as the processor does (migrations applied); Database opens a
-// connection of its own on an existing database, for what a test sees from outside the
-// processor. Both run SQL for fixtures and counts through the store's own connection layer
-// (store::Pool, Connection, Stmt), never through an engine's C API. Today the engine is SQLite;
-// later TestStores calls the store factory with the engine a setting chooses, and nothing that
-// uses this header changes.
+// The tests' and the benchmarks' one door to a database. TestStores opens every store of one
+// database as the processor does (migrations applied), through the store factory
+// (store/factory.h) for the engine its options name; Database opens a connection of its own on an
+// existing database, for what a test sees from outside the processor. Both run SQL for fixtures
+// and counts through the store's own connection layer (store::Pool, Connection, Stmt), never
+// through an engine's C API, and name no engine's type. The conformance suite
+// (store/conformance/suite_store.h) opens its store here, for the engine a setting chooses.
 //
 // The few things that only mean something for SQLite are named so (hold_write_lock, flush_log);
 // the tests that use them check SQLite's own behaviour (a locked database file).
@@ -20,12 +20,8 @@
 #include "crypto/crypto.h"
 #include "settlement/review_ports.h"
 #include "store/db.h"
+#include "store/factory.h"
 #include "store/stores.h"
-
-namespace repay::store {
-class SqliteConsoleStore;
-class SqliteReviewStore;
-}  // namespace repay::store
 
 namespace repay::testing {
 
@@ -83,9 +79,12 @@ class Database : public Sql {
 class TestStores : public Sql {
  public:
   struct Options {
+    std::string engine = "sqlite";  // database.engine's values (store/factory.h)
     int connections = 4;
     // As the processor runs them: writes of write_then() committed together, one sync for all.
     bool group_commit = false;
+    // processor.database_synchronous (store/factory.h, StoreOptions).
+    bool survive_power_loss = true;
   };
   // Opens (creating) the database on `path` and applies the migrations. `cipher` outlives it.
   static Result<std::unique_ptr<TestStores>> open(const std::string& path,
@@ -97,17 +96,19 @@ class TestStores : public Sql {
   }
   ~TestStores();
 
-  // The engine's store: every capability's port (signing, batch, real time, notifications,
-  // settlement files, reconciliation, nonces, audit), for what takes them.
+  // Every capability's port, as the processor gets them (store/factory.h).
+  store::Database& ports() { return *ports_; }
+  // The engine-neutral bundle under the ports (store/stores.h): the ports it implements itself
+  // (signing, batch, real time, notifications, settlement files, reconciliation, nonces, audit)
+  // and what it offers besides (sequences, counts, group commit, its pool).
   store::Stores& stores() { return *store_; }
-  console::ConsoleStore& console();
-  settlement::ReviewStore& review();
+  console::ConsoleStore& console() { return ports_->console(); }
+  settlement::ReviewStore& review() { return ports_->review(); }
 
  private:
   explicit TestStores(std::unique_ptr<store::Stores> store);
   std::unique_ptr<store::Stores> store_;
-  std::unique_ptr<store::SqliteConsoleStore> console_;
-  std::unique_ptr<store::SqliteReviewStore> review_;
+  std::unique_ptr<store::Database> ports_;  // over store_
 };
 
 }  // namespace repay::testing

@@ -2,8 +2,8 @@
 // store, through the ports only (issue 17: every read-then-write safe without a single writer).
 // What each test holds must hold on any engine; docs/decisions.md, "Safe without a single
 // writer", names the guard each one exercises. On SQLite the write transactions are serialized,
-// so these pass there even without the guards; the store tests beside each guard (notify,
-// realtime_lease, batch_store) replay the interleaving that READ COMMITTED allows.
+// so these pass there even without the guards; the tests beside each guard (outbox_test,
+// realtime_lease_test, batch_test) replay the interleaving that READ COMMITTED allows.
 #include <chrono>
 #include <functional>
 #include <map>
@@ -57,7 +57,7 @@ struct Suite {
 
   // An ACTIVE COLLECT agreement of CC01 on channel CB1.
   void sign(const std::string& agreement_no) {
-    testing::sign_collect_agreement(store->signing(), "CC01", agreement_no, kT0 - 24h);
+    testing::sign_collect_agreement(store->ports().signing(), "CC01", agreement_no, kT0 - 24h);
   }
 
   // An accepted batch of `items` items of 1.00 yuan each on CB1, sendable from kT0, force-failed
@@ -75,7 +75,7 @@ struct Suite {
     b.send_from_at = kT0;
     b.force_fail_at = force_fail_at;
     b.encoding = "UTF-8";
-    auto loader = store->batches().start_loading(b);
+    auto loader = store->ports().batches().start_loading(b);
     REQUIRE_MESSAGE(loader.ok(), loader.error().to_string());
     for (int seq = 1; seq <= items; ++seq) {
       batch::NewItem i;
@@ -122,14 +122,14 @@ struct Suite {
   // A real-time repayment answered PROCESSING, then debited: SUCCESS, with its notification
   // queued. Returns its TxnNo.
   std::string success_repayment(const std::string& req_no, Fen amount) {
-    auto claim = store->realtime().claim_repayment(new_repayment(req_no, amount), kT0, "node1");
+    auto claim = store->ports().realtime().claim_repayment(new_repayment(req_no, amount), kT0, "node1");
     REQUIRE_MESSAGE(claim.ok(), claim.error().to_string());
     REQUIRE(claim->kind == realtime::RepayClaim::Kind::kNew);
     const std::string txn = claim->view.txn_no;
-    REQUIRE(store->realtime().answer_processing(txn, kT0).ok());
+    REQUIRE(store->ports().realtime().answer_processing(txn, kT0).ok());
     batch::BankFact ok;
     ok.kind = batch::BankFact::Kind::kSuccess;
-    auto v = store->realtime().apply_repayment_fact(txn, ok, kT0 + 1s, kT0 + 1s, "test");
+    auto v = store->ports().realtime().apply_repayment_fact(txn, ok, kT0 + 1s, kT0 + 1s, "test");
     REQUIRE_MESSAGE(v.ok(), v.error().to_string());
     REQUIRE(v->state == "SUCCESS");
     return txn;
@@ -139,7 +139,7 @@ struct Suite {
   std::vector<Result<realtime::RefundClaim>> race_refunds(int n, const std::string& txn, Fen amount) {
     std::vector<Result<realtime::RefundClaim>> got(static_cast<size_t>(n), make_error("TEST", "not run"));
     at_once(n, [&](int i) {
-      got[static_cast<size_t>(i)] = store->realtime().claim_refund(
+      got[static_cast<size_t>(i)] = store->ports().realtime().claim_refund(
           new_refund("RF" + std::to_string(i), txn, amount), kT0 + 2s, "node" + std::to_string(i));
     });
     return got;
@@ -166,7 +166,7 @@ TEST_CASE("conformance: claim_debits from several threads claims every batch ite
   Errors errors;
   auto drain = [&](const std::string& node) {
     for (;;) {
-      auto got = s.store->batches().claim_debits("CB1", 40, kT0 + 1h, node);
+      auto got = s.store->ports().batches().claim_debits("CB1", 40, kT0 + 1h, node);
       if (!got) {
         errors.add(got.error());
         return;
@@ -206,7 +206,7 @@ TEST_CASE("conformance: 20 refunds racing one ceiling that they exactly fill are
   }
   CHECK(refund_nos.size() == 20);
   // The ceiling is full: one more is refused.
-  auto more = s.store->realtime().claim_refund(s.new_refund("RF-MORE", txn, 1), kT0 + 3s, "node1");
+  auto more = s.store->ports().realtime().claim_refund(s.new_refund("RF-MORE", txn, 1), kT0 + 3s, "node1");
   REQUIRE(more.ok());
   CHECK(more->view.state == "REFUSED");
   CHECK(more->view.resp_code == codes::kRefundNotAllowed);
@@ -239,9 +239,9 @@ TEST_CASE("conformance: one ReqNo claimed by several threads at once is one repa
   std::vector<Result<realtime::RefundClaim>> refund(kThreads, make_error("TEST", "not run"));
   at_once(kThreads, [&](int i) {
     const std::string node = "node" + std::to_string(i);
-    repay[static_cast<size_t>(i)] = s.store->realtime().claim_repayment(s.new_repayment("P1", 5'000), kT0, node);
+    repay[static_cast<size_t>(i)] = s.store->ports().realtime().claim_repayment(s.new_repayment("P1", 5'000), kT0, node);
     refund[static_cast<size_t>(i)] =
-        s.store->realtime().claim_refund(s.new_refund("RF1", txn, 1'000), kT0 + 2s, node);
+        s.store->ports().realtime().claim_refund(s.new_refund("RF1", txn, 1'000), kT0 + 2s, node);
   });
   int new_repay = 0, new_refund = 0;
   std::set<std::string> txn_nos, refund_nos;
@@ -263,12 +263,12 @@ TEST_CASE("conformance: one ReqNo claimed by several threads at once is one repa
   CHECK(refund_nos.size() == 1);
   // The ceiling counted the refund once: 19 more of 1,000 fit, a 20th does not.
   for (int i = 0; i < 19; ++i) {
-    auto r = s.store->realtime().claim_refund(s.new_refund("RF-MORE" + std::to_string(i), txn, 1'000),
+    auto r = s.store->ports().realtime().claim_refund(s.new_refund("RF-MORE" + std::to_string(i), txn, 1'000),
                                               kT0 + 3s, "node1");
     REQUIRE(r.ok());
     CHECK(r->view.state == "SENDING");
   }
-  auto full = s.store->realtime().claim_refund(s.new_refund("RF-FULL", txn, 1'000), kT0 + 3s, "node1");
+  auto full = s.store->ports().realtime().claim_refund(s.new_refund("RF-FULL", txn, 1'000), kT0 + 3s, "node1");
   REQUIRE(full.ok());
   CHECK(full->view.state == "REFUSED");
 }
@@ -284,7 +284,7 @@ TEST_CASE("conformance: due_notifications from several threads leases each notif
   const Instant now = kT0 + 5s;
   auto drain = [&]() {
     for (;;) {
-      auto got = s.store->outbox().due_notifications(now, 4, 60s);
+      auto got = s.store->ports().outbox().due_notifications(now, 4, 60s);
       if (!got) {
         errors.add(got.error());
         return;
@@ -301,10 +301,10 @@ TEST_CASE("conformance: due_notifications from several threads leases each notif
   CHECK(leased.size() == kNotes);
   CHECK(distinct.size() == kNotes);
   // Leased: nothing is due again before the lease runs out, everything after.
-  auto again = s.store->outbox().due_notifications(now + 59s, 100, 60s);
+  auto again = s.store->ports().outbox().due_notifications(now + 59s, 100, 60s);
   REQUIRE(again.ok());
   CHECK(again->empty());
-  auto after = s.store->outbox().due_notifications(now + 60s, 100, 60s);
+  auto after = s.store->ports().outbox().due_notifications(now + 60s, 100, 60s);
   REQUIRE(after.ok());
   CHECK(after->size() == kNotes);
 }
@@ -317,13 +317,13 @@ TEST_CASE("conformance: force_fail_due from several threads closes each batch on
   const Instant force_fail = kT0 + 10h;
   for (int b = 1; b <= kBatches; ++b) s.load_batch("B00" + std::to_string(b), kItems, force_fail);
   // Some items sent (SENDING: 3001), the others never (3002), some of those still packed.
-  auto sent = s.store->batches().claim_debits("CB1", 50, kT0 + 1h, "node1");
+  auto sent = s.store->ports().batches().claim_debits("CB1", 50, kT0 + 1h, "node1");
   REQUIRE(sent.ok());
   REQUIRE(sent->size() == 50);
   std::vector<Result<batch::ForceFailRound>> rounds(kThreads, make_error("TEST", "not run"));
   at_once(kThreads, [&](int i) {
     rounds[static_cast<size_t>(i)] =
-        s.store->batches().force_fail_due(force_fail, "job:force-fail:" + std::to_string(i));
+        s.store->ports().batches().force_fail_due(force_fail, "job:force-fail:" + std::to_string(i));
   });
   std::map<std::string, int> closed;
   for (const auto& r : rounds) {
@@ -336,21 +336,21 @@ TEST_CASE("conformance: force_fail_due from several threads closes each batch on
     const std::string batch_no = "B00" + std::to_string(b);
     CAPTURE(batch_no);
     CHECK(closed[batch_no] == 1);
-    auto summary = s.store->batches().batch("CC01", batch_no);
+    auto summary = s.store->ports().batches().batch("CC01", batch_no);
     REQUIRE(summary.ok());
     REQUIRE(summary->has_value());
     CHECK((*summary)->state == "CLOSED");
     CHECK((*summary)->open == 0);
     CHECK((*summary)->forced == kItems);
     CHECK((*summary)->failed == kItems);
-    auto audit = s.store->audit().audit_of("batch", "CC01:" + batch_no);
+    auto audit = s.store->ports().audit().audit_of("batch", "CC01:" + batch_no);
     REQUIRE(audit.ok());
     int closes = 0;
     for (const auto& row : *audit) closes += row.new_state == "CLOSED" ? 1 : 0;
     CHECK(closes == 1);
     int twice = 0;
     for (int seq = 1; seq <= kItems; ++seq) {
-      auto item = s.store->audit().audit_of("batch_item", "CC01:" + batch_no + ":" + std::to_string(seq));
+      auto item = s.store->ports().audit().audit_of("batch_item", "CC01:" + batch_no + ":" + std::to_string(seq));
       REQUIRE(item.ok());
       int failed = 0;
       for (const auto& row : *item) failed += row.new_state == "FAILED" ? 1 : 0;
@@ -359,7 +359,7 @@ TEST_CASE("conformance: force_fail_due from several threads closes each batch on
     CHECK(twice == 0);  // every item force-failed once
   }
   int lines = 0;
-  REQUIRE(s.store->batches().for_each_return_line("CC01", "B001", [&](const batch::ReturnRow& r) -> Status {
+  REQUIRE(s.store->ports().batches().for_each_return_line("CC01", "B001", [&](const batch::ReturnRow& r) -> Status {
     lines += r.state == "FAILED" ? 1 : 0;
     return ok_status();
   }).ok());
@@ -376,13 +376,13 @@ TEST_CASE("conformance: statements and posting files stored at once get versions
     f.date = kDay;
     f.path = "statements/CB1_" + std::to_string(i) + ".txt";
     f.sha256 = "statement-sha-" + std::to_string(i);
-    statements[static_cast<size_t>(i)] = s.store->recon().record_statement(f, kT0);
+    statements[static_cast<size_t>(i)] = s.store->ports().recon().record_statement(f, kT0);
     settlement::PostingFileInfo p;
     p.center_id = "CC01";
     p.post_date = kDay;
     p.file_name = "POST_CC01_20261121_" + std::to_string(i) + ".txt";
     p.sha256 = "posting-sha-" + std::to_string(i);
-    postings[static_cast<size_t>(i)] = s.store->center_files().store_posting_file(
+    postings[static_cast<size_t>(i)] = s.store->ports().center_files().store_posting_file(
         p, [](const settlement::CenterFilesStore::PostingSink&) { return ok_status(); }, kT0, "test");
   });
   std::set<int> statement_versions, posting_versions;
@@ -410,7 +410,7 @@ TEST_CASE("conformance: the day's SETTLE file recorded by several threads at onc
   std::vector<Result<settlement::SettleVersion>> got(kThreads, make_error("TEST", "not run"));
   at_once(kThreads, [&](int i) {
     got[static_cast<size_t>(i)] =
-        s.store->center_files().record_settle_file("CC01", kDay, "H|header " + std::to_string(i), kT0);
+        s.store->ports().center_files().record_settle_file("CC01", kDay, "H|header " + std::to_string(i), kT0);
   });
   int created = 0;
   std::set<std::string> headers;
@@ -429,12 +429,12 @@ TEST_CASE("conformance: one card pair signed by several threads at once is one A
   std::vector<Result<signing::SigningRecord>> got(kThreads, make_error("TEST", "not run"));
   at_once(kThreads, [&](int i) {
     const std::string req_no = "SIGN" + std::to_string(i);
-    auto cl = s.store->signing().claim("CC01", req_no, "sign3", "canonical " + req_no, kT0, 120s);
+    auto cl = s.store->ports().signing().claim("CC01", req_no, "sign3", "canonical " + req_no, kT0, 120s);
     if (!cl) {
       got[static_cast<size_t>(i)] = cl.error();
       return;
     }
-    got[static_cast<size_t>(i)] = s.store->signing().finish(
+    got[static_cast<size_t>(i)] = s.store->ports().signing().finish(
         testing::collect_signed("CC01", req_no, cl->token, "AG" + std::to_string(100 + i), kT0));
   });
   std::set<std::string> agreements;
@@ -443,7 +443,7 @@ TEST_CASE("conformance: one card pair signed by several threads at once is one A
     agreements.insert(r->agreement_no);
   }
   REQUIRE(agreements.size() == 1);
-  auto audit = s.store->audit().audit_of("agreement", *agreements.begin());
+  auto audit = s.store->ports().audit().audit_of("agreement", *agreements.begin());
   REQUIRE(audit.ok());
   CHECK(audit->size() == 1);  // created once
 }
@@ -460,7 +460,7 @@ TEST_CASE("conformance: rejections of one batchNo recorded by several threads at
     f.status = "F1";
     f.batch_no = "B001";
     f.batch_date = "20261121";
-    got[static_cast<size_t>(i)] = s.store->batches().record_rejection(f);
+    got[static_cast<size_t>(i)] = s.store->ports().batches().record_rejection(f);
   });
   std::set<int> numbers;
   for (const auto& r : got) {
@@ -470,7 +470,7 @@ TEST_CASE("conformance: rejections of one batchNo recorded by several threads at
   std::set<int> one_to_n;
   for (int n = 1; n <= kThreads; ++n) one_to_n.insert(n);
   CHECK(numbers == one_to_n);
-  auto due = s.store->batches().rejections_due();
+  auto due = s.store->ports().batches().rejections_due();
   REQUIRE(due.ok());
   std::set<std::string> files;
   for (const auto& f : *due) files.insert(f.return_file);
@@ -487,13 +487,13 @@ TEST_CASE("conformance: one contradiction reported by several threads at once is
     more.kind = batch::BankFact::Kind::kSuccess;
     more.amount = 101;
     got[static_cast<size_t>(i)] =
-        s.store->realtime().apply_repayment_fact(txn, more, kT0 + 2s, kT0 + 2s, "node" + std::to_string(i));
+        s.store->ports().realtime().apply_repayment_fact(txn, more, kT0 + 2s, kT0 + 2s, "node" + std::to_string(i));
   });
   for (const auto& r : got) {
     REQUIRE_MESSAGE(r.ok(), r.error().to_string());
     CHECK(r->state == "SUCCESS");
   }
-  auto open = s.store->center_files().review_counts("CC01");
+  auto open = s.store->ports().center_files().review_counts("CC01");
   REQUIRE(open.ok());
   CHECK(open->exceptions == 1);
 }

@@ -3,8 +3,6 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "crypto/crypto.h"
-
 namespace repay::store::conformance {
 namespace {
 
@@ -20,22 +18,34 @@ const crypto::FieldCipher& test_cipher() {
   return cipher;
 }
 
-// The engine the suite runs on: REPAY_CONFORMANCE_ENGINE (database.engine's values), default sqlite.
+}  // namespace
+
 std::string engine_under_test() {
   const char* e = std::getenv("REPAY_CONFORMANCE_ENGINE");
   return e && *e ? e : "sqlite";
 }
 
-}  // namespace
-
 std::unique_ptr<StoreUnderTest> open_store_under_test(const std::string& dir, int connections) {
-  StoreOptions o;
-  o.engine = engine_under_test();
-  o.path = dir + "/repay.db";
-  o.connections = connections;
-  auto s = open_stores(o, test_cipher());
+  return open_store_under_test(dir + "/repay.db", test_cipher(), connections);
+}
+
+std::unique_ptr<StoreUnderTest> open_store_under_test(const std::string& path,
+                                                      const crypto::FieldCipher& cipher,
+                                                      int connections, bool group_commit) {
+  auto s = try_open_store_under_test(path, cipher, connections, group_commit);
   if (!s) throw std::runtime_error(s.error().to_string());
   return std::move(*s);
+}
+
+Result<std::unique_ptr<StoreUnderTest>> try_open_store_under_test(const std::string& path,
+                                                                  const crypto::FieldCipher& cipher,
+                                                                  int connections,
+                                                                  bool group_commit) {
+  StoreUnderTest::Options o;
+  o.engine = engine_under_test();
+  o.connections = connections;
+  o.group_commit = group_commit;
+  return StoreUnderTest::open(path, cipher, o);
 }
 
 }  // namespace repay::store::conformance

@@ -11,25 +11,10 @@
 
 #include <doctest/doctest.h>
 
-#include "db/sqlite/connection.h"
-#include "store/migrations.h"
-#include "support/temp_dir.h"
+#include "store/sqlite_migration_test_db.h"
 
 namespace repay::store {
 namespace {
-
-using testing::TempDir;
-
-std::string text(Connection& c, const std::string& sql) {
-  auto s = c.prepare(sql);
-  REQUIRE_MESSAGE(s.ok(), sql);
-  auto row = s->step();
-  REQUIRE(row.ok());
-  REQUIRE(*row);
-  return s->text(0);
-}
-
-void exec(Connection& c, const std::string& sql) { REQUIRE_MESSAGE(c.exec(sql).ok(), sql); }
 
 void ours(Connection& c, const char* req_sn, int day, const char* state) {
   exec(c, std::string("INSERT INTO recon_ours(channel_id, day, req_sn, type, source, center_id, "
@@ -47,11 +32,8 @@ void kept(Connection& c, const char* req_sn, const char* status, int day) {
 }  // namespace
 
 TEST_CASE("recon migration on the old code's data: moving rows flagged, the plain copy dropped") {
-  TempDir dir;
-  auto opened = db::sqlite::Connection::open(dir.path + "/db");
-  REQUIRE(opened.ok());
-  Connection& c = **opened;
-  REQUIRE(migrate(c).ok());
+  MigratedSqliteFile db;
+  Connection& c = db.c();
   // Back to the shape before the migration.
   exec(c, "DROP INDEX recon_state_day");
   exec(c, "DROP INDEX recon_state_moving");

@@ -20,8 +20,8 @@
 #include "db/sqlite/connection.h"
 #include "realtime/facts.h"
 #include "realtime/service.h"
-#include "store/sqlite_store.h"
 #include "support/temp_dir.h"
+#include "support/test_db.h"
 
 namespace repay::store {
 namespace {
@@ -63,7 +63,8 @@ struct Fixture {
   Result<crypto::FieldCipher> key = crypto::FieldCipher::from_hex_key(
       "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
   crypto::FieldCipher& cipher = *key;
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<testing::TestStores> opened;
+  Stores* store = nullptr;
   signing::Agreement agreement;
   HeldChannel channel;
   SystemClock clock;
@@ -74,9 +75,10 @@ struct Fixture {
   std::unique_ptr<Connection> other;  // another process's connection
 
   Fixture() {
-    auto opened = SqliteStore::open(path, cipher);
-    REQUIRE_MESSAGE(opened.ok(), opened.error().to_string());
-    store = std::move(*opened);
+    auto ts = testing::TestStores::open(path, cipher);
+    REQUIRE_MESSAGE(ts.ok(), ts.error().to_string());
+    opened = std::move(*ts);
+    store = &opened->stores();
     REQUIRE(store->enable_group_commit().ok());
     agreement.agreement_no = "AG1";
     agreement.center_id = "CC01";

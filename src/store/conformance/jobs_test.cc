@@ -1,4 +1,4 @@
-// The T+1 job records on a real SQLite file: attempts, done once, one alert with its exception,
+// Conformance, T+1 jobs (settlement::JobStore), on the store under test: attempts, done once, one alert with its exception,
 // the first day kept.
 #include <unistd.h>
 
@@ -7,7 +7,7 @@
 #include <doctest/doctest.h>
 
 #include "store/settle_jobs_sql.h"
-#include "store/sqlite_store.h"
+#include "store/conformance/suite_store.h"
 
 namespace repay::store {
 namespace {
@@ -19,18 +19,21 @@ const std::string kKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a
 struct JobsFixture {
   std::string dir;
   crypto::FieldCipher cipher = *crypto::FieldCipher::from_hex_key(kKey);
-  std::unique_ptr<SqliteStore> store;
-  std::unique_ptr<SqliteJobStore> jobs;
+  std::unique_ptr<conformance::StoreUnderTest> opened;
+  Stores* store = nullptr;
+  settlement::JobStore* jobs = nullptr;
   JobsFixture() {
     dir = (std::filesystem::temp_directory_path() / ("jobs_test_" + std::to_string(::getpid()))).string();
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
-    auto s = SqliteStore::open(dir + "/repay.db", cipher);
-    REQUIRE(s.ok());
-    store = std::move(*s);
-    jobs = std::make_unique<SqliteJobStore>(store->pool());
+    opened = conformance::open_store_under_test(dir + "/repay.db", cipher);
+    store = &opened->stores();
+    jobs = &opened->ports().jobs();
   }
-  ~JobsFixture() { std::filesystem::remove_all(dir); }
+  ~JobsFixture() {
+    opened.reset();
+    std::filesystem::remove_all(dir);
+  }
 };
 
 }  // namespace

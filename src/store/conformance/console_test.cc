@@ -1,7 +1,6 @@
-// SqliteConsoleStore against a real SQLite file: lock-out under concurrent failed logins, staff
+// Conformance, console (console::ConsoleStore), on the store under test: lock-out under concurrent failed logins, staff
 // changes audited, sessions ending, audit search.
-#include "store/console_sql.h"
-#include "store/sqlite_store.h"
+#include "store/conformance/suite_store.h"
 
 #include <unistd.h>
 
@@ -21,8 +20,9 @@ const Instant kT0 = from_unix_ms(1'700'000'000'000);
 struct ConsoleDb {
   std::string dir;
   std::unique_ptr<crypto::FieldCipher> cipher;
-  std::unique_ptr<SqliteStore> store;
-  std::unique_ptr<SqliteConsoleStore> staff;
+  std::unique_ptr<conformance::StoreUnderTest> opened;
+  Stores* store = nullptr;
+  console::ConsoleStore* staff = nullptr;
   ConsoleDb() {
     char tmpl[] = "/tmp/repay_console_store_XXXXXX";
     REQUIRE(::mkdtemp(tmpl) != nullptr);
@@ -31,14 +31,12 @@ struct ConsoleDb {
         "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
     REQUIRE(c.ok());
     cipher = std::make_unique<crypto::FieldCipher>(std::move(*c));
-    auto s = SqliteStore::open(dir + "/repay.db", *cipher, 8);
-    REQUIRE_MESSAGE(s.ok(), s.error().to_string());
-    store = std::move(*s);
-    staff = std::make_unique<SqliteConsoleStore>(*store);
+    opened = conformance::open_store_under_test(dir + "/repay.db", *cipher, 8);
+    store = &opened->stores();
+    staff = &opened->console();
   }
   ~ConsoleDb() {
-    staff.reset();
-    store.reset();
+    opened.reset();
     (void)std::system(("rm -rf '" + dir + "'").c_str());
   }
   int64_t count(const std::string& sql) {
@@ -112,7 +110,7 @@ TEST_CASE("console store: audit search by entity, actor prefix and time") {
   ConsoleDb db;
   REQUIRE(db.staff->add_staff("carol", "admin", "x", "cli:ops", kT0).ok());
   REQUIRE(db.staff->refused("carol", "approve RF1: MAKER_CHECKER", kT0 + 1h).ok());
-  AuditQuery q;
+  console::AuditQuery q;
   q.entity = "staff";
   auto all = db.staff->audit(q);
   REQUIRE(all.ok());

@@ -15,8 +15,8 @@
 #include "core/mask.h"
 #include "db/sqlite/connection.h"
 #include "realtime/service.h"
-#include "store/sqlite_store.h"
 #include "support/temp_dir.h"
+#include "support/test_db.h"
 
 namespace repay::store {
 namespace {
@@ -36,9 +36,9 @@ TEST_CASE("real-time claim: the database locked by another process; 9999 in time
   auto cipher = crypto::FieldCipher::from_hex_key(
       "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
   REQUIRE(cipher.ok());
-  auto opened = SqliteStore::open(path, *cipher);
+  auto opened = testing::TestStores::open(path, *cipher);
   REQUIRE_MESSAGE(opened.ok(), opened.error().to_string());
-  SqliteStore& store = **opened;
+  Stores& store = (*opened)->stores();
   REQUIRE(store.enable_group_commit().ok());
 
   signing::Agreement agreement;

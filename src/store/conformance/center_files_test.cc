@@ -1,4 +1,4 @@
-// The card-center side files of T+1 settlement on a real SQLite store: RECON (mode 1), posting
+// Conformance, center files (settlement::CenterFilesStore), on the store under test: RECON (mode 1), posting
 // files and one-sided proposals (mode 2), SETTLE versions, the FEE statement. Transactions are
 // written as the pipeline and the real-time service leave them (final rows with finished_at).
 #include <unistd.h>
@@ -14,7 +14,7 @@
 #include "settlement/posting_apply.h"
 #include "settlement/settle_file.h"
 #include "store/refund_proposal.h"
-#include "store/sqlite_store.h"
+#include "store/conformance/suite_store.h"
 #include "support/temp_dir.h"
 
 namespace repay::store {
@@ -60,12 +60,12 @@ struct Txn {
 struct Rig {
   TempDir dir;
   crypto::FieldCipher cipher = *crypto::FieldCipher::from_hex_key(kKey);
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<conformance::StoreUnderTest> opened;
+  Stores* store = nullptr;
 
   Rig() {
-    auto s = SqliteStore::open(dir.path + "/repay.db", cipher);
-    REQUIRE_MESSAGE(s.ok(), s.error().to_string());
-    store = std::move(*s);
+    opened = conformance::open_store_under_test(dir.path + "/repay.db", cipher);
+    store = &opened->stores();
     agreement("AG1", "CC01", "COLLECT");
     agreement("AG2", "CC01", "QUICK");
     agreement("AG3", "CC02", "COLLECT");

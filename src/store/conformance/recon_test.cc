@@ -1,4 +1,4 @@
-// Channel reconciliation on a real SQLite file: a day of batch items, real-time repayments and
+// Conformance, reconciliation (settlement::ReconStore), on the store under test: a day of batch items, real-time repayments and
 // refunds in every state, a statement, load + reconcile, every class's action; a re-run changes
 // nothing; the next day's statement releases what was held; suspense ends in OURS_MISSING.
 #include <unistd.h>
@@ -10,7 +10,7 @@
 
 #include "settlement/channel_recon.h"
 #include "store/review_sql.h"
-#include "store/sqlite_store.h"
+#include "store/conformance/suite_store.h"
 
 namespace repay::store {
 namespace {
@@ -28,21 +28,24 @@ int64_t at(Date d, int minutes) { return to_unix_ms(cst_time_on(d, minutes)); }
 struct Fixture {
   std::string dir;
   crypto::FieldCipher cipher = *crypto::FieldCipher::from_hex_key(kKey);
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<conformance::StoreUnderTest> opened;
+  Stores* store = nullptr;
 
   Fixture() {
     dir = (std::filesystem::temp_directory_path() / ("recon_test_" + std::to_string(::getpid()))).string();
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
-    auto s = SqliteStore::open(dir + "/repay.db", cipher);
-    REQUIRE(s.ok());
-    store = std::move(*s);
+    opened = conformance::open_store_under_test(dir + "/repay.db", cipher);
+    store = &opened->stores();
     exec("INSERT INTO batches(center_id, batch_no, batch_date, file_name, sha256, total_count, "
          "total_amount, received_at, send_from_at, force_fail_at, encoding, state, open_items) VALUES "
          "('CC01', 'B1', '20261121', 'f', 'x', 9, 0, 0, 0, " + std::to_string(at(kT1, 47 * 60)) +
          ", 'UTF-8', 'OPEN', 1)");
   }
-  ~Fixture() { std::filesystem::remove_all(dir); }
+  ~Fixture() {
+    opened.reset();
+    std::filesystem::remove_all(dir);
+  }
 
   void exec(const std::string& sql) {
     auto c = store->pool().acquire();
@@ -285,7 +288,7 @@ TEST_CASE("debits the card center was told failed: the statement is recorded, ev
                 "AND reason LIKE '%statement 20261121 line%'") == 2);
   CHECK(f.count("SELECT COUNT(*) FROM bank_debits WHERE channel_id = 'BANKC'") == 4);
 
-  SqliteReviewStore review(*f.store);
+  settlement::ReviewStore& review = f.opened->review();
   settlement::ReviewPolicy policy;
   policy.two_approvals_above = 25'000;  // RS33 and RS34 need two approvers
   for (const char* sn : {"RS31", "RS32", "RS33", "RS34"}) {

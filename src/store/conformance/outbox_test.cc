@@ -1,4 +1,5 @@
-// The notification outbox (store/notify_sql.cc) on a real SQLite file.
+// Conformance, notifications (realtime::NotificationOutbox, store/notify_sql.cc), on the store
+// under test.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -7,7 +8,7 @@
 #include <doctest/doctest.h>
 
 #include "store/notify_sql.h"
-#include "store/sqlite_store.h"
+#include "store/conformance/suite_store.h"
 
 namespace repay::store {
 namespace {
@@ -25,18 +26,18 @@ struct NotifyDb {
     REQUIRE(c.ok());
     return *c;
   }();
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<conformance::StoreUnderTest> opened;
+  Stores* store = nullptr;
 
   NotifyDb() {
     char tmpl[] = "/tmp/repay_notify_test_XXXXXX";
     REQUIRE(::mkdtemp(tmpl) != nullptr);
     dir = tmpl;
-    auto s = SqliteStore::open(dir + "/repay.db", cipher);
-    REQUIRE_MESSAGE(s.ok(), s.error().to_string());
-    store = std::move(*s);
+    opened = conformance::open_store_under_test(dir + "/repay.db", cipher);
+    store = &opened->stores();
   }
   ~NotifyDb() {
-    store.reset();
+    opened.reset();
     (void)std::system(("rm -rf '" + dir + "'").c_str());
   }
 
@@ -50,11 +51,19 @@ struct NotifyDb {
     n.fields = std::move(fields);
     n.created_at = created;
     auto c = store->pool().acquire();
-    REQUIRE(c->exec("BEGIN IMMEDIATE").ok());
+    WriteTx tx(*c);
+    REQUIRE(tx.begin().ok());
     auto st = enqueue_notification(*c, n);
     REQUIRE_MESSAGE(st.ok(), st.error().to_string());
-    const int64_t id = c->last_insert_rowid();
-    REQUIRE(c->exec("COMMIT").ok());
+    int64_t id = 0;
+    {  // the id just given (any engine answers this; no last-insert-id of its own)
+      auto q = c->prepare("SELECT MAX(id) FROM notifications");
+      REQUIRE(q.ok());
+      auto row = q->step();
+      REQUIRE((row.ok() && *row));
+      id = q->integer(0);
+    }
+    REQUIRE(tx.commit().ok());
     return id;
   }
 
@@ -107,9 +116,10 @@ TEST_CASE("notify: a notification written in a transaction that rolls back is ne
   n.created_at = kT0;
   {
     auto c = db.store->pool().acquire();
-    REQUIRE(c->exec("BEGIN IMMEDIATE").ok());
+    WriteTx tx(*c);
+    REQUIRE(tx.begin().ok());
     REQUIRE(enqueue_notification(*c, n).ok());
-    REQUIRE(c->exec("ROLLBACK").ok());
+    // tx ends without a commit: rolled back
   }
   CHECK(db.due(kT0 + 1h).empty());
 }

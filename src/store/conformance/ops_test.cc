@@ -1,7 +1,6 @@
-// SqliteOpsStore against a real SQLite file filled by the test: the gauges /metrics shows and the
-// daily report's figures.
-#include "store/ops_sql.h"
-#include "store/sqlite_store.h"
+// Conformance, ops (ops::OpsStore, report::ReportStore), on the store under test filled by the
+// test: the gauges /metrics shows and the daily report's figures.
+#include "store/conformance/suite_store.h"
 
 #include <unistd.h>
 
@@ -21,15 +20,15 @@ std::string n(int64_t v) { return std::to_string(v); }
 struct Filled {
   std::string dir;
   crypto::FieldCipher cipher = *crypto::FieldCipher::from_hex_key(kKey);
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<conformance::StoreUnderTest> opened;
+  Stores* store = nullptr;
 
   Filled() {
     char tmpl[] = "/tmp/repay_ops_sql_test_XXXXXX";
     REQUIRE(::mkdtemp(tmpl) != nullptr);
     dir = tmpl;
-    auto s = SqliteStore::open(dir + "/repay.db", cipher, 2);
-    REQUIRE_MESSAGE(s.ok(), s.error().to_string());
-    store = std::move(*s);
+    opened = conformance::open_store_under_test(dir + "/repay.db", cipher, 2);
+    store = &opened->stores();
     exec(
         "INSERT INTO batches(center_id, batch_no, batch_date, file_name, sha256, total_count, total_amount, "
         "received_at, send_from_at, force_fail_at, encoding, state, returned_at) VALUES "
@@ -65,7 +64,10 @@ struct Filled {
          "('COLL01', 20261119, 'MATCHED', 10), ('COLL01', 20261120, 'MATCHED', 12), "
          "('COLL01', 20261120, 'BANK_ONLY', 1)");
   }
-  ~Filled() { (void)std::system(("rm -rf '" + dir + "'").c_str()); }
+  ~Filled() {
+    opened.reset();
+    (void)std::system(("rm -rf '" + dir + "'").c_str());
+  }
 
   void exec(const std::string& sql) {
     auto c = store->pool().acquire();
@@ -93,7 +95,7 @@ int64_t count_of(const std::vector<ops::CountBy>& rows, const std::string& a, co
 
 TEST_CASE("gauges: batches, items of batches not returned, outlook, backlog, refunds, latest recon") {
   Filled f;
-  SqliteOpsStore ops(*f.store);
+  ops::OpsStore& ops = f.opened->ports().ops();
   auto r = ops.read_gauges();
   REQUIRE_MESSAGE(r.ok(), r.error().to_string());
   CHECK(count_of(r->batches, "CC01", "RETURNED") == 1);
@@ -119,7 +121,7 @@ TEST_CASE("gauges: batches, items of batches not returned, outlook, backlog, ref
 
 TEST_CASE("daily report figures from a filled store") {
   Filled f;
-  SqliteOpsStore ops(*f.store);
+  report::ReportStore& ops = f.opened->ports().reports();
   auto d = ops.day_records(kDay, "");
   REQUIRE_MESSAGE(d.ok(), d.error().to_string());
   auto rep = report::compute_daily(kDay, *d);

@@ -10,8 +10,8 @@
 #include "db/sqlite/connection.h"
 #include "db/sqlite/pool.h"
 #include "db/sqlite/test_db.h"
-#include "store/sqlite_store.h"
 #include "support/temp_dir.h"
+#include "support/test_db.h"
 
 namespace repay::store {
 namespace {
@@ -21,25 +21,25 @@ using db::sqlite::GroupSync;
 using db::sqlite::open_db;
 using testing::TempDir;
 
-std::unique_ptr<SqliteStore> open_store(const std::string& path) {
+std::unique_ptr<testing::TestStores> open_store(const std::string& path) {
   static auto cipher = crypto::FieldCipher::from_hex_key(
       "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
   REQUIRE(cipher.ok());
-  auto opened = SqliteStore::open(path, *cipher);
+  auto opened = testing::TestStores::open(path, *cipher);
   REQUIRE_MESSAGE(opened.ok(), opened.error().to_string());
   return std::move(*opened);
 }
 
 }  // namespace
 
-TEST_CASE("SqliteStore::write_then: at once without group commit, after the sync with it") {
+TEST_CASE("Stores::write_then on SQLite: at once without group commit, after the sync with it") {
   TempDir dir;
   auto cipher = crypto::FieldCipher::from_hex_key(
       "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
   REQUIRE(cipher.ok());
-  auto opened = SqliteStore::open(dir.path + "/repay.db", *cipher);
+  auto opened = testing::TestStores::open(dir.path + "/repay.db", *cipher);
   REQUIRE_MESSAGE(opened.ok(), opened.error().to_string());
-  SqliteStore& store = **opened;
+  Stores& store = (*opened)->stores();
 
   // Without group commit every commit syncs by itself: the write runs here, at once.
   std::optional<bool> deferred_inside;
@@ -66,16 +66,20 @@ TEST_CASE("SqliteStore::write_then: at once without group commit, after the sync
   CHECK_FALSE(store.realtime().write_then_queues());
 
   // kCrash: nothing to group, every commit is already as durable as it will be.
-  auto crash = SqliteStore::open(dir.path + "/crash.db", *cipher, 2, Durability::kCrash);
+  testing::TestStores::Options crash_options;
+  crash_options.connections = 2;
+  crash_options.survive_power_loss = false;  // Durability::kCrash
+  auto crash = testing::TestStores::open(dir.path + "/crash.db", *cipher, crash_options);
   REQUIRE(crash.ok());
-  REQUIRE((*crash)->enable_group_commit().ok());
-  CHECK_FALSE((*crash)->realtime().write_then_queues());
+  REQUIRE((*crash)->stores().enable_group_commit().ok());
+  CHECK_FALSE((*crash)->stores().realtime().write_then_queues());
 }
 
-TEST_CASE("SqliteStore::remember_nonce: with group commit, nonces go through the writer") {
+TEST_CASE("Stores::remember_nonce on SQLite: with group commit, nonces go through the writer") {
   TempDir dir;
   const std::string path = dir.path + "/repay.db";
-  auto store = open_store(path);
+  auto opened = open_store(path);
+  Stores* store = &opened->stores();
   REQUIRE(store->enable_group_commit().ok());
   GroupSync& group = *dynamic_cast<db::sqlite::Pool&>(store->pool()).group_sync();
   const int64_t before = group.batches();
@@ -94,7 +98,8 @@ TEST_CASE("SqliteStore::remember_nonce: with group commit, nonces go through the
 TEST_CASE("write batching: a nonce waits for the writer a bounded time while another process holds the lock") {
   TempDir dir;
   const std::string path = dir.path + "/repay.db";
-  auto store = open_store(path);
+  auto opened = open_store(path);
+  Stores* store = &opened->stores();
   REQUIRE(store->enable_group_commit().ok());
   const Instant now = std::chrono::system_clock::now();
   constexpr std::chrono::milliseconds kWait{1500};

@@ -9,23 +9,10 @@
 
 #include <doctest/doctest.h>
 
-#include "db/sqlite/connection.h"
-#include "store/migrations.h"
-#include "support/temp_dir.h"
+#include "store/sqlite_migration_test_db.h"
 
 namespace repay::store {
 namespace {
-
-using testing::TempDir;
-
-std::string text(Connection& c, const std::string& sql) {
-  auto s = c.prepare(sql);
-  REQUIRE_MESSAGE(s.ok(), sql);
-  auto row = s->step();
-  REQUIRE(row.ok());
-  REQUIRE(*row);
-  return s->text(0);
-}
 
 const char* kItem =
     "INSERT INTO batch_items(center_id, batch_no, seq, item_id, agreement_no, amount, state, "
@@ -49,11 +36,9 @@ std::string schema_of(Connection& c) {
 }  // namespace
 
 TEST_CASE("state checks migration: same rows, ids, indexes; the checks still refuse bad states") {
-  TempDir dir;
-  auto opened = db::sqlite::Connection::open(dir.path + "/db");
-  REQUIRE(opened.ok());
-  Connection& c = **opened;
-  REQUIRE(migrate(c).ok());  // the migration is the last one: already applied once
+  MigratedSqliteFile db;
+  Connection& c = db.c();
+  // The migration is the last one: already applied once.
   CHECK(text(c, "SELECT sql FROM sqlite_schema WHERE name = 'batch_items'").find("IN (") == std::string::npos);
   CHECK(text(c, "SELECT sql FROM sqlite_schema WHERE name = 'repayments'").find("IN (") == std::string::npos);
 

@@ -1,8 +1,7 @@
-// SqliteReviewStore against a real SQLite file: maker-checker, two approvers, the ceiling re-check
+// Conformance, review (settlement::ReviewStore): maker-checker, two approvers, the ceiling re-check
 // at approval and its race with the card center's own refunds, expiry, audit, and the hand-over
 // to the real-time resolver.
-#include "store/review_sql.h"
-#include "store/sqlite_store.h"
+#include "store/conformance/suite_store.h"
 
 #include <unistd.h>
 
@@ -34,17 +33,14 @@ crypto::FieldCipher make_cipher() {
   return *c;
 }
 
-std::unique_ptr<SqliteStore> open_store(const std::string& path, const crypto::FieldCipher& c) {
-  auto s = SqliteStore::open(path, c, 8);
-  REQUIRE_MESSAGE(s.ok(), s.error().to_string());
-  return std::move(*s);
-}
 
 struct Db {
   TempDir dir;
   crypto::FieldCipher cipher = make_cipher();
-  std::unique_ptr<SqliteStore> store = open_store(dir.path + "/repay.db", cipher);
-  SqliteReviewStore review{*store};
+  std::unique_ptr<conformance::StoreUnderTest> opened =
+      conformance::open_store_under_test(dir.path + "/repay.db", cipher, 8);
+  Stores* store = &opened->stores();
+  settlement::ReviewStore& review = opened->review();
   ReviewPolicy policy;  // defaults: 1,000,000 fen, 30 days
 
   Db() { exec(

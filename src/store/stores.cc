@@ -1,34 +1,14 @@
-#include "store/sqlite_store.h"
+// What the bundle (store/stores.h) does itself, and the small stores it holds that have no file of
+// their own: the audit log, nonces, sequences and ReqSns, the outbox's lookup.
+#include "store/stores.h"
 
 #include <chrono>
 #include <vector>
 
 #include "core/ids.h"
-#include "db/sqlite/connection.h"
-#include "db/sqlite/pool.h"
-#include "store/migrations.h"
 #include "store/notify_sql.h"
 
 namespace repay::store {
-
-Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
-                                                       const crypto::FieldCipher& cipher,
-                                                       int connections, Durability durability) {
-  {
-    // Migrate on one connection before the pool opens the others.
-    auto c = db::sqlite::Connection::open(path, durability);
-    if (!c) return c.error();
-    auto v = migrate(**c);
-    if (!v) {
-      Error e = v.error();
-      e.where = path;
-      return e;
-    }
-  }
-  auto pool = db::sqlite::Pool::open(path, connections, durability);
-  if (!pool) return pool.error();
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*pool), cipher));
-}
 
 Status append_audit(Connection& c, const AuditRow& row) {
   auto s = c.prepare(

@@ -6,33 +6,17 @@
 
 #include <doctest/doctest.h>
 
-#include "store/migrations.h"
-#include "db/sqlite/connection.h"
-#include "support/temp_dir.h"
+#include "store/sqlite_migration_test_db.h"
 
 namespace repay::store {
 namespace {
-
-using testing::TempDir;
 
 // The schema versions that added batch_files_rejection_no and exceptions_open_contradiction.
 constexpr int kRejectionKey = 15;
 constexpr int kContradictionKey = 16;
 
-std::string text(Connection& c, const std::string& sql) {
-  auto s = c.prepare(sql);
-  REQUIRE_MESSAGE(s.ok(), sql);
-  auto row = s->step();
-  REQUIRE(row.ok());
-  REQUIRE(*row);
-  return s->text(0);
-}
-
-void exec(Connection& c, const std::string& sql) { REQUIRE_MESSAGE(c.exec(sql).ok(), sql); }
-
-// A database migrated to the newest version, then rolled back to the shape before `version`.
+// The migrated database rolled back to the shape before `version`.
 void before(Connection& c, int version) {
-  REQUIRE(migrate(c).ok());
   REQUIRE(latest_schema_version() >= version);
   exec(c, "DROP INDEX IF EXISTS batch_files_rejection_no");
   exec(c, "DROP INDEX IF EXISTS exceptions_open_contradiction");
@@ -57,10 +41,8 @@ void exception(Connection& c, int id, const std::string& kind, const std::string
 }  // namespace
 
 TEST_CASE("rejection key migration: duplicate numbers, the oldest keeps it, the others lose it") {
-  TempDir dir;
-  auto opened = db::sqlite::Connection::open(dir.path + "/db");
-  REQUIRE(opened.ok());
-  Connection& c = **opened;
+  MigratedSqliteFile db;
+  Connection& c = db.c();
   before(c, kRejectionKey);
   // B1: REJ1 twice (two rejections at once), then REJ2 three times; B2 on its own; an accepted
   // file without a number.
@@ -92,10 +74,8 @@ TEST_CASE("rejection key migration: duplicate numbers, the oldest keeps it, the 
 }
 
 TEST_CASE("contradiction key migration: open duplicates resolved with a note, the oldest stays open") {
-  TempDir dir;
-  auto opened = db::sqlite::Connection::open(dir.path + "/db");
-  REQUIRE(opened.ok());
-  Connection& c = **opened;
+  MigratedSqliteFile db;
+  Connection& c = db.c();
   before(c, kContradictionKey);
   const int64_t audit_before = std::stoll(text(c, "SELECT count(*) FROM audit"));
   exception(c, 1, "BANK_CONTRADICTS", "R:T1", "amount", "RESOLVED");  // closed: not a duplicate

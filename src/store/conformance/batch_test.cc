@@ -1,6 +1,6 @@
-// Batches end to end through the store: batch::intake_file() on real batch files, then the
-// SqliteStore's pipeline, deadline and return-file statements, on a real SQLite file in a temporary
-// directory with a real FieldCipher. Agreements are created the way signing creates them
+// Conformance, batch (batch::BatchStore): batches end to end through the store under test
+// (suite_store.h): batch::intake_file() on real batch files, then the store's pipeline, deadline
+// and return-file statements, in a temporary directory with a real FieldCipher. Agreements are created the way signing creates them
 // (SqlSigningStore::finish with create_agreement).
 #include <unistd.h>
 
@@ -20,7 +20,7 @@
 #include "core/codes.h"
 #include "core/validate.h"
 #include "store/batch_blocks.h"
-#include "store/sqlite_store.h"
+#include "store/conformance/suite_store.h"
 #include "support/temp_dir.h"
 
 namespace repay::store {
@@ -179,21 +179,19 @@ struct ItemRow {
 struct Rig {
   TempDir dir;
   crypto::FieldCipher cipher = make_cipher();
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<conformance::StoreUnderTest> store;
   batch::BatchCenter center;
   batch::Hasher hash;
   int files = 0;
   int signings = 0;
 
   explicit Rig(int connections = 4) {
-    auto s = SqliteStore::open(dir.path + "/repay.db", cipher, connections);
-    REQUIRE_MESSAGE(s.ok(), s.error().to_string());
-    store = std::move(*s);
+    store = conformance::open_store_under_test(dir.path + "/repay.db", cipher, connections);
     center.center_id = "CC01";
     hash = [this](const std::string& v) { return cipher.lookup_hash(v); };
   }
 
-  SqliteStore& s() { return *store; }
+  Stores& s() { return store->stores(); }
 
   // Signs an agreement the way the signing use-case stores it.
   Holder sign(int n, const std::string& kind = signing::kCollect,
@@ -954,7 +952,7 @@ TEST_CASE("intake: a load discarded by another intake of its batchNo stops and w
 // The store, but every load fails at its `fail_at`-th item (a full disk, say): the rest forwarded.
 class FailingLoadStore final : public batch::BatchStore {
  public:
-  FailingLoadStore(SqliteStore& s, int fail_at) : s_(s), fail_at_(fail_at) {}
+  FailingLoadStore(Stores& s, int fail_at) : s_(s), fail_at_(fail_at) {}
 
   Result<std::optional<batch::FileRecord>> find_file(const std::string& c, const std::string& f,
                                                      const std::string& sha) override {
@@ -1036,7 +1034,7 @@ class FailingLoadStore final : public batch::BatchStore {
     std::unique_ptr<batch::ItemLoader> inner_;
     int left_;
   };
-  SqliteStore& s_;
+  Stores& s_;
   int fail_at_;
 };
 
