@@ -2223,5 +2223,30 @@ TEST_CASE("a batch with no sendable item is CLOSED at once and its return file i
   CHECK(r.summary("B002").state == "CLOSED");
 }
 
+// A force-failed 3001 item's late resolution starts its query backoff afresh (batch/pipeline.h):
+// claims that a crash cut short ran its count up, and that count must not space the queries that
+// find a late debit minutes apart (docs/decisions.md, A force-failed item's queries start afresh).
+TEST_CASE("force_fail_due: a 3001 item is queried at once, its backoff count back to 0") {
+  ForcedBatch fb;
+  Rig& r = fb.r;
+  // Item 3 (UNKNOWN) claimed for a QUERY twice, each claim lost with its process: the lease ends.
+  REQUIRE(r.claim_queries("CB1", 10, kSendFrom + 2s).size() == 1);
+  REQUIRE(r.claim_queries("CB1", 10, kSendFrom + 33s).size() == 1);
+  REQUIRE(r.item("B001", 3).query_count == 2);
+
+  const Instant job_at = kForceFail + 20s;
+  auto closed = r.s().batches().force_fail_due(job_at, "job:force-fail");
+  REQUIRE(closed.ok());
+  REQUIRE(closed->closed.size() == 1);
+  for (int64_t seq : {2, 3}) {
+    CAPTURE(seq);
+    CHECK(r.item("B001", seq).resp_code == "3001");
+    CHECK(r.item("B001", seq).query_count == 0);
+  }
+  auto q = r.claim_queries("CB1", 10, job_at);
+  REQUIRE(q.size() == 2);
+  for (const auto& t : q) CHECK(t.query_count == 0);  // the pipeline's next wait: query_backoff[1]
+}
+
 }  // namespace
 }  // namespace repay::store
