@@ -2,7 +2,9 @@
 // statements kept, and what a run found and did. The records matched are read from the live
 // tables (settlement_recon_load_sql.cc); what a run found per record is kept in recon_state only
 // when it is not implicit (see migrations.cc), and recon_ours keeps the records a run listed, so
-// a day of millions of plain matches writes no row per match.
+// a day of millions of plain matches writes no row per match. What a run does about each outcome
+// is settlement's (settlement/recon_actions.h); this file reads what those rules need and carries
+// them out.
 #include <map>
 #include <set>
 #include <unordered_map>
