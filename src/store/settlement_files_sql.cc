@@ -407,17 +407,20 @@ Result<bool> SqlCenterFilesStore::has_used_posting_file(const std::string& cente
 Result<int64_t> SqlCenterFilesStore::propose_one_sided(const std::string& center, Date day, Instant now,
                                                const std::string& actor) {
   auto c = pool_->acquire();
-  WriteTx tx(*c);
-  REPAY_TRY(tx.begin());
   auto found = one_sided_candidates(*c, center, day);
   if (!found) return found.error();
+  // One transaction per proposal: it holds one original's row at a time, so it never waits for a
+  // posting file while holding a row that file waits for (the file locks its lines' originals in
+  // the file's order, this in TxnNo order). A re-run proposes what an interrupted one left.
   int64_t made = 0;
   for (const auto& k : *found) {
+    WriteTx tx(*c);
+    REPAY_TRY(tx.begin());
     auto r = propose_one_sided_candidate(*c, k, day, now, actor);
     if (!r) return r.error();
+    REPAY_TRY(tx.commit());
     if (*r) ++made;
   }
-  REPAY_TRY(tx.commit());
   return made;
 }
 

@@ -51,9 +51,9 @@ class SqlCenterFilesStore final : public settlement::CenterFilesStore {
   Pool* pool_;
 };
 
-// propose_one_sided's two steps, each inside the caller's transaction (apart for the test of the
-// write skew they guard against: store/one_sided_skew_test.cc). The candidates: day T's successes
-// of the center whose TxnNo no posting line took, with what is still refundable.
+// propose_one_sided's two steps (apart for the test of the write skew they guard against:
+// store/one_sided_skew_test.cc). The candidates, read on `c` in any transaction or none: day T's
+// successes of the center whose TxnNo no posting line took, with what is still refundable.
 struct OneSidedCandidate {
   RefundProposal p;  // all but the figures and why
   Fen principal = 0, fee = 0, cardholder_fee = 0, reserved = 0, fee_reserved = 0;
