@@ -308,11 +308,31 @@ Result<PostingStored> SqlCenterFilesStore::store_posting_file(
     REPAY_TRY(tx.commit());
     return out;
   }
-  auto ours = c->prepare(
-      "SELECT amount FROM batch_items WHERE center_id = ?1 AND txn_no = ?2 AND state = 'SUCCESS' "
-      "AND forced = 0 UNION ALL SELECT amount FROM repayments WHERE center_id = ?1 AND txn_no = ?2 "
-      "AND state = 'SUCCESS'");
-  if (!ours) return ours.error();
+  // Our success of a line's TxnNo, a batch item's or else a repayment's, its row locked until this
+  // file commits: propose_one_sided locks it before it proposes, so the ONE_SIDED proposal read
+  // next is the one committed before, or none is made until this file's match is seen.
+  const std::string lock_rows(c->dialect().lock_rows);
+  auto ours_item = c->prepare(
+      "SELECT amount FROM batch_items WHERE center_id = ? AND txn_no = ? AND state = 'SUCCESS' "
+      "AND forced = 0" + lock_rows);
+  if (!ours_item) return ours_item.error();
+  auto ours_repayment = c->prepare(
+      "SELECT amount FROM repayments WHERE center_id = ? AND txn_no = ? AND state = 'SUCCESS'" +
+      lock_rows);
+  if (!ours_repayment) return ours_repayment.error();
+  auto ours_of = [&](const std::string& txn_no) -> Result<std::optional<Fen>> {
+    for (Stmt* q : {&*ours_item, &*ours_repayment}) {
+      q->reset().bind(1, f.center_id).bind(2, txn_no);
+      auto row = q->step();
+      if (!row) return row.error();
+      if (*row) {
+        const Fen amount = q->integer(0);
+        q->reset();
+        return std::optional<Fen>(amount);
+      }
+    }
+    return std::optional<Fen>();
+  };
   auto proposed = c->prepare(
       "SELECT 1 FROM refunds WHERE origin = 'US' AND reason = 'ONE_SIDED' AND orig_txn_no = ?");
   if (!proposed) return proposed.error();
@@ -328,12 +348,11 @@ Result<PostingStored> SqlCenterFilesStore::store_posting_file(
 
   REPAY_TRY(read_lines([&](const PostingLine& l) -> Status {
     std::optional<OurSuccess> our;
-    ours->reset().bind(1, f.center_id).bind(2, l.txn_no);
-    auto row = ours->step();
-    if (!row) return row.error();
+    auto amount = ours_of(l.txn_no);
+    if (!amount) return amount.error();
     bool taken = false;
-    if (*row) {
-      our = OurSuccess{ours->integer(0), false};
+    if (amount->has_value()) {
+      our = OurSuccess{**amount, false};
       proposed->reset().bind(1, l.txn_no);
       auto p = proposed->step();
       if (!p) return p.error();
@@ -388,73 +407,107 @@ Result<bool> SqlCenterFilesStore::has_used_posting_file(const std::string& cente
 Result<int64_t> SqlCenterFilesStore::propose_one_sided(const std::string& center, Date day, Instant now,
                                                const std::string& actor) {
   auto c = pool_->acquire();
-  WriteTx tx(*c);
-  REPAY_TRY(tx.begin());
-  struct Candidate {
-    RefundProposal p;
-    Fen principal = 0, fee = 0, cardholder_fee = 0, reserved = 0, fee_reserved = 0;
-  };
-  std::vector<Candidate> found;
+  auto found = one_sided_candidates(*c, center, day);
+  if (!found) return found.error();
+  // One transaction per proposal: it holds one original's row at a time, so it never waits for a
+  // posting file while holding a row that file waits for (the file locks its lines' originals in
+  // the file's order, this in TxnNo order). A re-run proposes what an interrupted one left.
+  int64_t made = 0;
+  for (const auto& k : *found) {
+    WriteTx tx(*c);
+    REPAY_TRY(tx.begin());
+    auto r = propose_one_sided_candidate(*c, k, day, now, actor);
+    if (!r) return r.error();
+    REPAY_TRY(tx.commit());
+    if (*r) ++made;
+  }
+  return made;
+}
+
+Result<std::vector<OneSidedCandidate>> one_sided_candidates(Connection& c, const std::string& center,
+                                                            Date day) {
+  std::vector<OneSidedCandidate> found;
+  auto s = prepare_day(
+      c,
+      "SELECT s.source, s.txn_no, s.batch_no, s.ref, COALESCE(s.channel_id, ''), "
+      "COALESCE(s.req_sn, ''), s.amount, s.fee, s.cardholder_fee, COALESCE(m.reserved, 0), "
+      "COALESCE(m.fee_reserved, 0) FROM ("
+      "SELECT 'B' AS source, txn_no, batch_no, batch_no || ':' || seq AS ref, channel_id, req_sn, "
+      "amount, fee, cardholder_fee FROM batch_items WHERE center_id = ?1 AND state = 'SUCCESS' "
+      "AND forced = 0 AND finished_at >= ?2 AND finished_at < ?3 "
+      "UNION ALL SELECT 'R', txn_no, '', req_no, channel_id, req_sn, amount, fee, cardholder_fee "
+      "FROM repayments WHERE center_id = ?1 AND state = 'SUCCESS' AND finished_at >= ?2 "
+      "AND finished_at < ?3) s LEFT JOIN refund_ceilings m ON m.txn_no = s.txn_no "
+      "WHERE NOT EXISTS (SELECT 1 FROM posting_matches p WHERE p.center_id = ?1 "
+      "AND p.txn_no = s.txn_no) ORDER BY s.txn_no",
+      center, day);
+  if (!s) return s.error();
+  for (;;) {
+    auto row = s->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    OneSidedCandidate k;
+    k.p.center_id = center;
+    k.p.reason = "ONE_SIDED";
+    k.p.orig_source = s->text(0);
+    k.p.orig_txn_no = s->text(1);
+    k.p.orig_batch_no = s->text(2);
+    k.p.orig_ref = s->text(3);
+    k.p.channel_id = s->text(4);
+    k.p.orig_req_sn = s->text(5);
+    k.principal = s->integer(6);
+    k.fee = s->integer(7);
+    k.cardholder_fee = s->integer(8);
+    k.reserved = s->integer(9);
+    k.fee_reserved = s->integer(10);
+    found.push_back(std::move(k));
+  }
+  return found;
+}
+
+Result<bool> propose_one_sided_candidate(Connection& c, const OneSidedCandidate& k, Date day,
+                                         Instant now, const std::string& actor) {
+  // What is still refundable: the card center may have refunded part of it itself. The
+  // approval reserves it under the ceiling and settles the fee on the running total
+  // (settlement/review_ports.h); these are the figures as of now.
+  const Fen rest = k.principal - k.reserved;
+  if (rest <= 0) return false;
+  // The original's row first, the row store_posting_file locks for each line of this TxnNo, then
+  // whether a posting line took the TxnNo since the candidates were read: under READ COMMITTED a
+  // posting file that committed meanwhile is seen here, and one that has not waits for this
+  // transaction and then sees the proposal (AFTER_ONE_SIDED). docs/decisions.md, Reconciliation's
+  // actions in settlement.
   {
-    auto s = prepare_day(
-        *c,
-        "SELECT s.source, s.txn_no, s.batch_no, s.ref, COALESCE(s.channel_id, ''), "
-        "COALESCE(s.req_sn, ''), s.amount, s.fee, s.cardholder_fee, COALESCE(m.reserved, 0), "
-        "COALESCE(m.fee_reserved, 0) FROM ("
-        "SELECT 'B' AS source, txn_no, batch_no, batch_no || ':' || seq AS ref, channel_id, req_sn, "
-        "amount, fee, cardholder_fee FROM batch_items WHERE center_id = ?1 AND state = 'SUCCESS' "
-        "AND forced = 0 AND finished_at >= ?2 AND finished_at < ?3 "
-        "UNION ALL SELECT 'R', txn_no, '', req_no, channel_id, req_sn, amount, fee, cardholder_fee "
-        "FROM repayments WHERE center_id = ?1 AND state = 'SUCCESS' AND finished_at >= ?2 "
-        "AND finished_at < ?3) s LEFT JOIN refund_ceilings m ON m.txn_no = s.txn_no "
-        "WHERE NOT EXISTS (SELECT 1 FROM posting_matches p WHERE p.center_id = ?1 "
-        "AND p.txn_no = s.txn_no) ORDER BY s.txn_no",
-        center, day);
-    if (!s) return s.error();
+    const std::string table = k.p.orig_source == "B" ? "batch_items" : "repayments";
+    auto lock = c.prepare("SELECT 1 FROM " + table + " WHERE center_id = ? AND txn_no = ?" +
+                          std::string(c.dialect().lock_rows));
+    if (!lock) return lock.error();
+    lock->bind(1, k.p.center_id).bind(2, k.p.orig_txn_no);
     for (;;) {
-      auto row = s->step();
+      auto row = lock->step();
       if (!row) return row.error();
       if (!*row) break;
-      Candidate k;
-      k.p.center_id = center;
-      k.p.reason = "ONE_SIDED";
-      k.p.orig_source = s->text(0);
-      k.p.orig_txn_no = s->text(1);
-      k.p.orig_batch_no = s->text(2);
-      k.p.orig_ref = s->text(3);
-      k.p.channel_id = s->text(4);
-      k.p.orig_req_sn = s->text(5);
-      k.principal = s->integer(6);
-      k.fee = s->integer(7);
-      k.cardholder_fee = s->integer(8);
-      k.reserved = s->integer(9);
-      k.fee_reserved = s->integer(10);
-      found.push_back(std::move(k));
     }
+    auto taken = c.prepare("SELECT 1 FROM posting_matches WHERE center_id = ? AND txn_no = ?");
+    if (!taken) return taken.error();
+    taken->bind(1, k.p.center_id).bind(2, k.p.orig_txn_no);
+    auto row = taken->step();
+    if (!row) return row.error();
+    if (*row) return false;
   }
-  int64_t made = 0;
-  for (auto& k : found) {
-    // What is still refundable: the card center may have refunded part of it itself. The
-    // approval reserves it under the ceiling and settles the fee on the running total
-    // (settlement/review_ports.h); these are the figures as of now.
-    const Fen rest = k.principal - k.reserved;
-    if (rest <= 0) continue;
-    // A SUCCESS repayment's refundable (settlement::refundable_of): its principal and fee.
-    const settlement::RefundFigures money = settlement::refund_figures(
-        settlement::Refundable{true, k.principal, k.fee, k.cardholder_fee}, rest, k.reserved,
-        k.fee_reserved);
-    k.p.amount = money.amount;
-    k.p.fee = money.fee;
-    k.p.cardholder_fee = money.cardholder_fee;
-    k.p.debit_amount = money.debit_amount;
-    k.p.why = "in neither the posting file of " + format_date(day) +
-              " nor those of its grace days";
-    auto r = insert_refund_proposal(*c, k.p, now, actor);
-    if (!r) return r.error();
-    if (r->has_value()) ++made;
-  }
-  REPAY_TRY(tx.commit());
-  return made;
+  // A SUCCESS repayment's refundable (settlement::refundable_of): its principal and fee.
+  const settlement::RefundFigures money = settlement::refund_figures(
+      settlement::Refundable{true, k.principal, k.fee, k.cardholder_fee}, rest, k.reserved,
+      k.fee_reserved);
+  RefundProposal p = k.p;
+  p.amount = money.amount;
+  p.fee = money.fee;
+  p.cardholder_fee = money.cardholder_fee;
+  p.debit_amount = money.debit_amount;
+  p.why = "in neither the posting file of " + format_date(day) + " nor those of its grace days";
+  auto r = insert_refund_proposal(c, p, now, actor);
+  if (!r) return r.error();
+  return r->has_value();
 }
 
 Result<RepayFigures> SqlCenterFilesStore::posted_figures(const std::string& center, Date day) {

@@ -2,15 +2,17 @@
 // statements kept, and what a run found and did. The records matched are read from the live
 // tables (settlement_recon_load_sql.cc); what a run found per record is kept in recon_state only
 // when it is not implicit (see migrations.cc), and recon_ours keeps the records a run listed, so
-// a day of millions of plain matches writes no row per match.
+// a day of millions of plain matches writes no row per match. What a run does about each outcome
+// is settlement's (settlement/recon_actions.h); this file reads what those rules need and carries
+// them out.
 #include <map>
 #include <set>
 #include <unordered_map>
 
-#include "debit/item.h"
+#include "settlement/recon_actions.h"
 #include "store/refund_proposal.h"
 #include "store/settlement_recon_live.h"
-#include "store/sql_audit_log.h"
+#include "store/sql_batch_store.h"
 #include "store/sql_recon_store.h"
 
 namespace repay::store {
@@ -34,42 +36,6 @@ const char* state_letter(OurState st) {
     case OurState::kPending: return "P";
   }
   return "P";
-}
-
-const char* exception_kind(Class c) {
-  switch (c) {
-    case Class::kAmountDiffers:
-    case Class::kTypeDiffers:
-    case Class::kDuplicateLine:
-    case Class::kUnknownReqSn:
-    case Class::kOursMissing:
-    case Class::kRefundContradicts:
-      return settlement::class_name(c);
-    default:
-      return nullptr;
-  }
-}
-
-// The state a record keeps after an outcome ("" when the outcome does not change it).
-std::string status_after(Class c) {
-  switch (c) {
-    case Class::kMatched:
-    case Class::kReleased:
-      return "MATCHED";
-    case Class::kSuspense:
-      return "HELD";
-    case Class::kOursMissing:
-      return "MISSING";
-    case Class::kStillOpen:
-      return "OPEN";
-    case Class::kDuplicateLine:
-    case Class::kUnknownReqSn:
-    case Class::kNotMoved:
-    case Class::kMatchedBefore:
-      return "";
-    default:
-      return settlement::class_name(c);
-  }
 }
 
 }  // namespace
@@ -127,30 +93,28 @@ Result<settlement::ReconRun> SqlReconStore::record_reconciliation(const std::str
   run.date = day;
   run.counts = r.counts;
   const int64_t t = ymd(day);
-  const std::string t_text = format_date(day);
   const int64_t now_ms = to_unix_ms(now);
   std::map<const settlement::Outcome*, std::string> actions;
 
-  // 1. The bank did what ours still waits for: the facts go through the capabilities' own stores
-  // (each its own transaction: batch items' force-fail rules, real-time notifications).
+  // 1. The bank did what ours still waits for: the facts (settlement::statement_fact) go through
+  // the capabilities' own stores (each its own transaction: batch items' force-fail rules,
+  // real-time notifications).
   {
     std::vector<Fact> batch_facts;
     std::vector<const settlement::Outcome*> batch_outcomes;
+    auto done = [&](const settlement::Outcome& o, const settlement::FactDone& d) {
+      actions[&o] = d.action;
+      if (d.applied) ++run.facts_applied;
+    };
     for (const auto& o : r.outcomes) {
-      if (o.cls != Class::kBankDoneOursPending) continue;
+      std::optional<batch::BankFact> fact = settlement::statement_fact(o, day);
+      if (!fact) continue;
       const std::string sn(o.our->req_sn);
-      batch::BankFact fact;
-      fact.kind = batch::BankFact::Kind::kSuccess;
-      fact.channel_txn_no = std::string(o.line->channel_txn_no);
-      fact.settle_date = t_text;
-      fact.amount = o.line->amount;
-      fact.detail = "statement " + t_text + " line " + std::to_string(o.line->line_no);
-      fact.statement = true;
-      if (o.our->type == TxnType::kDebit) {
+      if (o.our->type == TxnType::kDebit) {  // a DEBIT may be a batch item
         auto key = item_by_req_sn(channel, sn);
         if (!key) return key.error();
         if (key->has_value()) {
-          batch_facts.push_back(Fact{**key, fact, now});
+          batch_facts.push_back(Fact{**key, *fact, now});
           batch_outcomes.push_back(&o);
           continue;
         }
@@ -158,33 +122,23 @@ Result<settlement::ReconRun> SqlReconStore::record_reconciliation(const std::str
       auto rt = realtime_by_req_sn(channel, sn);
       if (!rt) return rt.error();
       if (!rt->has_value()) {
-        actions[&o] = "not found live";
+        done(o, settlement::fact_not_found());
         continue;
       }
       if ((*rt)->first == "REPAY") {
-        auto v = apply_repayment_fact((*rt)->second, fact, now, now, actor);
+        auto v = apply_repayment_fact((*rt)->second, *fact, now, now, actor);
         if (!v) return v.error();
-        actions[&o] = "repayment " + (*rt)->second + " " + v->state;
+        done(o, settlement::realtime_fact_done(true, (*rt)->second, v->state));
       } else {
-        auto v = apply_refund_fact((*rt)->second, fact, now, now, actor);
+        auto v = apply_refund_fact((*rt)->second, *fact, now, now, actor);
         if (!v) return v.error();
-        actions[&o] = "refund " + (*rt)->second + " " + v->state;
+        done(o, settlement::realtime_fact_done(false, (*rt)->second, v->state));
       }
-      ++run.facts_applied;
     }
     if (!batch_facts.empty()) {
       auto ts = apply_facts(batch_facts, now, actor);
       if (!ts) return ts.error();
-      for (size_t k = 0; k < ts->size(); ++k) {
-        const auto& tr = (*ts)[k];
-        const char* what = tr.kind == batch::Transition::Kind::kApply  ? "applied"
-                           : tr.kind == batch::Transition::Kind::kLate ? "late (force-failed)"
-                           : tr.kind == batch::Transition::Kind::kException ? "exception"
-                                                                            : "no change";
-        actions[batch_outcomes[k]] = std::string("batch item ") + what;
-        if (tr.kind == batch::Transition::Kind::kApply || tr.kind == batch::Transition::Kind::kLate)
-          ++run.facts_applied;
-      }
+      for (size_t k = 0; k < ts->size(); ++k) done(*batch_outcomes[k], settlement::batch_fact_done((*ts)[k]));
     }
   }
 
@@ -218,21 +172,48 @@ Result<settlement::ReconRun> SqlReconStore::record_reconciliation(const std::str
       "INSERT OR REPLACE INTO recon_results(channel_id, date, req_sn, class, line_no, type, "
       "our_amount, bank_amount, channel_txn_no, action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!result_q) return result_q.error();
+  // The original a proposal gives back, batch item or repayment (read only; the late fact goes
+  // through batch's store).
   auto batch_q = c->prepare(
-      "SELECT center_id, batch_no, seq, txn_no, amount, cardholder_fee, debit_amount, state, "
-      "forced, COALESCE(late_state, ''), version, COALESCE(resp_code, '') "
+      "SELECT center_id, batch_no, seq, txn_no, amount, cardholder_fee, COALESCE(resp_code, '') "
       "FROM batch_items WHERE channel_id = ? AND req_sn = ?");
   if (!batch_q) return batch_q.error();
   auto repay_q = c->prepare(
-      "SELECT center_id, txn_no, req_no, amount, cardholder_fee, debit_amount, "
-      "COALESCE(resp_code, '') FROM repayments WHERE channel_id = ? AND req_sn = ?");
+      "SELECT center_id, txn_no, req_no, amount, cardholder_fee, COALESCE(resp_code, '') "
+      "FROM repayments WHERE channel_id = ? AND req_sn = ?");
   if (!repay_q) return repay_q.error();
-  // A forced item the statement lists debited: its late state, by the item's rules (debit/item.h).
-  auto late_q = c->prepare(
-      "UPDATE batch_items SET late_state = ?, channel_txn_no = COALESCE(?, channel_txn_no), "
-      "settle_date = COALESCE(?, settle_date), version = version + 1, updated_at = ? "
-      "WHERE center_id = ? AND batch_no = ? AND seq = ? AND version = ?");
-  if (!late_q) return late_q.error();
+  auto original = [&](const std::string& source,
+                      const std::string& sn) -> Result<std::optional<settlement::OriginalView>> {
+    settlement::OriginalView v;
+    v.source = source;
+    if (source == "B") {
+      batch_q->reset().bind(1, channel).bind(2, sn);
+      auto got = batch_q->step();
+      if (!got) return got.error();
+      if (!*got) return std::optional<settlement::OriginalView>();
+      v.center_id = batch_q->text(0);
+      v.batch_no = batch_q->text(1);
+      v.seq = batch_q->integer(2);
+      v.txn_no = batch_q->text(3);
+      v.amount = batch_q->integer(4);
+      v.cardholder_fee = batch_q->integer(5);
+      v.told = batch_q->text(6);
+    } else if (source == "R") {
+      repay_q->reset().bind(1, channel).bind(2, sn);
+      auto got = repay_q->step();
+      if (!got) return got.error();
+      if (!*got) return std::optional<settlement::OriginalView>();
+      v.center_id = repay_q->text(0);
+      v.txn_no = repay_q->text(1);
+      v.req_no = repay_q->text(2);
+      v.amount = repay_q->integer(3);
+      v.cardholder_fee = repay_q->integer(4);
+      v.told = repay_q->text(5);
+    } else {
+      return std::optional<settlement::OriginalView>();
+    }
+    return std::optional<settlement::OriginalView>(std::move(v));
+  };
   // The bank's word on a debit the card center was told failed: what its refund may give back.
   auto debit_q = c->prepare(
       "INSERT INTO bank_debits(channel_id, req_sn, center_id, txn_no, amount, statement_date, "
@@ -262,127 +243,70 @@ Result<settlement::ReconRun> SqlReconStore::record_reconciliation(const std::str
         ++run.kept;
       }
     }
-    std::string action = actions.count(&o) ? actions[&o] : "";
+    std::optional<settlement::LiveView> live;
+    if (row) live = settlement::LiveView{row->state, row->day, row->source, row->center_id};
+    std::optional<settlement::OriginalView> orig;
+    if (settlement::wants_original(o, live)) {
+      auto got = original(row->source, sn);
+      if (!got) return got.error();
+      orig = std::move(*got);
+    }
+    const settlement::RecordActions a = settlement::recon_actions(o, live, orig, day);
+    std::string action = actions.count(&o) ? actions[&o] : a.action;
 
-    // The record's kept state. A duplicate line never changes the record it names.
-    const std::string status = status_after(o.cls);
-    if (o.our && !status.empty()) {
-      state_q->reset().bind(1, channel).bind(2, sn).bind(3, status);
-      if (o.line) state_q->bind(4, t);
+    // The record's kept state. The day's load of a later day finds the row by its day.
+    if (a.kept) {
+      state_q->reset().bind(1, channel).bind(2, sn).bind(3, a.kept->status);
+      if (a.kept->line_today) state_q->bind(4, t);
       else state_q->bind_null(4);
-      const bool held = o.cls == Class::kSuspense || o.cls == Class::kOursMissing;
-      // The record's day as it is now (a fact applied above may have finished it today), and
-      // whether it may still move: the day's load of a later day finds the row by it.
-      const bool moving = !row || row->state == OurState::kPending;
-      const int64_t day_now = row ? ymd(settlement::date_of_day(row->day)) : our_day;
-      REPAY_TRY(state_q->bind(5, int64_t{held ? 1 : 0}).bind(6, day_now).bind(7, now_ms)
-                    .bind(8, int64_t{moving ? 1 : 0}).run());
+      REPAY_TRY(state_q->bind(5, int64_t{a.kept->held ? 1 : 0})
+                    .bind(6, ymd(settlement::date_of_day(a.kept->day))).bind(7, now_ms)
+                    .bind(8, int64_t{a.kept->moving ? 1 : 0}).run());
     }
 
-    // Refund proposals: files.md (LATE_SUCCESS) and domain.md flow 4; never a second one. The
-    // statement is the bank's word that it debited: kept (bank_debits) with the proposal, and a
-    // forced item's late state becomes DEBITED, so the proposal can be approved (review_sql.cc).
-    if ((o.cls == Class::kLateSuccess || o.cls == Class::kDebitedOursFailed) && row) {
+    // A forced item the statement lists debited: its late state DEBITED by batch's rules, so the
+    // proposal can be approved (review_sql.cc).
+    if (a.late_fact) {
+      auto late = record_late_fact(*c, batch::ItemKey{orig->center_id, orig->batch_no, orig->seq},
+                                   *a.late_fact, now, actor);
+      if (!late) return late.error();
+    }
+
+    // The proposal, with the statement's word that the bank debited (bank_debits): never a
+    // second one (refund_proposal.h).
+    if (a.proposal) {
+      const settlement::ProposalAction& pa = *a.proposal;
+      REPAY_TRY(debit_q->reset().bind(1, channel).bind(2, sn).bind(3, pa.center_id)
+                    .bind(4, pa.orig_txn_no).bind(5, o.line->amount).bind(6, t)
+                    .bind(7, int64_t{o.line->line_no}).bind(8, o.line->channel_txn_no)
+                    .bind(9, now_ms).run());
       RefundProposal p;
-      p.reason = o.cls == Class::kLateSuccess ? "LATE_SUCCESS" : "OTHER";
+      p.center_id = pa.center_id;
+      p.reason = pa.reason;
+      p.orig_txn_no = pa.orig_txn_no;
+      p.orig_source = pa.orig_source;
+      p.orig_batch_no = pa.orig_batch_no;
+      p.orig_ref = pa.orig_ref;
       p.channel_id = channel;
       p.orig_req_sn = sn;
-      std::string told;  // what the card center was told
-      bool found = false;
-      if (row->source == "B") {
-        batch_q->reset().bind(1, channel).bind(2, sn);
-        auto got = batch_q->step();
-        if (!got) return got.error();
-        if (*got) {
-          found = true;
-          p.center_id = batch_q->text(0);
-          p.orig_batch_no = batch_q->text(1);
-          const int64_t seq = batch_q->integer(2);
-          p.orig_ref = p.center_id + ":" + p.orig_batch_no + ":" + std::to_string(seq);
-          p.orig_txn_no = batch_q->text(3);
-          p.orig_source = "B";
-          p.amount = batch_q->integer(4);
-          p.fee = p.cardholder_fee = batch_q->integer(5);
-          p.debit_amount = batch_q->integer(6);
-          told = batch_q->text(11);
-          batch::ItemView v{batch_q->text(7), batch_q->integer(8) != 0, batch_q->text(9), p.debit_amount};
-          const int64_t version = batch_q->integer(10);
-          if (o.cls == Class::kLateSuccess) {
-            batch::BankFact fact;
-            fact.kind = batch::BankFact::Kind::kSuccess;
-            fact.statement = true;
-            fact.channel_txn_no = std::string(o.line->channel_txn_no);
-            fact.settle_date = t_text;
-            fact.amount = o.line->amount;
-            const batch::Transition tr = debit::next(v, fact, false);
-            if (tr.kind == batch::Transition::Kind::kLate) {
-              REPAY_TRY(late_q->reset().bind(1, tr.late_state).bind_opt(2, fact.channel_txn_no)
-                            .bind(3, t_text).bind(4, now_ms).bind(5, p.center_id)
-                            .bind(6, p.orig_batch_no).bind(7, seq).bind(8, version).run());
-              if (c->changes() == 1) {
-                REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "batch_item", p.orig_ref,
-                                                    "FAILED/" + v.late_state, "FAILED/" + tr.late_state,
-                                                    tr.why + ": statement " + t_text + " line " +
-                                                        std::to_string(o.line->line_no)}));
-              }
-            }
-          }
-        }
-      } else if (row->source == "R") {
-        repay_q->reset().bind(1, channel).bind(2, sn);
-        auto got = repay_q->step();
-        if (!got) return got.error();
-        if (*got) {
-          found = true;
-          p.center_id = repay_q->text(0);
-          p.orig_txn_no = repay_q->text(1);
-          p.orig_ref = repay_q->text(2);
-          p.orig_source = "R";
-          p.amount = repay_q->integer(3);
-          p.fee = p.cardholder_fee = repay_q->integer(4);
-          p.debit_amount = repay_q->integer(5);
-          told = repay_q->text(6);
-        }
-      }
-      p.why = "statement " + t_text + " line " + std::to_string(o.line->line_no) +
-              ": the bank debited " + format_amount(o.line->amount) + ", ours failed" +
-              (told.empty() ? std::string() : " (" + told + " to the card center)");
-      if (found && !p.orig_txn_no.empty()) {
-        REPAY_TRY(debit_q->reset().bind(1, channel).bind(2, sn).bind(3, p.center_id)
-                      .bind(4, p.orig_txn_no).bind(5, o.line->amount).bind(6, t)
-                      .bind(7, int64_t{o.line->line_no}).bind(8, o.line->channel_txn_no)
-                      .bind(9, now_ms).run());
-        auto made = insert_refund_proposal(*c, p, now, actor);
-        if (!made) return made.error();
-        if (made->has_value()) {
-          ++run.proposals;
-          action = "proposal " + **made + " " + p.reason;
-        } else {
-          action = "proposal exists";
-        }
-      } else {
-        action = "no TxnNo: not proposed";
-      }
+      p.amount = pa.figures.amount;
+      p.fee = pa.figures.fee;
+      p.cardholder_fee = pa.figures.cardholder_fee;
+      p.debit_amount = pa.figures.debit_amount;
+      p.why = pa.why;
+      auto made = insert_refund_proposal(*c, p, now, actor);
+      if (!made) return made.error();
+      if (made->has_value()) ++run.proposals;
+      action = settlement::proposal_done(*made, pa.reason);
     }
 
-    // Exceptions for staff: one per kind and ReqSn (and statement day for a line's own fault).
-    if (const char* kind = exception_kind(o.cls)) {
-      const bool line_fault = o.cls == Class::kDuplicateLine || o.cls == Class::kUnknownReqSn;
-      const std::string ref = line_fault ? sn + "@" + t_text : sn;
-      std::string detail = std::string(kind) + " statement " + t_text;
-      if (o.line) {
-        detail += " line " + std::to_string(o.line->line_no) + " " +
-                  settlement::txn_type_name(o.line->type) + " " + format_amount(o.line->amount);
-      }
-      if (o.our) {
-        detail += "; ours " + std::string(settlement::txn_type_name(o.our->type)) + " " +
-                  format_amount(o.our->amount) + " of " + format_date(settlement::date_of_day(o.our->day));
-      }
-      except_q->reset().bind(1, kind);
-      except_q->bind_opt(2, row ? row->center_id : "");
-      REPAY_TRY(except_q->bind(3, channel).bind(4, ref).bind(5, detail).bind(6, now_ms).run());
+    // An exception for staff, once (per kind, ref and channel).
+    if (a.exception) {
+      const settlement::ExceptionAction& e = *a.exception;
+      except_q->reset().bind(1, e.kind);
+      except_q->bind_opt(2, e.center_id);
+      REPAY_TRY(except_q->bind(3, channel).bind(4, e.ref).bind(5, e.detail).bind(6, now_ms).run());
       if (c->changes() == 1) ++run.exceptions;
-      if (action.empty()) action = "exception";
     }
 
     result_q->reset().bind(1, channel).bind(2, t).bind(3, sn).bind(4, settlement::class_name(o.cls))

@@ -74,4 +74,12 @@ class SqlBatchStore final : public batch::BatchStore {
 Result<bool> force_fail_batch(Connection& c, const std::string& center, const std::string& batch_no,
                               Instant now, const std::string& actor);
 
+// A late fact for a force-failed item (debit/item.h: its late_state, ChannelTxnNo and settle
+// date), inside the caller's write transaction, by the item's own rules (debit::next after the
+// force-fail time); audited with the fact's `detail`. Reconciliation's statement listing a
+// force-failed item debited comes this way. Only a late transition is written (a repeat or a
+// contradiction changes nothing here); true when it was. Definition: store/batch_late_sql.cc.
+Result<bool> record_late_fact(Connection& c, const batch::ItemKey& key, const batch::BankFact& fact,
+                              Instant now, const std::string& actor);
+
 }  // namespace repay::store

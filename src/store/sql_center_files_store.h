@@ -10,6 +10,7 @@
 
 #include "settlement/center_files_ports.h"
 #include "store/db.h"
+#include "store/refund_proposal.h"
 
 namespace repay::store {
 
@@ -49,5 +50,20 @@ class SqlCenterFilesStore final : public settlement::CenterFilesStore {
  private:
   Pool* pool_;
 };
+
+// propose_one_sided's two steps (apart for the test of the write skew they guard against:
+// store/one_sided_skew_test.cc). The candidates, read on `c` in any transaction or none: day T's
+// successes of the center whose TxnNo no posting line took, with what is still refundable.
+struct OneSidedCandidate {
+  RefundProposal p;  // all but the figures and why
+  Fen principal = 0, fee = 0, cardholder_fee = 0, reserved = 0, fee_reserved = 0;
+};
+Result<std::vector<OneSidedCandidate>> one_sided_candidates(Connection& c, const std::string& center,
+                                                            Date day);
+// Proposes one candidate (inside a write transaction) unless nothing is left to refund, a posting
+// line took its TxnNo since it was read (its original's row is locked first, the row
+// store_posting_file locks for each line) or the proposal exists. True when it was made.
+Result<bool> propose_one_sided_candidate(Connection& c, const OneSidedCandidate& k, Date day,
+                                         Instant now, const std::string& actor);
 
 }  // namespace repay::store
