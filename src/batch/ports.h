@@ -22,15 +22,8 @@ namespace repay::batch {
 using debit::BankFact;
 using debit::ItemView;
 using debit::Transition;
-using debit::kRejected;
-using debit::kPending;
-using debit::kSending;
-using debit::kUnknown;
-using debit::kSuccess;
-using debit::kFailed;
-using debit::kLateUnresolved;
-using debit::kLateDebited;
-using debit::kLateNotDebited;
+using debit::ItemState;
+using debit::LateState;
 
 // A file seen in an inbox, accepted or rejected (files.md: handled once by name and SHA-256).
 struct FileRecord {
@@ -195,7 +188,7 @@ struct ReturnRow {
   Fen amount = 0;
   Fen cardholder_fee = 0;
   Fen debit_amount = 0;
-  std::string state;        // SUCCESS or FAILED / REJECTED
+  ItemState state = ItemState::kFailed;  // SUCCESS or FAILED / REJECTED
   std::string resp_code;
   std::string txn_no;
   Instant finished_at{};

@@ -1,6 +1,7 @@
 // SqlBatchStore: deadlines, return files and batch status (batch/ports.h).
 #include "batch/force_fail.h"
 #include "core/codes.h"
+#include "debit/item.h"
 #include "store/batch_blocks.h"
 #include "store/sql_audit_log.h"
 #include "store/sql_batch_store.h"
@@ -48,7 +49,7 @@ std::string classes_sql(size_t n, int first) {
 
 void bind_classes(Stmt& s, int first, const std::vector<batch::ItemClass>& classes) {
   for (const auto& k : classes) {
-    s.bind(first++, k.state);
+    s.bind(first++, debit::to_text(k.state));
     s.bind(first++, int64_t{k.maybe_debited ? 1 : 0});
   }
 }
@@ -104,7 +105,7 @@ Result<bool> force_fail_batch(Connection& c, const std::string& center,
         "version = version + 1, updated_at = ?4 " + items(5));
     if (!up) return up.error();
     up->bind(1, o.code).bind(3, ff).bind(4, now_ms).bind(5, center).bind(6, batch_no);
-    if (o.resolved_later) up->bind(2, batch::kLateUnresolved);
+    if (o.resolved_later) up->bind(2, debit::to_text(batch::LateState::kUnresolved));
     else up->bind_null(2);
     bind_classes(*up, 7, o.classes);
     REPAY_TRY(up->run());
@@ -279,14 +280,16 @@ Status SqlBatchStore::for_each_return_line(const std::string& center, const std:
     r.amount = q->integer(2);
     r.cardholder_fee = q->integer(3);
     r.debit_amount = q->integer(4);
-    r.state = q->text(5);
+    const std::string state = q->text(5);
     r.resp_code = q->text(6);
     r.txn_no = q->text(7);
     r.finished_at = from_unix_ms(q->integer(8));
-    if (r.state != batch::kSuccess && r.state != batch::kFailed && r.state != batch::kRejected) {
-      return make_error("RETURN", "item " + std::to_string(r.seq) + " is not final (" + r.state + ")",
+    auto parsed = debit::item_state_from_text(state);
+    if (!parsed || !debit::is_final(*parsed)) {
+      return make_error("RETURN", "item " + std::to_string(r.seq) + " is not final (" + state + ")",
                         "seq", std::to_string(r.seq));
     }
+    r.state = *parsed;
     REPAY_TRY(f(r));
   }
   return ok_status();

@@ -36,6 +36,8 @@ bool all_force_failed(const Result<batch::ForceFailRound>& r) {
 using batch::BankFact;
 using batch::DebitTask;
 using batch::IntakeResult;
+using batch::ItemState;
+using batch::LateState;
 using batch::Transition;
 
 const std::string kKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -1201,7 +1203,7 @@ TEST_CASE("claim_debits: window, order, TxnNo and ReqSn once, decrypted fields, 
   const Instant retry = kSendFrom + 2s;
   auto tr = r.apply("B001", 1, kBusyFact, kSendFrom + 1s, retry);
   CHECK(tr.kind == Transition::Kind::kApply);
-  CHECK(tr.state == "PENDING");
+  CHECK(tr.state == ItemState::kPending);
   auto pending = r.item("B001", 1);
   CHECK(pending.state == "PENDING");
   CHECK(pending.req_sn == t.req_sn);
@@ -1383,7 +1385,7 @@ TEST_CASE("apply_facts: one flush with items of two batches counts each final it
   CHECK(r.item("B001", 2).state == "PENDING");
   // The last one in a later flush closes B001.
   REQUIRE(r.claim("CB1", 10, t + 5s).size() == 1);
-  CHECK(r.apply("B001", 2, kSuccessFact, t + 6s).state == "SUCCESS");
+  CHECK(r.apply("B001", 2, kSuccessFact, t + 6s).state == ItemState::kSuccess);
   CHECK(r.open_items("B001") == 0);
   CHECK(r.summary("B001").state == "CLOSED");
 }
@@ -1406,7 +1408,7 @@ TEST_CASE("apply_facts: success, the batch closes with its last item, audit rows
   ok.amount = 150;  // what we sent
   auto tr = r.apply("B001", 1, ok, t1);
   CHECK(tr.kind == Transition::Kind::kApply);
-  CHECK(tr.state == "SUCCESS");
+  CHECK(tr.state == ItemState::kSuccess);
   auto i1 = r.item("B001", 1);
   CHECK(i1.state == "SUCCESS");
   CHECK(i1.resp_code == "0000");
@@ -1431,7 +1433,7 @@ TEST_CASE("apply_facts: success, the batch closes with its last item, audit rows
 
   const Instant t2 = kSendFrom + 4s;
   auto declined = r.apply("B001", 2, fact(BankFact::Kind::kFailed, "1001"), t2);
-  CHECK(declined.state == "FAILED");
+  CHECK(declined.state == ItemState::kFailed);
   auto i2 = r.item("B001", 2);
   CHECK(i2.state == "FAILED");
   CHECK(i2.resp_code == "1001");
@@ -1532,7 +1534,7 @@ TEST_CASE("apply_facts: unknown -> UNKNOWN, queried under a lease, NOT_FOUND -> 
 
   const Instant query_at = kSendFrom + 5s;
   auto tr = r.apply("B001", 1, kUnknownFact, kSendFrom + 1s, query_at);
-  CHECK(tr.state == "UNKNOWN");
+  CHECK(tr.state == ItemState::kUnknown);
   auto u = r.item("B001", 1);
   CHECK(u.state == "UNKNOWN");
   CHECK(u.next_at == to_unix_ms(query_at));
@@ -1566,7 +1568,7 @@ TEST_CASE("apply_facts: unknown -> UNKNOWN, queried under a lease, NOT_FOUND -> 
   // NOT_FOUND before the force-fail time: PENDING, the same ReqSn is sent again.
   const Instant nf_at = later + 1s;
   auto nf = r.apply("B001", 1, kNotFoundFact, nf_at, nf_at);
-  CHECK(nf.state == "PENDING");
+  CHECK(nf.state == ItemState::kPending);
   auto p = r.item("B001", 1);
   CHECK(p.state == "PENDING");
   CHECK(p.req_sn == req_sn);
@@ -1585,7 +1587,7 @@ TEST_CASE("apply_facts: NOT_FOUND after the force-fail time is not resent") {
   // The force-fail job has not run yet, but the time has come: forced 3001, never sent again.
   auto tr = r.apply("B001", 1, kNotFoundFact, kForceFail, kForceFail);
   CHECK(tr.kind == Transition::Kind::kLate);
-  CHECK(tr.late_state == "NOT_DEBITED");
+  CHECK(tr.late_state == LateState::kNotDebited);
   auto it = r.item("B001", 1);
   CHECK(it.state == "FAILED");
   CHECK(it.resp_code == "3001");
@@ -1605,7 +1607,7 @@ TEST_CASE("apply_facts: an answer after the force-fail time, before the job ran,
   const Instant after = kForceFail + 3h;  // e.g. a notification when we are back up
   auto tr = r.apply("B001", 1, kSuccessFact, after);
   CHECK(tr.kind == Transition::Kind::kLate);
-  CHECK(tr.late_state == "DEBITED");
+  CHECK(tr.late_state == LateState::kDebited);
   auto i1 = r.item("B001", 1);
   CHECK(i1.state == "FAILED");
   CHECK(i1.resp_code == "3001");
@@ -1627,7 +1629,7 @@ TEST_CASE("apply_facts: an answer after the force-fail time, before the job ran,
   const Holder b1 = r2.sign(1);
   r2.accept("B001", {{"I1", b1, 100, ""}});
   REQUIRE(r2.claim("CB1", 1, kSendFrom).size() == 1);
-  CHECK(r2.apply("B001", 1, kSuccessFact, kForceFail - 1ms).state == "SUCCESS");
+  CHECK(r2.apply("B001", 1, kSuccessFact, kForceFail - 1ms).state == ItemState::kSuccess);
   CHECK(r2.summary("B001").state == "CLOSED");
 }
 
@@ -1645,9 +1647,9 @@ TEST_CASE("apply_facts: many facts in one call, each with its own transition") {
   auto out = r.s().batches().apply_facts(facts, kSendFrom + 1s, "job:pipeline:node1");
   REQUIRE(out.ok());
   REQUIRE(out->size() == 4);
-  CHECK((*out)[0].state == "SUCCESS");
-  CHECK((*out)[1].state == "UNKNOWN");
-  CHECK((*out)[2].state == "PENDING");
+  CHECK((*out)[0].state == ItemState::kSuccess);
+  CHECK((*out)[1].state == ItemState::kUnknown);
+  CHECK((*out)[2].state == ItemState::kPending);
   CHECK((*out)[3].kind == Transition::Kind::kNone);
   CHECK(r.open_items("B001") == 2);
 }
@@ -1853,7 +1855,7 @@ TEST_CASE("after force-fail: a late success is refunded once, the item stays FAI
   ok.amount = 20'200;  // 20'000 + the cardholder's fee 200: what we sent
   auto tr = r.apply("B001", 2, ok, late);
   CHECK(tr.kind == Transition::Kind::kLate);
-  CHECK(tr.late_state == "DEBITED");
+  CHECK(tr.late_state == LateState::kDebited);
   auto again = r.apply("B001", 2, ok, late + 1min);  // the notification after the answer
   CHECK(again.kind == Transition::Kind::kNone);
 
@@ -1901,7 +1903,7 @@ TEST_CASE("after force-fail: a success for a 3002 item that had been sent is ref
   CHECK((*key)->seq == 5);
   auto tr = r.apply("B001", 5, kSuccessFact, kForceFail + 1min);
   CHECK(tr.kind == Transition::Kind::kLate);
-  CHECK(tr.late_state == "DEBITED");
+  CHECK(tr.late_state == LateState::kDebited);
   auto it = r.item("B001", 5);
   CHECK(it.state == "FAILED");
   CHECK(it.resp_code == "3002");
@@ -1928,14 +1930,14 @@ TEST_CASE("force_fail_due: an item back to PENDING after an unknown send is 3001
   REQUIRE(again2.size() == 1);
   CHECK(again2[0].seq == 2);
   r.apply("B001", 2, kBusyFact, kSendFrom + 3s, kForceFail + 1h);
-  CHECK(r.apply("B001", 1, kNotFoundFact, kSendFrom + 3s, kSendFrom + 3s).state == "PENDING");
+  CHECK(r.apply("B001", 1, kNotFoundFact, kSendFrom + 3s, kSendFrom + 3s).state == ItemState::kPending);
   auto again1 = r.claim("CB1", 10, kSendFrom + 3s);
   REQUIRE(again1.size() == 1);
   CHECK(again1[0].seq == 1);
   r.apply("B001", 1, kBusyFact, kSendFrom + 4s, kForceFail + 1h);
   // 3: a crash while SENDING (recovery makes it UNKNOWN), then NOT_FOUND.
   REQUIRE(r.s().batches().recover_claims("node1", kSendFrom + 5s).value() == 1);
-  CHECK(r.apply("B001", 3, kNotFoundFact, kSendFrom + 6s, kForceFail + 1h).state == "PENDING");
+  CHECK(r.apply("B001", 3, kNotFoundFact, kSendFrom + 6s, kForceFail + 1h).state == ItemState::kPending);
   for (int64_t seq : {1, 2, 3}) CHECK(r.item("B001", seq).state == "PENDING");
 
   REQUIRE(r.s().batches().force_fail_due(kForceFail, "job:force-fail").ok());
@@ -2050,8 +2052,8 @@ TEST_CASE("claim_debits: an item whose agreement was revoked after acceptance fa
     return ok_status();
   }).ok());
   REQUIRE(lines.size() == 3);
-  CHECK(lines[1].state == "SUCCESS");
-  CHECK(lines[2].state == "FAILED");
+  CHECK(lines[1].state == ItemState::kSuccess);
+  CHECK(lines[2].state == ItemState::kFailed);
   CHECK(lines[2].resp_code == "2001");
   CHECK(lines[2].txn_no.empty());
   CHECK(lines[3].resp_code == "3001");

@@ -294,32 +294,35 @@ Result<RefundView> SqlRealtimeStore::apply_refund_fact(const std::string& refund
   // Only refunds on their way to or at the bank take facts; a proposal under review does not.
   if (v.state == "SENDING" || v.state == "UNKNOWN" || v.state == "PENDING" ||
       v.state == "SUCCESS" || v.state == "FAILED") {
-    step = realtime::next_step(v.state, v.debit_amount, fact);
+    auto state = debit::item_state_from_text(v.state);
+    if (!state) return state.error();
+    step = realtime::next_step(*state, v.debit_amount, fact);
   }
   const debit::Transition& t = step.t;
   if (!step.exception.empty()) {
     REPAY_TRY(raise_contradiction(*c, v.center_id, v.channel_id, "RF:" + refund_no, step.exception, now_ms));
   }
   if (t.kind == debit::Transition::Kind::kApply) {
-    const bool final_now = t.state == debit::kSuccess || t.state == debit::kFailed;
+    const bool final_now = t.state == debit::ItemState::kSuccess || t.state == debit::ItemState::kFailed;
     auto up = c->prepare(
         "UPDATE refunds SET state = ?, resp_code = COALESCE(?, resp_code), "
         "channel_txn_no = COALESCE(?, channel_txn_no), settle_date = COALESCE(?, settle_date), "
         "finished_at = ?, next_at = ?, claim_node = NULL, version = version + 1, updated_at = ? "
         "WHERE refund_no = ? AND version = ?");
     if (!up) return up.error();
-    up->bind(1, t.state).bind_opt(2, t.resp_code).bind_opt(3, fact.channel_txn_no)
+    up->bind(1, debit::to_text(t.state)).bind_opt(2, t.resp_code).bind_opt(3, fact.channel_txn_no)
         .bind_opt(4, fact.settle_date);
     if (final_now) up->bind(5, now_ms);
     else up->bind_null(5);
     REPAY_TRY(up->bind(6, to_unix_ms(retry_at)).bind(7, now_ms).bind(8, refund_no).bind(9, version).run());
     if (c->changes() == 1) {
-      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, v.state, t.state, t.why}));
+      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, v.state, debit::to_text(t.state),
+                                          t.why}));
       // A failed refund no longer counts against the ceiling: the card center's, and our
       // approved proposals, whatever their reason (each reserves its share at approval).
       // Not one whose success of another amount was refused (step.exception): money may have
       // gone back to the card, so its share stays counted until staff have looked.
-      if (t.state == debit::kFailed && step.exception.empty() &&
+      if (t.state == debit::ItemState::kFailed && step.exception.empty() &&
           (v.origin == "CENTER" || v.origin == "US")) {
         REPAY_TRY(release_refund_ceiling(*c, v.orig_txn_no, v.amount, fee));
       }

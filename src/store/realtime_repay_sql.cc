@@ -219,28 +219,31 @@ Result<RepaymentView> SqlRealtimeStore::apply_repayment_fact(const std::string& 
     version = q->integer(0);
   }
   const RepaymentView& v = **before;
-  const realtime::Step step = realtime::next_step(v.state, v.debit_amount, fact);
+  auto state = debit::item_state_from_text(v.state);
+  if (!state) return state.error();
+  const realtime::Step step = realtime::next_step(*state, v.debit_amount, fact);
   const debit::Transition& t = step.t;
   const int64_t now_ms = to_unix_ms(now);
   if (!step.exception.empty()) {
     REPAY_TRY(raise_contradiction(*c, v.center_id, v.channel_id, "R:" + txn_no, step.exception, now_ms));
   }
   if (t.kind == debit::Transition::Kind::kApply) {
-    const bool final_now = t.state == debit::kSuccess || t.state == debit::kFailed;
+    const bool final_now = t.state == debit::ItemState::kSuccess || t.state == debit::ItemState::kFailed;
     auto up = c->prepare(
         "UPDATE repayments SET state = ?, resp_code = COALESCE(?, resp_code), "
         "channel_txn_no = COALESCE(?, channel_txn_no), settle_date = COALESCE(?, settle_date), "
         "finished_at = ?, next_at = ?, last_look_at = ?, claim_node = NULL, version = version + 1, "
         "updated_at = ? WHERE txn_no = ? AND version = ?");
     if (!up) return up.error();
-    up->bind(1, t.state).bind_opt(2, t.resp_code).bind_opt(3, fact.channel_txn_no)
+    up->bind(1, debit::to_text(t.state)).bind_opt(2, t.resp_code).bind_opt(3, fact.channel_txn_no)
         .bind_opt(4, fact.settle_date);
     if (final_now) up->bind(5, now_ms);
     else up->bind_null(5);
     REPAY_TRY(up->bind(6, to_unix_ms(retry_at)).bind(7, now_ms).bind(8, now_ms).bind(9, txn_no)
                   .bind(10, version).run());
     if (c->changes() == 1) {
-      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "repayment", txn_no, v.state, t.state, t.why}));
+      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "repayment", txn_no, v.state, debit::to_text(t.state),
+                                          t.why}));
       if (final_now) {
         auto after = read_repayment(*c, "txn_no = ?", {txn_no});
         if (!after) return after.error();

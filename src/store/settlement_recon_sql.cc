@@ -305,7 +305,11 @@ Result<settlement::ReconRun> SqlReconStore::record_reconciliation(const std::str
           p.fee = p.cardholder_fee = batch_q->integer(5);
           p.debit_amount = batch_q->integer(6);
           told = batch_q->text(11);
-          batch::ItemView v{batch_q->text(7), batch_q->integer(8) != 0, batch_q->text(9), p.debit_amount};
+          auto item_state = debit::item_state_from_text(batch_q->text(7));
+          if (!item_state) return item_state.error();
+          auto late_state = debit::late_state_from_text(batch_q->text(9));
+          if (!late_state) return late_state.error();
+          batch::ItemView v{*item_state, batch_q->integer(8) != 0, *late_state, p.debit_amount};
           const int64_t version = batch_q->integer(10);
           if (o.cls == Class::kLateSuccess) {
             batch::BankFact fact;
@@ -316,12 +320,13 @@ Result<settlement::ReconRun> SqlReconStore::record_reconciliation(const std::str
             fact.amount = o.line->amount;
             const batch::Transition tr = debit::next(v, fact, false);
             if (tr.kind == batch::Transition::Kind::kLate) {
-              REPAY_TRY(late_q->reset().bind(1, tr.late_state).bind_opt(2, fact.channel_txn_no)
+              REPAY_TRY(late_q->reset().bind(1, debit::to_text(tr.late_state)).bind_opt(2, fact.channel_txn_no)
                             .bind(3, t_text).bind(4, now_ms).bind(5, p.center_id)
                             .bind(6, p.orig_batch_no).bind(7, seq).bind(8, version).run());
               if (c->changes() == 1) {
                 REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "batch_item", p.orig_ref,
-                                                    "FAILED/" + v.late_state, "FAILED/" + tr.late_state,
+                                                    std::string("FAILED/") + debit::to_text(v.late_state),
+                                                    std::string("FAILED/") + debit::to_text(tr.late_state),
                                                     tr.why + ": statement " + t_text + " line " +
                                                         std::to_string(o.line->line_no)}));
               }

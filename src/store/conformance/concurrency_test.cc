@@ -360,7 +360,7 @@ TEST_CASE("conformance: force_fail_due from several threads closes each batch on
   }
   int lines = 0;
   REQUIRE(s.store->batches().for_each_return_line("CC01", "B001", [&](const batch::ReturnRow& r) -> Status {
-    lines += r.state == "FAILED" ? 1 : 0;
+    lines += r.state == batch::ItemState::kFailed ? 1 : 0;
     return ok_status();
   }).ok());
   CHECK(lines == kItems);
