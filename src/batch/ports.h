@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "core/money.h"
+#include "batch/batch_state.h"
 #include "core/result.h"
 #include "debit/item.h"
 
@@ -164,7 +165,7 @@ struct BatchSummary {
   std::string center_id;
   std::string batch_no;
   std::string batch_date;
-  std::string state;          // LOADING, OPEN, CLOSED, RETURNED
+  BatchState state = BatchState::kLoading;
   Instant received_at{};
   Instant send_from_at{};
   Instant force_fail_at{};

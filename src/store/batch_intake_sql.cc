@@ -4,6 +4,7 @@
 #include <random>
 #include <vector>
 
+#include "batch/batch_state.h"
 #include "batch/return_file.h"
 #include "store/batch_blocks.h"
 #include "store/sql_audit_log.h"
@@ -212,7 +213,7 @@ class SqliteItemLoader final : public batch::ItemLoader {
                     .bind(6, f.batch_no).bind(7, f.batch_date).bind(8, f.header_count)
                     .bind(9, f.header_amount).run());
     }
-    const char* state = open_ > 0 ? "OPEN" : "CLOSED";
+    const char* state = batch::to_text(open_ > 0 ? batch::BatchState::kOpen : batch::BatchState::kClosed);
     {
       // The file's SHA-256 and header totals: known once its first pass is done (batch/intake.cc).
       auto up = (*c_)->prepare(

@@ -1,4 +1,5 @@
 // SqlBatchStore: deadlines, return files and batch status (batch/ports.h).
+#include "batch/batch_state.h"
 #include "batch/force_fail.h"
 #include "core/codes.h"
 #include "debit/item.h"
@@ -21,12 +22,14 @@ constexpr const char* kBatchHead =
     "b.force_fail_at, b.encoding, b.return_file, COALESCE(b.returned_at, 0)";
 constexpr int kBatchHeadColumns = 10;
 
-BatchSummary batch_head(const Stmt& q) {
+Result<BatchSummary> batch_head(const Stmt& q) {
   BatchSummary s;
   s.center_id = q.text(0);
   s.batch_no = q.text(1);
   s.batch_date = q.text(2);
-  s.state = q.text(3);
+  auto state = batch::batch_state_from_text(q.text(3));
+  if (!state) return state.error();
+  s.state = *state;
   s.received_at = from_unix_ms(q.integer(4));
   s.send_from_at = from_unix_ms(q.integer(5));
   s.force_fail_at = from_unix_ms(q.integer(6));
@@ -174,7 +177,9 @@ Result<std::vector<BatchSummary>> SqlBatchStore::summaries(Connection& c, std::s
     auto row = q->step();
     if (!row) return row.error();
     if (!*row) break;
-    BatchSummary s = batch_head(*q);
+    auto head = batch_head(*q);
+    if (!head) return head.error();
+    BatchSummary s = std::move(*head);
     constexpr int h = kBatchHeadColumns;
     s.total = q->integer(h);
     s.total_amount = q->integer(h + 1);
@@ -214,7 +219,9 @@ Result<std::vector<BatchSummary>> SqlBatchStore::returned_batches(Instant since,
     auto row = q->step();
     if (!row) return row.error();
     if (!*row) break;
-    BatchSummary s = batch_head(*q);
+    auto head = batch_head(*q);
+    if (!head) return head.error();
+    BatchSummary s = std::move(*head);
     s.total = q->integer(kBatchHeadColumns);
     s.total_amount = q->integer(kBatchHeadColumns + 1);
     out.push_back(std::move(s));

@@ -506,7 +506,7 @@ TEST_CASE("intake: every item code of files.md in one file, the first that appli
   CHECK(r.rows("item_ids") == 18);
 
   const auto b = r.summary("B001");
-  CHECK(b.state == "OPEN");
+  CHECK(b.state == batch::BatchState::kOpen);
   CHECK(b.total == 20);
   CHECK(b.failed == 17);
   CHECK(b.open == 3);
@@ -627,7 +627,7 @@ TEST_CASE("intake: a rejected file does not use its batchNo nor its itemIds") {
   auto fixed = r.intake(file_name("B007"), batch_text("B007", lines));
   CHECK(fixed.kind == IntakeResult::Kind::kAccepted);
   CHECK(fixed.rejected_items == 0);
-  CHECK(r.summary("B007").state == "OPEN");
+  CHECK(r.summary("B007").state == batch::BatchState::kOpen);
   // A third file with that batchNo: now F3, and its rejection number continues (REJ2).
   auto f3 = r.intake(file_name("B007"), batch_text("B007", {{"ITEM72", a1, 100, ""}}));
   CHECK(f3.status == "F3");
@@ -947,7 +947,7 @@ TEST_CASE("intake: a load discarded by another intake of its batchNo stops and w
   CHECK(late.error().code == "STALE");
   a->reset();
   REQUIRE((*b)->finish(f).ok());
-  CHECK(r.summary("B012").state == "OPEN");
+  CHECK(r.summary("B012").state == batch::BatchState::kOpen);
   CHECK(r.item("B012", 1).item_id == "ITEMB");
   CHECK(r.rows("item_ids") == 1);
   CHECK(r.rows("batch_files") == 1);
@@ -1102,7 +1102,7 @@ TEST_CASE("intake: a batch left LOADING by a crash is discarded and loaded afres
     // The loader goes away without finish(): the process died.
   }
   const auto loading = r.summary("B009");
-  CHECK(loading.state == "LOADING");
+  CHECK(loading.state == batch::BatchState::kLoading);
   CHECK(r.items() == 20'000);  // the committed chunk
   CHECK(r.rows("item_ids") == 20'000);
   CHECK(r.rows("batch_files") == 0);
@@ -1121,7 +1121,7 @@ TEST_CASE("intake: a batch left LOADING by a crash is discarded and loaded afres
     CHECK(r.item("B009", seq).amount == seq * 100);
   }
   const auto b = r.summary("B009");
-  CHECK(b.state == "OPEN");
+  CHECK(b.state == batch::BatchState::kOpen);
   CHECK(b.total == 3);
   CHECK(r.open_items("B009") == 3);
   CHECK(r.rows("audit") == audit_before + 1);  // the batch's acceptance
@@ -1379,15 +1379,15 @@ TEST_CASE("apply_facts: one flush with items of two batches counts each final it
   REQUIRE(out->size() == facts.size());
   CHECK((*out)[3].kind == Transition::Kind::kNone);
   CHECK(r.open_items("B001") == 1);  // I2 is PENDING again
-  CHECK(r.summary("B001").state == "OPEN");
+  CHECK(r.summary("B001").state == batch::BatchState::kOpen);
   CHECK(r.open_items("B002") == 0);
-  CHECK(r.summary("B002").state == "CLOSED");
+  CHECK(r.summary("B002").state == batch::BatchState::kClosed);
   CHECK(r.item("B001", 2).state == "PENDING");
   // The last one in a later flush closes B001.
   REQUIRE(r.claim("CB1", 10, t + 5s).size() == 1);
   CHECK(r.apply("B001", 2, kSuccessFact, t + 6s).state == ItemState::kSuccess);
   CHECK(r.open_items("B001") == 0);
-  CHECK(r.summary("B001").state == "CLOSED");
+  CHECK(r.summary("B001").state == batch::BatchState::kClosed);
 }
 
 TEST_CASE("apply_facts: success, the batch closes with its last item, audit rows") {
@@ -1416,7 +1416,7 @@ TEST_CASE("apply_facts: success, the batch closes with its last item, audit rows
   CHECK(i1.finished_at == to_unix_ms(t1));
   CHECK(i1.claim_node.empty());
   CHECK(r.open_items("B001") == 1);
-  CHECK(r.summary("B001").state == "OPEN");
+  CHECK(r.summary("B001").state == batch::BatchState::kOpen);
 
   auto audit = r.s().audit().audit_of("batch_item", "CC01:B001:1");
   REQUIRE(audit.ok());
@@ -1439,7 +1439,7 @@ TEST_CASE("apply_facts: success, the batch closes with its last item, audit rows
   CHECK(i2.resp_code == "1001");
   CHECK(r.open_items("B001") == 0);
   const auto b = r.summary("B001");
-  CHECK(b.state == "CLOSED");
+  CHECK(b.state == batch::BatchState::kClosed);
   CHECK(b.success == 1);
   CHECK(b.success_amount == 100);
   CHECK(b.failed == 2);
@@ -1617,7 +1617,7 @@ TEST_CASE("apply_facts: an answer after the force-fail time, before the job ran,
   CHECK(r.item("B001", 2).resp_code == "3001");
   CHECK(r.item("B001", 2).late_state == "UNRESOLVED");
   CHECK(r.item("B001", 3).resp_code == "3002");
-  CHECK(r.summary("B001").state == "CLOSED");
+  CHECK(r.summary("B001").state == batch::BatchState::kClosed);
   CHECK(r.open_items("B001") == 0);
   auto audit = r.s().audit().audit_of("batch", "CC01:B001");
   REQUIRE(audit.ok());
@@ -1630,7 +1630,7 @@ TEST_CASE("apply_facts: an answer after the force-fail time, before the job ran,
   r2.accept("B001", {{"I1", b1, 100, ""}});
   REQUIRE(r2.claim("CB1", 1, kSendFrom).size() == 1);
   CHECK(r2.apply("B001", 1, kSuccessFact, kForceFail - 1ms).state == ItemState::kSuccess);
-  CHECK(r2.summary("B001").state == "CLOSED");
+  CHECK(r2.summary("B001").state == batch::BatchState::kClosed);
 }
 
 TEST_CASE("apply_facts: many facts in one call, each with its own transition") {
@@ -1769,7 +1769,7 @@ TEST_CASE("force_fail_due: a round of blocks another claimer took does not end t
   CHECK(r.packed("B001") == 0);
   CHECK(r.item("B001", 16'001).state == "FAILED");
   CHECK(r.item("B001", 16'001).resp_code == "3002");
-  CHECK(r.summary("B001").state == "CLOSED");
+  CHECK(r.summary("B001").state == batch::BatchState::kClosed);
 }
 
 TEST_CASE("force_fail_due: 3002 never sent, 3001 sent; finished at the force-fail time") {
@@ -1813,7 +1813,7 @@ TEST_CASE("force_fail_due: 3002 never sent, 3001 sent; finished at the force-fai
   CHECK(r.item("B001", 7).state == "REJECTED");
 
   auto b = r.summary("B001");
-  CHECK(b.state == "CLOSED");
+  CHECK(b.state == batch::BatchState::kClosed);
   CHECK(b.forced == 4);
   CHECK(b.open == 0);
   CHECK(b.success == 1);
@@ -1877,7 +1877,7 @@ TEST_CASE("after force-fail: a late success is refunded once, the item stays FAI
   // The return file never changes: still FAILED 3001 for the card center.
   auto b = r.summary("B001");
   CHECK(b.success == 1);
-  CHECK(b.state == "CLOSED");
+  CHECK(b.state == batch::BatchState::kClosed);
 
   // Another forced item: declined late -> NOT_DEBITED; then a success is an exception.
   auto nd = r.apply("B001", 3, fact(BankFact::Kind::kFailed, "1001"), late);
@@ -2066,7 +2066,7 @@ TEST_CASE("claim_debits: a batch whose every agreement was revoked closes at the
   r.accept("B001", {{"I1", gone, 100, ""}, {"I2", gone, 200, ""}});
   r.revoke(gone);
   CHECK(r.claim("CB1", 10, kSendFrom).empty());
-  CHECK(r.summary("B001").state == "CLOSED");
+  CHECK(r.summary("B001").state == batch::BatchState::kClosed);
   CHECK(r.open_items("B001") == 0);
   auto due = r.s().batches().returns_due();
   REQUIRE(due.ok());
@@ -2130,7 +2130,7 @@ TEST_CASE("write_return_file: header figures, one line per item in seq order, S 
   REQUIRE(r.s().batches().mark_returned("CC01", "B001", "RET_CC01_20261121_B001.txt", kForceFail + 2min).ok());
   CHECK(r.s().batches().returns_due()->empty());
   auto after = r.summary("B001");
-  CHECK(after.state == "RETURNED");
+  CHECK(after.state == batch::BatchState::kReturned);
   CHECK(after.return_file == "RET_CC01_20261121_B001.txt");
   CHECK(after.returned_at == kForceFail + 2min);
 
@@ -2142,7 +2142,7 @@ TEST_CASE("write_return_file: header figures, one line per item in seq order, S 
   CHECK(rb.center_id == "CC01");
   CHECK(rb.batch_no == "B001");
   CHECK(rb.batch_date == "20261121");
-  CHECK(rb.state == "RETURNED");
+  CHECK(rb.state == batch::BatchState::kReturned);
   CHECK(rb.total == 7);
   CHECK(rb.total_amount == 210000);
   CHECK(rb.force_fail_at == kForceFail);
@@ -2214,7 +2214,7 @@ TEST_CASE("a batch with no sendable item is CLOSED at once and its return file i
   const Holder a1 = r.sign(1);
   r.accept("B001", {{"I1", a1, 0, ""}});
   const auto b = r.summary("B001");
-  CHECK(b.state == "CLOSED");
+  CHECK(b.state == batch::BatchState::kClosed);
   CHECK(b.open == 0);
   CHECK(b.failed == 1);
   auto due = r.s().batches().returns_due();
@@ -2224,7 +2224,7 @@ TEST_CASE("a batch with no sendable item is CLOSED at once and its return file i
   CHECK(split_lines(file_bytes(out)).size() == 2);
   // An empty batch too.
   r.accept("B002", {});
-  CHECK(r.summary("B002").state == "CLOSED");
+  CHECK(r.summary("B002").state == batch::BatchState::kClosed);
 }
 
 }  // namespace

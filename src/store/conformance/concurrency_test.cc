@@ -339,7 +339,7 @@ TEST_CASE("conformance: force_fail_due from several threads closes each batch on
     auto summary = s.store->batches().batch("CC01", batch_no);
     REQUIRE(summary.ok());
     REQUIRE(summary->has_value());
-    CHECK((*summary)->state == "CLOSED");
+    CHECK((*summary)->state == batch::BatchState::kClosed);
     CHECK((*summary)->open == 0);
     CHECK((*summary)->forced == kItems);
     CHECK((*summary)->failed == kItems);
