@@ -147,7 +147,7 @@ void RealtimeService::claimed_repay(const RealtimeCenter& center, Result<RepayCl
     case RepayClaim::Kind::kNew:
       break;
   }
-  if (claim->view.state == "REJECTED") return reply(repay_answer(claim->view));
+  if (claim->view.state == debit::ItemState::kRejected) return reply(repay_answer(claim->view));
   send_repay(center, claim->view, claim->debit, std::move(reply));
 }
 
@@ -294,7 +294,7 @@ void RealtimeService::refund(const RealtimeCenter& center, const Fields& fields,
     case RefundClaim::Kind::kNew:
       break;
   }
-  if (claim->view.state == "REFUSED") return reply(refund_answer(claim->view));
+  if (claim->view.state == RefundState::kRefused) return reply(refund_answer(claim->view));
   send_refund(center, claim->view, std::move(reply));
 }
 

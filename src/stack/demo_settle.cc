@@ -207,7 +207,7 @@ BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick) 
     Instant first{};
     for (const char* req_no : {"RT-R1", "RT-R2", "RT-R3", "RT-R4"}) {
       auto v = (*db)->stores->realtime().repayment_by_req_no("CC01", req_no);
-      if (!v || !v->has_value() || (*v)->state != "SUCCESS") continue;
+      if (!v || !v->has_value() || (*v)->state != debit::ItemState::kSuccess) continue;
       if (rows.empty() || (*v)->finished_at < first) {
         rows = {(*v)->txn_no};
         first = (*v)->finished_at;

@@ -23,7 +23,7 @@ const char* kRefundColumns =
     "answered_processing, COALESCE(channel_id, ''), COALESCE(req_sn, ''), COALESCE(orig_req_sn, ''), "
     "query_count, COALESCE(notify_url, ''), fee, version";
 
-RefundView refund_of(Stmt& s) {
+Result<RefundView> refund_of(Stmt& s) {
   RefundView v;
   v.refund_no = s.text(0);
   v.center_id = s.text(1);
@@ -31,7 +31,9 @@ RefundView refund_of(Stmt& s) {
   v.reason = s.text(3);
   v.req_no = s.text(4);
   v.orig_txn_no = s.text(5);
-  v.state = s.text(6);
+  auto state = realtime::refund_state_from_text(s.text(6));
+  if (!state) return state.error();
+  v.state = *state;
   v.resp_code = s.text(7);
   v.amount = s.integer(8);
   v.cardholder_fee = s.integer(9);
@@ -163,7 +165,9 @@ Result<std::optional<RefundView>> SqlRealtimeStore::read_refund(Connection& c, s
   auto row = s->step();
   if (!row) return row.error();
   if (!*row) return std::optional<RefundView>();
-  return std::optional<RefundView>(refund_of(*s));
+  auto v = refund_of(*s);
+  if (!v) return v.error();
+  return std::optional<RefundView>(std::move(*v));
 }
 
 Result<RefundClaim> SqlRealtimeStore::claim_refund(const realtime::NewRefund& n, Instant now,
@@ -292,12 +296,7 @@ Result<RefundView> SqlRealtimeStore::apply_refund_fact(const std::string& refund
   const int64_t now_ms = to_unix_ms(now);
   realtime::Step step;
   // Only refunds on their way to or at the bank take facts; a proposal under review does not.
-  if (v.state == "SENDING" || v.state == "UNKNOWN" || v.state == "PENDING" ||
-      v.state == "SUCCESS" || v.state == "FAILED") {
-    auto state = debit::item_state_from_text(v.state);
-    if (!state) return state.error();
-    step = realtime::next_step(*state, v.debit_amount, fact);
-  }
+  if (auto state = realtime::at_bank(v.state)) step = realtime::next_step(*state, v.debit_amount, fact);
   const debit::Transition& t = step.t;
   if (!step.exception.empty()) {
     REPAY_TRY(raise_contradiction(*c, v.center_id, v.channel_id, "RF:" + refund_no, step.exception, now_ms));
@@ -316,7 +315,7 @@ Result<RefundView> SqlRealtimeStore::apply_refund_fact(const std::string& refund
     else up->bind_null(5);
     REPAY_TRY(up->bind(6, to_unix_ms(retry_at)).bind(7, now_ms).bind(8, refund_no).bind(9, version).run());
     if (c->changes() == 1) {
-      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, v.state, debit::to_text(t.state),
+      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, realtime::to_text(v.state), debit::to_text(t.state),
                                           t.why}));
       // A failed refund no longer counts against the ceiling: the card center's, and our
       // approved proposals, whatever their reason (each reserves its share at approval).
@@ -341,7 +340,7 @@ Result<RefundView> SqlRealtimeStore::apply_refund_fact(const std::string& refund
         }
       }
     }
-  } else if (v.state == "UNKNOWN" || v.state == "PENDING") {
+  } else if (v.state == realtime::RefundState::kUnknown || v.state == realtime::RefundState::kPending) {
     auto up = c->prepare("UPDATE refunds SET next_at = ? WHERE refund_no = ? AND version = ?");
     if (!up) return up.error();
     REPAY_TRY(up->bind(1, to_unix_ms(retry_at)).bind(2, refund_no).bind(3, version).run());

@@ -24,13 +24,15 @@ const char* kRepayColumns =
     "COALESCE(channel_id, ''), COALESCE(req_sn, ''), last_look_at, query_count, "
     "COALESCE(notify_url, ''), version";
 
-RepaymentView repay_of(Stmt& s) {
+Result<RepaymentView> repay_of(Stmt& s) {
   RepaymentView v;
   v.source = "R";
   v.center_id = s.text(0);
   v.req_no = s.text(1);
   v.txn_no = s.text(2);
-  v.state = s.text(3);
+  auto state = debit::item_state_from_text(s.text(3));
+  if (!state) return state.error();
+  v.state = *state;
   v.resp_code = s.text(4);
   v.amount = s.integer(5);
   v.cardholder_fee = s.integer(6);
@@ -55,7 +57,9 @@ Result<std::optional<RepaymentView>> SqlRealtimeStore::read_repayment(Connection
   auto row = s->step();
   if (!row) return row.error();
   if (!*row) return std::optional<RepaymentView>();
-  return std::optional<RepaymentView>(repay_of(*s));
+  auto v = repay_of(*s);
+  if (!v) return v.error();
+  return std::optional<RepaymentView>(std::move(*v));
 }
 
 Result<std::optional<realtime::DebitFields>> SqlRealtimeStore::debit_fields(
@@ -219,9 +223,7 @@ Result<RepaymentView> SqlRealtimeStore::apply_repayment_fact(const std::string& 
     version = q->integer(0);
   }
   const RepaymentView& v = **before;
-  auto state = debit::item_state_from_text(v.state);
-  if (!state) return state.error();
-  const realtime::Step step = realtime::next_step(*state, v.debit_amount, fact);
+  const realtime::Step step = realtime::next_step(v.state, v.debit_amount, fact);
   const debit::Transition& t = step.t;
   const int64_t now_ms = to_unix_ms(now);
   if (!step.exception.empty()) {
@@ -242,7 +244,7 @@ Result<RepaymentView> SqlRealtimeStore::apply_repayment_fact(const std::string& 
     REPAY_TRY(up->bind(6, to_unix_ms(retry_at)).bind(7, now_ms).bind(8, now_ms).bind(9, txn_no)
                   .bind(10, version).run());
     if (c->changes() == 1) {
-      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "repayment", txn_no, v.state, debit::to_text(t.state),
+      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "repayment", txn_no, debit::to_text(v.state), debit::to_text(t.state),
                                           t.why}));
       if (final_now) {
         auto after = read_repayment(*c, "txn_no = ?", {txn_no});
@@ -259,7 +261,7 @@ Result<RepaymentView> SqlRealtimeStore::apply_repayment_fact(const std::string& 
         }
       }
     }
-  } else if (!realtime::is_final(v.state)) {
+  } else if (!debit::is_final(v.state)) {
     auto up = c->prepare("UPDATE repayments SET next_at = ?, last_look_at = ? WHERE txn_no = ? AND version = ?");
     if (!up) return up.error();
     REPAY_TRY(up->bind(1, to_unix_ms(retry_at)).bind(2, now_ms).bind(3, txn_no).bind(4, version).run());
@@ -302,7 +304,7 @@ Result<RepaymentView> SqlRealtimeStore::told_processing(const std::string& txn_n
   const RepaymentView& after = **v;
   // Became final before the mark: the final state's own transaction did not notify (it found no
   // mark), so this one does (center-api.md, Notifications).
-  if (marked_now && realtime::is_final(after.state) && !after.notify_url.empty()) {
+  if (marked_now && debit::is_final(after.state) && !after.notify_url.empty()) {
     realtime::Notification note;
     note.center_id = after.center_id;
     note.key = "REPAY:" + txn_no;
@@ -341,7 +343,9 @@ Result<std::optional<RepaymentView>> SqlRealtimeStore::repayment_by_txn_no(const
   v.source = "B";
   v.center_id = center;
   v.txn_no = txn_no;
-  v.state = q->text(0);
+  auto state = debit::item_state_from_text(q->text(0));
+  if (!state) return state.error();
+  v.state = *state;
   v.resp_code = q->text(1);
   v.amount = q->integer(2);
   v.cardholder_fee = q->integer(3);

@@ -207,7 +207,7 @@ TEST_CASE("above the threshold two different approvers; then the resolver picks 
   ok.channel_txn_no = "BKR1";
   auto after = db.store->realtime().apply_refund_fact(no, ok, kT0 + 4h, kT0 + 4h, "job:realtime");
   REQUIRE(after.ok());
-  CHECK(after->state == "SUCCESS");
+  CHECK(after->state == realtime::RefundState::kSuccess);
   CHECK(db.scalar("SELECT COUNT(*) FROM notifications WHERE key = 'REFUND:" + no +
                   "' AND body_fields LIKE '%LATE_SUCCESS%'") == 1);
 }
@@ -219,7 +219,7 @@ TEST_CASE("approval re-checks the refundable amount at its moment: over it is re
   // Meanwhile the card center refunds 5,000 of its own (a pending proposal holds nothing).
   auto c = db.center_refund("R1", "T2", 5'000);
   REQUIRE(c.ok());
-  CHECK(c->view.state == "SENDING");
+  CHECK(c->view.state == realtime::RefundState::kSending);
   auto refused = db.review.approve(no, "alice", "", "", kT0 + 2h, db.policy);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().code == codes::kRefundNotAllowed);
@@ -274,7 +274,7 @@ TEST_CASE("approval racing the card center's refunds of the same repayment: neve
         while (!go) std::this_thread::yield();
         auto r = db.center_refund("R" + txn + "_" + std::to_string(i), txn, 7'000);
         REQUIRE_MESSAGE(r.ok(), r.error().to_string());
-        if (r->view.state == "SENDING") ++center_passed;
+        if (r->view.state == realtime::RefundState::kSending) ++center_passed;
       });
     }
     while (ready < kCenterRefunds + 1) std::this_thread::yield();

@@ -164,11 +164,11 @@ Result<settlement::ReconRun> SqlReconStore::record_reconciliation(const std::str
       if ((*rt)->first == "REPAY") {
         auto v = apply_repayment_fact((*rt)->second, fact, now, now, actor);
         if (!v) return v.error();
-        actions[&o] = "repayment " + (*rt)->second + " " + v->state;
+        actions[&o] = "repayment " + (*rt)->second + " " + debit::to_text(v->state);
       } else {
         auto v = apply_refund_fact((*rt)->second, fact, now, now, actor);
         if (!v) return v.error();
-        actions[&o] = "refund " + (*rt)->second + " " + v->state;
+        actions[&o] = "refund " + (*rt)->second + " " + realtime::to_text(v->state);
       }
       ++run.facts_applied;
     }
