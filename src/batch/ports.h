@@ -16,6 +16,7 @@
 #include "batch/batch_state.h"
 #include "core/result.h"
 #include "debit/item.h"
+#include "signing/agreement.h"
 
 namespace repay::batch {
 
@@ -62,7 +63,7 @@ struct AgreementDigest {
   std::string center_id;
   std::string kind;
   std::string channel_id;
-  std::string state;
+  signing::AgreementState state = signing::AgreementState::kActive;
   std::string credit_card_hash;
   std::string debit_card_hash;
   std::string holder_name;

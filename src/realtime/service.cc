@@ -77,7 +77,7 @@ void RealtimeService::repay_now(const RealtimeCenter& center, const Fields& fiel
     n.reject_code = codes::kInvalidCard;
   } else if (req->amount == 0 || req->amount > center.per_item_limit) {
     n.reject_code = codes::kInvalidAmount;
-  } else if (!a || a->state != signing::kActive || a->center_id != center.center_id) {
+  } else if (!a || a->state != signing::AgreementState::kActive || a->center_id != center.center_id) {
     n.reject_code = codes::kAgreementNotFound;
   } else if (a->holder.credit_card != req->credit_card) {
     n.reject_code = codes::kAgreementMismatch;

@@ -131,8 +131,10 @@ class SqliteItemLoader final : public batch::ItemLoader {
       auto row = s.step();
       if (!row) return row.error();
       if (*row) {
+        auto state = signing::agreement_state_from_text(s.text(4));
+        if (!state) return state.error();
         a = std::make_shared<LoadedAgreement>(AgreementDigest{s.text(0), s.text(1), s.text(2), s.text(3),
-                                                              s.text(4), s.text(5), s.text(6), s.text(7),
+                                                              *state, s.text(5), s.text(6), s.text(7),
                                                               s.text(8), s.text(9)});
       }
       s.reset();  // no statement left running across a commit

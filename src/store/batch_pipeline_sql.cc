@@ -175,7 +175,7 @@ Result<std::vector<DebitTask>> SqlBatchStore::claim_debits(const std::string& ch
     auto row = ag->step();
     if (!row) return row.error();
     if (!*row) return make_error("DB", "agreement of a sendable item vanished", "agreementNo", t.agreement_no);
-    if (ag->text(6) != signing::kActive) {
+    if (ag->text(6) != signing::to_text(signing::AgreementState::kActive)) {
       revoked.emplace_back(std::move(t), maybe_debited[i]);
       continue;
     }

@@ -224,7 +224,7 @@ struct Rig {
     a.center_id = center_id;
     a.kind = kind;
     a.channel_id = kind == signing::kQuick ? "QP1" : "CB1";
-    a.state = signing::kActive;
+    a.state = signing::AgreementState::kActive;
     a.holder = signing::CardHolder{h.credit, h.debit, h.name, h.id_type, h.id_no};
     if (kind == signing::kQuick) {
       a.mobile = "13800138000";

@@ -72,7 +72,7 @@ Result<std::optional<realtime::DebitFields>> SqlRealtimeStore::debit_fields(
   auto row = ag->step();
   if (!row) return row.error();
   if (!*row) return make_error("DB", "agreement vanished", "agreementNo", agreement_no);
-  if (ag->text(6) != signing::kActive) return std::optional<realtime::DebitFields>();
+  if (ag->text(6) != signing::to_text(signing::AgreementState::kActive)) return std::optional<realtime::DebitFields>();
   realtime::DebitFields d;
   d.kind = ag->text(0);
   d.protocol_no = ag->text(1);

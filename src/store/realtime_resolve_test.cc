@@ -82,7 +82,7 @@ struct Fixture {
     agreement.center_id = "CC01";
     agreement.kind = signing::kCollect;
     agreement.channel_id = "BANKA";
-    agreement.state = signing::kActive;
+    agreement.state = signing::AgreementState::kActive;
     agreement.holder.credit_card = "4111111111111111";
     realtime::RealtimeOptions options;
     options.busy_backoff = milliseconds(100);
