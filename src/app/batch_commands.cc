@@ -25,8 +25,8 @@ std::string status_json(const batch::Outlook& o) {
   const auto& b = o.batch;
   return JsonObject()
       .str("center", b.center_id).str("batchNo", b.batch_no).str("batchDate", b.batch_date)
-      .str("state", batch::to_text(b.state)).num("items", b.total).num("success", b.success).num("failed", b.failed)
-      .num("open", b.open).num("forced", b.forced).num("totalAmount", b.total_amount)
+      .str("state", batch::to_text(b.state)).num("items", b.total).num("success", b.success)
+      .num("failed", b.failed).num("open", b.open).num("forced", b.forced).num("totalAmount", b.total_amount)
       .num("successAmount", b.success_amount).num("failAmount", b.fail_amount)
       .time("receivedAt", b.received_at).time("sendFromAt", b.send_from_at)
       .time("forceFailAt", b.force_fail_at).time("projectedFinishAt", o.projected_finish)

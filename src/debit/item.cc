@@ -48,9 +48,13 @@ bool amount_differs(const ItemView& item, const BankFact& f) {
 }  // namespace
 
 const char* to_text(ItemState s) { return text_in(kItemStates, s); }
-Result<ItemState> item_state_from_text(std::string_view text) { return parse_in(kItemStates, text, "item state"); }
+Result<ItemState> item_state_from_text(std::string_view text) {
+  return parse_in(kItemStates, text, "item state");
+}
 const char* to_text(LateState s) { return text_in(kLateStates, s); }
-Result<LateState> late_state_from_text(std::string_view text) { return parse_in(kLateStates, text, "late state"); }
+Result<LateState> late_state_from_text(std::string_view text) {
+  return parse_in(kLateStates, text, "late state");
+}
 
 bool is_final(ItemState s) {
   return s == ItemState::kSuccess || s == ItemState::kFailed || s == ItemState::kRejected;

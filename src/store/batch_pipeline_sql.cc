@@ -441,8 +441,8 @@ Result<std::vector<Transition>> SqlBatchStore::apply_facts(const std::vector<Fac
         } else if (v.state == batch::ItemState::kSending) {
           // An answer we cannot accept (amount differs): the outcome is unknown until staff
           // look; it is queried like any unknown one and never resent.
-          REPAY_TRY(move->reset().bind(1, debit::to_text(batch::ItemState::kUnknown)).bind_null(2).bind_null(3).bind_null(4)
-                        .bind_null(5).bind(6, to_unix_ms(f.retry_at)).bind(7, now_ms)
+          REPAY_TRY(move->reset().bind(1, debit::to_text(batch::ItemState::kUnknown)).bind_null(2)
+                        .bind_null(3).bind_null(4).bind_null(5).bind(6, to_unix_ms(f.retry_at)).bind(7, now_ms)
                         .bind(8, k.center_id).bind(9, k.batch_no).bind(10, k.seq)
                         .bind(11, version).run());
         }

@@ -315,8 +315,8 @@ Result<RefundView> SqlRealtimeStore::apply_refund_fact(const std::string& refund
     else up->bind_null(5);
     REPAY_TRY(up->bind(6, to_unix_ms(retry_at)).bind(7, now_ms).bind(8, refund_no).bind(9, version).run());
     if (c->changes() == 1) {
-      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, realtime::to_text(v.state), debit::to_text(t.state),
-                                          t.why}));
+      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, realtime::to_text(v.state),
+                                          debit::to_text(t.state), t.why}));
       // A failed refund no longer counts against the ceiling: the card center's, and our
       // approved proposals, whatever their reason (each reserves its share at approval).
       // Not one whose success of another amount was refused (step.exception): money may have

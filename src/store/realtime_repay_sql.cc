@@ -72,7 +72,9 @@ Result<std::optional<realtime::DebitFields>> SqlRealtimeStore::debit_fields(
   auto row = ag->step();
   if (!row) return row.error();
   if (!*row) return make_error("DB", "agreement vanished", "agreementNo", agreement_no);
-  if (ag->text(6) != signing::to_text(signing::AgreementState::kActive)) return std::optional<realtime::DebitFields>();
+  if (ag->text(6) != signing::to_text(signing::AgreementState::kActive)) {
+    return std::optional<realtime::DebitFields>();
+  }
   realtime::DebitFields d;
   d.kind = ag->text(0);
   d.protocol_no = ag->text(1);
@@ -244,8 +246,8 @@ Result<RepaymentView> SqlRealtimeStore::apply_repayment_fact(const std::string& 
     REPAY_TRY(up->bind(6, to_unix_ms(retry_at)).bind(7, now_ms).bind(8, now_ms).bind(9, txn_no)
                   .bind(10, version).run());
     if (c->changes() == 1) {
-      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "repayment", txn_no, debit::to_text(v.state), debit::to_text(t.state),
-                                          t.why}));
+      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "repayment", txn_no, debit::to_text(v.state),
+                                          debit::to_text(t.state), t.why}));
       if (final_now) {
         auto after = read_repayment(*c, "txn_no = ?", {txn_no});
         if (!after) return after.error();
