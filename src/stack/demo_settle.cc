@@ -240,7 +240,7 @@ BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick) 
   std::string state;
   for (int i = 0; i < 150; ++i) {
     auto d = review.show_proposal(no);
-    if (d && *d) state = (*d)->row.state;
+    if (d && *d) state = realtime::to_text((*d)->row.state);
     if (state == "SUCCESS" || state == "FAILED") break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }

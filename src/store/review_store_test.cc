@@ -146,7 +146,7 @@ TEST_CASE("maker-checker: the maker of a staff proposal cannot approve it; anoth
   auto ok = db.review.approve(no, "alice", "checked the complaint", "", kT0 + 2h, db.policy);
   REQUIRE_MESSAGE(ok.ok(), ok.error().to_string());
   CHECK(ok->kind == ReviewOutcome::Kind::kDone);
-  CHECK(ok->after.state == "APPROVED");
+  CHECK(ok->after.state == realtime::RefundState::kApproved);
   CHECK(db.reserved("T1") == 4'000);
   // files.md, Fees of refunds: 4,000 of 10,000 returns 40 of the fee of 100, to the card.
   CHECK(ok->after.cardholder_fee == 40);
@@ -182,7 +182,7 @@ TEST_CASE("above the threshold two different approvers; then the resolver picks 
   auto second = db.review.approve(no, "carol", "", "https://cc01.example/notify", kT0 + 3h, db.policy);
   REQUIRE_MESSAGE(second.ok(), second.error().to_string());
   CHECK(second->kind == ReviewOutcome::Kind::kDone);
-  CHECK(second->after.state == "APPROVED");
+  CHECK(second->after.state == realtime::RefundState::kApproved);
   CHECK(second->after.approvers == std::vector<std::string>{"staff:alice", "staff:carol"});
   CHECK(db.scalar("SELECT COUNT(*) FROM refund_approvals WHERE refund_no = '" + no + "'") == 2);
   // One ceiling rule for every refund: LATE_SUCCESS reserves the item's whole principal (what the
@@ -325,7 +325,7 @@ TEST_CASE("rejection needs a comment; every action is audited; decisions are app
   CHECK(bare.error().code == settlement::kCommentNeeded);
   auto r = db.review.reject(no, "alice", "statement shows no debit after all", kT0 + 1h);
   REQUIRE_MESSAGE(r.ok(), r.error().to_string());
-  CHECK(r->after.state == "REJECTED");
+  CHECK(r->after.state == realtime::RefundState::kRejected);
   auto again = db.review.reject(no, "alice", "statement shows no debit after all", kT0 + 2h);
   REQUIRE(again.ok());
   CHECK(again->kind == ReviewOutcome::Kind::kRepeat);
