@@ -9,6 +9,7 @@
 #include "app/command_context.h"
 #include "app/commands.h"
 #include "app/job_options.h"
+#include "batch/batch_state.h"
 #include "batch/jobs/batch_jobs.h"
 #include "core/log.h"
 
@@ -24,8 +25,8 @@ std::string status_json(const batch::Outlook& o) {
   const auto& b = o.batch;
   return JsonObject()
       .str("center", b.center_id).str("batchNo", b.batch_no).str("batchDate", b.batch_date)
-      .str("state", b.state).num("items", b.total).num("success", b.success).num("failed", b.failed)
-      .num("open", b.open).num("forced", b.forced).num("totalAmount", b.total_amount)
+      .str("state", batch::to_text(b.state)).num("items", b.total).num("success", b.success)
+      .num("failed", b.failed).num("open", b.open).num("forced", b.forced).num("totalAmount", b.total_amount)
       .num("successAmount", b.success_amount).num("failAmount", b.fail_amount)
       .time("receivedAt", b.received_at).time("sendFromAt", b.send_from_at)
       .time("forceFailAt", b.force_fail_at).time("projectedFinishAt", o.projected_finish)
@@ -51,7 +52,7 @@ int print_status(batch::BatchJobs& jobs, const std::string& center, bool json) {
     const auto& b = o.batch;
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.1f", o.items_per_second);
-    t.row({b.center_id, b.batch_no, b.state, std::to_string(b.total), std::to_string(b.success),
+    t.row({b.center_id, b.batch_no, batch::to_text(b.state), std::to_string(b.total), std::to_string(b.success),
            std::to_string(b.failed), std::to_string(b.open), when(b.force_fail_at),
            when(o.projected_finish), rate, o.at_risk ? "AT RISK: projected to miss" : ""});
   }

@@ -41,7 +41,7 @@ std::string original_of(const settlement::ProposalRow& r) {
 JsonObject proposal_json(const settlement::ProposalRow& r) {
   JsonObject o;
   o.str("refundNo", r.refund_no).str("center", r.center_id).str("reason", r.reason)
-      .str("state", r.state).str("respCode", r.resp_code).str("origTxnNo", r.orig_txn_no)
+      .str("state", realtime::to_text(r.state)).str("respCode", r.resp_code).str("origTxnNo", r.orig_txn_no)
       .str("origSource", r.orig_source == "B" ? "batch" : "realtime");
   if (r.orig_source == "B") {
     o.str("batchNo", r.orig_batch_no);
@@ -64,7 +64,7 @@ void print_list(const std::vector<settlement::ProposalRow>& rows) {
   Table t({"refundNo", "center", "reason", "state", "origTxnNo", "original", "debitAmount>", "created",
            "by", "approved by"});
   for (const auto& r : rows) {
-    t.row({r.refund_no, r.center_id, r.reason, r.state + (r.resp_code.empty() ? "" : " " + r.resp_code),
+    t.row({r.refund_no, r.center_id, r.reason, realtime::to_text(r.state) + (r.resp_code.empty() ? "" : " " + r.resp_code),
            r.orig_txn_no, original_of(r), std::to_string(r.debit_amount), when(r.created_at),
            r.created_by, approvers_of(r)});
   }
@@ -92,7 +92,7 @@ std::string detail_json(const settlement::ProposalDetail& d) {
 
 void print_detail(const settlement::ProposalDetail& d) {
   const auto& r = d.row;
-  std::cout << "refund " << r.refund_no << "  " << r.reason << "  " << r.state
+  std::cout << "refund " << r.refund_no << "  " << r.reason << "  " << realtime::to_text(r.state)
             << (r.resp_code.empty() ? "" : " " + r.resp_code) << "\n"
             << "  center " << r.center_id << ", created " << when(r.created_at) << " by "
             << r.created_by << ", approved by " << approvers_of(r) << "\n"
@@ -302,7 +302,7 @@ int cmd_refunds(const Args& args) {
       std::cout << "refund " << refund_no << ": first approval recorded; a second, different "
                    "approver is needed (above " << policy.two_approvals_above << " fen)\n";
     } else if (r->kind == Kind::kRepeat) {
-      std::cout << "refund " << refund_no << ": you approved it already; it is " << r->after.state << "\n";
+      std::cout << "refund " << refund_no << ": you approved it already; it is " << realtime::to_text(r->after.state) << "\n";
     } else {
       std::cout << "refund " << refund_no << " APPROVED: " << r->after.debit_amount
                 << " fen back to the card; the running processor sends it\n";
@@ -312,7 +312,7 @@ int cmd_refunds(const Args& args) {
   if (action == "reject") {
     auto r = review.reject(refund_no, staff, comment, clock.now());
     if (!r) return fail(r.error());
-    std::cout << "refund " << refund_no << " " << r->after.state << "\n";
+    std::cout << "refund " << refund_no << " " << realtime::to_text(r->after.state) << "\n";
     return 0;
   }
   if (action == "propose") {

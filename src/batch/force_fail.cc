@@ -7,17 +7,15 @@
 
 namespace repay::batch {
 
-using debit::kPending;
-using debit::kSending;
-using debit::kUnknown;
+using debit::ItemState;
 
-const char* force_fail_code(const std::string& state, bool maybe_debited) {
-  return state == kPending && !maybe_debited ? codes::kForceFailedNotSent : codes::kForceFailedUnknown;
+const char* force_fail_code(ItemState state, bool maybe_debited) {
+  return state == ItemState::kPending && !maybe_debited ? codes::kForceFailedNotSent : codes::kForceFailedUnknown;
 }
 
 std::vector<ForceFailOutcome> force_fail_outcomes() {
   std::vector<ForceFailOutcome> out;
-  for (const char* state : {kPending, kSending, kUnknown}) {
+  for (ItemState state : {ItemState::kPending, ItemState::kSending, ItemState::kUnknown}) {
     for (bool maybe : {false, true}) {
       const std::string code = force_fail_code(state, maybe);
       auto it = std::find_if(out.begin(), out.end(), [&](const auto& o) { return o.code == code; });

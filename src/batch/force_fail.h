@@ -13,14 +13,14 @@ namespace repay::batch {
 // 3002 ("never sent") only when no DEBIT of it can have been executed — PENDING, and no send of
 // it ever had an unknown outcome (`maybe_debited`, debit/item.h) — else 3001 (sent, result unknown),
 // resolved by QUERY afterwards.
-const char* force_fail_code(const std::string& state, bool maybe_debited);
+const char* force_fail_code(debit::ItemState state, bool maybe_debited);
 
 // The force-fail of a whole batch, as the store applies it: every class of open item (its state
 // and maybe_debited) with what force_fail_code gives it, grouped by outcome, so that the store
 // runs one statement per outcome over the classes that get it (a million-item batch stays a few
 // set-based statements) and decides nothing itself.
 struct ItemClass {
-  std::string state;
+  debit::ItemState state = debit::ItemState::kPending;
   bool maybe_debited = false;
 };
 struct ForceFailOutcome {

@@ -8,16 +8,16 @@
 namespace repay::batch {
 namespace {
 
-using debit::kPending;
-using debit::kSending;
-using debit::kUnknown;
+constexpr debit::ItemState kPending = debit::ItemState::kPending;
+constexpr debit::ItemState kSending = debit::ItemState::kSending;
+constexpr debit::ItemState kUnknown = debit::ItemState::kUnknown;
 
 // files.md: 3002 ("never sent") only when no DEBIT of the item can have been executed.
 TEST_CASE("force_fail_code: 3002 only for a PENDING item no send of which had an unknown outcome") {
   CHECK(std::string(force_fail_code(kPending, false)) == codes::kForceFailedNotSent);
   CHECK(std::string(force_fail_code(kPending, true)) == codes::kForceFailedUnknown);
-  for (const char* s : {kSending, kUnknown}) {
-    CAPTURE(s);
+  for (debit::ItemState s : {kSending, kUnknown}) {
+    CAPTURE(debit::to_text(s));
     CHECK(std::string(force_fail_code(s, false)) == codes::kForceFailedUnknown);
     CHECK(std::string(force_fail_code(s, true)) == codes::kForceFailedUnknown);
   }

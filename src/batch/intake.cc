@@ -51,7 +51,8 @@ std::string item_check(const BatchLine& line, const BatchCenter& center, LoadedA
   }
   if (!id_value_ok(line.id_type, line.id_no)) return codes::kInvalidId;
   if (line.amount == 0 || line.amount > center.per_item_limit) return codes::kInvalidAmount;
-  if (!agreement || agreement->digest.state != "ACTIVE" || agreement->digest.center_id != center.center_id) {
+  if (!agreement || agreement->digest.state != signing::AgreementState::kActive ||
+      agreement->digest.center_id != center.center_id) {
     return codes::kAgreementNotFound;
   }
   const AgreementDigest& d = agreement->digest;

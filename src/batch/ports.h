@@ -13,8 +13,10 @@
 
 #include "core/clock.h"
 #include "core/money.h"
+#include "batch/batch_state.h"
 #include "core/result.h"
 #include "debit/item.h"
+#include "signing/agreement.h"
 
 namespace repay::batch {
 
@@ -22,15 +24,8 @@ namespace repay::batch {
 using debit::BankFact;
 using debit::ItemView;
 using debit::Transition;
-using debit::kRejected;
-using debit::kPending;
-using debit::kSending;
-using debit::kUnknown;
-using debit::kSuccess;
-using debit::kFailed;
-using debit::kLateUnresolved;
-using debit::kLateDebited;
-using debit::kLateNotDebited;
+using debit::ItemState;
+using debit::LateState;
 
 // A file seen in an inbox, accepted or rejected (files.md: handled once by name and SHA-256).
 struct FileRecord {
@@ -68,7 +63,7 @@ struct AgreementDigest {
   std::string center_id;
   std::string kind;
   std::string channel_id;
-  std::string state;
+  signing::AgreementState state = signing::AgreementState::kActive;
   std::string credit_card_hash;
   std::string debit_card_hash;
   std::string holder_name;
@@ -171,7 +166,7 @@ struct BatchSummary {
   std::string center_id;
   std::string batch_no;
   std::string batch_date;
-  std::string state;          // LOADING, OPEN, CLOSED, RETURNED
+  BatchState state = BatchState::kLoading;
   Instant received_at{};
   Instant send_from_at{};
   Instant force_fail_at{};
@@ -195,7 +190,7 @@ struct ReturnRow {
   Fen amount = 0;
   Fen cardholder_fee = 0;
   Fen debit_amount = 0;
-  std::string state;        // SUCCESS or FAILED / REJECTED
+  ItemState state = ItemState::kFailed;  // SUCCESS or FAILED / REJECTED
   std::string resp_code;
   std::string txn_no;
   Instant finished_at{};

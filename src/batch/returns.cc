@@ -29,7 +29,7 @@ Result<files::LineWriter::Done> write_return_file(BatchStore& store, const Batch
     l.seq = r.seq;
     l.item_id = r.item_id;
     l.amount = r.amount;
-    l.status = r.state == kSuccess ? 'S' : 'F';
+    l.status = r.state == ItemState::kSuccess ? 'S' : 'F';
     if (l.status == 'S') {
       // files.md: for S, fee is the cardholder-borne fee and debitAmount = amount + fee.
       l.fee = r.cardholder_fee;

@@ -341,7 +341,7 @@ TEST_CASE("console: the batches page shows open batches and those returned in th
       BatchView v;
       v.batch.center_id = "CC01";
       v.batch.batch_no = "B002";
-      v.batch.state = "OPEN";
+      v.batch.state = batch::BatchState::kOpen;
       v.batch.total = 5;
       v.batch.open = 5;
       v.batch.force_fail_at = kT0 + 1h;
@@ -365,7 +365,7 @@ TEST_CASE("console: the batches page shows open batches and those returned in th
   b.center_id = "CC01";
   b.batch_no = "B001";
   b.batch_date = "20261121";
-  b.state = "RETURNED";
+  b.state = batch::BatchState::kReturned;
   b.total = 7;
   b.total_amount = 210000;
   b.returned_at = kT0 - 1h;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "batch/batch_state.h"
 #include "console/console.h"
 #include "console/web.h"
 
@@ -91,7 +92,7 @@ server::HttpResponse Console::batches(const Who& w) {
       const auto& b = v.batch;
       char rate[32];
       std::snprintf(rate, sizeof rate, "%.1f", v.items_per_second);
-      body += "<tr>" + td(b.center_id) + td(b.batch_no) + td(b.batch_date) + td(b.state) +
+      body += "<tr>" + td(b.center_id) + td(b.batch_no) + td(b.batch_date) + td(batch::to_text(b.state)) +
               td_n(std::to_string(b.total)) + td_n(std::to_string(b.success)) +
               td_n(std::to_string(b.failed)) + td_n(std::to_string(b.open)) +
               td_n(std::to_string(b.forced)) + td_n(yuan(b.total_amount)) + td(when(b.force_fail_at)) +

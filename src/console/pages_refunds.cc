@@ -26,7 +26,7 @@ server::HttpResponse Console::refunds(const server::HttpRequest& req, const Who&
   f.center = get("center");
   f.day = get("day");
   f.reason = get("reason");
-  f.state = q.count("state") ? get("state") : std::string(settlement::kPendingReview);
+  f.state = q.count("state") ? get("state") : std::string(realtime::to_text(settlement::kPendingReview));
   f.limit = 100;
   std::string notice;
   if (!f.day.empty() && !parse_date(f.day)) {
@@ -62,7 +62,7 @@ server::HttpResponse Console::refunds(const server::HttpRequest& req, const Who&
     const std::string card = d->has_value() ? (*d)->debit_card_masked : "";
     const std::string why = d->has_value() ? (*d)->discrepancy : "";
     body += "<tr data-refund=\"" + esc(r.refund_no) + "\"><td><a href=\"/refunds/" + esc(r.refund_no) +
-            "\">" + esc(r.refund_no) + "</a></td>" + td(r.center_id) + td(r.reason) + td(r.state) +
+            "\">" + esc(r.refund_no) + "</a></td>" + td(r.center_id) + td(r.reason) + td(realtime::to_text(r.state)) +
             td_n(yuan(r.debit_amount)) + td(card.empty() ? "-" : card) +
             td(r.orig_txn_no + (r.orig_source == "B" ? " (batch " : " (real time ") + r.orig_ref + ")") +
             td(why) + td(when(r.created_at)) + td(r.created_by) + td(join(r.approvers)) + "</tr>";
@@ -87,7 +87,7 @@ server::HttpResponse Console::refund(const std::string& no, const Who& w, const 
             "</td></tr>";
   };
   row("Refund", r.refund_no);
-  row("State", r.state + (r.resp_code.empty() ? "" : " " + r.resp_code), "state");
+  row("State", realtime::to_text(r.state) + (r.resp_code.empty() ? "" : " " + r.resp_code), "state");
   row("Card center", r.center_id);
   row("Reason", r.reason);
   row("Principal (yuan)", yuan(r.amount));

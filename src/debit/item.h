@@ -25,22 +25,29 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/clock.h"
 #include "core/money.h"
+#include "core/result.h"
 
 namespace repay::debit {
 
-inline constexpr const char* kRejected = "REJECTED";
-inline constexpr const char* kPending = "PENDING";
-inline constexpr const char* kSending = "SENDING";
-inline constexpr const char* kUnknown = "UNKNOWN";
-inline constexpr const char* kSuccess = "SUCCESS";
-inline constexpr const char* kFailed = "FAILED";
+// An item's (or a real-time repayment's) state. Its text is the SQL column's value and what the
+// wire, console and reports show; domain code compares the enum (docs/decisions.md).
+enum class ItemState { kRejected, kPending, kSending, kUnknown, kSuccess, kFailed };
+const char* to_text(ItemState s);  // "REJECTED", "PENDING", ...
+Result<ItemState> item_state_from_text(std::string_view text);
 
-inline constexpr const char* kLateUnresolved = "UNRESOLVED";
-inline constexpr const char* kLateDebited = "DEBITED";
-inline constexpr const char* kLateNotDebited = "NOT_DEBITED";
+// What the bank did with a forced item that had been sent: kNone ("") unless forced after
+// sending (3001), then UNRESOLVED until a QUERY, notification or statement says DEBITED or
+// NOT_DEBITED.
+enum class LateState { kNone, kUnresolved, kDebited, kNotDebited };
+const char* to_text(LateState s);  // "", "UNRESOLVED", "DEBITED", "NOT_DEBITED"
+Result<LateState> late_state_from_text(std::string_view text);  // "" (or NULL read as "") is kNone
+
+// SUCCESS, FAILED or REJECTED: nothing changes it any more (a forced item's late state aside).
+bool is_final(ItemState s);
 
 // What the bank says about a DEBIT, from its answer, a QUERY or a notification.
 struct BankFact {
@@ -65,9 +72,9 @@ struct BankFact {
 
 // An item as the state machine sees it.
 struct ItemView {
-  std::string state;
+  ItemState state = ItemState::kPending;
   bool forced = false;
-  std::string late_state;  // "" unless forced after sending
+  LateState late_state = LateState::kNone;
   Fen debit_amount = 0;
 };
 
@@ -79,9 +86,9 @@ struct Transition {
     kException,   // contradicts a stored final state or the amount we sent: staff must look
   };
   Kind kind = Kind::kNone;
-  std::string state;       // for kApply
+  ItemState state = ItemState::kPending;  // for kApply
   std::string resp_code;   // for kApply to a final state
-  std::string late_state;  // for kLate
+  LateState late_state = LateState::kNone;  // for kLate
   bool propose_refund = false;  // kLate DEBITED: the cardholder was debited for a failed item
   std::string why;         // for audit and exceptions
 };

@@ -10,10 +10,14 @@ namespace {
 
 using K = BankFact::Kind;
 using T = Transition::Kind;
+using enum ItemState;
+constexpr LateState kLateUnresolved = LateState::kUnresolved;
+constexpr LateState kLateDebited = LateState::kDebited;
+constexpr LateState kLateNotDebited = LateState::kNotDebited;
 
 constexpr Fen kDebit = 10'200;
 
-ItemView item(const char* state, bool forced = false, const char* late = "") {
+ItemView item(ItemState state, bool forced = false, LateState late = LateState::kNone) {
   ItemView v;
   v.state = state;
   v.forced = forced;
@@ -123,8 +127,8 @@ TEST_CASE("final states: a contradicting fact is an exception, a repeat changes 
 }
 
 TEST_CASE("an amount that differs from what we sent is an exception, whatever the state") {
-  for (const char* s : {kSending, kUnknown, kPending, kSuccess}) {
-    CAPTURE(s);
+  for (ItemState s : {kSending, kUnknown, kPending, kSuccess}) {
+    CAPTURE(to_text(s));
     auto t = next(item(s), success_of(kDebit + 1), true);
     CHECK(t.kind == T::kException);
     CHECK(t.why.find(std::to_string(kDebit + 1)) != std::string::npos);
@@ -140,7 +144,7 @@ TEST_CASE("forced and UNRESOLVED: what the bank did is recorded, the item stays 
     CHECK(t.kind == T::kLate);
     CHECK(t.late_state == kLateDebited);
     CHECK(t.propose_refund);
-    CHECK(t.state.empty());  // never turned into a success
+    CHECK(t.state != kSuccess);  // never turned into a success
   }
   SUBCASE("success with the right amount, before the force-fail time too") {
     auto t = next(forced, success_of(kDebit), true);
@@ -199,15 +203,42 @@ TEST_CASE("forced and resolved") {
 // with no late_state; should the bank debit it after all (a delayed request), the success was
 // dropped silently: the cardholder debited and nobody told.
 TEST_CASE("forced 3002 (late_state empty) then a success: DEBITED and a refund proposal") {
-  auto t = next(item(kFailed, true, ""), fact(K::kSuccess), false);
+  auto t = next(item(kFailed, true, LateState::kNone), fact(K::kSuccess), false);
   CHECK(t.kind == T::kLate);
   CHECK(t.late_state == kLateDebited);
   CHECK(t.propose_refund);
   // Anything else about such an item changes nothing.
   for (K k : {K::kFailed, K::kUnknown, K::kBusy, K::kNotFound, K::kNotSent}) {
     CAPTURE(static_cast<int>(k));
-    CHECK(next(item(kFailed, true, ""), fact(k), false).kind == T::kNone);
+    CHECK(next(item(kFailed, true, LateState::kNone), fact(k), false).kind == T::kNone);
   }
+}
+
+// The texts are the SQL columns' values: each reads back as itself, and a text that is none of
+// them is an error naming it, never a guess.
+TEST_CASE("item and late states: text and back") {
+  for (ItemState s : {kRejected, kPending, kSending, kUnknown, kSuccess, kFailed}) {
+    auto back = item_state_from_text(to_text(s));
+    REQUIRE(back.ok());
+    CHECK(*back == s);
+  }
+  CHECK(std::string(to_text(kPending)) == "PENDING");
+  CHECK(std::string(to_text(kRejected)) == "REJECTED");
+  for (LateState s : {LateState::kNone, kLateUnresolved, kLateDebited, kLateNotDebited}) {
+    auto back = late_state_from_text(to_text(s));
+    REQUIRE(back.ok());
+    CHECK(*back == s);
+  }
+  CHECK(std::string(to_text(LateState::kNone)).empty());
+  CHECK(std::string(to_text(kLateNotDebited)) == "NOT_DEBITED");
+  for (const char* bad : {"", "pending", "SENT", "PENDING "}) {
+    auto r = item_state_from_text(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().value == bad);
+  }
+  auto late = late_state_from_text("LATE");
+  REQUIRE_FALSE(late.ok());
+  CHECK(late.error().value == "LATE");
 }
 
 }  // namespace

@@ -5,27 +5,35 @@
 namespace repay::realtime {
 namespace {
 
-std::string status_of(const std::string& state) {
-  if (state == "SUCCESS") return "SUCCESS";
-  if (state == "FAILED" || state == "REJECTED" || state == "REFUSED" || state == "EXPIRED") return "FAILED";
+std::string status_of(debit::ItemState state) {
+  using S = debit::ItemState;
+  if (state == S::kSuccess) return "SUCCESS";
+  if (state == S::kFailed || state == S::kRejected) return "FAILED";
   return "PROCESSING";
 }
 
-std::string code_of(const std::string& state, const std::string& resp_code) {
-  const std::string s = status_of(state);
-  if (s == "SUCCESS") return codes::kSuccess;
-  if (s == "PROCESSING") return codes::kProcessing;
-  if (state == "REJECTED" && resp_code.empty()) return codes::kRefundNotAllowed;  // a refused proposal
+std::string status_of(RefundState state) {
+  using S = RefundState;
+  if (state == S::kSuccess) return "SUCCESS";
+  if (state == S::kFailed || state == S::kRejected || state == S::kRefused || state == S::kExpired) return "FAILED";
+  return "PROCESSING";
+}
+
+std::string code_of(const std::string& status, bool refused_proposal, const std::string& resp_code) {
+  if (status == "SUCCESS") return codes::kSuccess;
+  if (status == "PROCESSING") return codes::kProcessing;
+  if (refused_proposal && resp_code.empty()) return codes::kRefundNotAllowed;  // a refused proposal
   return resp_code.empty() ? std::string(codes::kDeclinedOther) : resp_code;
 }
 
 }  // namespace
 
-bool is_final(const std::string& state) { return status_of(state) != "PROCESSING"; }
+bool is_final(RefundState state) { return status_of(state) != "PROCESSING"; }
 
 ApiAnswer repay_answer(const RepaymentView& v) {
   const std::string status = status_of(v.state);
-  ApiAnswer a = ApiAnswer::of(code_of(v.state, v.resp_code));
+  // A repayment REJECTED at intake always has its code.
+  ApiAnswer a = ApiAnswer::of(code_of(status, v.state == debit::ItemState::kRejected, v.resp_code));
   a.with("Status", status);
   if (!v.txn_no.empty()) a.with("TxnNo", v.txn_no);
   a.with("Amount", format_amount(v.amount));
@@ -41,7 +49,7 @@ ApiAnswer repay_answer(const RepaymentView& v) {
 
 ApiAnswer refund_answer(const RefundView& v) {
   const std::string status = status_of(v.state);
-  ApiAnswer a = ApiAnswer::of(code_of(v.state, v.resp_code));
+  ApiAnswer a = ApiAnswer::of(code_of(status, v.state == RefundState::kRejected, v.resp_code));
   a.with("Status", status);
   if (!v.refund_no.empty()) a.with("RefundNo", v.refund_no);
   a.with("OrigTxnNo", v.orig_txn_no);

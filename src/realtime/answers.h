@@ -11,7 +11,9 @@
 
 namespace repay::realtime {
 
-bool is_final(const std::string& state);
+// SUCCESS, or FAILED / REJECTED / REFUSED / EXPIRED: the card center's answer is final (a
+// repayment's: debit::is_final).
+bool is_final(RefundState state);
 
 // Status SUCCESS / FAILED / PROCESSING and the fields of `repay`.
 ApiAnswer repay_answer(const RepaymentView& v);

@@ -20,6 +20,6 @@ struct Step {
 };
 
 // `state`: the stored state; `sent`: the amount the DEBIT or REFUND carried.
-Step next_step(const std::string& state, Fen sent, const debit::BankFact& fact);
+Step next_step(debit::ItemState state, Fen sent, const debit::BankFact& fact);
 
 }  // namespace repay::realtime

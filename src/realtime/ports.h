@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/money.h"
 #include "core/result.h"
+#include "realtime/refund_state.h"
 
 namespace repay::realtime {
 
@@ -22,7 +23,7 @@ struct RepaymentView {
   std::string center_id;
   std::string req_no;       // R: the ReqNo; B: "" (batch items are asked for by TxnNo)
   std::string txn_no;       // "" when refused before acceptance
-  std::string state;        // REJECTED, PENDING, SENDING, UNKNOWN, SUCCESS, FAILED
+  debit::ItemState state = debit::ItemState::kPending;
   std::string resp_code;
   Fen amount = 0;
   Fen cardholder_fee = 0;
@@ -44,8 +45,7 @@ struct RefundView {
   std::string reason;       // US only
   std::string req_no;       // CENTER only
   std::string orig_txn_no;
-  std::string state;        // REFUSED, PENDING_REVIEW, APPROVED, REJECTED, EXPIRED, PENDING,
-                            // SENDING, UNKNOWN, SUCCESS, FAILED
+  RefundState state = RefundState::kPending;
   std::string resp_code;
   Fen amount = 0;           // principal refunded
   Fen cardholder_fee = 0;   // fee going back to the card with it

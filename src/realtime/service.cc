@@ -77,7 +77,7 @@ void RealtimeService::repay_now(const RealtimeCenter& center, const Fields& fiel
     n.reject_code = codes::kInvalidCard;
   } else if (req->amount == 0 || req->amount > center.per_item_limit) {
     n.reject_code = codes::kInvalidAmount;
-  } else if (!a || a->state != signing::kActive || a->center_id != center.center_id) {
+  } else if (!a || a->state != signing::AgreementState::kActive || a->center_id != center.center_id) {
     n.reject_code = codes::kAgreementNotFound;
   } else if (a->holder.credit_card != req->credit_card) {
     n.reject_code = codes::kAgreementMismatch;
@@ -147,7 +147,7 @@ void RealtimeService::claimed_repay(const RealtimeCenter& center, Result<RepayCl
     case RepayClaim::Kind::kNew:
       break;
   }
-  if (claim->view.state == "REJECTED") return reply(repay_answer(claim->view));
+  if (claim->view.state == debit::ItemState::kRejected) return reply(repay_answer(claim->view));
   send_repay(center, claim->view, claim->debit, std::move(reply));
 }
 
@@ -294,7 +294,7 @@ void RealtimeService::refund(const RealtimeCenter& center, const Fields& fields,
     case RefundClaim::Kind::kNew:
       break;
   }
-  if (claim->view.state == "REFUSED") return reply(refund_answer(claim->view));
+  if (claim->view.state == RefundState::kRefused) return reply(refund_answer(claim->view));
   send_refund(center, claim->view, std::move(reply));
 }
 

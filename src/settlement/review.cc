@@ -34,7 +34,7 @@ ApprovalDecision decide_approval(const Proposal& p, const std::string& actor, In
   // lessons.md: a repeat returns the original's answer and does nothing — whatever happened since.
   if (already) return {Kind::kRepeat, "", "already approved by " + actor};
   if (p.state != kPendingReview) {
-    return {Kind::kRefused, kNotPending, "the proposal is " + p.state + ", not PENDING_REVIEW"};
+    return {Kind::kRefused, kNotPending, "the proposal is " + std::string(realtime::to_text(p.state)) + ", not PENDING_REVIEW"};
   }
   if (is_expired(p, now, policy)) {
     return {Kind::kRefused, kProposalExpired, "the proposal expired unreviewed"};
@@ -55,7 +55,7 @@ RejectionDecision decide_rejection(const Proposal& p, const std::string& actor,
                                    const std::string& comment) {
   (void)actor;
   if (p.state != kPendingReview) {
-    return {false, kNotPending, "the proposal is " + p.state + ", not PENDING_REVIEW"};
+    return {false, kNotPending, "the proposal is " + std::string(realtime::to_text(p.state)) + ", not PENDING_REVIEW"};
   }
   const bool blank = std::all_of(comment.begin(), comment.end(),
                                  [](unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });

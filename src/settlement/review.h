@@ -11,13 +11,16 @@
 
 #include "core/clock.h"
 #include "core/money.h"
+#include "realtime/refund_state.h"
 
 namespace repay::settlement {
 
-inline constexpr const char* kPendingReview = "PENDING_REVIEW";
-inline constexpr const char* kApproved = "APPROVED";
-inline constexpr const char* kRejected = "REJECTED";
-inline constexpr const char* kExpired = "EXPIRED";
+// A proposal is a refund (the refunds table's one state column): its review states are
+// realtime::RefundState's, named here for the review's rules.
+inline constexpr realtime::RefundState kPendingReview = realtime::RefundState::kPendingReview;
+inline constexpr realtime::RefundState kApproved = realtime::RefundState::kApproved;
+inline constexpr realtime::RefundState kRejected = realtime::RefundState::kRejected;
+inline constexpr realtime::RefundState kExpired = realtime::RefundState::kExpired;
 
 // Error codes of review refusals (Error::code). Over the ceiling is codes.md's 2008.
 inline constexpr const char* kNotPending = "REVIEW_STATE";       // not (or no longer) pending review
@@ -32,7 +35,7 @@ struct ReviewPolicy {
 
 // What the rules look at.
 struct Proposal {
-  std::string state;
+  realtime::RefundState state = kPendingReview;
   std::string created_by;              // "job:<name>" or "staff:<login>"
   Fen debit_amount = 0;                // what would go back to the card
   Instant created_at{};

@@ -28,7 +28,7 @@ struct ProposalRow {
   std::string refund_no;
   std::string center_id;
   std::string reason;
-  std::string state;
+  realtime::RefundState state = realtime::RefundState::kPendingReview;
   std::string resp_code;
   std::string orig_txn_no;
   std::string orig_source;    // B or R

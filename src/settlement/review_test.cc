@@ -60,7 +60,9 @@ TEST_CASE("a staff proposal above the threshold: its maker counts for neither ap
 
 TEST_CASE("only a pending proposal can be approved; a repeat by its approver answers as before") {
   const ReviewPolicy policy;
-  for (const char* state : {kApproved, kRejected, kExpired, "SENDING", "SUCCESS", "FAILED"}) {
+  using realtime::RefundState;
+  for (RefundState state : {kApproved, kRejected, kExpired, RefundState::kSending, RefundState::kSuccess,
+                            RefundState::kFailed}) {
     Proposal p = job_proposal();
     p.state = state;
     auto d = decide_approval(p, "staff:alice", kT0, policy);
@@ -68,7 +70,7 @@ TEST_CASE("only a pending proposal can be approved; a repeat by its approver ans
     CHECK(d.code == kNotPending);
   }
   Proposal done = job_proposal();
-  done.state = "SUCCESS";
+  done.state = RefundState::kSuccess;
   done.approvers = {"staff:alice"};
   CHECK(decide_approval(done, "staff:alice", kT0, policy).kind == Kind::kRepeat);
 }

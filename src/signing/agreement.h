@@ -4,15 +4,22 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/clock.h"
+#include "core/result.h"
 
 namespace repay::signing {
 
 inline constexpr const char* kCollect = "COLLECT";
 inline constexpr const char* kQuick = "QUICK";
-inline constexpr const char* kActive = "ACTIVE";
-inline constexpr const char* kRevoked = "REVOKED";
+
+// An agreement is ACTIVE from signing until unsign makes it REVOKED (center-api.md). Its text is
+// the agreements table's value; domain code compares the enum (docs/decisions.md, States as
+// enum class).
+enum class AgreementState { kActive, kRevoked };
+const char* to_text(AgreementState s);  // "ACTIVE", "REVOKED"
+Result<AgreementState> agreement_state_from_text(std::string_view text);
 
 struct CardHolder {
   std::string credit_card;
@@ -27,7 +34,7 @@ struct Agreement {
   std::string center_id;
   std::string kind;        // kCollect or kQuick
   std::string channel_id;
-  std::string state;       // kActive or kRevoked
+  AgreementState state = AgreementState::kActive;
   CardHolder holder;
   std::string mobile;      // quick-pay only
   std::string protocol_no; // quick-pay only

@@ -177,7 +177,7 @@ void SigningService::sign3(const SigningCenter& center, const Fields& fields, Re
     a.center_id = c.center.center_id;
     a.kind = kCollect;
     a.channel_id = c.center.collect_channel;
-    a.state = kActive;
+    a.state = AgreementState::kActive;
     a.holder = h;
     o.create_agreement = a;
     o.record = record(kTxSign3, kSigned, codes::kSuccess, *no);
@@ -307,7 +307,7 @@ void SigningService::confirm_claimed(Call c, QsignConfirmRequest req) {
          ag.center_id = c.center.center_id;
          ag.kind = kQuick;
          ag.channel_id = a.channel_id;
-         ag.state = kActive;
+         ag.state = AgreementState::kActive;
          ag.holder = a.holder;
          ag.mobile = a.mobile;
          ag.protocol_no = protocol;
@@ -332,7 +332,7 @@ void SigningService::unsign(const SigningCenter& center, const Fields& fields, R
     return finish(c, std::move(o));
   }
   const Agreement a = **ag;
-  if (a.state == kRevoked) {
+  if (a.state == AgreementState::kRevoked) {
     // Revoking a revoked agreement ends where the caller wants it: REVOKED (docs/decisions.md).
     o.record = record(kTxUnsign, kRevokedStatus, codes::kSuccess);
     return finish(c, std::move(o));

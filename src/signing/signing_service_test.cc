@@ -128,8 +128,8 @@ class FakeStore final : public SigningStore {
     }
     if (o.revoke_agreement) {
       auto ag = agreements.find(*o.revoke_agreement);
-      if (ag != agreements.end() && ag->second.state == kActive) {
-        ag->second.state = kRevoked;
+      if (ag != agreements.end() && ag->second.state == AgreementState::kActive) {
+        ag->second.state = AgreementState::kRevoked;
         ag->second.updated_at = o.now;
       }
     }
@@ -204,7 +204,7 @@ class FakeStore final : public SigningStore {
     a.center_id = center;
     a.kind = kind;
     a.channel_id = kind == std::string(kQuick) ? "QP1" : "CB1";
-    a.state = kActive;
+    a.state = AgreementState::kActive;
     a.holder = CardHolder{kCredit, kDebit, "ZhangSan", "01", kIdNo};
     if (kind == std::string(kQuick)) {
       a.mobile = kMobile;
@@ -218,7 +218,7 @@ class FakeStore final : public SigningStore {
                                        const std::string& debit, const std::string& kind) const {
     for (const auto& [no, a] : agreements) {
       if (a.center_id == center && a.holder.credit_card == credit &&
-          a.holder.debit_card == debit && a.kind == kind && a.state == kActive) {
+          a.holder.debit_card == debit && a.kind == kind && a.state == AgreementState::kActive) {
         return a;
       }
     }
@@ -391,7 +391,7 @@ TEST_CASE("sign3: success verifies with the collection channel and creates a COL
   const Agreement& ag = h.store.agreements[no];
   CHECK(ag.kind == "COLLECT");
   CHECK(ag.channel_id == "CB1");
-  CHECK(ag.state == "ACTIVE");
+  CHECK(ag.state == signing::AgreementState::kActive);
   CHECK(ag.center_id == "C1");
   CHECK(ag.holder.credit_card == kCredit);
   CHECK(ag.holder.debit_card == kDebit);
@@ -532,7 +532,7 @@ TEST_CASE("sign3: an existing active agreement is returned without a channel cal
   CHECK(h.store.agreements.size() == 1);
 
   SUBCASE("a revoked one does not count") {
-    h.store.agreements["AG-OLD"].state = kRevoked;
+    h.store.agreements["AG-OLD"].state = AgreementState::kRevoked;
     h.channel.script.push_back(ok_answer());
     auto b = h.sign3(sign3_fields("R2"));
     CHECK(field(b, "Status") == "SIGNED");
@@ -814,7 +814,7 @@ TEST_CASE("qsign/confirm: success creates the QUICK agreement and signs the appl
   CHECK(ag.protocol_no == "PROTO-1");
   CHECK(ag.mobile == kMobile);
   CHECK(ag.holder.credit_card == kCredit);
-  CHECK(ag.state == "ACTIVE");
+  CHECK(ag.state == signing::AgreementState::kActive);
   const QuickApplication& app = h.store.app("A1");
   CHECK(app.state == "SIGNED");
   CHECK(app.agreement_no == no);
@@ -999,7 +999,7 @@ TEST_CASE("unsign: unknown agreement or another center's is FAILED 2001") {
   auto b = h.unsign(unsign_fields("U2", "AG-X"));
   CHECK(b.resp_code == "2001");
   CHECK(field(b, "Status") == "FAILED");
-  CHECK(h.store.agreements["AG-X"].state == "ACTIVE");
+  CHECK(h.store.agreements["AG-X"].state == signing::AgreementState::kActive);
   CHECK(h.channel.calls.empty());
 }
 
@@ -1010,7 +1010,7 @@ TEST_CASE("unsign: COLLECT is revoked without a channel call; a revoked one answ
   CHECK(a.resp_code == "0000");
   CHECK(field(a, "Status") == "REVOKED");
   CHECK_FALSE(has(a, "AgreementNo"));
-  CHECK(h.store.agreements["AG-C"].state == "REVOKED");
+  CHECK(h.store.agreements["AG-C"].state == signing::AgreementState::kRevoked);
   REQUIRE(h.store.finished.size() == 1);
   CHECK(h.store.finished[0].revoke_agreement == std::optional<std::string>("AG-C"));
   CHECK(h.channel.calls.empty());
@@ -1042,7 +1042,7 @@ TEST_CASE("unsign: QUICK cancels the protocol at the channel, then revokes") {
     CHECK(h.channel.calls[0].tx_code == "UNSIGN");
     CHECK(h.channel.calls[0].channel_id == "QP7");
     CHECK(call_field(h.channel.calls[0], "ProtocolNo") == "P-AG-Q");
-    CHECK(h.store.agreements["AG-Q"].state == "REVOKED");
+    CHECK(h.store.agreements["AG-Q"].state == signing::AgreementState::kRevoked);
     // Repeated: same answer, no second call.
     CHECK(field(h.unsign(unsign_fields("U1", "AG-Q")), "Status") == "REVOKED");
     CHECK(h.channel.calls.size() == 1);
@@ -1052,12 +1052,12 @@ TEST_CASE("unsign: QUICK cancels the protocol at the channel, then revokes") {
     auto a = h.unsign(unsign_fields("U1", "AG-Q"));
     CHECK(a.resp_code == "1002");
     CHECK(field(a, "Status") == "FAILED");
-    CHECK(h.store.agreements["AG-Q"].state == "ACTIVE");
+    CHECK(h.store.agreements["AG-Q"].state == signing::AgreementState::kActive);
   }
   SUBCASE("not executed: 9999, still active, ReqNo free") {
     h.channel.script.push_back(busy());
     check_not_executed(h.unsign(unsign_fields("U1", "AG-Q")));
-    CHECK(h.store.agreements["AG-Q"].state == "ACTIVE");
+    CHECK(h.store.agreements["AG-Q"].state == signing::AgreementState::kActive);
     CHECK(h.store.requests.empty());
   }
 }
@@ -1070,7 +1070,7 @@ TEST_CASE("unsign: store failure and form errors") {
     check_not_executed(h.unsign(unsign_fields("U1", "AG-C")));
     CHECK(h.store.requests.empty());
     h.store.failing.clear();
-    CHECK(h.store.agreements["AG-C"].state == "ACTIVE");
+    CHECK(h.store.agreements["AG-C"].state == signing::AgreementState::kActive);
   }
   SUBCASE("form errors") {
     for (const char* name : {"ReqNo", "AgreementNo"}) {

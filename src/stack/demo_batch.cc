@@ -237,7 +237,7 @@ BatchDemoReport run_batch_demo(const Stack& stack, const Clock& clock, Picker& p
     return rep;
   }
   std::map<std::pair<std::string, std::string>, int> by_reason_state;
-  for (const auto& p : *proposals) ++by_reason_state[{p.reason, p.state}];
+  for (const auto& p : *proposals) ++by_reason_state[{p.reason, realtime::to_text(p.state)}];
   for (const auto& [key, n] : by_reason_state) {
     rep.lines.push_back("refund proposals: " + key.first + " " + key.second + " x" + std::to_string(n));
   }

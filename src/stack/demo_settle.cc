@@ -207,7 +207,7 @@ BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick) 
     Instant first{};
     for (const char* req_no : {"RT-R1", "RT-R2", "RT-R3", "RT-R4"}) {
       auto v = (*db)->stores->realtime().repayment_by_req_no("CC01", req_no);
-      if (!v || !v->has_value() || (*v)->state != "SUCCESS") continue;
+      if (!v || !v->has_value() || (*v)->state != debit::ItemState::kSuccess) continue;
       if (rows.empty() || (*v)->finished_at < first) {
         rows = {(*v)->txn_no};
         first = (*v)->finished_at;
@@ -240,7 +240,7 @@ BatchDemoReport run_settle_demo(Stack& stack, const Clock& clock, Picker& pick) 
   std::string state;
   for (int i = 0; i < 150; ++i) {
     auto d = review.show_proposal(no);
-    if (d && *d) state = (*d)->row.state;
+    if (d && *d) state = realtime::to_text((*d)->row.state);
     if (state == "SUCCESS" || state == "FAILED") break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }

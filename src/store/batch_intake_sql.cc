@@ -4,6 +4,7 @@
 #include <random>
 #include <vector>
 
+#include "batch/batch_state.h"
 #include "batch/return_file.h"
 #include "store/batch_blocks.h"
 #include "store/sql_audit_log.h"
@@ -130,8 +131,10 @@ class SqlItemLoader final : public batch::ItemLoader {
       auto row = s.step();
       if (!row) return row.error();
       if (*row) {
+        auto state = signing::agreement_state_from_text(s.text(4));
+        if (!state) return state.error();
         a = std::make_shared<LoadedAgreement>(AgreementDigest{s.text(0), s.text(1), s.text(2), s.text(3),
-                                                              s.text(4), s.text(5), s.text(6), s.text(7),
+                                                              *state, s.text(5), s.text(6), s.text(7),
                                                               s.text(8), s.text(9)});
       }
       s.reset();  // no statement left running across a commit
@@ -212,7 +215,7 @@ class SqlItemLoader final : public batch::ItemLoader {
                     .bind(6, f.batch_no).bind(7, f.batch_date).bind(8, f.header_count)
                     .bind(9, f.header_amount).run());
     }
-    const char* state = open_ > 0 ? "OPEN" : "CLOSED";
+    const char* state = batch::to_text(open_ > 0 ? batch::BatchState::kOpen : batch::BatchState::kClosed);
     {
       // The file's SHA-256 and header totals: known once its first pass is done (batch/intake.cc).
       auto up = (*c_)->prepare(

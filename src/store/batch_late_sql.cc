@@ -16,7 +16,11 @@ Result<bool> record_late_fact(Connection& c, const batch::ItemKey& key, const ba
   auto row = sel->step();
   if (!row) return row.error();
   if (!*row) return false;
-  const batch::ItemView v{sel->text(0), sel->integer(1) != 0, sel->text(2), sel->integer(3)};
+  auto state = debit::item_state_from_text(sel->text(0));
+  if (!state) return state.error();
+  auto late_state = debit::late_state_from_text(sel->text(2));
+  if (!late_state) return late_state.error();
+  const batch::ItemView v{*state, sel->integer(1) != 0, *late_state, sel->integer(3)};
   const int64_t version = sel->integer(4);
   sel->reset();
   // A statement's word comes after the force-fail time (files.md: a forced item stays FAILED for
@@ -28,13 +32,13 @@ Result<bool> record_late_fact(Connection& c, const batch::ItemKey& key, const ba
       "settle_date = COALESCE(?, settle_date), version = version + 1, updated_at = ? "
       "WHERE center_id = ? AND batch_no = ? AND seq = ? AND version = ?");
   if (!late) return late.error();
-  REPAY_TRY(late->bind(1, t.late_state).bind_opt(2, fact.channel_txn_no).bind(3, fact.settle_date)
+  REPAY_TRY(late->bind(1, debit::to_text(t.late_state)).bind_opt(2, fact.channel_txn_no).bind(3, fact.settle_date)
                 .bind(4, to_unix_ms(now)).bind(5, key.center_id).bind(6, key.batch_no)
                 .bind(7, key.seq).bind(8, version).run());
   if (c.changes() != 1) return false;
   const std::string ref = key.center_id + ":" + key.batch_no + ":" + std::to_string(key.seq);
-  REPAY_TRY(append_audit(c, AuditRow{0, now, actor, "batch_item", ref, "FAILED/" + v.late_state,
-                                     "FAILED/" + t.late_state, t.why + ": " + fact.detail}));
+  REPAY_TRY(append_audit(c, AuditRow{0, now, actor, "batch_item", ref, std::string("FAILED/") + debit::to_text(v.late_state),
+                                     std::string("FAILED/") + debit::to_text(t.late_state), t.why + ": " + fact.detail}));
   return true;
 }
 

@@ -29,8 +29,6 @@ std::string item_ref(const std::string& center, const std::string& batch_no, int
   return center + ":" + batch_no + ":" + std::to_string(seq);
 }
 
-bool is_final(const std::string& s) { return s == batch::kSuccess || s == batch::kFailed; }
-
 // One lock order everywhere (docs/decisions.md, Rules in their capabilities): a batch's row before
 // any of its items. A write that changes items and then their batch's counters takes the batch
 // rows first, in (center, batchNo) order, so that it never waits for a batch row while holding an
@@ -177,7 +175,7 @@ Result<std::vector<DebitTask>> SqlBatchStore::claim_debits(const std::string& ch
     auto row = ag->step();
     if (!row) return row.error();
     if (!*row) return make_error("DB", "agreement of a sendable item vanished", "agreementNo", t.agreement_no);
-    if (ag->text(6) != signing::kActive) {
+    if (ag->text(6) != signing::to_text(signing::AgreementState::kActive)) {
       revoked.emplace_back(std::move(t), maybe_debited[i]);
       continue;
     }
@@ -357,9 +355,13 @@ Result<std::vector<Transition>> SqlBatchStore::apply_facts(const std::vector<Fac
       auto row = sel->step();
       if (!row) return row.error();
       if (!*row) return false;
-      v.state = sel->text(0);
+      auto state = debit::item_state_from_text(sel->text(0));
+      if (!state) return state.error();
+      v.state = *state;
       v.forced = sel->integer(1) != 0;
-      v.late_state = sel->text(2);
+      auto late_state = debit::late_state_from_text(sel->text(2));
+      if (!late_state) return late_state.error();
+      v.late_state = *late_state;
       v.debit_amount = sel->integer(3);
       version = sel->integer(4);
       txn_no = sel->text(5);
@@ -377,8 +379,8 @@ Result<std::vector<Transition>> SqlBatchStore::apply_facts(const std::vector<Fac
       out.emplace_back();
       continue;
     }
-    const bool open_item = v.state == batch::kPending || v.state == batch::kSending ||
-                           v.state == batch::kUnknown;
+    const bool open_item = v.state == batch::ItemState::kPending ||
+                           v.state == batch::ItemState::kSending || v.state == batch::ItemState::kUnknown;
     if (open_item && !v.forced && now >= force_fail_at) {
       // files.md: what is not final at the force-fail time is force-failed, whether or not the
       // force-fail job has run yet (it runs every few moments, and not while we were down): a
@@ -393,9 +395,9 @@ Result<std::vector<Transition>> SqlBatchStore::apply_facts(const std::vector<Fac
     const std::string ref = item_ref(k.center_id, k.batch_no, k.seq);
     switch (t.kind) {
       case Transition::Kind::kApply: {
-        const bool final_now = is_final(t.state);
-        move->reset().bind(1, t.state).bind_opt(2, t.resp_code).bind_opt(3, f.fact.channel_txn_no)
-            .bind_opt(4, f.fact.settle_date);
+        const bool final_now = debit::is_final(t.state);  // SUCCESS or FAILED: next() never rejects
+        move->reset().bind(1, debit::to_text(t.state)).bind_opt(2, t.resp_code)
+            .bind_opt(3, f.fact.channel_txn_no).bind_opt(4, f.fact.settle_date);
         if (final_now) move->bind(5, now_ms);
         else move->bind_null(5);
         move->bind(6, to_unix_ms(f.retry_at)).bind(7, now_ms).bind(8, k.center_id)
@@ -403,17 +405,19 @@ Result<std::vector<Transition>> SqlBatchStore::apply_facts(const std::vector<Fac
         REPAY_TRY(move->run());
         if (c->changes() != 1) break;
         if (final_now) ++finals[{k.center_id, k.batch_no}];
-        REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "batch_item", ref, v.state, t.state, t.why}));
+        REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "batch_item", ref, debit::to_text(v.state),
+                                            debit::to_text(t.state), t.why}));
         break;
       }
       case Transition::Kind::kLate: {
-        late->reset().bind(1, t.late_state).bind_opt(2, f.fact.channel_txn_no)
+        late->reset().bind(1, debit::to_text(t.late_state)).bind_opt(2, f.fact.channel_txn_no)
             .bind_opt(3, f.fact.settle_date).bind(4, now_ms).bind(5, k.center_id)
             .bind(6, k.batch_no).bind(7, k.seq).bind(8, version);
         REPAY_TRY(late->run());
         if (c->changes() != 1) break;
         REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "batch_item", ref,
-                                            "FAILED/" + v.late_state, "FAILED/" + t.late_state, t.why}));
+                                            std::string("FAILED/") + debit::to_text(v.late_state),
+                                            std::string("FAILED/") + debit::to_text(t.late_state), t.why}));
         if (t.propose_refund) {
           // files.md: a force-failed item's debit is refunded after review (LATE_SUCCESS).
           // files.md: the whole debit goes back; neither it nor its refund enters the card
@@ -431,20 +435,20 @@ Result<std::vector<Transition>> SqlBatchStore::apply_facts(const std::vector<Fac
         REPAY_TRY(except->reset().bind(1, k.center_id).bind(2, channel).bind(3, ref).bind(4, t.why)
                       .bind(5, now_ms).run());
         // Still unresolved: queried again on the backoff, not each time the query lease ends.
-        if (v.state == batch::kUnknown || v.late_state == batch::kLateUnresolved) {
+        if (v.state == batch::ItemState::kUnknown || v.late_state == batch::LateState::kUnresolved) {
           REPAY_TRY(requery->reset().bind(1, to_unix_ms(f.retry_at)).bind(2, k.center_id)
                         .bind(3, k.batch_no).bind(4, k.seq).bind(5, version).run());
-        } else if (v.state == batch::kSending) {
+        } else if (v.state == batch::ItemState::kSending) {
           // An answer we cannot accept (amount differs): the outcome is unknown until staff
           // look; it is queried like any unknown one and never resent.
-          REPAY_TRY(move->reset().bind(1, batch::kUnknown).bind_null(2).bind_null(3).bind_null(4)
-                        .bind_null(5).bind(6, to_unix_ms(f.retry_at)).bind(7, now_ms)
+          REPAY_TRY(move->reset().bind(1, debit::to_text(batch::ItemState::kUnknown)).bind_null(2)
+                        .bind_null(3).bind_null(4).bind_null(5).bind(6, to_unix_ms(f.retry_at)).bind(7, now_ms)
                         .bind(8, k.center_id).bind(9, k.batch_no).bind(10, k.seq)
                         .bind(11, version).run());
         }
         break;
       case Transition::Kind::kNone:
-        if (v.state == batch::kUnknown || v.late_state == batch::kLateUnresolved) {
+        if (v.state == batch::ItemState::kUnknown || v.late_state == batch::LateState::kUnresolved) {
           REPAY_TRY(requery->reset().bind(1, to_unix_ms(f.retry_at)).bind(2, k.center_id)
                         .bind(3, k.batch_no).bind(4, k.seq).bind(5, version).run());
         }

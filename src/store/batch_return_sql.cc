@@ -1,6 +1,8 @@
 // SqlBatchStore: deadlines, return files and batch status (batch/ports.h).
+#include "batch/batch_state.h"
 #include "batch/force_fail.h"
 #include "core/codes.h"
+#include "debit/item.h"
 #include "store/batch_blocks.h"
 #include "store/sql_audit_log.h"
 #include "store/sql_batch_store.h"
@@ -20,12 +22,14 @@ constexpr const char* kBatchHead =
     "b.force_fail_at, b.encoding, b.return_file, COALESCE(b.returned_at, 0)";
 constexpr int kBatchHeadColumns = 10;
 
-BatchSummary batch_head(const Stmt& q) {
+Result<BatchSummary> batch_head(const Stmt& q) {
   BatchSummary s;
   s.center_id = q.text(0);
   s.batch_no = q.text(1);
   s.batch_date = q.text(2);
-  s.state = q.text(3);
+  auto state = batch::batch_state_from_text(q.text(3));
+  if (!state) return state.error();
+  s.state = *state;
   s.received_at = from_unix_ms(q.integer(4));
   s.send_from_at = from_unix_ms(q.integer(5));
   s.force_fail_at = from_unix_ms(q.integer(6));
@@ -48,7 +52,7 @@ std::string classes_sql(size_t n, int first) {
 
 void bind_classes(Stmt& s, int first, const std::vector<batch::ItemClass>& classes) {
   for (const auto& k : classes) {
-    s.bind(first++, k.state);
+    s.bind(first++, debit::to_text(k.state));
     s.bind(first++, int64_t{k.maybe_debited ? 1 : 0});
   }
 }
@@ -107,7 +111,7 @@ Result<bool> force_fail_batch(Connection& c, const std::string& center,
         "version = version + 1, updated_at = ?4 " + items(5));
     if (!up) return up.error();
     up->bind(1, o.code).bind(3, ff).bind(4, now_ms).bind(5, center).bind(6, batch_no);
-    if (o.resolved_later) up->bind(2, batch::kLateUnresolved);
+    if (o.resolved_later) up->bind(2, debit::to_text(batch::LateState::kUnresolved));
     else up->bind_null(2);
     bind_classes(*up, 7, o.classes);
     REPAY_TRY(up->run());
@@ -176,7 +180,9 @@ Result<std::vector<BatchSummary>> SqlBatchStore::summaries(Connection& c, std::s
     auto row = q->step();
     if (!row) return row.error();
     if (!*row) break;
-    BatchSummary s = batch_head(*q);
+    auto head = batch_head(*q);
+    if (!head) return head.error();
+    BatchSummary s = std::move(*head);
     constexpr int h = kBatchHeadColumns;
     s.total = q->integer(h);
     s.total_amount = q->integer(h + 1);
@@ -216,7 +222,9 @@ Result<std::vector<BatchSummary>> SqlBatchStore::returned_batches(Instant since,
     auto row = q->step();
     if (!row) return row.error();
     if (!*row) break;
-    BatchSummary s = batch_head(*q);
+    auto head = batch_head(*q);
+    if (!head) return head.error();
+    BatchSummary s = std::move(*head);
     s.total = q->integer(kBatchHeadColumns);
     s.total_amount = q->integer(kBatchHeadColumns + 1);
     out.push_back(std::move(s));
@@ -282,14 +290,16 @@ Status SqlBatchStore::for_each_return_line(const std::string& center, const std:
     r.amount = q->integer(2);
     r.cardholder_fee = q->integer(3);
     r.debit_amount = q->integer(4);
-    r.state = q->text(5);
+    const std::string state = q->text(5);
     r.resp_code = q->text(6);
     r.txn_no = q->text(7);
     r.finished_at = from_unix_ms(q->integer(8));
-    if (r.state != batch::kSuccess && r.state != batch::kFailed && r.state != batch::kRejected) {
-      return make_error("RETURN", "item " + std::to_string(r.seq) + " is not final (" + r.state + ")",
+    auto parsed = debit::item_state_from_text(state);
+    if (!parsed || !debit::is_final(*parsed)) {
+      return make_error("RETURN", "item " + std::to_string(r.seq) + " is not final (" + state + ")",
                         "seq", std::to_string(r.seq));
     }
+    r.state = *parsed;
     REPAY_TRY(f(r));
   }
   return ok_status();

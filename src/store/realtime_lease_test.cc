@@ -61,7 +61,7 @@ struct LeaseDb {
 TEST_CASE("real time: an UNKNOWN repayment read as due by two workers is leased by the first only") {
   LeaseDb db;
   const auto v = db.repayment("P1", batch::BankFact::Kind::kUnknown);
-  REQUIRE(v.state == "UNKNOWN");
+  REQUIRE(v.state == debit::ItemState::kUnknown);
   auto c = db.store->pool().acquire();
   const Instant now = kT0 + 20s;
   auto first = lease_realtime_query(*c, RealtimeTable::kRepayments, v.txn_no, "node1", now, now + 30s);
@@ -83,7 +83,7 @@ TEST_CASE("real time: an UNKNOWN repayment read as due by two workers is leased 
 TEST_CASE("real time: an UNKNOWN refund read as due by two workers is leased by the first only") {
   LeaseDb db;
   const auto v = db.repayment("P1", batch::BankFact::Kind::kSuccess);
-  REQUIRE(v.state == "SUCCESS");
+  REQUIRE(v.state == debit::ItemState::kSuccess);
   realtime::NewRefund n;
   n.center_id = "C1";
   n.req_no = "RF1";
@@ -92,12 +92,12 @@ TEST_CASE("real time: an UNKNOWN refund read as due by two workers is leased by 
   n.amount = 4000;
   auto refund = db.store->realtime().claim_refund(n, kT0 + 2s, "node1");
   REQUIRE_MESSAGE(refund.ok(), refund.error().to_string());
-  REQUIRE(refund->view.state == "SENDING");
+  REQUIRE(refund->view.state == realtime::RefundState::kSending);
   batch::BankFact unknown;
   unknown.kind = batch::BankFact::Kind::kUnknown;
   auto u = db.store->realtime().apply_refund_fact(refund->view.refund_no, unknown, kT0 + 10s, kT0 + 3s, "test");
   REQUIRE(u.ok());
-  REQUIRE(u->state == "UNKNOWN");
+  REQUIRE(u->state == realtime::RefundState::kUnknown);
   auto c = db.store->pool().acquire();
   const Instant now = kT0 + 20s;
   auto first = lease_realtime_query(*c, RealtimeTable::kRefunds, u->refund_no, "node1", now, now + 30s);

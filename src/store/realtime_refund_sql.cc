@@ -23,7 +23,7 @@ const char* kRefundColumns =
     "answered_processing, COALESCE(channel_id, ''), COALESCE(req_sn, ''), COALESCE(orig_req_sn, ''), "
     "query_count, COALESCE(notify_url, ''), fee, version";
 
-RefundView refund_of(Stmt& s) {
+Result<RefundView> refund_of(Stmt& s) {
   RefundView v;
   v.refund_no = s.text(0);
   v.center_id = s.text(1);
@@ -31,7 +31,9 @@ RefundView refund_of(Stmt& s) {
   v.reason = s.text(3);
   v.req_no = s.text(4);
   v.orig_txn_no = s.text(5);
-  v.state = s.text(6);
+  auto state = realtime::refund_state_from_text(s.text(6));
+  if (!state) return state.error();
+  v.state = *state;
   v.resp_code = s.text(7);
   v.amount = s.integer(8);
   v.cardholder_fee = s.integer(9);
@@ -163,7 +165,9 @@ Result<std::optional<RefundView>> SqlRealtimeStore::read_refund(Connection& c, s
   auto row = s->step();
   if (!row) return row.error();
   if (!*row) return std::optional<RefundView>();
-  return std::optional<RefundView>(refund_of(*s));
+  auto v = refund_of(*s);
+  if (!v) return v.error();
+  return std::optional<RefundView>(std::move(*v));
 }
 
 Result<RefundClaim> SqlRealtimeStore::claim_refund(const realtime::NewRefund& n, Instant now,
@@ -292,34 +296,32 @@ Result<RefundView> SqlRealtimeStore::apply_refund_fact(const std::string& refund
   const int64_t now_ms = to_unix_ms(now);
   realtime::Step step;
   // Only refunds on their way to or at the bank take facts; a proposal under review does not.
-  if (v.state == "SENDING" || v.state == "UNKNOWN" || v.state == "PENDING" ||
-      v.state == "SUCCESS" || v.state == "FAILED") {
-    step = realtime::next_step(v.state, v.debit_amount, fact);
-  }
+  if (auto state = realtime::at_bank(v.state)) step = realtime::next_step(*state, v.debit_amount, fact);
   const debit::Transition& t = step.t;
   if (!step.exception.empty()) {
     REPAY_TRY(raise_contradiction(*c, v.center_id, v.channel_id, "RF:" + refund_no, step.exception, now_ms));
   }
   if (t.kind == debit::Transition::Kind::kApply) {
-    const bool final_now = t.state == debit::kSuccess || t.state == debit::kFailed;
+    const bool final_now = t.state == debit::ItemState::kSuccess || t.state == debit::ItemState::kFailed;
     auto up = c->prepare(
         "UPDATE refunds SET state = ?, resp_code = COALESCE(?, resp_code), "
         "channel_txn_no = COALESCE(?, channel_txn_no), settle_date = COALESCE(?, settle_date), "
         "finished_at = ?, next_at = ?, claim_node = NULL, version = version + 1, updated_at = ? "
         "WHERE refund_no = ? AND version = ?");
     if (!up) return up.error();
-    up->bind(1, t.state).bind_opt(2, t.resp_code).bind_opt(3, fact.channel_txn_no)
+    up->bind(1, debit::to_text(t.state)).bind_opt(2, t.resp_code).bind_opt(3, fact.channel_txn_no)
         .bind_opt(4, fact.settle_date);
     if (final_now) up->bind(5, now_ms);
     else up->bind_null(5);
     REPAY_TRY(up->bind(6, to_unix_ms(retry_at)).bind(7, now_ms).bind(8, refund_no).bind(9, version).run());
     if (c->changes() == 1) {
-      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, v.state, t.state, t.why}));
+      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, realtime::to_text(v.state),
+                                          debit::to_text(t.state), t.why}));
       // A failed refund no longer counts against the ceiling: the card center's, and our
       // approved proposals, whatever their reason (each reserves its share at approval).
       // Not one whose success of another amount was refused (step.exception): money may have
       // gone back to the card, so its share stays counted until staff have looked.
-      if (t.state == debit::kFailed && step.exception.empty() &&
+      if (t.state == debit::ItemState::kFailed && step.exception.empty() &&
           (v.origin == "CENTER" || v.origin == "US")) {
         REPAY_TRY(release_refund_ceiling(*c, v.orig_txn_no, v.amount, fee));
       }
@@ -338,7 +340,7 @@ Result<RefundView> SqlRealtimeStore::apply_refund_fact(const std::string& refund
         }
       }
     }
-  } else if (v.state == "UNKNOWN" || v.state == "PENDING") {
+  } else if (v.state == realtime::RefundState::kUnknown || v.state == realtime::RefundState::kPending) {
     auto up = c->prepare("UPDATE refunds SET next_at = ? WHERE refund_no = ? AND version = ?");
     if (!up) return up.error();
     REPAY_TRY(up->bind(1, to_unix_ms(retry_at)).bind(2, refund_no).bind(3, version).run());

@@ -24,13 +24,15 @@ const char* kRepayColumns =
     "COALESCE(channel_id, ''), COALESCE(req_sn, ''), last_look_at, query_count, "
     "COALESCE(notify_url, ''), version";
 
-RepaymentView repay_of(Stmt& s) {
+Result<RepaymentView> repay_of(Stmt& s) {
   RepaymentView v;
   v.source = "R";
   v.center_id = s.text(0);
   v.req_no = s.text(1);
   v.txn_no = s.text(2);
-  v.state = s.text(3);
+  auto state = debit::item_state_from_text(s.text(3));
+  if (!state) return state.error();
+  v.state = *state;
   v.resp_code = s.text(4);
   v.amount = s.integer(5);
   v.cardholder_fee = s.integer(6);
@@ -55,7 +57,9 @@ Result<std::optional<RepaymentView>> SqlRealtimeStore::read_repayment(Connection
   auto row = s->step();
   if (!row) return row.error();
   if (!*row) return std::optional<RepaymentView>();
-  return std::optional<RepaymentView>(repay_of(*s));
+  auto v = repay_of(*s);
+  if (!v) return v.error();
+  return std::optional<RepaymentView>(std::move(*v));
 }
 
 Result<std::optional<realtime::DebitFields>> SqlRealtimeStore::debit_fields(
@@ -68,7 +72,9 @@ Result<std::optional<realtime::DebitFields>> SqlRealtimeStore::debit_fields(
   auto row = ag->step();
   if (!row) return row.error();
   if (!*row) return make_error("DB", "agreement vanished", "agreementNo", agreement_no);
-  if (ag->text(6) != signing::kActive) return std::optional<realtime::DebitFields>();
+  if (ag->text(6) != signing::to_text(signing::AgreementState::kActive)) {
+    return std::optional<realtime::DebitFields>();
+  }
   realtime::DebitFields d;
   d.kind = ag->text(0);
   d.protocol_no = ag->text(1);
@@ -226,21 +232,22 @@ Result<RepaymentView> SqlRealtimeStore::apply_repayment_fact(const std::string& 
     REPAY_TRY(raise_contradiction(*c, v.center_id, v.channel_id, "R:" + txn_no, step.exception, now_ms));
   }
   if (t.kind == debit::Transition::Kind::kApply) {
-    const bool final_now = t.state == debit::kSuccess || t.state == debit::kFailed;
+    const bool final_now = t.state == debit::ItemState::kSuccess || t.state == debit::ItemState::kFailed;
     auto up = c->prepare(
         "UPDATE repayments SET state = ?, resp_code = COALESCE(?, resp_code), "
         "channel_txn_no = COALESCE(?, channel_txn_no), settle_date = COALESCE(?, settle_date), "
         "finished_at = ?, next_at = ?, last_look_at = ?, claim_node = NULL, version = version + 1, "
         "updated_at = ? WHERE txn_no = ? AND version = ?");
     if (!up) return up.error();
-    up->bind(1, t.state).bind_opt(2, t.resp_code).bind_opt(3, fact.channel_txn_no)
+    up->bind(1, debit::to_text(t.state)).bind_opt(2, t.resp_code).bind_opt(3, fact.channel_txn_no)
         .bind_opt(4, fact.settle_date);
     if (final_now) up->bind(5, now_ms);
     else up->bind_null(5);
     REPAY_TRY(up->bind(6, to_unix_ms(retry_at)).bind(7, now_ms).bind(8, now_ms).bind(9, txn_no)
                   .bind(10, version).run());
     if (c->changes() == 1) {
-      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "repayment", txn_no, v.state, t.state, t.why}));
+      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "repayment", txn_no, debit::to_text(v.state),
+                                          debit::to_text(t.state), t.why}));
       if (final_now) {
         auto after = read_repayment(*c, "txn_no = ?", {txn_no});
         if (!after) return after.error();
@@ -256,7 +263,7 @@ Result<RepaymentView> SqlRealtimeStore::apply_repayment_fact(const std::string& 
         }
       }
     }
-  } else if (!realtime::is_final(v.state)) {
+  } else if (!debit::is_final(v.state)) {
     auto up = c->prepare("UPDATE repayments SET next_at = ?, last_look_at = ? WHERE txn_no = ? AND version = ?");
     if (!up) return up.error();
     REPAY_TRY(up->bind(1, to_unix_ms(retry_at)).bind(2, now_ms).bind(3, txn_no).bind(4, version).run());
@@ -299,7 +306,7 @@ Result<RepaymentView> SqlRealtimeStore::told_processing(const std::string& txn_n
   const RepaymentView& after = **v;
   // Became final before the mark: the final state's own transaction did not notify (it found no
   // mark), so this one does (center-api.md, Notifications).
-  if (marked_now && realtime::is_final(after.state) && !after.notify_url.empty()) {
+  if (marked_now && debit::is_final(after.state) && !after.notify_url.empty()) {
     realtime::Notification note;
     note.center_id = after.center_id;
     note.key = "REPAY:" + txn_no;
@@ -338,7 +345,9 @@ Result<std::optional<RepaymentView>> SqlRealtimeStore::repayment_by_txn_no(const
   v.source = "B";
   v.center_id = center;
   v.txn_no = txn_no;
-  v.state = q->text(0);
+  auto state = debit::item_state_from_text(q->text(0));
+  if (!state) return state.error();
+  v.state = *state;
   v.resp_code = q->text(1);
   v.amount = q->integer(2);
   v.cardholder_fee = q->integer(3);

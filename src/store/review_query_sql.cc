@@ -21,12 +21,14 @@ const char* kProposalColumns =
     "COALESCE((SELECT i.seq FROM batch_items i WHERE refunds.orig_source = 'B' AND "
     "i.txn_no = refunds.orig_txn_no), 0)";
 
-ProposalRow row_of(Stmt& s) {
+Result<ProposalRow> row_of(Stmt& s) {
   ProposalRow r;
   r.refund_no = s.text(0);
   r.center_id = s.text(1);
   r.reason = s.text(2);
-  r.state = s.text(3);
+  auto state = realtime::refund_state_from_text(s.text(3));
+  if (!state) return state.error();
+  r.state = *state;
   r.resp_code = s.text(4);
   r.orig_txn_no = s.text(5);
   r.orig_source = s.text(6);
@@ -170,7 +172,9 @@ Result<std::optional<ProposalRow>> read_proposal(Connection& c, const std::strin
   auto row = q->step();
   if (!row) return row.error();
   if (!*row) return std::optional<ProposalRow>();
-  ProposalRow r = row_of(*q);
+  auto read = row_of(*q);
+  if (!read) return read.error();
+  ProposalRow r = std::move(*read);
   REPAY_TRY(add_approvers(c, &r));
   return std::optional<ProposalRow>(std::move(r));
 }
@@ -214,7 +218,9 @@ Result<std::vector<ProposalRow>> SqlReviewStore::list_proposals(const settlement
     auto row = q->step();
     if (!row) return row.error();
     if (!*row) break;
-    out.push_back(row_of(*q));
+    auto read = row_of(*q);
+    if (!read) return read.error();
+    out.push_back(std::move(*read));
   }
   for (auto& r : out) REPAY_TRY(add_approvers(*c, &r));
   return out;

@@ -60,14 +60,14 @@ std::string with_comment(std::string what, const std::string& comment) {
 
 // Moves a pending proposal to a final review state (REJECTED, EXPIRED) with one conditional
 // update; false when it was no longer pending at that version.
-Result<bool> close_pending(Connection& c, const Current& cur, const char* state,
+Result<bool> close_pending(Connection& c, const Current& cur, realtime::RefundState state,
                            const std::string& actor, Instant now) {
   const int64_t now_ms = to_unix_ms(now);
   auto up = c.prepare(
       "UPDATE refunds SET state = ?, reviewed_by = ?, finished_at = ?, version = version + 1, "
       "updated_at = ? WHERE refund_no = ? AND state = 'PENDING_REVIEW' AND version = ?");
   if (!up) return up.error();
-  REPAY_TRY(up->bind(1, state).bind(2, actor).bind(3, now_ms).bind(4, now_ms)
+  REPAY_TRY(up->bind(1, realtime::to_text(state)).bind(2, actor).bind(3, now_ms).bind(4, now_ms)
                 .bind(5, cur.row.refund_no).bind(6, cur.version).run());
   return c.changes() == 1;
 }
@@ -150,7 +150,8 @@ Result<ReviewOutcome> SqlReviewStore::approve(const std::string& refund_no,
           if (!closed) return closed.error();
           if (*closed) {
             REPAY_TRY(append_audit(*c, AuditRow{0, now, kExpiryActor, "refund", refund_no,
-                                                p.row.state, settlement::kExpired,
+                                                realtime::to_text(p.row.state),
+                                                realtime::to_text(settlement::kExpired),
                                                 "not reviewed within the expiry period"}));
           }
           REPAY_TRY(tx.commit());
@@ -168,7 +169,7 @@ Result<ReviewOutcome> SqlReviewStore::approve(const std::string& refund_no,
       // rolls back; the refusal is audited on its own below.
       refusal_code = codes::kRefundNotAllowed;
       refusal_why = "approval refused: over the refundable amount";
-      refusal_state = p.row.state;
+      refusal_state = realtime::to_text(p.row.state);
     } else {
       const int64_t now_ms = to_unix_ms(now);
       std::string why;
@@ -204,8 +205,9 @@ Result<ReviewOutcome> SqlReviewStore::approve(const std::string& refund_no,
         why = "first approval; a second, different approver is needed";
       }
       REPAY_TRY(record_decision(*c, refund_no, actor, "APPROVE", comment, now));
-      const std::string new_state = final_approval ? settlement::kApproved : settlement::kPendingReview;
-      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, p.row.state, new_state,
+      const std::string new_state =
+          realtime::to_text(final_approval ? settlement::kApproved : settlement::kPendingReview);
+      REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, realtime::to_text(p.row.state), new_state,
                                           with_comment(why, comment)}));
       auto after = reread(*c, refund_no);
       if (!after) return after.error();
@@ -252,8 +254,8 @@ Result<ReviewOutcome> SqlReviewStore::reject(const std::string& refund_no,
   if (!*closed) return make_error(settlement::kNotPending, "the proposal changed meanwhile", "refundNo", refund_no);
   // A pending proposal holds no share of the ceiling (it is reserved at approval): nothing to give back.
   REPAY_TRY(record_decision(*c, refund_no, actor, "REJECT", comment, now));
-  REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, p.row.state,
-                                      settlement::kRejected, with_comment("rejected", comment)}));
+  REPAY_TRY(append_audit(*c, AuditRow{0, now, actor, "refund", refund_no, realtime::to_text(p.row.state),
+                                      realtime::to_text(settlement::kRejected), with_comment("rejected", comment)}));
   auto after = reread(*c, refund_no);
   if (!after) return after.error();
   REPAY_TRY(tx.commit());
@@ -291,8 +293,9 @@ Result<std::vector<std::string>> SqlReviewStore::expire_due(Instant now,
     auto closed = close_pending(*c, **cur, settlement::kExpired, kExpiryActor, now);
     if (!closed) return closed.error();
     if (!*closed) continue;
-    REPAY_TRY(append_audit(*c, AuditRow{0, now, kExpiryActor, "refund", no, settlement::kPendingReview,
-                                        settlement::kExpired, "not reviewed within the expiry period"}));
+    REPAY_TRY(append_audit(*c, AuditRow{0, now, kExpiryActor, "refund", no,
+                                        realtime::to_text(settlement::kPendingReview),
+                                        realtime::to_text(settlement::kExpired), "not reviewed within the expiry period"}));
     out.push_back(no);
   }
   REPAY_TRY(tx.commit());

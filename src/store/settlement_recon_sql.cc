@@ -128,11 +128,11 @@ Result<settlement::ReconRun> SqlReconStore::record_reconciliation(const std::str
       if ((*rt)->first == "REPAY") {
         auto v = apply_repayment_fact((*rt)->second, *fact, now, now, actor);
         if (!v) return v.error();
-        done(o, settlement::realtime_fact_done(true, (*rt)->second, v->state));
+        done(o, settlement::realtime_fact_done(true, (*rt)->second, debit::to_text(v->state)));
       } else {
         auto v = apply_refund_fact((*rt)->second, *fact, now, now, actor);
         if (!v) return v.error();
-        done(o, settlement::realtime_fact_done(false, (*rt)->second, v->state));
+        done(o, settlement::realtime_fact_done(false, (*rt)->second, realtime::to_text(v->state)));
       }
     }
     if (!batch_facts.empty()) {

@@ -263,7 +263,9 @@ Result<std::optional<Agreement>> SqlSigningStore::read_agreement(Connection& c, 
   a.center_id = s->text(1);
   a.kind = s->text(2);
   a.channel_id = s->text(3);
-  a.state = s->text(4);
+  auto state = signing::agreement_state_from_text(s->text(4));
+  if (!state) return state.error();
+  a.state = *state;
   auto credit = cipher_.decrypt(s->blob(5));
   auto debit = cipher_.decrypt(s->blob(6));
   auto id_no = cipher_.decrypt(s->blob(9));

@@ -46,7 +46,7 @@ TEST_CASE("real-time claim: the database locked by another process; 9999 in time
   agreement.center_id = "CC01";
   agreement.kind = signing::kCollect;
   agreement.channel_id = "BANKA";
-  agreement.state = signing::kActive;
+  agreement.state = signing::AgreementState::kActive;
   agreement.holder.credit_card = "4111111111111111";
   CountingChannel channel;
   SystemClock clock;

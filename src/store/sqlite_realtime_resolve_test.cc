@@ -84,7 +84,7 @@ struct Fixture {
     agreement.center_id = "CC01";
     agreement.kind = signing::kCollect;
     agreement.channel_id = "BANKA";
-    agreement.state = signing::kActive;
+    agreement.state = signing::AgreementState::kActive;
     agreement.holder.credit_card = "4111111111111111";
     realtime::RealtimeOptions options;
     options.busy_backoff = milliseconds(100);
@@ -248,22 +248,23 @@ TEST_CASE("real time: the rule of an amount that differs, for any open call (rep
   batch::BankFact fact;
   fact.kind = batch::BankFact::Kind::kSuccess;
   fact.amount = 1001;
-  for (const char* state : {"SENDING", "UNKNOWN", "PENDING"}) {
-    CAPTURE(state);
+  using debit::ItemState;
+  for (ItemState state : {ItemState::kSending, ItemState::kUnknown, ItemState::kPending}) {
+    CAPTURE(debit::to_text(state));
     auto step = realtime::next_step(state, 1000, fact);
     CHECK(step.t.kind == batch::Transition::Kind::kApply);
-    CHECK(step.t.state == "FAILED");
+    CHECK(step.t.state == ItemState::kFailed);
     CHECK(step.t.resp_code == "3001");
     CHECK_FALSE(step.exception.empty());
   }
   // Final already: an exception only.
-  auto step = realtime::next_step("FAILED", 1000, fact);
+  auto step = realtime::next_step(ItemState::kFailed, 1000, fact);
   CHECK(step.t.kind == batch::Transition::Kind::kNone);
   CHECK_FALSE(step.exception.empty());
   // The amount sent: applied as before.
   fact.amount = 1000;
-  step = realtime::next_step("SENDING", 1000, fact);
-  CHECK(step.t.state == "SUCCESS");
+  step = realtime::next_step(ItemState::kSending, 1000, fact);
+  CHECK(step.t.state == ItemState::kSuccess);
   CHECK(step.exception.empty());
 }
 

@@ -31,7 +31,7 @@ inline signing::SigningOutcome collect_signed(const std::string& center, const s
   a.center_id = center;
   a.kind = signing::kCollect;
   a.channel_id = "CB1";
-  a.state = signing::kActive;
+  a.state = signing::AgreementState::kActive;
   a.holder = signing::CardHolder{"6200000000000005", "4111111111111111", "ZhangSan", "01",
                                  "11010519491231002X"};
   o.create_agreement = a;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "batch/batch_file.h"
+#include "batch/batch_state.h"
 #include "batch/return_file.h"
 #include "batch/returns.h"
 #include "core/log.h"
@@ -375,7 +376,7 @@ std::vector<Outlook> BatchJobs::outlook(const std::string& center) {
   for (const auto& b : *open) {
     Outlook o;
     o.batch = b;
-    if (b.state == "OPEN" && b.open > 0) {
+    if (b.state == BatchState::kOpen && b.open > 0) {
       auto done = store_.finished_since(b.center_id, b.batch_no, now - std::chrono::seconds(60));
       o.items_per_second = done ? static_cast<double>(*done) / 60.0 : 0.0;
       if (o.items_per_second > 0) {

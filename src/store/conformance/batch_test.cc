@@ -36,6 +36,8 @@ bool all_force_failed(const Result<batch::ForceFailRound>& r) {
 using batch::BankFact;
 using batch::DebitTask;
 using batch::IntakeResult;
+using batch::ItemState;
+using batch::LateState;
 using batch::Transition;
 
 const std::string kKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -220,7 +222,7 @@ struct Rig {
     a.center_id = center_id;
     a.kind = kind;
     a.channel_id = kind == signing::kQuick ? "QP1" : "CB1";
-    a.state = signing::kActive;
+    a.state = signing::AgreementState::kActive;
     a.holder = signing::CardHolder{h.credit, h.debit, h.name, h.id_type, h.id_no};
     if (kind == signing::kQuick) {
       a.mobile = "13800138000";
@@ -502,7 +504,7 @@ TEST_CASE("intake: every item code of files.md in one file, the first that appli
   CHECK(r.rows("item_ids") == 18);
 
   const auto b = r.summary("B001");
-  CHECK(b.state == "OPEN");
+  CHECK(b.state == batch::BatchState::kOpen);
   CHECK(b.total == 20);
   CHECK(b.failed == 17);
   CHECK(b.open == 3);
@@ -623,7 +625,7 @@ TEST_CASE("intake: a rejected file does not use its batchNo nor its itemIds") {
   auto fixed = r.intake(file_name("B007"), batch_text("B007", lines));
   CHECK(fixed.kind == IntakeResult::Kind::kAccepted);
   CHECK(fixed.rejected_items == 0);
-  CHECK(r.summary("B007").state == "OPEN");
+  CHECK(r.summary("B007").state == batch::BatchState::kOpen);
   // A third file with that batchNo: now F3, and its rejection number continues (REJ2).
   auto f3 = r.intake(file_name("B007"), batch_text("B007", {{"ITEM72", a1, 100, ""}}));
   CHECK(f3.status == "F3");
@@ -943,7 +945,7 @@ TEST_CASE("intake: a load discarded by another intake of its batchNo stops and w
   CHECK(late.error().code == "STALE");
   a->reset();
   REQUIRE((*b)->finish(f).ok());
-  CHECK(r.summary("B012").state == "OPEN");
+  CHECK(r.summary("B012").state == batch::BatchState::kOpen);
   CHECK(r.item("B012", 1).item_id == "ITEMB");
   CHECK(r.rows("item_ids") == 1);
   CHECK(r.rows("batch_files") == 1);
@@ -1098,7 +1100,7 @@ TEST_CASE("intake: a batch left LOADING by a crash is discarded and loaded afres
     // The loader goes away without finish(): the process died.
   }
   const auto loading = r.summary("B009");
-  CHECK(loading.state == "LOADING");
+  CHECK(loading.state == batch::BatchState::kLoading);
   CHECK(r.items() == 20'000);  // the committed chunk
   CHECK(r.rows("item_ids") == 20'000);
   CHECK(r.rows("batch_files") == 0);
@@ -1117,7 +1119,7 @@ TEST_CASE("intake: a batch left LOADING by a crash is discarded and loaded afres
     CHECK(r.item("B009", seq).amount == seq * 100);
   }
   const auto b = r.summary("B009");
-  CHECK(b.state == "OPEN");
+  CHECK(b.state == batch::BatchState::kOpen);
   CHECK(b.total == 3);
   CHECK(r.open_items("B009") == 3);
   CHECK(r.rows("audit") == audit_before + 1);  // the batch's acceptance
@@ -1199,7 +1201,7 @@ TEST_CASE("claim_debits: window, order, TxnNo and ReqSn once, decrypted fields, 
   const Instant retry = kSendFrom + 2s;
   auto tr = r.apply("B001", 1, kBusyFact, kSendFrom + 1s, retry);
   CHECK(tr.kind == Transition::Kind::kApply);
-  CHECK(tr.state == "PENDING");
+  CHECK(tr.state == ItemState::kPending);
   auto pending = r.item("B001", 1);
   CHECK(pending.state == "PENDING");
   CHECK(pending.req_sn == t.req_sn);
@@ -1375,15 +1377,15 @@ TEST_CASE("apply_facts: one flush with items of two batches counts each final it
   REQUIRE(out->size() == facts.size());
   CHECK((*out)[3].kind == Transition::Kind::kNone);
   CHECK(r.open_items("B001") == 1);  // I2 is PENDING again
-  CHECK(r.summary("B001").state == "OPEN");
+  CHECK(r.summary("B001").state == batch::BatchState::kOpen);
   CHECK(r.open_items("B002") == 0);
-  CHECK(r.summary("B002").state == "CLOSED");
+  CHECK(r.summary("B002").state == batch::BatchState::kClosed);
   CHECK(r.item("B001", 2).state == "PENDING");
   // The last one in a later flush closes B001.
   REQUIRE(r.claim("CB1", 10, t + 5s).size() == 1);
-  CHECK(r.apply("B001", 2, kSuccessFact, t + 6s).state == "SUCCESS");
+  CHECK(r.apply("B001", 2, kSuccessFact, t + 6s).state == ItemState::kSuccess);
   CHECK(r.open_items("B001") == 0);
-  CHECK(r.summary("B001").state == "CLOSED");
+  CHECK(r.summary("B001").state == batch::BatchState::kClosed);
 }
 
 TEST_CASE("apply_facts: success, the batch closes with its last item, audit rows") {
@@ -1404,7 +1406,7 @@ TEST_CASE("apply_facts: success, the batch closes with its last item, audit rows
   ok.amount = 150;  // what we sent
   auto tr = r.apply("B001", 1, ok, t1);
   CHECK(tr.kind == Transition::Kind::kApply);
-  CHECK(tr.state == "SUCCESS");
+  CHECK(tr.state == ItemState::kSuccess);
   auto i1 = r.item("B001", 1);
   CHECK(i1.state == "SUCCESS");
   CHECK(i1.resp_code == "0000");
@@ -1412,7 +1414,7 @@ TEST_CASE("apply_facts: success, the batch closes with its last item, audit rows
   CHECK(i1.finished_at == to_unix_ms(t1));
   CHECK(i1.claim_node.empty());
   CHECK(r.open_items("B001") == 1);
-  CHECK(r.summary("B001").state == "OPEN");
+  CHECK(r.summary("B001").state == batch::BatchState::kOpen);
 
   auto audit = r.s().audit().audit_of("batch_item", "CC01:B001:1");
   REQUIRE(audit.ok());
@@ -1429,13 +1431,13 @@ TEST_CASE("apply_facts: success, the batch closes with its last item, audit rows
 
   const Instant t2 = kSendFrom + 4s;
   auto declined = r.apply("B001", 2, fact(BankFact::Kind::kFailed, "1001"), t2);
-  CHECK(declined.state == "FAILED");
+  CHECK(declined.state == ItemState::kFailed);
   auto i2 = r.item("B001", 2);
   CHECK(i2.state == "FAILED");
   CHECK(i2.resp_code == "1001");
   CHECK(r.open_items("B001") == 0);
   const auto b = r.summary("B001");
-  CHECK(b.state == "CLOSED");
+  CHECK(b.state == batch::BatchState::kClosed);
   CHECK(b.success == 1);
   CHECK(b.success_amount == 100);
   CHECK(b.failed == 2);
@@ -1530,7 +1532,7 @@ TEST_CASE("apply_facts: unknown -> UNKNOWN, queried under a lease, NOT_FOUND -> 
 
   const Instant query_at = kSendFrom + 5s;
   auto tr = r.apply("B001", 1, kUnknownFact, kSendFrom + 1s, query_at);
-  CHECK(tr.state == "UNKNOWN");
+  CHECK(tr.state == ItemState::kUnknown);
   auto u = r.item("B001", 1);
   CHECK(u.state == "UNKNOWN");
   CHECK(u.next_at == to_unix_ms(query_at));
@@ -1564,7 +1566,7 @@ TEST_CASE("apply_facts: unknown -> UNKNOWN, queried under a lease, NOT_FOUND -> 
   // NOT_FOUND before the force-fail time: PENDING, the same ReqSn is sent again.
   const Instant nf_at = later + 1s;
   auto nf = r.apply("B001", 1, kNotFoundFact, nf_at, nf_at);
-  CHECK(nf.state == "PENDING");
+  CHECK(nf.state == ItemState::kPending);
   auto p = r.item("B001", 1);
   CHECK(p.state == "PENDING");
   CHECK(p.req_sn == req_sn);
@@ -1583,7 +1585,7 @@ TEST_CASE("apply_facts: NOT_FOUND after the force-fail time is not resent") {
   // The force-fail job has not run yet, but the time has come: forced 3001, never sent again.
   auto tr = r.apply("B001", 1, kNotFoundFact, kForceFail, kForceFail);
   CHECK(tr.kind == Transition::Kind::kLate);
-  CHECK(tr.late_state == "NOT_DEBITED");
+  CHECK(tr.late_state == LateState::kNotDebited);
   auto it = r.item("B001", 1);
   CHECK(it.state == "FAILED");
   CHECK(it.resp_code == "3001");
@@ -1603,7 +1605,7 @@ TEST_CASE("apply_facts: an answer after the force-fail time, before the job ran,
   const Instant after = kForceFail + 3h;  // e.g. a notification when we are back up
   auto tr = r.apply("B001", 1, kSuccessFact, after);
   CHECK(tr.kind == Transition::Kind::kLate);
-  CHECK(tr.late_state == "DEBITED");
+  CHECK(tr.late_state == LateState::kDebited);
   auto i1 = r.item("B001", 1);
   CHECK(i1.state == "FAILED");
   CHECK(i1.resp_code == "3001");
@@ -1613,7 +1615,7 @@ TEST_CASE("apply_facts: an answer after the force-fail time, before the job ran,
   CHECK(r.item("B001", 2).resp_code == "3001");
   CHECK(r.item("B001", 2).late_state == "UNRESOLVED");
   CHECK(r.item("B001", 3).resp_code == "3002");
-  CHECK(r.summary("B001").state == "CLOSED");
+  CHECK(r.summary("B001").state == batch::BatchState::kClosed);
   CHECK(r.open_items("B001") == 0);
   auto audit = r.s().audit().audit_of("batch", "CC01:B001");
   REQUIRE(audit.ok());
@@ -1625,8 +1627,8 @@ TEST_CASE("apply_facts: an answer after the force-fail time, before the job ran,
   const Holder b1 = r2.sign(1);
   r2.accept("B001", {{"I1", b1, 100, ""}});
   REQUIRE(r2.claim("CB1", 1, kSendFrom).size() == 1);
-  CHECK(r2.apply("B001", 1, kSuccessFact, kForceFail - 1ms).state == "SUCCESS");
-  CHECK(r2.summary("B001").state == "CLOSED");
+  CHECK(r2.apply("B001", 1, kSuccessFact, kForceFail - 1ms).state == ItemState::kSuccess);
+  CHECK(r2.summary("B001").state == batch::BatchState::kClosed);
 }
 
 TEST_CASE("apply_facts: many facts in one call, each with its own transition") {
@@ -1643,9 +1645,9 @@ TEST_CASE("apply_facts: many facts in one call, each with its own transition") {
   auto out = r.s().batches().apply_facts(facts, kSendFrom + 1s, "job:pipeline:node1");
   REQUIRE(out.ok());
   REQUIRE(out->size() == 4);
-  CHECK((*out)[0].state == "SUCCESS");
-  CHECK((*out)[1].state == "UNKNOWN");
-  CHECK((*out)[2].state == "PENDING");
+  CHECK((*out)[0].state == ItemState::kSuccess);
+  CHECK((*out)[1].state == ItemState::kUnknown);
+  CHECK((*out)[2].state == ItemState::kPending);
   CHECK((*out)[3].kind == Transition::Kind::kNone);
   CHECK(r.open_items("B001") == 2);
 }
@@ -1765,7 +1767,7 @@ TEST_CASE("force_fail_due: a round of blocks another claimer took does not end t
   CHECK(r.packed("B001") == 0);
   CHECK(r.item("B001", 16'001).state == "FAILED");
   CHECK(r.item("B001", 16'001).resp_code == "3002");
-  CHECK(r.summary("B001").state == "CLOSED");
+  CHECK(r.summary("B001").state == batch::BatchState::kClosed);
 }
 
 TEST_CASE("force_fail_due: 3002 never sent, 3001 sent; finished at the force-fail time") {
@@ -1809,7 +1811,7 @@ TEST_CASE("force_fail_due: 3002 never sent, 3001 sent; finished at the force-fai
   CHECK(r.item("B001", 7).state == "REJECTED");
 
   auto b = r.summary("B001");
-  CHECK(b.state == "CLOSED");
+  CHECK(b.state == batch::BatchState::kClosed);
   CHECK(b.forced == 4);
   CHECK(b.open == 0);
   CHECK(b.success == 1);
@@ -1851,7 +1853,7 @@ TEST_CASE("after force-fail: a late success is refunded once, the item stays FAI
   ok.amount = 20'200;  // 20'000 + the cardholder's fee 200: what we sent
   auto tr = r.apply("B001", 2, ok, late);
   CHECK(tr.kind == Transition::Kind::kLate);
-  CHECK(tr.late_state == "DEBITED");
+  CHECK(tr.late_state == LateState::kDebited);
   auto again = r.apply("B001", 2, ok, late + 1min);  // the notification after the answer
   CHECK(again.kind == Transition::Kind::kNone);
 
@@ -1873,7 +1875,7 @@ TEST_CASE("after force-fail: a late success is refunded once, the item stays FAI
   // The return file never changes: still FAILED 3001 for the card center.
   auto b = r.summary("B001");
   CHECK(b.success == 1);
-  CHECK(b.state == "CLOSED");
+  CHECK(b.state == batch::BatchState::kClosed);
 
   // Another forced item: declined late -> NOT_DEBITED; then a success is an exception.
   auto nd = r.apply("B001", 3, fact(BankFact::Kind::kFailed, "1001"), late);
@@ -1899,7 +1901,7 @@ TEST_CASE("after force-fail: a success for a 3002 item that had been sent is ref
   CHECK((*key)->seq == 5);
   auto tr = r.apply("B001", 5, kSuccessFact, kForceFail + 1min);
   CHECK(tr.kind == Transition::Kind::kLate);
-  CHECK(tr.late_state == "DEBITED");
+  CHECK(tr.late_state == LateState::kDebited);
   auto it = r.item("B001", 5);
   CHECK(it.state == "FAILED");
   CHECK(it.resp_code == "3002");
@@ -1926,14 +1928,14 @@ TEST_CASE("force_fail_due: an item back to PENDING after an unknown send is 3001
   REQUIRE(again2.size() == 1);
   CHECK(again2[0].seq == 2);
   r.apply("B001", 2, kBusyFact, kSendFrom + 3s, kForceFail + 1h);
-  CHECK(r.apply("B001", 1, kNotFoundFact, kSendFrom + 3s, kSendFrom + 3s).state == "PENDING");
+  CHECK(r.apply("B001", 1, kNotFoundFact, kSendFrom + 3s, kSendFrom + 3s).state == ItemState::kPending);
   auto again1 = r.claim("CB1", 10, kSendFrom + 3s);
   REQUIRE(again1.size() == 1);
   CHECK(again1[0].seq == 1);
   r.apply("B001", 1, kBusyFact, kSendFrom + 4s, kForceFail + 1h);
   // 3: a crash while SENDING (recovery makes it UNKNOWN), then NOT_FOUND.
   REQUIRE(r.s().batches().recover_claims("node1", kSendFrom + 5s).value() == 1);
-  CHECK(r.apply("B001", 3, kNotFoundFact, kSendFrom + 6s, kForceFail + 1h).state == "PENDING");
+  CHECK(r.apply("B001", 3, kNotFoundFact, kSendFrom + 6s, kForceFail + 1h).state == ItemState::kPending);
   for (int64_t seq : {1, 2, 3}) CHECK(r.item("B001", seq).state == "PENDING");
 
   REQUIRE(r.s().batches().force_fail_due(kForceFail, "job:force-fail").ok());
@@ -2048,8 +2050,8 @@ TEST_CASE("claim_debits: an item whose agreement was revoked after acceptance fa
     return ok_status();
   }).ok());
   REQUIRE(lines.size() == 3);
-  CHECK(lines[1].state == "SUCCESS");
-  CHECK(lines[2].state == "FAILED");
+  CHECK(lines[1].state == ItemState::kSuccess);
+  CHECK(lines[2].state == ItemState::kFailed);
   CHECK(lines[2].resp_code == "2001");
   CHECK(lines[2].txn_no.empty());
   CHECK(lines[3].resp_code == "3001");
@@ -2062,7 +2064,7 @@ TEST_CASE("claim_debits: a batch whose every agreement was revoked closes at the
   r.accept("B001", {{"I1", gone, 100, ""}, {"I2", gone, 200, ""}});
   r.revoke(gone);
   CHECK(r.claim("CB1", 10, kSendFrom).empty());
-  CHECK(r.summary("B001").state == "CLOSED");
+  CHECK(r.summary("B001").state == batch::BatchState::kClosed);
   CHECK(r.open_items("B001") == 0);
   auto due = r.s().batches().returns_due();
   REQUIRE(due.ok());
@@ -2126,7 +2128,7 @@ TEST_CASE("write_return_file: header figures, one line per item in seq order, S 
   REQUIRE(r.s().batches().mark_returned("CC01", "B001", "RET_CC01_20261121_B001.txt", kForceFail + 2min).ok());
   CHECK(r.s().batches().returns_due()->empty());
   auto after = r.summary("B001");
-  CHECK(after.state == "RETURNED");
+  CHECK(after.state == batch::BatchState::kReturned);
   CHECK(after.return_file == "RET_CC01_20261121_B001.txt");
   CHECK(after.returned_at == kForceFail + 2min);
 
@@ -2138,7 +2140,7 @@ TEST_CASE("write_return_file: header figures, one line per item in seq order, S 
   CHECK(rb.center_id == "CC01");
   CHECK(rb.batch_no == "B001");
   CHECK(rb.batch_date == "20261121");
-  CHECK(rb.state == "RETURNED");
+  CHECK(rb.state == batch::BatchState::kReturned);
   CHECK(rb.total == 7);
   CHECK(rb.total_amount == 210000);
   CHECK(rb.force_fail_at == kForceFail);
@@ -2210,7 +2212,7 @@ TEST_CASE("a batch with no sendable item is CLOSED at once and its return file i
   const Holder a1 = r.sign(1);
   r.accept("B001", {{"I1", a1, 0, ""}});
   const auto b = r.summary("B001");
-  CHECK(b.state == "CLOSED");
+  CHECK(b.state == batch::BatchState::kClosed);
   CHECK(b.open == 0);
   CHECK(b.failed == 1);
   auto due = r.s().batches().returns_due();
@@ -2220,7 +2222,7 @@ TEST_CASE("a batch with no sendable item is CLOSED at once and its return file i
   CHECK(split_lines(file_bytes(out)).size() == 2);
   // An empty batch too.
   r.accept("B002", {});
-  CHECK(r.summary("B002").state == "CLOSED");
+  CHECK(r.summary("B002").state == batch::BatchState::kClosed);
 }
 
 // A force-failed 3001 item's late resolution starts its query backoff afresh (batch/pipeline.h):

@@ -131,7 +131,7 @@ struct Suite {
     ok.kind = batch::BankFact::Kind::kSuccess;
     auto v = store->ports().realtime().apply_repayment_fact(txn, ok, kT0 + 1s, kT0 + 1s, "test");
     REQUIRE_MESSAGE(v.ok(), v.error().to_string());
-    REQUIRE(v->state == "SUCCESS");
+    REQUIRE(v->state == debit::ItemState::kSuccess);
     return txn;
   }
 
@@ -201,14 +201,14 @@ TEST_CASE("conformance: 20 refunds racing one ceiling that they exactly fill are
   for (const auto& r : got) {
     REQUIRE_MESSAGE(r.ok(), r.error().to_string());
     CHECK(r->kind == realtime::RefundClaim::Kind::kNew);
-    CHECK(r->view.state == "SENDING");
+    CHECK(r->view.state == realtime::RefundState::kSending);
     refund_nos.insert(r->view.refund_no);
   }
   CHECK(refund_nos.size() == 20);
   // The ceiling is full: one more is refused.
   auto more = s.store->ports().realtime().claim_refund(s.new_refund("RF-MORE", txn, 1), kT0 + 3s, "node1");
   REQUIRE(more.ok());
-  CHECK(more->view.state == "REFUSED");
+  CHECK(more->view.state == realtime::RefundState::kRefused);
   CHECK(more->view.resp_code == codes::kRefundNotAllowed);
 }
 
@@ -221,8 +221,8 @@ TEST_CASE("conformance: 21 refunds racing a ceiling that fits 20 leave exactly o
   for (const auto& r : got) {
     REQUIRE_MESSAGE(r.ok(), r.error().to_string());
     CHECK(r->kind == realtime::RefundClaim::Kind::kNew);
-    if (r->view.state == "SENDING") ++sending;
-    if (r->view.state == "REFUSED") {
+    if (r->view.state == realtime::RefundState::kSending) ++sending;
+    if (r->view.state == realtime::RefundState::kRefused) {
       ++refused;
       CHECK(r->view.resp_code == codes::kRefundNotAllowed);
     }
@@ -266,11 +266,11 @@ TEST_CASE("conformance: one ReqNo claimed by several threads at once is one repa
     auto r = s.store->ports().realtime().claim_refund(s.new_refund("RF-MORE" + std::to_string(i), txn, 1'000),
                                               kT0 + 3s, "node1");
     REQUIRE(r.ok());
-    CHECK(r->view.state == "SENDING");
+    CHECK(r->view.state == realtime::RefundState::kSending);
   }
   auto full = s.store->ports().realtime().claim_refund(s.new_refund("RF-FULL", txn, 1'000), kT0 + 3s, "node1");
   REQUIRE(full.ok());
-  CHECK(full->view.state == "REFUSED");
+  CHECK(full->view.state == realtime::RefundState::kRefused);
 }
 
 TEST_CASE("conformance: due_notifications from several threads leases each notification once") {
@@ -339,7 +339,7 @@ TEST_CASE("conformance: force_fail_due from several threads closes each batch on
     auto summary = s.store->ports().batches().batch("CC01", batch_no);
     REQUIRE(summary.ok());
     REQUIRE(summary->has_value());
-    CHECK((*summary)->state == "CLOSED");
+    CHECK((*summary)->state == batch::BatchState::kClosed);
     CHECK((*summary)->open == 0);
     CHECK((*summary)->forced == kItems);
     CHECK((*summary)->failed == kItems);
@@ -360,7 +360,7 @@ TEST_CASE("conformance: force_fail_due from several threads closes each batch on
   }
   int lines = 0;
   REQUIRE(s.store->ports().batches().for_each_return_line("CC01", "B001", [&](const batch::ReturnRow& r) -> Status {
-    lines += r.state == "FAILED" ? 1 : 0;
+    lines += r.state == batch::ItemState::kFailed ? 1 : 0;
     return ok_status();
   }).ok());
   CHECK(lines == kItems);
@@ -491,7 +491,7 @@ TEST_CASE("conformance: one contradiction reported by several threads at once is
   });
   for (const auto& r : got) {
     REQUIRE_MESSAGE(r.ok(), r.error().to_string());
-    CHECK(r->state == "SUCCESS");
+    CHECK(r->state == debit::ItemState::kSuccess);
   }
   auto open = s.store->ports().center_files().review_counts("CC01");
   REQUIRE(open.ok());

@@ -31,13 +31,13 @@ TEST_CASE("real time: a resend whose agreement was revoked fails 2001 and is not
   REQUIRE_MESSAGE(claim.ok(), claim.error().to_string());
   REQUIRE(claim->kind == realtime::RepayClaim::Kind::kNew);
   const std::string txn = claim->view.txn_no;
-  REQUIRE(claim->view.state == "SENDING");
+  REQUIRE(claim->view.state == debit::ItemState::kSending);
   REQUIRE(s.realtime().answer_processing(txn, kT0 + 1s).ok());
   batch::BankFact busy;
   busy.kind = batch::BankFact::Kind::kBusy;
   auto pending = s.realtime().apply_repayment_fact(txn, busy, kT0 + 2s, kT0 + 1s, "test");
   REQUIRE(pending.ok());
-  REQUIRE(pending->state == "PENDING");
+  REQUIRE(pending->state == debit::ItemState::kPending);
 
   SigningOutcome u = claimed(s, "U1", "unsign", kT0 + 1s);
   u.record = rec("unsign", "REVOKED", "0000");
@@ -49,7 +49,7 @@ TEST_CASE("real time: a resend whose agreement was revoked fails 2001 and is not
   auto v = s.realtime().repayment_by_txn_no("C1", txn);
   REQUIRE(v.ok());
   REQUIRE(v->has_value());
-  CHECK((*v)->state == "FAILED");
+  CHECK((*v)->state == debit::ItemState::kFailed);
   CHECK((*v)->resp_code == "2001");
   CHECK(scalar(s, "SELECT COUNT(*) FROM notifications WHERE key = 'REPAY:" + txn + "'") == 1);
   CHECK(s.realtime().claim_realtime_work(kT0 + 1h, 10, 30s, "node1")->empty());
@@ -58,7 +58,7 @@ TEST_CASE("real time: a resend whose agreement was revoked fails 2001 and is not
   n.canonical = "canonical P2";
   auto refused = s.realtime().claim_repayment(n, kT0 + 3s, "node1");
   REQUIRE(refused.ok());
-  CHECK(refused->view.state == "REJECTED");
+  CHECK(refused->view.state == debit::ItemState::kRejected);
   CHECK(refused->view.resp_code == "2001");
   CHECK(refused->view.txn_no.empty());
   CHECK(refused->view.req_sn.empty());

@@ -142,7 +142,7 @@ TEST_CASE("maker-checker: the maker of a staff proposal cannot approve it; anoth
   auto ok = db.review.approve(no, "alice", "checked the complaint", "", kT0 + 2h, db.policy);
   REQUIRE_MESSAGE(ok.ok(), ok.error().to_string());
   CHECK(ok->kind == ReviewOutcome::Kind::kDone);
-  CHECK(ok->after.state == "APPROVED");
+  CHECK(ok->after.state == realtime::RefundState::kApproved);
   CHECK(db.reserved("T1") == 4'000);
   // files.md, Fees of refunds: 4,000 of 10,000 returns 40 of the fee of 100, to the card.
   CHECK(ok->after.cardholder_fee == 40);
@@ -178,7 +178,7 @@ TEST_CASE("above the threshold two different approvers; then the resolver picks 
   auto second = db.review.approve(no, "carol", "", "https://cc01.example/notify", kT0 + 3h, db.policy);
   REQUIRE_MESSAGE(second.ok(), second.error().to_string());
   CHECK(second->kind == ReviewOutcome::Kind::kDone);
-  CHECK(second->after.state == "APPROVED");
+  CHECK(second->after.state == realtime::RefundState::kApproved);
   CHECK(second->after.approvers == std::vector<std::string>{"staff:alice", "staff:carol"});
   CHECK(db.scalar("SELECT COUNT(*) FROM refund_approvals WHERE refund_no = '" + no + "'") == 2);
   // One ceiling rule for every refund: LATE_SUCCESS reserves the item's whole principal (what the
@@ -203,7 +203,7 @@ TEST_CASE("above the threshold two different approvers; then the resolver picks 
   ok.channel_txn_no = "BKR1";
   auto after = db.store->realtime().apply_refund_fact(no, ok, kT0 + 4h, kT0 + 4h, "job:realtime");
   REQUIRE(after.ok());
-  CHECK(after->state == "SUCCESS");
+  CHECK(after->state == realtime::RefundState::kSuccess);
   CHECK(db.scalar("SELECT COUNT(*) FROM notifications WHERE key = 'REFUND:" + no +
                   "' AND body_fields LIKE '%LATE_SUCCESS%'") == 1);
 }
@@ -215,7 +215,7 @@ TEST_CASE("approval re-checks the refundable amount at its moment: over it is re
   // Meanwhile the card center refunds 5,000 of its own (a pending proposal holds nothing).
   auto c = db.center_refund("R1", "T2", 5'000);
   REQUIRE(c.ok());
-  CHECK(c->view.state == "SENDING");
+  CHECK(c->view.state == realtime::RefundState::kSending);
   auto refused = db.review.approve(no, "alice", "", "", kT0 + 2h, db.policy);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().code == codes::kRefundNotAllowed);
@@ -270,7 +270,7 @@ TEST_CASE("approval racing the card center's refunds of the same repayment: neve
         while (!go) std::this_thread::yield();
         auto r = db.center_refund("R" + txn + "_" + std::to_string(i), txn, 7'000);
         REQUIRE_MESSAGE(r.ok(), r.error().to_string());
-        if (r->view.state == "SENDING") ++center_passed;
+        if (r->view.state == realtime::RefundState::kSending) ++center_passed;
       });
     }
     while (ready < kCenterRefunds + 1) std::this_thread::yield();
@@ -321,7 +321,7 @@ TEST_CASE("rejection needs a comment; every action is audited; decisions are app
   CHECK(bare.error().code == settlement::kCommentNeeded);
   auto r = db.review.reject(no, "alice", "statement shows no debit after all", kT0 + 1h);
   REQUIRE_MESSAGE(r.ok(), r.error().to_string());
-  CHECK(r->after.state == "REJECTED");
+  CHECK(r->after.state == realtime::RefundState::kRejected);
   auto again = db.review.reject(no, "alice", "statement shows no debit after all", kT0 + 2h);
   REQUIRE(again.ok());
   CHECK(again->kind == ReviewOutcome::Kind::kRepeat);

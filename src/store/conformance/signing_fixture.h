@@ -84,7 +84,7 @@ inline Agreement agreement_of(const std::string& no, const std::string& kind = s
   a.center_id = "C1";
   a.kind = kind;
   a.channel_id = kind == signing::kQuick ? "QP1" : "CB1";
-  a.state = signing::kActive;
+  a.state = signing::AgreementState::kActive;
   a.holder = holder();
   if (kind == signing::kQuick) {
     a.mobile = kMobile;

@@ -181,7 +181,7 @@ TEST_CASE("agreements: creation audits, decrypts, and a second creation reuses t
   CHECK(a.center_id == "C1");
   CHECK(a.kind == "COLLECT");
   CHECK(a.channel_id == "CB1");
-  CHECK(a.state == "ACTIVE");
+  CHECK(a.state == signing::AgreementState::kActive);
   CHECK(a.holder.credit_card == kCredit);
   CHECK(a.holder.debit_card == kDebit);
   CHECK(a.holder.id_no == kIdNo);
@@ -265,7 +265,7 @@ TEST_CASE("agreements: revoke audits ACTIVE -> REVOKED once; the cards may sign 
   CHECK((*audit)[1].at == kT0 + 1h);
   auto ag = s.signing().agreement("AG1");
   REQUIRE(ag.ok());
-  CHECK((*ag)->state == "REVOKED");
+  CHECK((*ag)->state == signing::AgreementState::kRevoked);
   CHECK((*ag)->updated_at == kT0 + 1h);
   CHECK_FALSE(s.signing().active_agreement("C1", kCredit, kDebit, "COLLECT")->has_value());
 
