@@ -26,4 +26,8 @@ std::string txn_no(Instant now, int64_t value) { return dated_serial("T", now, v
 std::string refund_no(Instant now, int64_t value) { return dated_serial("RF", now, value); }
 std::string agreement_no(Instant now, int64_t value) { return dated_serial("AG", now, value); }
 
+std::string batch_item_ref(const std::string& center_id, const std::string& batch_no, int64_t seq) {
+  return center_id + ":" + batch_no + ":" + std::to_string(seq);
+}
+
 }  // namespace repay::ids

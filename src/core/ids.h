@@ -20,4 +20,8 @@ std::string refund_no(Instant now, int64_t value);
 // AgreementNo "AG" + CST date + 10 digits.
 std::string agreement_no(Instant now, int64_t value);
 
+// How a batch item is named in the audit trail, exceptions and refund proposals (orig_ref):
+// "<centerId>:<batchNo>:<seq>". Ours only; never on a wire.
+std::string batch_item_ref(const std::string& center_id, const std::string& batch_no, int64_t seq);
+
 }  // namespace repay::ids

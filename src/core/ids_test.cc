@@ -25,5 +25,9 @@ TEST_CASE("the date is CST's, not UTC's") {
   CHECK(ids::txn_no(utc_evening - std::chrono::minutes(10), 1) == "T202603010000000001");
 }
 
+TEST_CASE("a batch item's reference: center, batchNo and seq, colon-separated") {
+  CHECK(ids::batch_item_ref("CC01", "B20261207001", 42) == "CC01:B20261207001:42");
+}
+
 }  // namespace
 }  // namespace repay

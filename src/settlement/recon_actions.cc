@@ -1,5 +1,7 @@
 #include "settlement/recon_actions.h"
 
+#include "core/ids.h"
+
 namespace repay::settlement {
 
 namespace {
@@ -67,15 +69,14 @@ ProposalAction proposal_of(const Outcome& o, const OriginalView& orig, Date day)
   p.orig_source = orig.source;
   if (orig.source == "B") {
     p.orig_batch_no = orig.batch_no;
-    p.orig_ref = orig.center_id + ":" + orig.batch_no + ":" + std::to_string(orig.seq);
+    p.orig_ref = ids::batch_item_ref(orig.center_id, orig.batch_no, orig.seq);
   } else {
     p.orig_ref = orig.req_no;
   }
   p.orig_txn_no = orig.txn_no;
   // What a failed debit the bank made gives back (refundable_of): the whole debit, principal and
   // the cardholder's fee, nothing of the card center's fee (a failed debit is never billed).
-  const Refundable whole{true, orig.amount, orig.cardholder_fee, orig.cardholder_fee};
-  p.figures = refund_figures(whole, orig.amount, 0, 0);
+  p.figures = whole_debit_figures(orig.amount, orig.cardholder_fee);
   p.why = line_text(*o.line, day) + ": the bank debited " + format_amount(o.line->amount) +
           ", ours failed" + (orig.told.empty() ? std::string() : " (" + orig.told + " to the card center)");
   return p;

@@ -76,6 +76,10 @@ RefundFigures refund_figures(const Refundable& o, Fen amount, Fen reserved, Fen 
   return f;
 }
 
+RefundFigures whole_debit_figures(Fen amount, Fen cardholder_fee) {
+  return refund_figures(Refundable{true, amount, cardholder_fee, cardholder_fee}, amount, 0, 0);
+}
+
 Refundable refundable_of(const OriginalFacts& o) {
   if (o.state == "SUCCESS") return {true, o.amount, o.fee, o.cardholder_fee};
   if (o.state != "FAILED") return {};

@@ -118,4 +118,9 @@ struct RefundFigures {
 };
 RefundFigures refund_figures(const Refundable& o, Fen amount, Fen reserved, Fen fee_reserved);
 
+// A proposal for a failed debit the bank made all the same (LATE_SUCCESS, DEBITED_OURS_FAILED)
+// gives back the whole debit: the principal and the cardholder's fee (files.md: neither it nor its
+// refund enters the card center's settlement; a failed item was never billed).
+RefundFigures whole_debit_figures(Fen amount, Fen cardholder_fee);
+
 }  // namespace repay::settlement

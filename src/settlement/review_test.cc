@@ -189,5 +189,17 @@ TEST_CASE("logins") {
   CHECK(staff_actor("alice") == "staff:alice");
 }
 
+TEST_CASE("whole_debit_figures: a failed debit the bank made goes back whole, fee the cardholder's") {
+  auto f = whole_debit_figures(10'000, 150);
+  CHECK(f.amount == 10'000);
+  CHECK(f.fee == 150);
+  CHECK(f.cardholder_fee == 150);
+  CHECK(f.debit_amount == 10'150);
+  auto none = whole_debit_figures(10'000, 0);  // the card center paid the fee: nothing of it back
+  CHECK(none.fee == 0);
+  CHECK(none.cardholder_fee == 0);
+  CHECK(none.debit_amount == 10'000);
+}
+
 }  // namespace
 }  // namespace repay::settlement

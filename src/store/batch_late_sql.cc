@@ -1,5 +1,6 @@
 // Batch's store: a late fact for a force-failed item inside another capability's transaction
 // (store/sql_batch_store.h, record_late_fact): reconciliation's statement that lists it debited.
+#include "core/ids.h"
 #include "debit/item.h"
 #include "store/sql_audit_log.h"
 #include "store/sql_batch_store.h"
@@ -36,7 +37,7 @@ Result<bool> record_late_fact(Connection& c, const batch::ItemKey& key, const ba
                 .bind(4, to_unix_ms(now)).bind(5, key.center_id).bind(6, key.batch_no)
                 .bind(7, key.seq).bind(8, version).run());
   if (c.changes() != 1) return false;
-  const std::string ref = key.center_id + ":" + key.batch_no + ":" + std::to_string(key.seq);
+  const std::string ref = ids::batch_item_ref(key.center_id, key.batch_no, key.seq);
   REPAY_TRY(append_audit(c, AuditRow{0, now, actor, "batch_item", ref, std::string("FAILED/") + debit::to_text(v.late_state),
                                      std::string("FAILED/") + debit::to_text(t.late_state), t.why + ": " + fact.detail}));
   return true;

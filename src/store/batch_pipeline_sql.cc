@@ -9,6 +9,7 @@
 #include "core/codes.h"
 #include "core/ids.h"
 #include "debit/item.h"
+#include "settlement/review.h"
 #include "signing/agreement.h"
 #include "store/batch_blocks.h"
 #include "store/refund_proposal.h"
@@ -24,10 +25,6 @@ using batch::ItemKey;
 using batch::Transition;
 
 namespace {
-
-std::string item_ref(const std::string& center, const std::string& batch_no, int64_t seq) {
-  return center + ":" + batch_no + ":" + std::to_string(seq);
-}
 
 // One lock order everywhere (docs/decisions.md, Rules in their capabilities): a batch's row before
 // any of its items. A write that changes items and then their batch's counters takes the batch
@@ -80,7 +77,7 @@ Status stop_revoked(Connection& c, const std::vector<std::pair<DebitTask, bool>>
       "state = 'OPEN' THEN ?1 ELSE closed_at END WHERE center_id = ?2 AND batch_no = ?3");
   if (!close) return close.error();
   for (const auto& [t, maybe_debited] : items) {
-    const std::string ref = item_ref(t.center_id, t.batch_no, t.seq);
+    const std::string ref = ids::batch_item_ref(t.center_id, t.batch_no, t.seq);
     if (maybe_debited) {
       REPAY_TRY(park->reset().bind(1, now_ms).bind(2, t.center_id).bind(3, t.batch_no)
                     .bind(4, t.seq).bind(5, t.version).run());
@@ -392,7 +389,7 @@ Result<std::vector<Transition>> SqlBatchStore::apply_facts(const std::vector<Fac
       if (!found) return found.error();
     }
     Transition t = debit::next(v, f.fact, now < force_fail_at);
-    const std::string ref = item_ref(k.center_id, k.batch_no, k.seq);
+    const std::string ref = ids::batch_item_ref(k.center_id, k.batch_no, k.seq);
     switch (t.kind) {
       case Transition::Kind::kApply: {
         const bool final_now = debit::is_final(t.state);  // SUCCESS or FAILED: next() never rejects
@@ -423,8 +420,9 @@ Result<std::vector<Transition>> SqlBatchStore::apply_facts(const std::vector<Fac
           // files.md: the whole debit goes back; neither it nor its refund enters the card
           // center's settlement. One proposal per item (unique on reason and TxnNo).
           // The fee returned is the cardholder's only: a force-failed item was never billed.
+          const settlement::RefundFigures back = settlement::whole_debit_figures(amount, cardholder_fee);
           RefundProposal p{k.center_id, "LATE_SUCCESS", txn_no, "B", k.batch_no, ref, channel,
-                           req_sn, amount, cardholder_fee, cardholder_fee, v.debit_amount, t.why};
+                           req_sn, back.amount, back.fee, back.cardholder_fee, back.debit_amount, t.why};
           auto made = insert_refund_proposal(*c, p, now, actor);
           if (!made) return made.error();
         }

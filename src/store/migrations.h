@@ -3,7 +3,8 @@
 // A schema version means the same tables, columns, keys and meaning on every engine; each engine
 // has its own list of steps (its SQL where the engines differ: types, rebuilding a table), picked
 // by the connection's dialect (db/dialect.h, `name`). Every engine's list reaches
-// latest_schema_version(); an engine added later may reach it in one first step.
+// latest_schema_version() (an engine added later may create the whole schema in its first step
+// and leave the later ones empty).
 #pragma once
 
 #include <vector>

@@ -117,5 +117,21 @@ TEST_CASE("propose_one_sided: with no posting line meanwhile the candidate is pr
   CHECK(posted.counts.after_one_sided == 1);
 }
 
+TEST_CASE("propose_one_sided: a refund by the card center after the candidates were read lowers the proposal") {
+  Rig r;
+  auto c = r.db->stores().pool().acquire();
+  auto found = one_sided_candidates(*c, "CC01", kT);
+  REQUIRE(found.ok());
+  REQUIRE(found->size() == 1);
+  REQUIRE((*found)[0].reserved == 0);
+  // Meanwhile the card center refunds 30.00 of T1 (its ceiling row, as real time reserves it).
+  r.exec("INSERT INTO refund_ceilings(txn_no, center_id, amount, fee, cardholder_fee, reserved, "
+         "fee_reserved) VALUES ('T1', 'CC01', 10000, 200, 0, 3000, 60)");
+  CHECK(r.propose(*c, (*found)[0]));
+  // What is left: 70.00 and the fee on the running total (200 - 60), none of it the card's.
+  CHECK(r.count("SELECT COUNT(*) FROM refunds WHERE reason = 'ONE_SIDED' AND orig_txn_no = 'T1' "
+                "AND amount = 7000 AND fee = 140 AND cardholder_fee = 0 AND debit_amount = 7000") == 1);
+}
+
 }  // namespace
 }  // namespace repay::store

@@ -467,11 +467,7 @@ Result<std::vector<OneSidedCandidate>> one_sided_candidates(Connection& c, const
 
 Result<bool> propose_one_sided_candidate(Connection& c, const OneSidedCandidate& k, Date day,
                                          Instant now, const std::string& actor) {
-  // What is still refundable: the card center may have refunded part of it itself. The
-  // approval reserves it under the ceiling and settles the fee on the running total
-  // (settlement/review_ports.h); these are the figures as of now.
-  const Fen rest = k.principal - k.reserved;
-  if (rest <= 0) return false;
+  if (k.principal - k.reserved <= 0) return false;  // refunded in full when the candidates were read
   // The original's row first, the row store_posting_file locks for each line of this TxnNo, then
   // whether a posting line took the TxnNo since the candidates were read: under READ COMMITTED a
   // posting file that committed meanwhile is seen here, and one that has not waits for this
@@ -495,10 +491,28 @@ Result<bool> propose_one_sided_candidate(Connection& c, const OneSidedCandidate&
     if (!row) return row.error();
     if (*row) return false;
   }
+  // What is still refundable: the card center may have refunded part of it itself, also since
+  // the candidates were read (each proposal is a transaction of its own), so the ceiling is read
+  // again here. The approval reserves the proposal under the ceiling and checks it once more
+  // (settlement/review_ports.h); these are the figures as of now.
+  Fen reserved = 0, fee_reserved = 0;
+  {
+    auto m = c.prepare("SELECT reserved, fee_reserved FROM refund_ceilings WHERE txn_no = ?");
+    if (!m) return m.error();
+    m->bind(1, k.p.orig_txn_no);
+    auto row = m->step();
+    if (!row) return row.error();
+    if (*row) {
+      reserved = m->integer(0);
+      fee_reserved = m->integer(1);
+    }
+  }
+  const Fen rest = k.principal - reserved;
+  if (rest <= 0) return false;
   // A SUCCESS repayment's refundable (settlement::refundable_of): its principal and fee.
   const settlement::RefundFigures money = settlement::refund_figures(
-      settlement::Refundable{true, k.principal, k.fee, k.cardholder_fee}, rest, k.reserved,
-      k.fee_reserved);
+      settlement::Refundable{true, k.principal, k.fee, k.cardholder_fee}, rest, reserved,
+      fee_reserved);
   RefundProposal p = k.p;
   p.amount = money.amount;
   p.fee = money.fee;
