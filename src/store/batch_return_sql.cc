@@ -57,6 +57,38 @@ void bind_classes(Stmt& s, int first, const std::vector<batch::ItemClass>& class
   }
 }
 
+// One force-fail outcome in a statement: the parameter of its value (its code, or its audit
+// reason) and the condition of its classes, whose parameters follow the value's.
+struct OutcomeSql {
+  int value_param = 0;
+  std::string cond;
+};
+std::vector<OutcomeSql> outcome_sql(const std::vector<batch::ForceFailOutcome>& outcomes, int first) {
+  std::vector<OutcomeSql> out;
+  for (const auto& o : outcomes) {
+    out.push_back(OutcomeSql{first, classes_sql(o.classes.size(), first + 1)});
+    first += 1 + 2 * static_cast<int>(o.classes.size());
+  }
+  return out;
+}
+// "CASE WHEN <classes of the first> THEN ?v1 WHEN ... END": each item's outcome value.
+std::string case_of(const std::vector<OutcomeSql>& os) {
+  std::string sql = "CASE";
+  for (const auto& o : os) sql += " WHEN " + o.cond + " THEN ?" + std::to_string(o.value_param);
+  return sql + " END";
+}
+// Every outcome's classes: the items the force-fail takes.
+std::string any_of(const std::vector<OutcomeSql>& os) {
+  std::string sql;
+  for (const auto& o : os) sql += (sql.empty() ? "" : " OR ") + o.cond;
+  return "(" + sql + ")";
+}
+void bind_outcome(Stmt& s, const OutcomeSql& o, const std::string& value,
+                  const batch::ForceFailOutcome& outcome) {
+  s.bind(o.value_param, value);
+  bind_classes(s, o.value_param + 1, outcome.classes);
+}
+
 }  // namespace
 
 Result<bool> force_fail_batch(Connection& c, const std::string& center,
@@ -83,37 +115,46 @@ Result<bool> force_fail_batch(Connection& c, const std::string& center,
   if (auto n = unpack_batch(c, center, batch_no); !n) return n.error();
   // files.md: items not final at the force-fail time are F with 3001 (sent, result unknown) or
   // 3002 (never sent), as batch::force_fail_outcomes says for each class of item; finishTime is
-  // the force-fail time. What the bank did with a sent one is still resolved (late_state).
-  for (const batch::ForceFailOutcome& o : batch::force_fail_outcomes()) {
-    // The outcome's items: the batch (parameters `at`, `at` + 1) and its classes after them.
-    auto items = [&](int at) {
-      return "WHERE center_id = ?" + std::to_string(at) + " AND batch_no = ?" +
-             std::to_string(at + 1) + " AND " + classes_sql(o.classes.size(), at + 2);
-    };
-    {
-      auto a = c.prepare(
-          "INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason) "
-          "SELECT ?1, ?2, 'batch_item', center_id || ':' || batch_no || ':' || seq, state, "
-          "'FAILED', ?3 FROM batch_items " + items(4));
-      if (!a) return a.error();
-      a->bind(1, now_ms).bind(2, actor).bind(3, o.why).bind(4, center).bind(5, batch_no);
-      bind_classes(*a, 6, o.classes);
-      REPAY_TRY(a->run());
+  // the force-fail time. What the bank did with a sent one is still resolved (late_state). One
+  // pass over the batch's items for every outcome (its audit rows, then the items): each
+  // outcome's classes are one condition, used in the CASEs and, all together, in the WHERE.
+  const std::vector<batch::ForceFailOutcome> outcomes = batch::force_fail_outcomes();
+  {
+    // ?1 now, ?2 actor, ?3 center, ?4 batchNo; then per outcome its reason and its classes.
+    const std::vector<OutcomeSql> os = outcome_sql(outcomes, 5);
+    auto a = c.prepare(
+        "INSERT INTO audit(at, actor, entity, entity_id, old_state, new_state, reason) "
+        "SELECT ?1, ?2, 'batch_item', center_id || ':' || batch_no || ':' || seq, state, "
+        "'FAILED', " + case_of(os) + " FROM batch_items WHERE center_id = ?3 AND batch_no = ?4 AND " +
+        any_of(os));
+    if (!a) return a.error();
+    a->bind(1, now_ms).bind(2, actor).bind(3, center).bind(4, batch_no);
+    for (size_t i = 0; i < os.size(); ++i) bind_outcome(*a, os[i], outcomes[i].why, outcomes[i]);
+    REPAY_TRY(a->run());
+  }
+  {
+    // ?1 the force-fail time, ?2 now, ?3 center, ?4 batchNo, ?5 UNRESOLVED; then per outcome its
+    // code and its classes. A 3001 item is queried at once, its backoff started afresh
+    // (batch/pipeline.h): what the bank did is a new question from now on, and a count run up
+    // by claims that crashes cut short would space its queries minutes apart. A 3002 one keeps
+    // its next_at (nothing to resolve).
+    const std::vector<OutcomeSql> os = outcome_sql(outcomes, 6);
+    std::string later;  // the outcomes resolved later, by QUERY
+    for (size_t i = 0; i < os.size(); ++i) {
+      if (outcomes[i].resolved_later) later += (later.empty() ? "" : " OR ") + os[i].cond;
     }
-    // A 3001 item is queried at once, its backoff started afresh (batch/pipeline.h): what the
-    // bank did is a new question from now on, and a count run up by claims that crashes cut
-    // short would space its queries minutes apart. A 3002 one keeps its next_at (nothing to
-    // resolve).
+    if (later.empty()) later = "0 = 1";
     auto up = c.prepare(
-        std::string("UPDATE batch_items SET resp_code = ?1, late_state = ?2, ") +
-        (o.resolved_later ? "next_at = ?4, query_count = 0, " : "") +
-        "state = 'FAILED', forced = 1, finished_at = ?3, claim_node = NULL, "
-        "version = version + 1, updated_at = ?4 " + items(5));
+        "UPDATE batch_items SET resp_code = " + case_of(os) + ", late_state = CASE WHEN " + later +
+        " THEN ?5 END, next_at = CASE WHEN " + later + " THEN ?2 ELSE next_at END, "
+        "query_count = CASE WHEN " + later + " THEN 0 ELSE query_count END, "
+        "state = 'FAILED', forced = 1, finished_at = ?1, claim_node = NULL, "
+        "version = version + 1, updated_at = ?2 WHERE center_id = ?3 AND batch_no = ?4 AND " +
+        any_of(os));
     if (!up) return up.error();
-    up->bind(1, o.code).bind(3, ff).bind(4, now_ms).bind(5, center).bind(6, batch_no);
-    if (o.resolved_later) up->bind(2, debit::to_text(batch::LateState::kUnresolved));
-    else up->bind_null(2);
-    bind_classes(*up, 7, o.classes);
+    up->bind(1, ff).bind(2, now_ms).bind(3, center).bind(4, batch_no)
+        .bind(5, debit::to_text(batch::LateState::kUnresolved));
+    for (size_t i = 0; i < os.size(); ++i) bind_outcome(*up, os[i], outcomes[i].code, outcomes[i]);
     REPAY_TRY(up->run());
   }
   REPAY_TRY(append_audit(c, AuditRow{0, now, actor, "batch", center + ":" + batch_no,
