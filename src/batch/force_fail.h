@@ -17,8 +17,8 @@ const char* force_fail_code(debit::ItemState state, bool maybe_debited);
 
 // The force-fail of a whole batch, as the store applies it: every class of open item (its state
 // and maybe_debited) with what force_fail_code gives it, grouped by outcome, so that the store
-// runs one statement per outcome over the classes that get it (a million-item batch stays a few
-// set-based statements) and decides nothing itself.
+// takes the batch's items in one set-based pass (each outcome's classes a condition of a CASE: a
+// million-item batch stays one statement) and decides nothing itself.
 struct ItemClass {
   debit::ItemState state = debit::ItemState::kPending;
   bool maybe_debited = false;
