@@ -2248,6 +2248,19 @@ TEST_CASE("force_fail_due: a 3001 item is queried at once, its backoff count bac
   auto q = r.claim_queries("CB1", 10, job_at);
   REQUIRE(q.size() == 2);
   for (const auto& t : q) CHECK(t.query_count == 0);  // the pipeline's next wait: query_backoff[1]
+
+  // One pass for both outcomes: each item's audit row has its own outcome's reason, and a 3002
+  // item is left alone by the backoff (nothing to resolve).
+  for (auto [seq, why] : {std::pair{3, "force-failed: sent, result unknown (3001)"},
+                          std::pair{4, "force-failed: not sent before the force-fail time (3002)"}}) {
+    CAPTURE(seq);
+    auto trail = r.s().audit().audit_of("batch_item", "CC01:B001:" + std::to_string(seq));
+    REQUIRE(trail.ok());
+    REQUIRE_FALSE(trail->empty());
+    CHECK(trail->back().reason == why);
+    CHECK(trail->back().new_state == "FAILED");
+  }
+  CHECK(r.item("B001", 4).late_state.empty());
 }
 
 }  // namespace
